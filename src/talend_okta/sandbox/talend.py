@@ -1,0 +1,59 @@
+"""A Talend Cloud SCIM stand-in: scim2-server under `/scim/v2`, guarded by a bearer token.
+
+Like Talend, it answers 401 to a missing or wrong token and serves Users and Groups with filters and paging.
+PATCH answers 200 with the resource, which is what Okta's SCIM client expects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from scim2_models import Context
+from scim2_server.applications.wsgi import TenantDispatcher
+from scim2_server.memory import InMemoryStorage
+from scim2_server.service import ScimService
+from scim2_server.testserver.application import BEARER_TOKEN_SCHEME, BearerTokenApplication
+from scim2_server.utils import load_default_provider
+
+from talend_okta.sandbox.serving import LOOPBACK, serve_wsgi
+
+TENANT = "scim"
+
+
+class _PatchReturnsResource(ScimService):
+    def patch_response(self, base_url: Any, resource: Any, response_parameters: Any) -> Any:
+        return self.resource_response(
+            self.publish(base_url, resource), Context.RESOURCE_REPLACEMENT_RESPONSE, response_parameters
+        )
+
+
+def build_talend_app(token: str, storage: InMemoryStorage | None = None) -> TenantDispatcher:
+    """A WSGI app serving Talend's SCIM API at `/scim/v2`, accepting only `Bearer <token>`."""
+    provider = load_default_provider()
+    provider.config.authentication_schemes = [BEARER_TOKEN_SCHEME]  # so 401s carry WWW-Authenticate
+    app = BearerTokenApplication(
+        storage if storage is not None else InMemoryStorage(),
+        provider,
+        service=_PatchReturnsResource(provider),
+        bearer_tokens=[token],
+    )
+    return TenantDispatcher(lambda tenant: app if tenant == TENANT else None)
+
+
+@dataclass(frozen=True)
+class RunningTalend:
+    """A running stand-in: its SCIM base URL and its storage (to seed or inspect users directly)."""
+
+    scim_url: str
+    storage: InMemoryStorage
+
+
+@contextmanager
+def run_talend(token: str, host: str = LOOPBACK, port: int = 0) -> Iterator[RunningTalend]:
+    """Serve the stand-in on loopback until the block ends."""
+    storage = InMemoryStorage()
+    with serve_wsgi(build_talend_app(token, storage), host, port) as base_url:
+        yield RunningTalend(scim_url=f"{base_url}/{TENANT}/v2", storage=storage)

@@ -1,0 +1,141 @@
+"""The stack's settings: one validated model for everything a Pulumi stack config may say.
+
+Keys are Pulumi config keys in the `talend-okta:` namespace (camelCase). A wrong value becomes one
+`SettingsError` line that names the key and what is allowed, before any resource is declared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from talend_okta.definition import REGIONS, Region
+
+NAMESPACE = "talend-okta"
+
+_ACCOUNT_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$"
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True, strict=False
+    )
+
+
+class GroupSettings(_Settings):
+    """An existing Okta group to assign to the Talend app (and optionally push to Talend)."""
+
+    name: str = Field(min_length=1, description="Okta group name, resolved to its ID at deploy time.")
+    push: bool = Field(default=False, description="Also push the group (and its members) to Talend.")
+    priority: int | None = Field(
+        default=None, ge=0, description="Assignment priority when a user is in several assigned groups."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+
+class ProvisioningSettings(_Settings):
+    """Okta → Talend SCIM provisioning (Provisioning → To App in the admin console)."""
+
+    manage: bool = Field(default=True, description="Declare the SCIM connection and To App features.")
+    create_users: bool = Field(default=True, description='To App "Create Users".')
+    update_user_attributes: bool = Field(default=True, description='To App "Update User Attributes".')
+    deactivate_users: bool = Field(default=True, description='To App "Deactivate Users".')
+
+
+class StackSettings(_Settings):
+    """Everything one Talend tenant's stack declares."""
+
+    region: Region = Field(description="Talend Cloud region: " + ", ".join(REGIONS) + ".")
+    account_id: str | None = Field(
+        default=None,
+        pattern=_ACCOUNT_ID,
+        description="Talend account ID for multi-tenant SSO: the SSO URL and audience end in /<accountId>.",
+    )
+    domain_name: str = Field(description="Talend Cloud account name, sent as the TalendCloudDomainName attribute.")
+    app_label: str = Field(default="Talend Cloud", min_length=1, max_length=100, description="Okta app label.")
+    scim_token: SecretStr = Field(description="Talend personal access token Okta uses for SCIM (a secret).")
+    groups: list[GroupSettings] = Field(default_factory=list, description="Okta groups assigned to the app.")
+    provisioning: ProvisioningSettings = Field(default_factory=ProvisioningSettings)
+
+    @field_validator("domain_name")
+    @classmethod
+    def _domain_name(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be empty (the Domain shown on Talend Management Console's Subscription page)")
+        if any(c in value for c in '"\\') or any(c.isspace() or not c.isprintable() for c in value):
+            raise ValueError("must not contain quotes, backslashes, spaces or control characters")
+        return value
+
+    @field_validator("scim_token")
+    @classmethod
+    def _token(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("must not be empty (a Talend personal access token)")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_groups(self) -> StackSettings:
+        seen: set[str] = set()
+        for group in self.groups:
+            key = group.name.casefold()
+            if key in seen:
+                raise ValueError(f"groups: group {group.name!r} is listed twice; each group may appear once")
+            seen.add(key)
+        return self
+
+
+class SettingsError(ValueError):
+    """A stack setting is wrong; the message is one line naming the key."""
+
+
+def load_settings(raw: Mapping[str, Any]) -> StackSettings:
+    """Validate raw config values (un-namespaced camelCase keys) into `StackSettings`."""
+    try:
+        return StackSettings.model_validate(dict(raw))
+    except ValidationError as err:
+        raise SettingsError(describe(err)) from None
+
+
+def describe(err: ValidationError) -> str:
+    """The first validation error as one line: `talend-okta:<key>: <what is allowed> (got <value>)`."""
+    first = err.errors(include_url=False)[0]
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"]).lstrip(".")
+    key = f"{NAMESPACE}:{path}" if path else NAMESPACE
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        return f"{key}: unknown setting; allowed here: {', '.join(_allowed_keys(first['loc']))}"
+    if kind == "missing":
+        return f"{key}: required setting is missing"
+    if kind == "literal_error":
+        return f"{key}: must be one of {', '.join(REGIONS)} (got {first['input']!r})"
+    if kind == "string_pattern_mismatch":
+        return f"{key}: must be letters, digits, '-' or '_' (got {first['input']!r})"
+    message = first["msg"].removeprefix("Value error, ")
+    if message.startswith("groups: "):  # model-level check already names its key
+        return f"{NAMESPACE}:{message}"
+    shown = "" if "token" in path.lower() else f" (got {first['input']!r})"
+    return f"{key}: {message}{shown}"
+
+
+def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
+    nested: dict[str, type[BaseModel]] = {"groups": GroupSettings, "provisioning": ProvisioningSettings}
+    model = nested.get(str(loc[0]), StackSettings) if len(loc) > 1 else StackSettings
+    return [to_camel(name) for name in model.model_fields]
