@@ -74,6 +74,11 @@ class StackSettings(_Settings):
     groups: list[GroupSettings] = Field(default_factory=list, description="Okta groups assigned to the app.")
     provisioning: ProvisioningSettings = Field(default_factory=ProvisioningSettings)
 
+    @field_validator("account_id", mode="before")
+    @classmethod
+    def _no_account_id(cls, value: object) -> object:
+        return None if value == "" else value  # Pulumi.yaml's default: single-tenant
+
     @field_validator("domain_name")
     @classmethod
     def _domain_name(cls, value: str) -> str:

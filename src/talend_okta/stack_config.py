@@ -1,0 +1,43 @@
+"""Reading a running Pulumi program's config (the CLI hands it over in the environment, tests via set_all_config)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from typing import Any
+
+from pulumi.runtime import config as runtime_config
+
+
+def _all_config() -> dict[str, Any]:
+    values = dict(runtime_config.get_config_env())
+    values.update(runtime_config.CONFIG.get())
+    return values
+
+
+def raw_stack_config(namespace: str) -> dict[str, Any]:
+    """All `<namespace>:` keys (so unknown ones are caught too), structured values decoded from their JSON text."""
+    prefix = f"{namespace}:"
+    raw: dict[str, Any] = {}
+    for key, value in _all_config().items():
+        if key.startswith(prefix):
+            if isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
+                with contextlib.suppress(json.JSONDecodeError):  # left as text, the model names the key
+                    value = json.loads(value)
+            raw[key.removeprefix(prefix)] = value
+    return raw
+
+
+def okta_org_url() -> str | None:
+    """The Okta org the provider talks to (`okta:httpProxy`, else `https://<orgName>.<baseUrl>`), if configured."""
+    config = _all_config()
+
+    def setting(key: str, env: str) -> str | None:
+        value = config.get(f"okta:{key}") or os.environ.get(env)
+        return str(value) if value else None
+
+    if proxy := setting("httpProxy", "OKTA_HTTP_PROXY"):
+        return proxy.rstrip("/")
+    org, base = setting("orgName", "OKTA_ORG_NAME"), setting("baseUrl", "OKTA_BASE_URL")
+    return f"https://{org}.{base}" if org and base else None

@@ -1,0 +1,169 @@
+"""The Talend Cloud app in Okta, as one component: SAML sign-on, SCIM provisioning, assignments, group push."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_okta as okta
+
+from talend_okta import definition as talend
+from talend_okta.settings import GroupSettings, ProvisioningSettings, StackSettings
+from talend_okta.verify import check_talend_credentials
+
+
+def _status(enabled: bool) -> str:
+    return "ENABLED" if enabled else "DISABLED"
+
+
+def user_provisioning_capabilities(provisioning: ProvisioningSettings) -> okta.app.FeaturesCapabilitiesArgs:
+    """Provisioning → To App: Create Users, Update User Attributes, Deactivate Users."""
+    return okta.app.FeaturesCapabilitiesArgs(
+        create=okta.app.FeaturesCapabilitiesCreateArgs(
+            lifecycle_create=okta.app.FeaturesCapabilitiesCreateLifecycleCreateArgs(
+                status=_status(provisioning.create_users)
+            )
+        ),
+        update=okta.app.FeaturesCapabilitiesUpdateArgs(
+            profile=okta.app.FeaturesCapabilitiesUpdateProfileArgs(status=_status(provisioning.update_user_attributes)),
+            lifecycle_deactivate=okta.app.FeaturesCapabilitiesUpdateLifecycleDeactivateArgs(
+                status=_status(provisioning.deactivate_users)
+            ),
+        ),
+    )
+
+
+def verify_credentials_hook(scim_url: str, token: pulumi.Output[str]) -> pulumi.ResourceHook:
+    """After the SCIM connection is created or updated, prove Talend accepts the token, or fail the deployment.
+
+    Hooks run only with the Pulumi CLI (≥ 3.238.0 makes a failing after-hook fail `pulumi up`), never under mocks
+    or in previews; `talend-okta verify` after `pulumi up` remains the gate that runs every time.
+    """
+    secret: dict[str, str] = {}
+    token.apply(lambda value: secret.setdefault("token", value))
+
+    def check(_: pulumi.ResourceHookArgs) -> None:
+        result = check_talend_credentials(scim_url, secret["token"])
+        if not result.ok:
+            raise RuntimeError(f"{result.name}: {result.detail}")
+
+    return pulumi.ResourceHook("talend-credentials", check)
+
+
+class TalendCloudApp(pulumi.ComponentResource):
+    """The Talend Cloud SAML 2.0 app with SCIM provisioning, its group assignments and push groups."""
+
+    app: okta.app.Saml
+    app_id: pulumi.Output[str]
+    sso_url: str
+    scim_base_url: str
+    metadata_url: pulumi.Output[str]
+    assigned_groups: pulumi.Output[dict[str, str]]
+    pushed_groups: pulumi.Output[dict[str, str]]
+
+    def __init__(self, name: str, settings: StackSettings, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("talend-okta:index:TalendCloudApp", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.sso_url = talend.sso_url(settings.region, settings.account_id)
+        self.scim_base_url = talend.scim_base_url(settings.region)
+
+        # Deleting this app deactivates every assigned person in Talend: protected, so only a deliberate
+        # `pulumi state unprotect` can remove it.
+        self.app = okta.app.Saml(
+            f"{name}-app",
+            label=settings.app_label,
+            status="ACTIVE",
+            sso_url=self.sso_url,
+            recipient=self.sso_url,
+            destination=self.sso_url,
+            audience=self.sso_url,
+            subject_name_id_template=talend.NAME_ID_TEMPLATE,
+            subject_name_id_format=talend.NAME_ID_FORMAT,
+            authn_context_class_ref=talend.AUTHN_CONTEXT_CLASS,
+            response_signed=True,
+            assertion_signed=True,
+            signature_algorithm=talend.SIGNATURE_ALGORITHM,
+            digest_algorithm=talend.DIGEST_ALGORITHM,
+            user_name_template=talend.EMAIL_PREFIX_TEMPLATE,
+            user_name_template_type=talend.EMAIL_PREFIX_TEMPLATE_TYPE,
+            attribute_statements=[
+                okta.app.SamlAttributeStatementArgs(name=attribute, values=[expression])
+                for attribute, expression in talend.attribute_statements(settings.domain_name)
+            ],
+            opts=pulumi.ResourceOptions(parent=self, protect=True),
+        )
+        self.app_id = self.app.id
+        self.metadata_url = self.app.metadata_url
+
+        if settings.provisioning.manage:
+            self._provisioning(name, settings, child)
+
+        assigned: dict[str, pulumi.Output[str]] = {}
+        pushed: dict[str, pulumi.Output[str]] = {}
+        for group in settings.groups:
+            group_id = self._assign(name, group)
+            assigned[group.name] = group_id
+            if group.push:
+                pushed[group.name] = group_id
+        self.assigned_groups = pulumi.Output.all(**assigned) if assigned else pulumi.Output.from_input({})
+        self.pushed_groups = pulumi.Output.all(**pushed) if pushed else pulumi.Output.from_input({})
+
+        self.register_outputs(
+            {
+                "appId": self.app_id,
+                "ssoUrl": self.sso_url,
+                "scimBaseUrl": self.scim_base_url,
+                "metadataUrl": self.metadata_url,
+                "assignedGroups": self.assigned_groups,
+                "pushedGroups": self.pushed_groups,
+            }
+        )
+
+    def _provisioning(self, name: str, settings: StackSettings, child: pulumi.ResourceOptions) -> None:
+        # Okta documents these two APIs only for some catalog apps; for a custom SAML app it may ignore them.
+        # `talend-okta verify` reads back what Okta holds and lists the admin-console steps still to do.
+        token = pulumi.Output.secret(settings.scim_token.get_secret_value())
+        hook = verify_credentials_hook(self.scim_base_url, token)
+        self.connection = okta.app.Connection(
+            f"{name}-scim",
+            id_property=self.app.id,
+            base_url=self.scim_base_url,
+            action="activate",
+            profile=okta.app.ConnectionProfileArgs(auth_scheme="TOKEN", token=token),
+            opts=pulumi.ResourceOptions.merge(
+                child,
+                pulumi.ResourceOptions(
+                    hooks=pulumi.ResourceHookBinding(after_create=[hook], after_update=[hook]),
+                ),
+            ),
+        )
+        self.features = okta.app.Features(
+            f"{name}-to-app",
+            app_id=self.app.id,
+            name=talend.USER_PROVISIONING,  # set explicitly: pulumi-okta would otherwise auto-name it
+            status="ENABLED",
+            capabilities=user_provisioning_capabilities(settings.provisioning),
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.connection])),
+        )
+
+    def _assign(self, name: str, group: GroupSettings) -> pulumi.Output[str]:
+        """Assign an existing Okta group (non-authoritative: assignments made by hand survive); push it if asked."""
+        child = pulumi.ResourceOptions(parent=self)
+        group_id = okta.group.get_group_output(name=group.name, opts=pulumi.InvokeOutputOptions(parent=self)).id
+        # Resource names carry the group name, so a preview says which group a removal unassigns.
+        okta.app.GroupAssignment(
+            f"{name}-assign-{group.name}",
+            app_id=self.app.id,
+            group_id=group_id,
+            priority=group.priority,
+            opts=child,
+        )
+        if group.push:
+            okta.PushGroup(
+                f"{name}-push-{group.name}",
+                app_id=self.app.id,
+                source_group_id=group_id,
+                status="ACTIVE",
+                # Dropping push from the config must not delete the group (and its role mappings) in Talend.
+                delete_target_group_on_destroy=False,
+                opts=child,
+            )
+        return group_id

@@ -1,0 +1,64 @@
+"""A wrong setting stops the program with one line naming the key and what is allowed; nothing is registered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pytest
+from conftest import CANARY_TOKEN, RunStack, StackRun, base_config
+
+CASES: list[tuple[str, dict[str, Any], str]] = [
+    ("unknown region", base_config(region="us-east"), "talend-okta:region: must be one of us, eu, ap, au, us-west"),
+    ("region missing", {"domainName": "acme", "scimToken": "t"}, "talend-okta:region: required setting is missing"),
+    ("unknown key", base_config(scimUrl="https://x"), "talend-okta:scimUrl: unknown setting; allowed here: region,"),
+    ("empty domainName", base_config(domainName=" "), "talend-okta:domainName: must not be empty"),
+    ("missing domainName", {"region": "eu", "scimToken": "t"}, "talend-okta:domainName: required setting is missing"),
+    ("quote in domainName", base_config(domainName='acme"x'), "talend-okta:domainName: must not contain quotes"),
+    ("token missing", {"region": "eu", "domainName": "acme"}, "talend-okta:scimToken: required setting is missing"),
+    ("empty token", base_config(scimToken=" "), "talend-okta:scimToken: must not be empty"),
+    ("bad accountId", base_config(accountId="acme/eu"), "talend-okta:accountId: must be letters, digits, '-' or '_'"),
+    ("accountId with space", base_config(accountId="a b"), "talend-okta:accountId: must be letters, digits"),
+    (
+        "duplicate group",
+        base_config(groups=[{"name": "Talend Devs"}, {"name": "talend devs", "push": True}]),
+        "talend-okta:groups: group 'talend devs' is listed twice",
+    ),
+    ("blank group name", base_config(groups=[{"name": "  "}]), "talend-okta:groups[0].name: must not be blank"),
+    (
+        "unknown group key",
+        base_config(groups=[{"name": "A", "pushed": True}]),
+        "talend-okta:groups[0].pushed: unknown setting; allowed here: name, push, priority",
+    ),
+    ("bad push value", base_config(groups=[{"name": "A", "push": "maybe"}]), "talend-okta:groups[0].push: "),
+    ("negative priority", base_config(groups=[{"name": "A", "priority": -1}]), "talend-okta:groups[0].priority: "),
+    ("groups not a list", base_config(groups={"name": "A"}), "talend-okta:groups: Input should be a valid list"),
+    (
+        "unknown provisioning key",
+        base_config(provisioning={"deactivate": False}),
+        "talend-okta:provisioning.deactivate: unknown setting; allowed here: manage, createUsers,",
+    ),
+    ("bad provisioning flag", base_config(provisioning={"manage": "sometimes"}), "talend-okta:provisioning.manage: "),
+    ("empty label", base_config(appLabel=""), "talend-okta:appLabel: "),
+]
+
+
+@pytest.mark.parametrize(("config", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_setting_stops_before_any_resource(
+    run_stack: RunStack, runs: list[StackRun], config: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(pulumi.RunError) as raised:
+        run_stack(config)
+    text = str(raised.value)
+    assert text.startswith(message), text
+    assert "\n" not in text
+    assert CANARY_TOKEN not in text
+    assert runs[-1].mocks.resources == []
+    assert runs[-1].mocks.group_lookups == []
+
+
+def test_malformed_json_groups_names_the_key(run_stack: RunStack) -> None:
+    config = base_config()
+    config["groups"] = "[{name: oops"  # what a hand-edited stack file may hold
+    with pytest.raises(pulumi.RunError, match=r"^talend-okta:groups: Input should be a valid list"):
+        run_stack(config)
