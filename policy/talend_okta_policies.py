@@ -154,7 +154,7 @@ scim_base_url_is_talend = ResourceValidationPolicy(
 scim_token_is_secret = ResourceValidationPolicy(
     name="talend-scim-token-secret",
     description="The Talend SCIM token is a Pulumi secret (a plaintext token is made secret before it is stored).",
-    remediate=_remediate_scim_token,
+    remediate=_remediate_scim_token,  # type: ignore[arg-type]  # the SDK also takes a plain (non-awaitable) result
     enforcement_level=EnforcementLevel.REMEDIATE,
 )
 

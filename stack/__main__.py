@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pulumi
-from talend_cloud_app import TalendCloudApp
 
+from talend_cloud_app import TalendCloudApp
 from talend_okta.settings import NAMESPACE, SettingsError, StackSettings, load_settings
 from talend_okta.stack_config import okta_org_url, raw_stack_config
 

@@ -1,12 +1,9 @@
-"""Run the real `stack/` program as Pulumi does, under Pulumi's mock runtime (no engine, no CLI, no Okta)."""
+"""Fixtures for the program tests: see harness.py for how the program runs under mocks."""
 
 from __future__ import annotations
 
 import json
-import pathlib
 import runpy
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -14,81 +11,7 @@ import pytest
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.mocks import MockMonitor
 
-PROJECT = "talend-okta"  # must equal `name:` in Pulumi.yaml
-STACK_DIR = pathlib.Path(__file__).parents[2] / "stack"
-CANARY_TOKEN = "canary-talend-pat-6f1d2c"  # noqa: S105 - a fake token the tests hunt for
-
-
-SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")  # Pulumi's secret wrapper
-
-
-def unwrap_secret(value: Any) -> tuple[Any, bool]:
-    """A mock input as (plain value, whether Pulumi marked it secret)."""
-    if isinstance(value, dict) and value.get(SECRET_SIG[0]) == SECRET_SIG[1]:
-        return value["value"], True
-    return value, False
-
-
-def group_id(name: str) -> str:
-    return "00g" + "".join(c for c in name.lower() if c.isalnum())
-
-
-class OktaMocks(pulumi.runtime.Mocks):
-    """Answers resource registrations with their inputs (plus what Okta computes) and group look-ups by name."""
-
-    def __init__(self) -> None:
-        self.resources: list[pulumi.runtime.MockResourceArgs] = []
-        self.group_lookups: list[str] = []
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.resources.append(args)
-        state = dict(args.inputs)
-        resource_id = f"{args.name}-id"
-        if args.typ == "okta:app/saml:Saml":
-            resource_id = "0oa-talend"
-            state["metadataUrl"] = f"https://acme.okta.com/api/v1/apps/{resource_id}/sso/saml/metadata"
-        return resource_id, state
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
-        if args.token == "okta:group/getGroup:getGroup":
-            self.group_lookups.append(args.args["name"])
-            return {"id": group_id(args.args["name"]), "name": args.args["name"]}
-        raise NotImplementedError(args.token)
-
-
-@dataclass
-class StackRun:
-    """What one run of the program declared: resources (type, name, camelCase inputs, options) and exports."""
-
-    mocks: OktaMocks
-    monitor: MockMonitor
-    outputs: dict[str, Any] = field(default_factory=dict)
-    secret_outputs: set[str] = field(default_factory=set)
-    namespace: dict[str, Any] = field(default_factory=dict)
-
-    def urns(self) -> list[str]:
-        return list(self.monitor.resources)
-
-    def of_type(self, typ: str) -> list[pulumi.runtime.MockResourceArgs]:
-        return [r for r in self.mocks.resources if r.typ == typ]
-
-    def one(self, typ: str) -> pulumi.runtime.MockResourceArgs:
-        found = self.of_type(typ)
-        assert len(found) == 1, f"expected one {typ}, got {[r.name for r in found]}"
-        return found[0]
-
-
-def base_config(**overrides: Any) -> dict[str, Any]:
-    config: dict[str, Any] = {
-        "region": "eu",
-        "domainName": "acme.eu.cloud.talend.com",
-        "scimToken": CANARY_TOKEN,
-    }
-    config.update(overrides)
-    return config
-
-
-RunStack = Callable[..., StackRun]
+from tests.stack.harness import PROJECT, STACK_DIR, OktaMocks, RunStack, StackRun
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ from typing import Any
 
 import pulumi
 import pytest
-from conftest import CANARY_TOKEN, RunStack, StackRun, base_config
+
+from tests.stack.harness import CANARY_TOKEN, RunStack, StackRun, base_config
 
 CASES: list[tuple[str, dict[str, Any], str]] = [
     ("unknown region", base_config(region="us-east"), "talend-okta:region: must be one of us, eu, ap, au, us-west"),

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import CANARY_TOKEN, RunStack, base_config, group_id, unwrap_secret
 
 from talend_okta.definition import REGIONS
+from tests.stack.harness import CANARY_TOKEN, RunStack, base_config, group_id, unwrap_secret
 
 SAML = "okta:app/saml:Saml"
 CONNECTION = "okta:app/connection:Connection"

@@ -6,9 +6,9 @@ import pathlib
 from typing import Any
 
 import yaml
-from conftest import PROJECT
 
 from talend_okta.settings import NAMESPACE, StackSettings, load_settings
+from tests.stack.harness import PROJECT
 
 ROOT = pathlib.Path(__file__).parents[2]
 

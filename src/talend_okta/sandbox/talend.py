@@ -33,6 +33,7 @@ class _PatchReturnsResource(ScimService):
 def build_talend_app(token: str, storage: InMemoryStorage | None = None) -> TenantDispatcher:
     """A WSGI app serving Talend's SCIM API at `/scim/v2`, accepting only `Bearer <token>`."""
     provider = load_default_provider()
+    assert provider.config is not None  # the default provider always has a ServiceProviderConfig
     provider.config.authentication_schemes = [BEARER_TOKEN_SCHEME]  # so 401s carry WWW-Authenticate
     app = BearerTokenApplication(
         storage if storage is not None else InMemoryStorage(),
