@@ -31,7 +31,14 @@ def user_provisioning_capabilities(provisioning: ProvisioningSettings) -> okta.a
     )
 
 
-def verify_credentials_hook(scim_url: str, token: pulumi.Output[str]) -> pulumi.ResourceHook:
+def require_talend_credentials(scim_url: str, token: str) -> None:
+    """Raise when Talend's SCIM API rejects the token (the message never shows it)."""
+    result = check_talend_credentials(scim_url, token)
+    if not result.ok:
+        raise RuntimeError(f"{result.name}: {result.detail}")
+
+
+def credentials_hook(scim_url: str, token: pulumi.Output[str]) -> pulumi.ResourceHook:
     """After the SCIM connection is created or updated, prove Talend accepts the token, or fail the deployment.
 
     Hooks run only with the Pulumi CLI (≥ 3.238.0 makes a failing after-hook fail `pulumi up`), never under mocks
@@ -39,13 +46,7 @@ def verify_credentials_hook(scim_url: str, token: pulumi.Output[str]) -> pulumi.
     """
     secret: dict[str, str] = {}
     token.apply(lambda value: secret.setdefault("token", value))
-
-    def check(_: pulumi.ResourceHookArgs) -> None:
-        result = check_talend_credentials(scim_url, secret["token"])
-        if not result.ok:
-            raise RuntimeError(f"{result.name}: {result.detail}")
-
-    return pulumi.ResourceHook("talend-credentials", check)
+    return pulumi.ResourceHook("talend-credentials", lambda _: require_talend_credentials(scim_url, secret["token"]))
 
 
 class TalendCloudApp(pulumi.ComponentResource):
@@ -58,6 +59,9 @@ class TalendCloudApp(pulumi.ComponentResource):
     metadata_url: pulumi.Output[str]
     assigned_groups: pulumi.Output[dict[str, str]]
     pushed_groups: pulumi.Output[dict[str, str]]
+    connection: okta.app.Connection | None = None
+    features: okta.app.Features | None = None
+    credentials_hook: pulumi.ResourceHook | None = None
 
     def __init__(self, name: str, settings: StackSettings, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("talend-okta:index:TalendCloudApp", name, None, opts)
@@ -121,7 +125,7 @@ class TalendCloudApp(pulumi.ComponentResource):
         # Okta documents these two APIs only for some catalog apps; for a custom SAML app it may ignore them.
         # `talend-okta verify` reads back what Okta holds and lists the admin-console steps still to do.
         token = pulumi.Output.secret(settings.scim_token.get_secret_value())
-        hook = verify_credentials_hook(self.scim_base_url, token)
+        self.credentials_hook = hook = credentials_hook(self.scim_base_url, token)
         self.connection = okta.app.Connection(
             f"{name}-scim",
             id_property=self.app.id,
