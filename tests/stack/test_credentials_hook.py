@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pulumi
 import pytest
-from talend_cloud_app import require_talend_credentials
 
+from talend_cloud_app import require_talend_credentials
 from talend_okta.sandbox.talend import run_talend
 from tests.stack.harness import CANARY_TOKEN, RunStack, base_config
 
