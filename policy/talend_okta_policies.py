@@ -21,6 +21,7 @@ from pulumi_policy import (
 from talend_okta.definition import (
     EMAIL_PREFIX_TEMPLATE,
     EMAIL_PREFIX_TEMPLATE_TYPE,
+    NAME_ID_TEMPLATE,
     REGIONS,
     scim_base_url,
 )
@@ -68,7 +69,7 @@ def _check_name_id(args: ResourceValidationArgs, report_violation: ReportViolati
     if not template or template == OKTA_DEFAULT_NAME_ID:
         report_violation(
             f"subjectNameIdTemplate is {template or 'unset'!s}, so Okta sends the app username (the email prefix) "
-            "as NameID; set it to a full address such as ${user.login}",
+            f"as NameID; set it to a full address such as {NAME_ID_TEMPLATE}",
             None,
         )
     elif template == EMAIL_PREFIX_TEMPLATE or "substringBefore" in template:

@@ -75,6 +75,7 @@ def user(base: str, record: User, *, full_links: bool = True) -> JSON:
         "lastLogin": None,
         "lastUpdated": record.last_updated,
         "passwordChanged": None,
+        "realmId": "guosandbox0000000000",
         "type": {"id": "otysandbox0000000000"},
         "profile": dict(record.profile),
         "credentials": {"provider": {"type": "OKTA", "name": "OKTA"}},
@@ -83,8 +84,16 @@ def user(base: str, record: User, *, full_links: bool = True) -> JSON:
 
 
 _GROUP_LOGOS = [
-    {"name": "medium", "href": "https://op3static.oktacdn.com/assets/img/logos/groups/okta-medium.png", "type": "image/png"},
-    {"name": "large", "href": "https://op3static.oktacdn.com/assets/img/logos/groups/okta-large.png", "type": "image/png"},
+    {
+        "name": "medium",
+        "href": "https://op3static.oktacdn.com/assets/img/logos/groups/okta-medium.png",
+        "type": "image/png",
+    },
+    {
+        "name": "large",
+        "href": "https://op3static.oktacdn.com/assets/img/logos/groups/okta-large.png",
+        "type": "image/png",
+    },
 ]
 
 
@@ -128,6 +137,7 @@ def saml_app_body(label: str, template: str, template_type: str, name: str, crea
             "userNameTemplate": {"template": template, "type": template_type},
             "signing": {"kid": secrets.token_urlsafe(32)},
         },
+        "universalLogout": None,
         "settings": {
             "app": {},
             "notifications": {
@@ -135,6 +145,7 @@ def saml_app_body(label: str, template: str, template_type: str, name: str, crea
             },
             "manualProvisioning": False,
             "implicitAssignment": False,
+            "emOptInStatus": "NONE",
             "notes": {"admin": None, "enduser": None},
             "signOn": {
                 "defaultRelayState": "",
@@ -167,7 +178,7 @@ def saml_app_body(label: str, template: str, template_type: str, name: str, crea
 
 def generic_app_body(request: JSON, name: str, created: str) -> JSON:
     """The stored body of a non-SAML app (OIDC, AUTO_LOGIN, …): what was sent, with Okta's common fields."""
-    body = {
+    body: JSON = {
         "name": name,
         "label": request.get("label"),
         "status": "ACTIVE",
@@ -182,7 +193,11 @@ def generic_app_body(request: JSON, name: str, created: str) -> JSON:
         },
         "features": [],
         "signOnMode": request.get("signOnMode"),
-        "credentials": {"userNameTemplate": {"template": OKTA_USERNAME_TEMPLATE, "type": "BUILT_IN"}, "signing": {}},
+        "credentials": {
+            "userNameTemplate": {"template": OKTA_USERNAME_TEMPLATE, "type": "BUILT_IN"},
+            "signing": {"kid": secrets.token_urlsafe(32)},
+        },
+        "universalLogout": None if request.get("signOnMode") == "OPENID_CONNECT" else {"status": "UNSUPPORTED"},
         "settings": {
             "app": {},
             "notifications": {
@@ -190,6 +205,7 @@ def generic_app_body(request: JSON, name: str, created: str) -> JSON:
             },
             "manualProvisioning": False,
             "implicitAssignment": False,
+            "emOptInStatus": "NONE",
             "notes": {"admin": None, "enduser": None},
         },
     }
@@ -213,17 +229,26 @@ def app(base: str, record: App) -> JSON:
     name = body.get("name", "")
     links: JSON = {
         "uploadLogo": _href(base, f"{path}/logo", hints={"allow": ["POST"]}),
-        "appLinks": [{"name": f"{name}_link", "href": f"{base}/home/{name}/{record.id}/alnsandbox", "type": "text/html"}],
+        "appLinks": [
+            {"name": f"{name}_link", "href": f"{base}/home/{name}/{record.id}/alnsandbox", "type": "text/html"}
+        ],
         "policies": _href(base, f"{path}/policies", hints={"allow": ["PUT"]}),
         "groups": _href(base, f"{path}/groups"),
-        "logo": [{"name": "medium", "href": "https://op3static.oktacdn.com/assets/img/logos/default.png", "type": "image/png"}],
+        "logo": [
+            {
+                "name": "medium",
+                "href": "https://op3static.oktacdn.com/assets/img/logos/default.png",
+                "type": "image/png",
+            }
+        ],
         "users": _href(base, f"{path}/users"),
+        "profileEnrollment": _href(base, "/api/v1/policies/rstsandboxenroll0001"),
+        "accessPolicy": _href(base, "/api/v1/policies/rstsandboxaccess0001"),
     }
-    if body.get("signOnMode") == "SAML_2_0":
+    mode = str(body.get("signOnMode") or "")
+    if mode.startswith("SAML"):
         links["metadata"] = _href(base, f"{path}/sso/saml/metadata", type="application/xml")
-        links["help"] = _href(
-            base, f"/app/{name}/{record.id}/setup/help/SAML_2_0/instructions", type="text/html"
-        )
+        links["help"] = _href(base, f"/app/{name}/{record.id}/setup/help/{mode}/instructions", type="text/html")
     lifecycle = "deactivate" if body.get("status") == "ACTIVE" else "activate"
     links[lifecycle] = _href(base, f"{path}/lifecycle/{lifecycle}")
     body["features"] = app_features(record)

@@ -1,0 +1,346 @@
+"""The `talend-okta` command line.
+
+Exit codes: 0 all checks pass, 1 a check fails, 2 the command could not run (bad input, unreachable host,
+Okta token rejected): then one line on stderr, never a traceback, never a token.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from talend_okta.http import ApiError, InputError
+from talend_okta.preflight import okta_target, print_table, read_stack_config, run_preflight, to_json, to_markdown
+from talend_okta.redact import Redactor
+from talend_okta.settings import SettingsError
+from talend_okta.verify import (
+    CheckResult,
+    ConnectionSettings,
+    PollSettings,
+    Progress,
+    VerifyAborted,
+    VerifyReport,
+    connection_settings,
+    load_stack_outputs,
+    report_json,
+)
+from talend_okta.verify import verify as run_verify
+
+app = typer.Typer(
+    name="talend-okta",
+    help="Okta ⟷ Talend Cloud: SAML sign-on and SCIM provisioning as code.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,  # rich tracebacks would print local variables, tokens included
+)
+
+# --- connection options, shared by every command that talks to Okta and Talend -----------------------------------
+
+OktaUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--okta-url", envvar="OKTA_ORG_URL", help="Okta org URL, e.g. https://acme.okta.com.", show_default=False
+    ),
+]
+OktaTokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--okta-token",
+        envvar="OKTA_API_TOKEN",
+        help="Okta API token (sent as SSWS). Prefer the environment variable: options show in process lists.",
+        show_default=False,
+    ),
+]
+AppIdOption = Annotated[
+    str | None,
+    typer.Option(
+        "--app-id", envvar="TALEND_OKTA_APP_ID", help="Okta app id of the Talend Cloud app.", show_default=False
+    ),
+]
+ScimUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scim-url",
+        envvar="TALEND_SCIM_URL",
+        help="Talend SCIM base URL, e.g. https://api.eu.cloud.talend.com/scim/v2.",
+        show_default=False,
+    ),
+]
+ScimTokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scim-token",
+        envvar="TALEND_SCIM_TOKEN",
+        help="Talend personal access token. Prefer the environment variable.",
+        show_default=False,
+    ),
+]
+StackOutputsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--stack-outputs",
+        metavar="FILE|-",
+        help="JSON of `pulumi stack output --json --show-secrets` (- for stdin): supplies oktaOrgUrl, appId, "
+        "scimBaseUrl, provisioning and pushedGroups. Options and environment variables win.",
+        show_default=False,
+    ),
+]
+
+
+def resolve_connection(
+    *,
+    okta_url: str | None,
+    okta_token: str | None,
+    app_id: str | None,
+    scim_url: str | None,
+    scim_token: str | None,
+    stack_outputs: str | None,
+) -> ConnectionSettings:
+    """The connection options merged with the stack outputs; raises `InputError` naming what is wrong."""
+    outputs = None
+    if stack_outputs:
+        outputs = load_stack_outputs(read_input(stack_outputs, "--stack-outputs"))
+    return connection_settings(
+        okta_url=okta_url,
+        okta_token=okta_token,
+        app_id=app_id,
+        scim_url=scim_url,
+        scim_token=scim_token,
+        outputs=outputs,
+    )
+
+
+def read_input(path: str, option: str) -> str:
+    """A file's text, or stdin for `-`."""
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"{option}: cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
+
+
+def fail(message: str, redact: Redactor) -> NoReturn:
+    """One line on stderr, exit code 2."""
+    typer.echo(f"talend-okta: error: {redact(message)}", err=True)
+    raise typer.Exit(2)
+
+
+@app.callback()
+def main() -> None:
+    """Okta ⟷ Talend Cloud: SAML sign-on and SCIM provisioning as code."""
+
+
+# --- verify ------------------------------------------------------------------------------------------------------
+
+
+@app.command()
+def verify(
+    okta_url: OktaUrlOption = None,
+    okta_token: OktaTokenOption = None,
+    app_id: AppIdOption = None,
+    scim_url: ScimUrlOption = None,
+    scim_token: ScimTokenOption = None,
+    stack_outputs: StackOutputsOption = None,
+    timeout: Annotated[
+        float,
+        typer.Option(min=0, metavar="SECONDS", help="How long to wait for Okta to finish provisioning; 0 = one pass."),
+    ] = 300.0,
+    poll_interval: Annotated[
+        float, typer.Option(min=0, metavar="SECONDS", help="First wait between passes; grows to 30 s.")
+    ] = 5.0,
+    json_path: Annotated[
+        str | None,
+        typer.Option(
+            "--json", metavar="FILE|-", help="Write the machine-readable report (- for stdout).", show_default=False
+        ),
+    ] = None,
+    ignore_user: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ignore-user",
+            metavar="USERNAME",
+            help="A Talend userName that may be active without an Okta assignment, such as the owner of the "
+            "token (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Check that Talend holds exactly the users and groups Okta provisions to it.
+
+    Checks talend-credentials, okta-provisioning, user-sync and group-sync; exit 0 when all pass, 1 when one
+    fails, 2 when verify cannot run.
+    """
+    redact = Redactor([okta_token, scim_token])
+    try:
+        settings = resolve_connection(
+            okta_url=okta_url,
+            okta_token=okta_token,
+            app_id=app_id,
+            scim_url=scim_url,
+            scim_token=scim_token,
+            stack_outputs=stack_outputs,
+        )
+        redact.add(*settings.secrets())
+        if json_path not in (None, "-") and not Path(json_path).parent.is_dir():
+            raise InputError(f"--json: directory {Path(json_path).parent} does not exist")
+        human = Console(stderr=json_path == "-", highlight=False, soft_wrap=True)
+        with progress_display() as progress:
+            report = run_verify(
+                settings,
+                poll=PollSettings(timeout=timeout, interval=poll_interval),
+                ignore_users=ignore_user or (),
+                progress=progress,
+            )
+    except (InputError, VerifyAborted, ApiError) as err:
+        fail(str(err), redact)
+
+    if json_path is not None:
+        write_report(report, json_path, redact)
+    print_report(report, human, redact)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@contextmanager
+def progress_display() -> Iterator[Progress]:
+    """A spinner with the latest progress line on a terminal's stderr; silence elsewhere (CI logs)."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield lambda text: None
+        return
+    with console.status("talend-okta verify: starting") as status:
+        yield lambda text: status.update(f"talend-okta verify: {escape(text)}")
+
+
+def write_report(report: VerifyReport, path: str, redact: Redactor) -> None:
+    text = redact(report_json(report))
+    if path == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as err:
+        fail(f"--json: cannot write {path}: {err.strerror or err}", redact)
+
+
+SHOWN = 20  # names per list in the human report; --json has them all
+
+
+def print_report(report: VerifyReport, console: Console, redact: Redactor) -> None:
+    failed = sum(not check.ok for check in report.checks)
+    verdict = "[green]in sync[/]" if report.ok else f"[red]{failed} of {len(report.checks)} checks failed[/]"
+    console.print(f"talend-okta verify: {verdict} ({report.passes} passes, {report.seconds:.1f} s)")
+    for check in report.checks:
+        print_check(check, console, redact)
+    users = report.users
+    lists = [
+        ("missing in Talend", users.missing),
+        ("inactive in Talend", users.inactive),
+        ("active in Talend but not assigned in Okta", users.unexpected_active),
+        ("Okta syncState ERROR", users.sync_errors),
+        ("app usernames shared by several Okta users", [" = ".join(names) for names in users.collisions]),
+        ("ignored (--ignore-user), active in Talend", users.ignored),
+    ]
+    for group in report.groups:
+        lists.append((f"group {group.name}: members missing in Talend", group.missing_members))
+        lists.append((f"group {group.name}: unexpected members in Talend", group.unexpected_members))
+    for title, names in lists:
+        if names:
+            more = f", … and {len(names) - SHOWN} more (see --json)" if len(names) > SHOWN else ""
+            console.print(escape(redact(f"    {title} ({len(names)}): {', '.join(names[:SHOWN])}{more}")))
+
+
+def print_check(check: CheckResult, console: Console, redact: Redactor) -> None:
+    mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
+    console.print(f"  {mark} {check.name}: {escape(redact(check.detail))}")
+    if check.steps:
+        console.print("    still to do by hand:")
+        for number, step in enumerate(check.steps, start=1):
+            console.print(f"      {number}. {escape(redact(step))}")
+
+
+# --- preflight ---------------------------------------------------------------------------------------------------
+
+
+@app.command()
+def preflight(
+    config: Annotated[
+        Path,
+        typer.Option(
+            "--config", metavar="FILE", help="The stack config file, e.g. Pulumi.dev.yaml.", show_default=False
+        ),
+    ],
+    okta_url: OktaUrlOption = None,
+    okta_token: OktaTokenOption = None,
+    app_id: AppIdOption = None,
+    stack_outputs: StackOutputsOption = None,
+    max_deactivations: Annotated[
+        int, typer.Option(min=0, metavar="N", help="Fail when more people than this would be deactivated.")
+    ] = 10,
+    allow_mass_deactivation: Annotated[
+        bool, typer.Option("--allow-mass-deactivation", help="Deactivating more than --max-deactivations is intended.")
+    ] = False,
+    json_path: Annotated[
+        str | None,
+        typer.Option("--json", metavar="FILE|-", help="Write the report as JSON (- for stdout).", show_default=False),
+    ] = None,
+    markdown_path: Annotated[
+        str | None,
+        typer.Option(
+            "--markdown", metavar="FILE|-", help="Write the report as a PR comment (- for stdout).", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """What deploying the stack config does to people in Talend: who is created, who is deactivated, collisions.
+
+    Reads the app's assignments and the configured groups' members from Okta; changes nothing. Exit 0 when safe,
+    1 on userName collisions, unknown groups or more deactivations than --max-deactivations (unless
+    --allow-mass-deactivation), 2 when preflight cannot run.
+    """
+    redact = Redactor([okta_token])
+    try:
+        if json_path == "-" and markdown_path == "-":
+            raise InputError("--json and --markdown: only one of them can write to stdout (-)")
+        for option, path in (("--json", json_path), ("--markdown", markdown_path)):
+            if path not in (None, "-") and not Path(path).parent.is_dir():
+                raise InputError(f"{option}: directory {Path(path).parent} does not exist")
+        outputs = load_stack_outputs(read_input(stack_outputs, "--stack-outputs")) if stack_outputs else None
+        stack_config = read_stack_config(config)
+        target = okta_target(
+            okta_url=okta_url, okta_token=okta_token, app_id=app_id, outputs=outputs, config=stack_config
+        )
+        report = run_preflight(
+            stack_config,
+            target,
+            max_deactivations=max_deactivations,
+            allow_mass_deactivation=allow_mass_deactivation,
+            redactor=redact,
+        )
+    except (InputError, SettingsError, ApiError) as err:
+        fail(str(err), redact)
+
+    print_table(report, Console(stderr="-" in (json_path, markdown_path), highlight=False, soft_wrap=True))
+    for option, path, text in (("--json", json_path, to_json), ("--markdown", markdown_path, to_markdown)):
+        if path is not None:
+            write_text(redact(text(report)), path, option, redact)
+    raise typer.Exit(report.exit_code)
+
+
+def write_text(text: str, path: str, option: str, redact: Redactor) -> None:
+    """Write a report to a file, or to stdout for `-`."""
+    if path == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as err:
+        fail(f"{option}: cannot write {path}: {err.strerror or err}", redact)

@@ -1,0 +1,251 @@
+"""One retrying JSON-over-HTTPS helper, shared by the Okta and the Talend SCIM clients.
+
+What it retries, and how long it waits, is all here:
+- 5xx answers, timeouts and transport errors: `RetryPolicy.attempts` tries, with doubling backoff.
+- 429: waits for the time the server names (`Retry-After`, or Okta's `X-Rate-Limit-Reset` epoch seconds read
+  against the response's `Date`), capped, at most `RetryPolicy.rate_limit_waits` times.
+Every error is an `ApiError` whose message is one line with the secrets already masked.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any, NoReturn, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+import pydantic
+
+from talend_okta.redact import Redactor
+
+Sleep = Callable[[float], None]
+ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
+
+
+class ApiError(Exception):
+    """A call to Okta or Talend failed; `str(error)` is one redacted line."""
+
+    def __init__(self, message: str, service: str = "") -> None:
+        super().__init__(message)
+        self.service = service  # "Okta" or "Talend"
+
+
+class ApiUnreachable(ApiError):
+    """No HTTP answer (connection refused, DNS, TLS, timeout), even after retries."""
+
+
+class ApiStatusError(ApiError):
+    """The server answered with an error status (after any retries)."""
+
+    def __init__(self, message: str, service: str, status: int, code: str | None = None) -> None:
+        super().__init__(message, service)
+        self.status = status
+        self.code = code  # Okta errorCode (E0000011, …) or SCIM scimType, when the body has one
+
+
+class ApiAuthError(ApiStatusError):
+    """401 or 403: the token is wrong, expired or lacks rights."""
+
+
+class ApiBodyError(ApiError):
+    """A 2xx answer whose body is not JSON or not the expected shape."""
+
+
+class InputError(ValueError):
+    """A setting is unusable; the message names the setting and what is allowed."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try before giving up on one request."""
+
+    attempts: int = 4  # tries for 5xx, timeouts and transport errors
+    backoff: float = 0.5  # seconds before the 2nd try; doubles per try
+    max_backoff: float = 8.0
+    rate_limit_waits: int = 6  # 429s tolerated per request
+    max_rate_limit_wait: float = 60.0  # Okta's limits reset each minute
+
+
+LOOPBACK_NAMES = frozenset({"localhost"})
+
+
+def check_base_url(url: str, setting: str) -> str:
+    """`url` without a trailing slash; https only, except http to a loopback host (local stand-ins)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise InputError(f"{setting}: must be an https:// URL (got {url!r})")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise InputError(f"{setting}: plain http:// is only allowed for loopback hosts; use https:// (got {url!r})")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise InputError(f"{setting}: must be a plain base URL without query, fragment or credentials")
+    return url.strip().rstrip("/")
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class JsonApi:
+    """A small httpx client for one API: base URL, auth header, timeouts, retries, JSON decoding."""
+
+    def __init__(
+        self,
+        service: str,
+        base_url: str,
+        headers: Mapping[str, str],
+        *,
+        redactor: Redactor,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        sleep: Sleep = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.service = service  # "Okta" or "Talend", for messages
+        self.base_url = base_url.rstrip("/")
+        self.redact = redactor
+        self.retry = retry or RetryPolicy()
+        self.sleep = sleep
+        self.requests = 0  # HTTP requests sent, retries included (benchmarks report it)
+        self._client = httpx.Client(
+            headers={"Accept": "application/json", **headers},
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,  # a redirect must not carry the token to another host
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def get_json(self, url: str, params: Mapping[str, str | int] | None = None) -> tuple[Any, httpx.Response]:
+        """GET `url` (absolute, or a path under the base URL) and decode its JSON body."""
+        response = self.get(url, params)
+        try:
+            return response.json(), response
+        except ValueError:
+            content_type = response.headers.get("content-type", "none")
+            self._fail(ApiBodyError, f"answered {self._what(response)} with a body that is not JSON ({content_type})")
+
+    def get(self, url: str, params: Mapping[str, str | int] | None = None) -> httpx.Response:
+        """GET with retries; returns a 2xx response or raises an `ApiError`."""
+        full_url = url if url.startswith(("https://", "http://")) else self.base_url + url
+        tries = rate_limit_waits = 0
+        while True:
+            tries += 1
+            try:
+                self.requests += 1
+                response = self._client.get(full_url, params=params)
+            except httpx.TransportError as err:
+                if tries < self.retry.attempts:
+                    self.sleep(self._backoff(tries))
+                    continue
+                kind = (
+                    "timed out" if isinstance(err, httpx.TimeoutException) else f"failed ({type(err).__name__}: {err})"
+                )
+                self._fail(ApiUnreachable, f"at {self.base_url} could not be reached: request {kind}, {tries} tries")
+            if response.is_success:
+                return response
+            if response.status_code == 429 and rate_limit_waits < self.retry.rate_limit_waits:
+                rate_limit_waits += 1
+                wait = rate_limit_wait(response, time.time())
+                self.sleep(min(self.retry.max_rate_limit_wait, self._backoff(tries) if wait is None else wait))
+                continue
+            if response.status_code >= 500 and tries < self.retry.attempts:
+                self.sleep(self._backoff(tries))
+                continue
+            self._raise_for_status(response, tries)
+
+    def _backoff(self, tries: int) -> float:
+        return float(min(self.retry.max_backoff, self.retry.backoff * 2 ** (tries - 1)))
+
+    def _raise_for_status(self, response: httpx.Response, tries: int) -> NoReturn:
+        code, summary = error_summary(response)
+        status = response.status_code
+        reason = f"{status} {response.reason_phrase}".strip()
+        text = f"answered {self._what(response)} with {reason}"
+        if code or summary:
+            text += ": " + " ".join(part for part in (code, summary) if part)
+        if status >= 500 or status == 429:
+            text += f" ({tries} tries)"
+        error_type = ApiAuthError if status in (401, 403) else ApiStatusError
+        raise error_type(self.redact(f"{self.service} {text}"), self.service, status, code) from None
+
+    def _what(self, response: httpx.Response) -> str:
+        return f"{response.request.method} {response.request.url.path}"
+
+    def _fail(self, error_type: type[ApiError], text: str) -> NoReturn:
+        raise error_type(self.redact(f"{self.service} {text}"), self.service) from None
+
+    def parse(self, model: type[ModelT], data: Any, response: httpx.Response) -> ModelT:
+        """Validate one JSON object into `model`, or raise `ApiBodyError` naming the first bad field."""
+        try:
+            return model.model_validate(data)
+        except pydantic.ValidationError as err:
+            self._fail(ApiBodyError, f"answered {self._what(response)} with an unexpected body: {_first_error(err)}")
+
+
+def _first_error(err: pydantic.ValidationError) -> str:
+    first = err.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(part) for part in first["loc"]) or "body"
+    return f"{where}: {first['msg']}"
+
+
+def error_summary(response: httpx.Response) -> tuple[str | None, str | None]:
+    """(code, summary) from an Okta (`errorCode`/`errorSummary`) or SCIM (`scimType`/`detail`) error body."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None, None
+    if not isinstance(body, dict):
+        return None, None
+    code = body.get("errorCode") or body.get("scimType")
+    summary = body.get("errorSummary") or body.get("detail")
+    return (str(code) if code else None), (str(summary)[:200] if summary else None)
+
+
+def rate_limit_wait(response: httpx.Response, now: float) -> float | None:
+    """Seconds a 429 asks us to wait, or None when it does not say.
+
+    `Retry-After` (seconds or an HTTP date) wins. Otherwise Okta's `X-Rate-Limit-Reset` (Talend's gateway spells it
+    `X-RateLimit-Reset`) is the epoch second the window resets, read against the server's own `Date` so clock skew
+    does not matter; +1 s as Okta's SDK does.
+    """
+    headers = response.headers
+    if retry_after := headers.get("retry-after"):
+        try:
+            return max(0.0, float(retry_after))
+        except ValueError:
+            return _seconds_until(retry_after, now)
+    reset = headers.get("x-rate-limit-reset") or headers.get("x-ratelimit-reset")
+    if not reset:
+        return None
+    try:
+        reset_at = float(reset)
+    except ValueError:
+        return None
+    if reset_at < 1_000_000_000:  # a delay rather than an epoch second
+        return max(0.0, reset_at)
+    server_now = _epoch(headers.get("date")) or now
+    return max(0.0, reset_at - server_now + 1)
+
+
+def _seconds_until(http_date: str, now: float) -> float | None:
+    at = _epoch(http_date)
+    return None if at is None else max(0.0, at - now)
+
+
+def _epoch(http_date: str | None) -> float | None:
+    if not http_date:
+        return None
+    try:
+        return parsedate_to_datetime(http_date).timestamp()
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,291 @@
+"""A read-only Okta Management API client: the app, its SCIM connection and features, app users, groups, push groups.
+
+Lists follow Okta's `Link: <…>; rel="next"` headers and are generators, so a caller holds one page at a time.
+Models keep only the fields verify and preflight read (`extra="ignore"`); the JSON shapes are those of
+/work/shared/okta-recordings (Okta's Terraform provider acceptance tests).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic.alias_generators import to_camel
+
+from talend_okta.http import ApiBodyError, ApiStatusError, JsonApi, RetryPolicy, Sleep, check_base_url
+from talend_okta.redact import Redactor
+
+ItemT = TypeVar("ItemT", bound=BaseModel)
+
+PROVISIONING_NOT_ENABLED = "E0000001"  # features API on an app without provisioning
+NOT_FOUND = "E0000007"
+INACTIVE_APP_USER_STATUSES = frozenset({"INACTIVE", "DEPROVISIONED", "REVOKED", "UNASSIGNED"})
+"""App user statuses Okta uses for an assignment that should no longer be active in the app."""
+
+
+class _OktaModel(BaseModel):
+    model_config = ConfigDict(extra="ignore", alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+
+class UserNameTemplate(_OktaModel):
+    template: str | None = None
+    type: str | None = None
+
+
+class AppCredentials(_OktaModel):
+    user_name_template: UserNameTemplate = UserNameTemplate()
+
+
+class App(_OktaModel):
+    """An Okta app (GET /api/v1/apps/{id})."""
+
+    id: str
+    label: str = ""
+    name: str = ""
+    status: str = ""
+    sign_on_mode: str = ""
+    credentials: AppCredentials = AppCredentials()
+
+
+class AppUserCredentials(_OktaModel):
+    user_name: str | None = None
+
+
+class AppUser(_OktaModel):
+    """A user's assignment to an app (GET /api/v1/apps/{id}/users). `id` is the Okta user id."""
+
+    id: str
+    external_id: str | None = None  # the SCIM id, once provisioned
+    scope: str = "USER"  # USER (direct) or GROUP (through a group assignment)
+    status: str = ""
+    sync_state: str | None = None  # SYNCHRONIZED, SYNCING, OUT_OF_SYNC, ERROR, DISABLED
+    credentials: AppUserCredentials = AppUserCredentials()
+
+    @property
+    def user_name(self) -> str | None:
+        """The app username: what Okta sends to Talend as SCIM `userName`."""
+        return self.credentials.user_name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status not in INACTIVE_APP_USER_STATUSES
+
+
+class OktaUserProfile(_OktaModel):
+    login: str = ""
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+
+
+class OktaUser(_OktaModel):
+    """An Okta user (GET /api/v1/users/{id}, group members)."""
+
+    id: str
+    status: str = ""
+    profile: OktaUserProfile = OktaUserProfile()
+
+
+class GroupProfile(_OktaModel):
+    name: str
+    description: str | None = None
+
+
+class Group(_OktaModel):
+    id: str
+    type: str = ""
+    profile: GroupProfile
+
+
+class AppGroup(_OktaModel):
+    """A group assigned to an app (GET /api/v1/apps/{id}/groups)."""
+
+    id: str
+    priority: int | None = None
+
+
+class Connection(_OktaModel):
+    """The app's provisioning connection. `status` is ENABLED, DISABLED or UNKNOWN (no provisioning)."""
+
+    auth_scheme: str = "UNKNOWN"
+    status: str = "UNKNOWN"
+    base_url: str | None = None
+
+
+class FeatureStatus(_OktaModel):
+    status: str | None = None
+
+
+class CreateCapabilities(_OktaModel):
+    lifecycle_create: FeatureStatus = FeatureStatus()
+
+
+class UpdateCapabilities(_OktaModel):
+    profile: FeatureStatus = FeatureStatus()
+    lifecycle_deactivate: FeatureStatus = FeatureStatus()
+
+
+class FeatureCapabilities(_OktaModel):
+    create: CreateCapabilities = CreateCapabilities()
+    update: UpdateCapabilities = UpdateCapabilities()
+
+
+class Feature(_OktaModel):
+    """An app feature; for USER_PROVISIONING the To App switches are in `capabilities`."""
+
+    name: str
+    status: str = ""
+    capabilities: FeatureCapabilities = FeatureCapabilities()
+
+    @property
+    def creates_users(self) -> bool:
+        return self.capabilities.create.lifecycle_create.status == "ENABLED"
+
+    @property
+    def updates_profiles(self) -> bool:
+        return self.capabilities.update.profile.status == "ENABLED"
+
+    @property
+    def deactivates_users(self) -> bool:
+        return self.capabilities.update.lifecycle_deactivate.status == "ENABLED"
+
+
+class PushMapping(_OktaModel):
+    """A group push mapping: Okta group `source_group_id` pushed to the app's group `target_group_id`."""
+
+    id: str
+    source_group_id: str
+    target_group_id: str | None = None
+    status: str = ""  # ACTIVE, INACTIVE, ERROR
+
+
+class OktaClient:
+    """Okta Management API with `Authorization: SSWS <token>`; read-only."""
+
+    def __init__(
+        self,
+        org_url: str,
+        api_token: str,
+        *,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        sleep: Sleep = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+        redactor: Redactor | None = None,
+    ) -> None:
+        self.org_url = check_base_url(org_url, "Okta org URL")
+        redactor = redactor or Redactor()
+        redactor.add(api_token)
+        self._api = JsonApi(
+            "Okta",
+            self.org_url,
+            {"Authorization": f"SSWS {api_token}", "User-Agent": "talend-okta-verify"},
+            redactor=redactor,
+            timeout=timeout,
+            retry=retry,
+            sleep=sleep,
+            transport=transport,
+        )
+        self._origin = urlsplit(self.org_url)[:2]
+
+    def __enter__(self) -> OktaClient:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._api.close()
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests sent so far, retries included."""
+        return self._api.requests
+
+    def current_user(self) -> OktaUser:
+        """The token's own user; the cheapest call that proves the token works."""
+        return self._get("/api/v1/users/me", OktaUser)
+
+    def get_app(self, app_id: str) -> App:
+        return self._get(f"/api/v1/apps/{app_id}", App)
+
+    def get_connection(self, app_id: str) -> Connection:
+        return self._get(f"/api/v1/apps/{app_id}/connections/default", Connection)
+
+    def get_user_provisioning(self, app_id: str) -> Feature | None:
+        """The app's USER_PROVISIONING feature (To App), or None when Okta says provisioning is not enabled."""
+        try:
+            return self._get(f"/api/v1/apps/{app_id}/features/USER_PROVISIONING", Feature)
+        except ApiStatusError as err:
+            if err.status in (400, 404) and err.code in (PROVISIONING_NOT_ENABLED, NOT_FOUND):
+                return None
+            raise
+
+    def get_group(self, group_id: str) -> Group:
+        return self._get(f"/api/v1/groups/{group_id}", Group)
+
+    def find_group(self, name: str) -> Group | None:
+        """The group named exactly `name` (Okta's `q` is a prefix search), or None."""
+        for group in self._iter("/api/v1/groups", {"q": name, "limit": 200}, Group):
+            if group.profile.name == name:
+                return group
+        return None
+
+    def iter_app_users(self, app_id: str, limit: int = 500) -> Iterator[AppUser]:
+        """Every user assigned to the app, directly (scope USER) or through a group (scope GROUP)."""
+        return self._iter(f"/api/v1/apps/{app_id}/users", {"limit": limit}, AppUser)
+
+    def iter_app_groups(self, app_id: str, limit: int = 200) -> Iterator[AppGroup]:
+        return self._iter(f"/api/v1/apps/{app_id}/groups", {"limit": limit}, AppGroup)
+
+    def iter_group_members(self, group_id: str, limit: int = 200) -> Iterator[OktaUser]:
+        return self._iter(f"/api/v1/groups/{group_id}/users", {"limit": limit}, OktaUser)
+
+    def iter_push_mappings(self, app_id: str, limit: int = 100) -> Iterator[PushMapping]:
+        return self._iter(f"/api/v1/apps/{app_id}/group-push/mappings", {"limit": limit}, PushMapping)
+
+    def _get(self, path: str, model: type[ItemT]) -> ItemT:
+        data, response = self._api.get_json(path)
+        return self._api.parse(model, data, response)
+
+    def _iter(self, path: str, params: dict[str, str | int], model: type[ItemT]) -> Iterator[ItemT]:
+        page = TypeAdapter(list[model])  # type: ignore[valid-type]
+        url: str | None = path
+        query: dict[str, str | int] | None = params
+        while url is not None:
+            response = self._api.get(url, query)
+            yield from self._validate_page(page, response)
+            url, query = self._next_link(response), None
+
+    def _validate_page(self, page: TypeAdapter[list[Any]], response: httpx.Response) -> list[Any]:
+        # One pass from bytes to models: faster and leaner than json.loads and then validating.
+        try:
+            items: list[Any] = page.validate_json(response.content)
+        except ValidationError as err:
+            first = err.errors(include_url=False, include_input=False)[0]
+            what = f"{response.request.method} {response.request.url.path}"
+            if first["type"] == "json_invalid":
+                content_type = response.headers.get("content-type", "none")
+                message = f"Okta answered {what} with a body that is not JSON ({content_type})"
+            else:
+                where = ".".join(str(part) for part in first["loc"]) or "body"
+                message = f"Okta answered {what} with an unexpected body: {where}: {first['msg']}"
+            raise ApiBodyError(self._api.redact(message), "Okta") from None
+        return items
+
+    def _next_link(self, response: httpx.Response) -> str | None:
+        """The `rel="next"` URL; refuses another host (it would get our token) and the page just read (a loop)."""
+        url = response.links.get("next", {}).get("url")
+        if not url:
+            return None
+        url = str(response.url.join(url))
+        if urlsplit(url)[:2] != self._origin:
+            raise ApiBodyError(self._api.redact(f"Okta sent a next-page link to another host: {url}"), "Okta")
+        if url == str(response.request.url):
+            raise ApiBodyError(self._api.redact(f"Okta sent a next-page link to the page itself: {url}"), "Okta")
+        return url

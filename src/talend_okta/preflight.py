@@ -1,0 +1,527 @@
+"""`talend-okta preflight`: what deploying a stack config will do to people in Talend, before it is deployed.
+
+Reads the stack config file (e.g. `Pulumi.dev.yaml`) and, from Okta, the app's current assignments and the
+members of the configured groups; then plans, without touching anything:
+- who will be created in Talend (members of configured groups not assigned to the app yet),
+- who will be deactivated (assigned now, but by no configured group and not directly),
+- `userName` collisions under the Email-prefix rule (`jdoe@a.com` and `jdoe@b.com` both become `jdoe`),
+- members without an email (Okta cannot compute their userName).
+The plan is a pure function of what was read (`plan`), so tests and renderers need no network.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, SecretStr, computed_field
+from rich.console import Console
+from rich.table import Table
+
+from talend_okta.definition import email_prefix
+from talend_okta.http import InputError, check_base_url
+from talend_okta.okta_api import AppUser, Group, OktaClient, OktaUser
+from talend_okta.redact import Redactor
+from talend_okta.settings import NAMESPACE, SettingsError, StackSettings, load_settings
+from talend_okta.verify import StackOutputs
+
+SECRET_PLACEHOLDER = "preflight-needs-no-secret"  # stands in for `secure:` values, never decrypted
+NOT_ASSIGNABLE = frozenset({"DEPROVISIONED"})
+"""Okta user statuses the app never provisions: deactivated people stay out of Talend whatever their groups."""
+MARKDOWN_ROWS = 50  # rows per list in a PR comment; GitHub caps a comment at 65,536 characters
+
+
+# --- The stack config file -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """A `Pulumi.<stack>.yaml`, validated: the stack settings, and the Okta org the provider is pointed at."""
+
+    path: Path
+    settings: StackSettings
+    okta_org_url: str | None
+
+
+def read_stack_config(path: Path) -> StackConfig:
+    """Read and validate a stack config file; every problem is one `SettingsError` line naming the file or key."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise SettingsError(f"--config {path}: cannot read the stack config file ({err.strerror})") from None
+    except yaml.YAMLError as err:
+        where = getattr(err, "problem_mark", None)
+        at = f" at line {where.line + 1}" if where is not None else ""
+        raise SettingsError(f"--config {path}: not valid YAML{at}") from None
+    config = document.get("config") if isinstance(document, dict) else None
+    if not isinstance(config, dict):
+        raise SettingsError(f"--config {path}: not a Pulumi stack config file (no `config:` mapping)")
+
+    prefix = f"{NAMESPACE}:"
+    raw: dict[str, Any] = {}
+    for key, value in config.items():
+        if isinstance(key, str) and key.startswith(prefix):
+            raw[key.removeprefix(prefix)] = _placeholder_if_secure(value)
+    # The token is set with `pulumi config set --secret`, encrypted or elsewhere; preflight never needs it.
+    raw.setdefault("scimToken", SECRET_PLACEHOLDER)
+    return StackConfig(path, load_settings(raw), _okta_org_url(config))
+
+
+def _placeholder_if_secure(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"secure"}:
+        return SECRET_PLACEHOLDER
+    return value
+
+
+def _okta_org_url(config: Mapping[str, Any]) -> str | None:
+    """Where the Okta provider points: `okta:httpProxy`, else `https://<okta:orgName>.<okta:baseUrl>`."""
+    if isinstance(proxy := config.get("okta:httpProxy"), str) and proxy:
+        return proxy.rstrip("/")
+    org, base = config.get("okta:orgName"), config.get("okta:baseUrl")
+    if isinstance(org, str) and org and isinstance(base, str) and base:
+        return f"https://{org}.{base}"
+    return None
+
+
+# --- Which Okta org and app ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OktaTarget:
+    """The Okta org to read, its token, and the deployed app (None: not deployed yet)."""
+
+    org_url: str
+    token: SecretStr
+    app_id: str | None
+
+
+def okta_target(
+    *,
+    okta_url: str | None,
+    okta_token: str | None,
+    app_id: str | None,
+    outputs: StackOutputs | None,
+    config: StackConfig,
+) -> OktaTarget:
+    """Options (or their environment variables) win over the stack outputs, which win over the stack config file.
+
+    Without an app id, preflight would see nobody to deactivate; so it needs either `--app-id` or the stack
+    outputs, where a missing `appId` means the app was never deployed.
+    """
+    url = okta_url or (outputs.okta_org_url if outputs else None) or config.okta_org_url
+    if not url:
+        raise InputError(
+            "missing --okta-url (OKTA_ORG_URL): give the option, its environment variable, --stack-outputs with "
+            f"oktaOrgUrl, or okta:orgName and okta:baseUrl in {config.path}"
+        )
+    if not okta_token or not okta_token.strip():
+        raise InputError("missing --okta-token (OKTA_API_TOKEN): give the environment variable (or the option)")
+    if outputs is None and not app_id:
+        raise InputError(
+            "missing --app-id (TALEND_OKTA_APP_ID) or --stack-outputs: preflight compares the config with the app's "
+            "current assignments (stack outputs without appId mean the app is not deployed yet)"
+        )
+    chosen_app = (app_id or (outputs.app_id if outputs else None) or "").strip() or None
+    if chosen_app is not None and not chosen_app.isalnum():
+        raise InputError(f"--app-id: an Okta app id is letters and digits, like 0oa1b2c3d4 (got {chosen_app!r})")
+    return OktaTarget(check_base_url(url, "--okta-url (OKTA_ORG_URL)"), SecretStr(okta_token.strip()), chosen_app)
+
+
+def run_preflight(
+    config: StackConfig,
+    target: OktaTarget,
+    *,
+    max_deactivations: int = 10,
+    allow_mass_deactivation: bool = False,
+    redactor: Redactor | None = None,
+) -> PreflightReport:
+    """Read Okta, then plan. Raises `ApiError` (one redacted line) when Okta cannot be read."""
+    with OktaClient(target.org_url, target.token.get_secret_value(), redactor=redactor) as client:
+        snapshot = read_okta(client, config.settings, target.app_id)
+    return plan(
+        snapshot,
+        config.settings,
+        stack_config=str(config.path),
+        max_deactivations=max_deactivations,
+        allow_mass_deactivation=allow_mass_deactivation,
+    )
+
+
+# --- What Okta holds now -------------------------------------------------------------------------------------
+
+
+@dataclass
+class GroupMembers:
+    """An Okta group and its members; `group` is None when no group has the configured name."""
+
+    name: str
+    group: Group | None
+    members: list[OktaUser] = field(default_factory=list)
+
+
+@dataclass
+class OktaSnapshot:
+    """Everything preflight reads from Okta."""
+
+    app_id: str | None  # None: the app is not deployed yet
+    app_users: list[AppUser]
+    assigned_group_ids: set[str]  # groups assigned to the app now
+    configured_groups: list[GroupMembers]  # in config order
+    removed_groups: list[GroupMembers]  # assigned now but not in the config: the deploy unassigns them
+
+
+def read_okta(client: OktaClient, settings: StackSettings, app_id: str | None) -> OktaSnapshot:
+    """The configured groups with their members; the app's users and groups (none when `app_id` is None)."""
+    configured = []
+    for group_settings in settings.groups:
+        group = client.find_group(group_settings.name)
+        members = list(client.iter_group_members(group.id)) if group else []
+        configured.append(GroupMembers(group_settings.name, group, members))
+    if app_id is None:
+        return OktaSnapshot(None, [], set(), configured, [])
+
+    app_users = list(client.iter_app_users(app_id))
+    configured_ids = {c.group.id for c in configured if c.group}
+    assigned_ids: set[str] = set()
+    removed = []
+    for app_group in client.iter_app_groups(app_id):
+        assigned_ids.add(app_group.id)
+        if app_group.id not in configured_ids:
+            # Read only to name, in the report, the group and the people the deploy would deactivate.
+            group = client.get_group(app_group.id)
+            removed.append(GroupMembers(group.profile.name, group, list(client.iter_group_members(group.id))))
+    return OktaSnapshot(app_id, app_users, assigned_ids, configured, removed)
+
+
+# --- The plan ------------------------------------------------------------------------------------------------
+
+
+class _ReportModel(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Person(_ReportModel):
+    """One person as Talend will know them: `user_name` is their Talend userName (None without an email)."""
+
+    user_id: str
+    user_name: str | None
+    login: str | None = None
+    email: str | None = None
+    groups: list[str] = []  # created: the configured groups assigning them; deactivated: the groups removed
+
+
+class GroupChange(_ReportModel):
+    """A group and what the deploy does to its assignment."""
+
+    name: str
+    id: str | None
+    members: int
+    change: Literal["kept", "added", "removed", "not found"]
+
+
+class Collision(_ReportModel):
+    """People who would share one Talend userName."""
+
+    user_name: str
+    people: list[Person]
+
+
+class PreflightReport(_ReportModel):
+    """What deploying the config does to people in Talend, and whether that is safe to merge."""
+
+    stack_config: str
+    app_id: str | None
+    groups: list[GroupChange]
+    created: list[Person]
+    deactivated: list[Person]
+    collisions: list[Collision]
+    without_email: list[Person]
+    unchanged: int
+    max_deactivations: int
+    mass_deactivation_allowed: bool
+    notes: list[str]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def problems(self) -> list[str]:
+        """Why this change must not be deployed as is (empty: fine)."""
+        problems = [f"group {g.name!r} does not exist in Okta" for g in self.groups if g.change == "not found"]
+        for collision in self.collisions:
+            who = ", ".join(p.email or p.login or p.user_id for p in collision.people)
+            problems.append(f"userName {collision.user_name!r} would be shared by {who}")
+        if self.too_many_deactivations:
+            problems.append(
+                f"{len(self.deactivated)} people would be deactivated in Talend, more than --max-deactivations "
+                f"{self.max_deactivations} (if intended, allow it with --allow-mass-deactivation)"
+            )
+        return problems
+
+    @property
+    def too_many_deactivations(self) -> bool:
+        return len(self.deactivated) > self.max_deactivations and not self.mass_deactivation_allowed
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.problems else 0
+
+
+def plan(
+    snapshot: OktaSnapshot,
+    settings: StackSettings,
+    *,
+    stack_config: str = "",
+    max_deactivations: int = 10,
+    allow_mass_deactivation: bool = False,
+) -> PreflightReport:
+    """What Okta will do to Talend accounts once the config is deployed, from what it holds now."""
+    members, member_of = _members(snapshot.configured_groups)
+    leaving, left_from = _members(snapshot.removed_groups)
+    current = {u.id: u for u in snapshot.app_users if u.is_active}
+    direct = {user_id: u for user_id, u in current.items() if u.scope == "USER"}
+
+    created = [_person(u, member_of[user_id]) for user_id, u in members.items() if user_id not in current]
+    deactivated = [
+        _leaver(u, leaving.get(user_id), left_from[user_id])
+        for user_id, u in current.items()
+        if user_id not in members and user_id not in direct
+    ]
+    # Everyone assigned after the deploy, as Talend will name them.
+    resulting = [_person(u, member_of[user_id]) for user_id, u in members.items()]
+    resulting += [_leaver(u, None, []) for user_id, u in direct.items() if user_id not in members]
+
+    return PreflightReport(
+        stack_config=stack_config,
+        app_id=snapshot.app_id,
+        groups=_group_changes(snapshot),
+        created=_sorted(created),
+        deactivated=_sorted(deactivated),
+        collisions=_collisions(resulting),
+        without_email=_sorted(p for p in resulting if p.user_name is None and p.user_id in members),
+        unchanged=len(resulting) - len(created),
+        max_deactivations=max_deactivations,
+        mass_deactivation_allowed=allow_mass_deactivation,
+        notes=_notes(snapshot, settings),
+    )
+
+
+def _members(groups: Iterable[GroupMembers]) -> tuple[dict[str, OktaUser], dict[str, list[str]]]:
+    """The assignable members of these groups by user id, and the names of the groups each is in."""
+    members: dict[str, OktaUser] = {}
+    member_of: dict[str, list[str]] = defaultdict(list)
+    for group in groups:
+        for user in group.members:
+            if user.status not in NOT_ASSIGNABLE:
+                members.setdefault(user.id, user)
+                member_of[user.id].append(group.name)
+    return members, member_of
+
+
+def _person(user: OktaUser, groups: list[str]) -> Person:
+    """A group member as Okta will provision them: userName is the email prefix."""
+    email = user.profile.email or None
+    user_name = email_prefix(email) if email else None
+    return Person(user_id=user.id, user_name=user_name, login=user.profile.login, email=email, groups=groups)
+
+
+def _leaver(app_user: AppUser, user: OktaUser | None, groups: list[str]) -> Person:
+    """An app user as Talend knows them now (their app username), named from Okta when we read their group."""
+    profile = user.profile if user else None
+    return Person(
+        user_id=app_user.id,
+        user_name=app_user.user_name or None,
+        login=profile.login if profile else None,
+        email=(profile.email or None) if profile else None,
+        groups=groups,
+    )
+
+
+def _sorted(people: Iterable[Person]) -> list[Person]:
+    return sorted(people, key=lambda p: ((p.user_name or "").casefold(), p.login or "", p.user_id))
+
+
+def _collisions(people: Iterable[Person]) -> list[Collision]:
+    # SCIM userName is case-insensitive (RFC 7643 §4.1.1: caseExact false), so JDoe and jdoe collide too.
+    by_name: dict[str, list[Person]] = defaultdict(list)
+    for person in people:
+        if person.user_name:
+            by_name[person.user_name.casefold()].append(person)
+    return [
+        Collision(user_name=same[0].user_name or key, people=_sorted(same))
+        for key, same in sorted(by_name.items())
+        if len(same) > 1
+    ]
+
+
+def _group_changes(snapshot: OktaSnapshot) -> list[GroupChange]:
+    changes = []
+    for configured in snapshot.configured_groups:
+        if configured.group is None:
+            changes.append(GroupChange(name=configured.name, id=None, members=0, change="not found"))
+            continue
+        change: Literal["kept", "added"] = "kept" if configured.group.id in snapshot.assigned_group_ids else "added"
+        changes.append(
+            GroupChange(name=configured.name, id=configured.group.id, members=len(configured.members), change=change)
+        )
+    for removed in sorted(snapshot.removed_groups, key=lambda g: g.name.casefold()):
+        group_id = removed.group.id if removed.group else None
+        changes.append(GroupChange(name=removed.name, id=group_id, members=len(removed.members), change="removed"))
+    return changes
+
+
+def _notes(snapshot: OktaSnapshot, settings: StackSettings) -> list[str]:
+    notes = []
+    if snapshot.app_id is None:
+        notes.append("The app is not deployed yet: everyone in the configured groups will be created.")
+    if any(c.group is not None and not c.members for c in snapshot.configured_groups):
+        notes.append("An empty group assigns nobody: its former members are counted as deactivated.")
+    provisioning = settings.provisioning
+    if provisioning.manage and not provisioning.create_users:
+        notes.append("createUsers is off: new people are assigned in Okta, but Okta will not create them in Talend.")
+    if provisioning.manage and not provisioning.deactivate_users:
+        notes.append("deactivateUsers is off: removed people lose the Okta assignment but stay active in Talend.")
+    return notes
+
+
+# --- Rendering -----------------------------------------------------------------------------------------------
+
+
+def to_json(report: PreflightReport) -> str:
+    return json.dumps(report.model_dump(mode="json"), indent=2) + "\n"
+
+
+PEOPLE_COLUMNS = ("userName", "email / login", "groups", "Okta user id")
+
+
+def _who(person: Person) -> str:
+    return person.email or person.login or person.user_id
+
+
+def _row(person: Person) -> tuple[str, str, str, str]:
+    return (
+        person.user_name or "-",
+        person.email or person.login or "-",
+        ", ".join(person.groups) or "-",
+        person.user_id,
+    )
+
+
+def print_table(report: PreflightReport, console: Console) -> None:
+    """The human report: a verdict line, then one table per kind of change."""
+    console.print(_verdict(report), markup=False, highlight=False)
+    groups = Table(title="Groups", title_justify="left")
+    for column in ("group", "change", "members"):
+        groups.add_column(column)
+    for group in report.groups:
+        groups.add_row(group.name, group.change, "" if group.change == "not found" else str(group.members))
+    console.print(groups)
+    sections: list[tuple[str, list[Person]]] = [
+        ("Will be DEACTIVATED in Talend", report.deactivated),
+        ("Will be created in Talend", report.created),
+        ("Without an email (no userName)", report.without_email),
+    ]
+    for title, people in sections:
+        if people:
+            table = Table(*PEOPLE_COLUMNS, title=f"{title} ({len(people)})", title_justify="left")
+            for person in people:
+                table.add_row(*_row(person))
+            console.print(table)
+    if report.collisions:
+        table = Table(
+            "userName", "people", title=f"userName collisions ({len(report.collisions)})", title_justify="left"
+        )
+        for collision in report.collisions:
+            table.add_row(collision.user_name, ", ".join(_who(p) for p in collision.people))
+        console.print(table)
+    for line in report.problems:
+        console.print(f"problem: {line}", markup=False, highlight=False)
+    for line in report.notes:
+        console.print(f"note: {line}", markup=False, highlight=False)
+
+
+def _verdict(report: PreflightReport) -> str:
+    counts = (
+        f"{len(report.created)} created, {len(report.deactivated)} deactivated, {report.unchanged} unchanged, "
+        f"{len(report.collisions)} userName collisions, {len(report.without_email)} without email"
+    )
+    status = "BLOCKED" if report.problems else "OK"
+    return f"preflight {status}: {counts}"
+
+
+def to_markdown(report: PreflightReport) -> str:
+    """The report as a PR comment: the verdict and dangerous changes first, long lists folded."""
+    icon = ":x:" if report.problems else ":white_check_mark:"
+    lines = [
+        "<!-- talend-okta-preflight -->",
+        f"### {icon} talend-okta preflight: what this change does to people in Talend",
+        "",
+        f"Stack config `{report.stack_config}`" + (f", Okta app `{report.app_id}`" if report.app_id else "") + ".",
+        "",
+        "| created | **deactivated** | unchanged | userName collisions | without email |",
+        "|---:|---:|---:|---:|---:|",
+        f"| {len(report.created)} | **{len(report.deactivated)}** | {report.unchanged} | {len(report.collisions)} "
+        f"| {len(report.without_email)} |",
+        "",
+    ]
+    if report.problems:
+        lines += ["> [!CAUTION]", "> **This change must not be merged as is:**"]
+        lines += [f"> - {_md(problem)}" for problem in report.problems]
+        lines.append("")
+    if report.deactivated:
+        allowed = " (allowed with `--allow-mass-deactivation`)" if report.mass_deactivation_allowed else ""
+        lines += [
+            "> [!WARNING]",
+            f"> **{len(report.deactivated)} people will be deactivated in Talend**{allowed}: they can no longer "
+            "sign in and their personal access tokens stop working.",
+            "",
+        ]
+        lines += _people_list("Will be deactivated", report.deactivated, open_=True)
+    if report.collisions:
+        lines += ["#### userName collisions", "", "| userName | people |", "|---|---|"]
+        lines += [
+            f"| `{_md(c.user_name)}` | {', '.join(_md(_who(p)) for p in c.people)} |"
+            for c in report.collisions[:MARKDOWN_ROWS]
+        ]
+        lines += [*_more(len(report.collisions), columns=2), ""]
+    lines += _people_list("Will be created", report.created, open_=False)
+    lines += _people_list("Without an email (Okta cannot compute their userName)", report.without_email, open_=True)
+    changed_groups = [g for g in report.groups if g.change != "kept" or g.members == 0]
+    if changed_groups:
+        lines += ["#### Groups", "", "| group | change | members |", "|---|---|---:|"]
+        for group in changed_groups:
+            empty = " (empty)" if group.members == 0 and group.change in ("kept", "added") else ""
+            members = "" if group.change == "not found" else str(group.members)
+            lines.append(f"| {_md(group.name)} | {group.change}{empty} | {members} |")
+        lines.append("")
+    lines += [f"_{_md(note)}_" for note in report.notes]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _people_list(title: str, people: list[Person], *, open_: bool) -> list[str]:
+    if not people:
+        return []
+    lines = [
+        f"<details{' open' if open_ else ''}><summary>{title} ({len(people)})</summary>",
+        "",
+        "| " + " | ".join(PEOPLE_COLUMNS) + " |",
+        "|---|---|---|---|",
+    ]
+    for person in people[:MARKDOWN_ROWS]:
+        user_name, who, groups, user_id = _row(person)
+        lines.append(f"| {_md(user_name)} | {_md(who)} | {_md(groups)} | `{user_id}` |")
+    return [*lines, *_more(len(people), columns=len(PEOPLE_COLUMNS)), "", "</details>", ""]
+
+
+def _more(total: int, *, columns: int) -> list[str]:
+    if total <= MARKDOWN_ROWS:
+        return []
+    return [f"| … and {total - MARKDOWN_ROWS} more (see `--json`) |" + " |" * (columns - 1)]
+
+
+def _md(text: str) -> str:
+    """Text safe inside a Markdown table cell (people's names come from Okta, not from us)."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace("\n", " ")

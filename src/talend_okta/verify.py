@@ -1,0 +1,580 @@
+"""Post-deploy checks: does Talend hold exactly the users and groups Okta is meant to provision?
+
+Checks, each reported by name:
+- `talend-credentials`: Talend's SCIM API accepts the token (the request Okta's "Test API Credentials" sends).
+- `okta-provisioning`: the app's SCIM connection, To App switches and username template, as configured; when
+  something is off, the admin-console steps still to be done by hand.
+- `user-sync`: every user assigned to the app is active in Talend under their Okta app username, and no one else is.
+- `group-sync`: every pushed group exists in Talend with the same members.
+
+Okta provisions asynchronously, so `verify` re-reads until everything is in sync or time is up. Both sides are read
+page by page, at the same time (two threads, one per service); memory grows with users, not with pages.
+
+userNames are compared case-insensitively: SCIM defines `userName` as caseExact=false, Talend and scim2-server
+treat `JDoe` and `jdoe` as one user, and Okta looks users up with the same case-insensitive `userName eq` filter.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic.alias_generators import to_camel
+
+from talend_okta.definition import EMAIL_PREFIX_TEMPLATE
+from talend_okta.http import (
+    ApiAuthError,
+    ApiError,
+    ApiStatusError,
+    ApiUnreachable,
+    InputError,
+    RetryPolicy,
+    Sleep,
+    check_base_url,
+)
+from talend_okta.okta_api import App, OktaClient
+from talend_okta.redact import Redactor
+from talend_okta.scim_api import TalendScimClient
+from talend_okta.settings import ProvisioningSettings
+
+CREDENTIALS = "talend-credentials"
+PROVISIONING = "okta-provisioning"
+USER_SYNC = "user-sync"
+GROUP_SYNC = "group-sync"
+
+Progress = Callable[[str], None]
+
+
+class VerifyAborted(Exception):
+    """verify could not run (bad input, unreachable host, Okta token rejected); one redacted line."""
+
+
+# --- inputs ------------------------------------------------------------------------------------------------------
+
+
+class ConnectionSettings(BaseModel):
+    """Where Okta and Talend are, and the tokens to read them (from options, environment or stack outputs)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    okta_url: str
+    okta_token: SecretStr
+    app_id: str
+    scim_url: str
+    scim_token: SecretStr
+    provisioning: ProvisioningSettings = ProvisioningSettings()
+    pushed_groups: dict[str, str] = Field(default_factory=dict)  # Okta group name → id the stack pushes
+
+    def secrets(self) -> list[str]:
+        return [self.okta_token.get_secret_value(), self.scim_token.get_secret_value()]
+
+
+class StackOutputs(BaseModel):
+    """What the Pulumi program exports (`pulumi stack output --json --show-secrets`); other keys are ignored."""
+
+    model_config = ConfigDict(extra="ignore", alias_generator=to_camel, populate_by_name=True)
+
+    okta_org_url: str | None = None
+    app_id: str | None = None
+    scim_base_url: str | None = None
+    scim_token: SecretStr | None = None
+    provisioning: ProvisioningSettings | None = None
+    pushed_groups: dict[str, str] = Field(default_factory=dict)
+
+
+def load_stack_outputs(text: str, source: str = "--stack-outputs") -> StackOutputs:
+    """Parse `pulumi stack output --json --show-secrets`; a bad file is an `InputError` naming `source`."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise InputError(
+            f"{source}: not JSON; pass the output of `pulumi stack output --json --show-secrets`"
+        ) from None
+    if not isinstance(data, dict):
+        raise InputError(f"{source}: must be a JSON object of stack outputs")
+    try:
+        return StackOutputs.model_validate(data)
+    except ValidationError as err:
+        first = err.errors(include_url=False, include_input=False)[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise InputError(f"{source}: output {where}: {first['msg']}") from None
+
+
+def connection_settings(
+    *,
+    okta_url: str | None,
+    okta_token: str | None,
+    app_id: str | None,
+    scim_url: str | None,
+    scim_token: str | None,
+    outputs: StackOutputs | None = None,
+) -> ConnectionSettings:
+    """Options (or their environment variables) win over stack outputs; anything missing is an `InputError`."""
+    outputs = outputs or StackOutputs()
+    chosen = {
+        "--okta-url (OKTA_ORG_URL)": okta_url or outputs.okta_org_url,
+        "--okta-token (OKTA_API_TOKEN)": okta_token,
+        "--app-id (TALEND_OKTA_APP_ID)": app_id or outputs.app_id,
+        "--scim-url (TALEND_SCIM_URL)": scim_url or outputs.scim_base_url,
+        "--scim-token (TALEND_SCIM_TOKEN)": scim_token
+        or (outputs.scim_token.get_secret_value() if outputs.scim_token else None),
+    }
+    missing = [name for name, value in chosen.items() if not (value and value.strip())]
+    if missing:
+        raise InputError(f"missing {', '.join(missing)}: give the option, its environment variable or --stack-outputs")
+    values = [value.strip() for value in chosen.values() if value]
+    okta_url_value, okta_token_value, app_id_value, scim_url_value, scim_token_value = values
+    if not app_id_value.isalnum():
+        raise InputError(f"--app-id: an Okta app id is letters and digits, like 0oa1b2c3d4 (got {app_id_value!r})")
+    return ConnectionSettings(
+        okta_url=check_base_url(okta_url_value, "--okta-url (OKTA_ORG_URL)"),
+        okta_token=SecretStr(okta_token_value),
+        app_id=app_id_value,
+        scim_url=check_base_url(scim_url_value, "--scim-url (TALEND_SCIM_URL)"),
+        scim_token=SecretStr(scim_token_value),
+        provisioning=outputs.provisioning or ProvisioningSettings(),
+        pushed_groups=outputs.pushed_groups,
+    )
+
+
+@dataclass(frozen=True)
+class PollSettings:
+    """How long to wait for Okta, and how often to look."""
+
+    timeout: float = 300.0  # 0: a single pass
+    interval: float = 5.0  # first wait between passes; grows by half each pass
+    max_interval: float = 30.0
+    request_timeout: float = 30.0  # per HTTP request
+
+
+# --- the report --------------------------------------------------------------------------------------------------
+
+
+class CheckResult(BaseModel):
+    """One named check. `steps` lists what is left to do by hand in the Okta admin console."""
+
+    name: str
+    ok: bool
+    detail: str
+    steps: list[str] = Field(default_factory=list)
+    settled: bool = Field(default=True, exclude=True)  # False: Okta may still be working; look again
+
+
+class UsersReport(BaseModel):
+    """user-sync in numbers; every list is sorted (case-insensitively)."""
+
+    expected: int = 0  # distinct app usernames Okta should have active in Talend
+    in_sync: int = 0
+    missing: list[str] = Field(default_factory=list)  # assigned, not in Talend
+    inactive: list[str] = Field(default_factory=list)  # assigned, in Talend but not active
+    unexpected_active: list[str] = Field(default_factory=list)  # active in Talend, not assigned
+    collisions: list[list[str]] = Field(default_factory=list)  # app usernames several Okta users share
+    sync_errors: list[str] = Field(default_factory=list)  # app users Okta marks syncState ERROR
+    ignored: list[str] = Field(default_factory=list)  # --ignore-user names found active in Talend
+
+
+class GroupReport(BaseModel):
+    name: str
+    ok: bool
+    in_talend: bool
+    expected_members: int
+    missing_members: list[str] = Field(default_factory=list)
+    unexpected_members: list[str] = Field(default_factory=list)
+
+
+class VerifyReport(BaseModel):
+    """The machine-readable result (`--json`)."""
+
+    ok: bool
+    checks: list[CheckResult]
+    users: UsersReport = Field(default_factory=UsersReport)
+    groups: list[GroupReport] = Field(default_factory=list)
+    passes: int = 0
+    seconds: float = 0.0
+    requests: dict[str, int] = Field(default_factory=dict)
+
+    def check(self, name: str) -> CheckResult:
+        return next(check for check in self.checks if check.name == name)
+
+
+# --- check 1: talend-credentials ---------------------------------------------------------------------------------
+
+
+def check_talend_credentials(scim_url: str, token: str, timeout: float = 30.0) -> CheckResult:
+    """Does Talend's SCIM API accept `token`? For the Pulumi program's hook; never raises, never shows the token."""
+    redact = Redactor([token])
+    try:
+        with TalendScimClient(scim_url, token, timeout=timeout, redactor=redact) as talend:
+            return _credentials_check(talend)
+    except (ApiError, InputError) as err:
+        return CheckResult(name=CREDENTIALS, ok=False, detail=redact(str(err)))
+
+
+def _credentials_check(talend: TalendScimClient) -> CheckResult:
+    """Raises `ApiUnreachable` (verify cannot run); any answer but a valid ListResponse fails the check."""
+    try:
+        total = talend.check_credentials()
+    except ApiUnreachable:
+        raise
+    except ApiAuthError as err:
+        why = "the token is wrong, expired or its owner deactivated" if err.status == 401 else "the token lacks rights"
+        return CheckResult(
+            name=CREDENTIALS,
+            ok=False,
+            detail=f"{err} ({why}; Talend needs a personal access token of a user with Users - Manage)",
+        )
+    except ApiError as err:
+        return CheckResult(name=CREDENTIALS, ok=False, detail=str(err))
+    return CheckResult(name=CREDENTIALS, ok=True, detail=f"Talend accepted the token ({total} SCIM users)")
+
+
+# --- check 2: okta-provisioning ----------------------------------------------------------------------------------
+
+
+def _provisioning_check(okta: OktaClient, app: App, settings: ConnectionSettings) -> CheckResult:
+    where = f"Okta Admin Console → Applications → Applications → {app.label or app.id}"
+    integration_step = (
+        f"{where} → Provisioning → Integration → Edit: SCIM connector base URL = {settings.scim_url}, unique "
+        "identifier field for users = userName, provisioning actions = Push New Users, Push Profile Updates, "
+        "Push Groups, authentication mode = HTTP Header with a Talend personal access token; "
+        "Test Connector Configuration; Save"
+    )
+    connection = okta.get_connection(app.id)
+    feature = okta.get_user_provisioning(app.id)
+    problems: list[str] = []
+    steps: list[str] = []
+
+    if connection.status == "UNKNOWN" or feature is None:
+        problems.append(f"provisioning is not enabled for the app (connection {connection.status})")
+        steps.append(f"{where} → General → App Settings → Edit: Provisioning = SCIM; Save")
+        steps.append(integration_step)
+    elif connection.status != "ENABLED":
+        problems.append(f"the SCIM connection is {connection.status}")
+        steps.append(integration_step)
+    elif _same_url(connection.base_url, settings.scim_url) is False:
+        problems.append(f"the SCIM base URL is {connection.base_url}, expected {settings.scim_url}")
+        steps.append(integration_step)
+
+    wanted = settings.provisioning
+    switches = [
+        ("Create Users", wanted.create_users, feature.creates_users if feature else False),
+        ("Update User Attributes", wanted.update_user_attributes, feature.updates_profiles if feature else False),
+        ("Deactivate Users", wanted.deactivate_users, feature.deactivates_users if feature else False),
+    ]
+    enable = [name for name, want, have in switches if want and not have]
+    disable = [name for name, want, have in switches if have and not want]
+    if feature is not None and (enable or disable):
+        problems.append("To App: " + ", ".join([f"{n} is off" for n in enable] + [f"{n} is on" for n in disable]))
+    if enable or disable:
+        changes = [f"enable {name}" for name in enable] + [f"disable {name}" for name in disable]
+        steps.append(f"{where} → Provisioning → To App → Edit: {', '.join(changes)}; Save")
+
+    template = app.credentials.user_name_template.template or ""
+    if "".join(template.split()) != "".join(EMAIL_PREFIX_TEMPLATE.split()):
+        problems.append(f"the username template is {template or 'not set'}, expected Email prefix")
+        steps.append(f"{where} → Sign On → Settings → Edit: Application username format = Email prefix; Save")
+
+    if problems:
+        return CheckResult(name=PROVISIONING, ok=False, detail="; ".join(problems), steps=steps)
+    on = [name for name, want, _ in switches if want]
+    return CheckResult(
+        name=PROVISIONING,
+        ok=True,
+        detail=f"connection ENABLED to {connection.base_url}; To App: {', '.join(on) or 'all off'}; "
+        "usernames = Email prefix",
+    )
+
+
+def _same_url(actual: str | None, expected: str) -> bool | None:
+    """None when Okta does not report a base URL (it cannot be compared)."""
+    if not actual:
+        return None
+    return actual.strip().rstrip("/").lower() == expected.rstrip("/").lower()
+
+
+# --- checks 3 and 4: user-sync and group-sync --------------------------------------------------------------------
+
+
+@dataclass
+class _PushedGroup:
+    name: str
+    status: str
+    members: dict[str, str]  # casefolded → app username, of the members assigned to the app
+
+
+@dataclass
+class _OktaSide:
+    user_names: dict[str, str] = field(default_factory=dict)  # Okta user id → app username (active assignments)
+    inactive: dict[str, str] = field(default_factory=dict)  # casefolded → app username (inactive assignments)
+    sync_errors: list[str] = field(default_factory=list)
+    groups: list[_PushedGroup] = field(default_factory=list)
+    unpushed: list[str] = field(default_factory=list)  # groups the stack pushes that have no push mapping
+
+
+@dataclass
+class _TalendSide:
+    users: dict[str, tuple[str, bool]] = field(default_factory=dict)  # casefolded userName → (userName, active)
+    names_by_id: dict[str, str] = field(default_factory=dict)  # SCIM id → userName
+    groups: dict[str, list[set[str]]] = field(default_factory=dict)  # casefolded displayName → member id sets
+
+
+def _read_okta(okta: OktaClient, settings: ConnectionSettings, progress: Progress) -> _OktaSide:
+    side = _OktaSide()
+    for count, app_user in enumerate(okta.iter_app_users(settings.app_id), start=1):
+        name = app_user.user_name or f"(no app username: Okta user {app_user.id})"
+        if not app_user.is_active:
+            side.inactive[name.casefold()] = name
+            continue
+        side.user_names[app_user.id] = name
+        if app_user.sync_state == "ERROR" or not app_user.user_name:
+            side.sync_errors.append(name)
+        if count % 5000 == 0:
+            progress(f"read {count} Okta app users")
+
+    mapped: set[str] = set()
+    for mapping in okta.iter_push_mappings(settings.app_id):
+        mapped.add(mapping.source_group_id)
+        group = okta.get_group(mapping.source_group_id)
+        members = {
+            side.user_names[member.id].casefold(): side.user_names[member.id]
+            for member in okta.iter_group_members(mapping.source_group_id)
+            if member.id in side.user_names  # Okta pushes only members assigned to the app
+        }
+        side.groups.append(_PushedGroup(group.profile.name, mapping.status, members))
+    side.unpushed = sorted(name for name, group_id in settings.pushed_groups.items() if group_id not in mapped)
+    return side
+
+
+def _read_talend(talend: TalendScimClient, progress: Progress) -> _TalendSide:
+    side = _TalendSide()
+    for count, user in enumerate(talend.iter_users(), start=1):
+        key = user.user_name.casefold()
+        if key not in side.users or user.is_active:  # should Talend ever hold two, an active one wins
+            side.users[key] = (user.user_name, user.is_active)
+        side.names_by_id[user.id] = user.user_name
+        if count % 5000 == 0:
+            progress(f"read {count} Talend users")
+    for group in talend.iter_groups():
+        side.groups.setdefault(group.display_name.casefold(), []).append({m.value for m in group.members})
+    return side
+
+
+def _sorted(names: Iterable[str]) -> list[str]:
+    return sorted(names, key=lambda name: (name.casefold(), name))
+
+
+def _user_sync(okta: _OktaSide, talend: _TalendSide, ignore: frozenset[str]) -> tuple[CheckResult, UsersReport]:
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for user_name in okta.user_names.values():
+        by_name[user_name.casefold()].append(user_name)
+
+    report = UsersReport(expected=len(by_name))
+    for key, names in by_name.items():
+        if len(names) > 1:
+            report.collisions.append(_sorted(names))
+            continue
+        found = talend.users.get(key)
+        if found is None:
+            report.missing.append(names[0])
+        elif not found[1]:
+            report.inactive.append(names[0])
+        else:
+            report.in_sync += 1
+    for key, (user_name, active) in talend.users.items():
+        if active and key not in by_name:
+            (report.ignored if key in ignore else report.unexpected_active).append(user_name)
+
+    for names in (report.missing, report.inactive, report.unexpected_active, report.sync_errors, report.ignored):
+        names.sort(key=lambda name: (name.casefold(), name))
+    report.collisions.sort(key=lambda names: [(name.casefold(), name) for name in names])
+    report.sync_errors = _sorted(okta.sync_errors)
+
+    problems = [
+        f"{len(report.missing)} missing in Talend" if report.missing else "",
+        f"{len(report.inactive)} inactive in Talend" if report.inactive else "",
+        f"{len(report.unexpected_active)} active in Talend but not assigned" if report.unexpected_active else "",
+        f"{len(report.collisions)} app usernames shared by several Okta users" if report.collisions else "",
+        f"{len(report.sync_errors)} with Okta syncState ERROR" if report.sync_errors else "",
+    ]
+    problems = [problem for problem in problems if problem]
+    summary = f"{report.in_sync}/{report.expected} assigned users active in Talend"
+    if not problems:
+        return CheckResult(name=USER_SYNC, ok=True, detail=summary), report
+    settled = not (report.missing or report.inactive or report.unexpected_active)
+    if report.collisions or report.sync_errors:
+        settled = True  # these need a person: waiting will not fix them
+    detail = f"{summary}; " + "; ".join(problems)
+    return CheckResult(name=USER_SYNC, ok=False, detail=detail, settled=settled), report
+
+
+def _group_sync(okta: _OktaSide, talend: _TalendSide, app_label: str) -> tuple[CheckResult, list[GroupReport]]:
+    reports: list[GroupReport] = []
+    problems: list[str] = []
+    steps: list[str] = []
+    settled = True
+    where = f"Okta Admin Console → Applications → Applications → {app_label} → Push Groups"
+    for name in okta.unpushed:
+        problems.append(f"{name}: not pushed by Okta")
+        steps.append(f"{where} → Push Groups → Find groups by name: {name}; Push group memberships immediately; Save")
+    for group in sorted(okta.groups, key=lambda g: g.name.casefold()):
+        if group.status != "ACTIVE":
+            problems.append(f"{group.name}: push is {group.status or 'not active'}")
+            steps.append(f"{where}: {group.name} → Push Status → Active")
+        candidates = talend.groups.get(group.name.casefold(), [])
+        if len(candidates) != 1:
+            problems.append(
+                f"{group.name}: {'missing in' if not candidates else f'{len(candidates)} groups in'} Talend"
+            )
+            settled = settled and bool(candidates)  # a missing group may still be on its way
+            reports.append(
+                GroupReport(name=group.name, ok=False, in_talend=bool(candidates), expected_members=len(group.members))
+            )
+            continue
+        actual = {talend.names_by_id.get(member_id, f"(unknown SCIM id {member_id})") for member_id in candidates[0]}
+        actual_keys = {name.casefold(): name for name in actual}
+        missing = _sorted(group.members[key] for key in group.members.keys() - actual_keys.keys())
+        extra = _sorted(actual_keys[key] for key in actual_keys.keys() - group.members)
+        ok = not missing and not extra and group.status == "ACTIVE"
+        if missing or extra:
+            settled = False
+            problems.append(f"{group.name}: {len(missing)} members missing, {len(extra)} unexpected in Talend")
+        reports.append(
+            GroupReport(
+                name=group.name,
+                ok=ok,
+                in_talend=True,
+                expected_members=len(group.members),
+                missing_members=missing,
+                unexpected_members=extra,
+            )
+        )
+    if not problems:
+        detail = f"{len(reports)} pushed groups in sync" if reports else "no groups are pushed"
+        return CheckResult(name=GROUP_SYNC, ok=True, detail=detail), reports
+    return CheckResult(name=GROUP_SYNC, ok=False, detail="; ".join(problems), steps=steps, settled=settled), reports
+
+
+# --- the polling loop --------------------------------------------------------------------------------------------
+
+
+def _skipped(name: str, why: str) -> CheckResult:
+    return CheckResult(name=name, ok=False, detail=f"not checked: {why}")
+
+
+def _ignore(progress: str) -> None:
+    """The default progress sink: nothing to show."""
+
+
+def verify(
+    settings: ConnectionSettings,
+    *,
+    poll: PollSettings | None = None,
+    ignore_users: Iterable[str] = (),
+    progress: Progress = _ignore,
+    retry: RetryPolicy | None = None,
+    sleep: Sleep = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> VerifyReport:
+    """Run every check, re-reading both sides until in sync or `poll.timeout` is up.
+
+    Raises `VerifyAborted` when it cannot run: Okta unreachable or rejecting its token, no such app, Talend
+    unreachable, or an answer that cannot be read even after retries.
+    """
+    poll = poll or PollSettings()
+    redact = Redactor(settings.secrets())
+    started = clock()
+    try:
+        with (
+            OktaClient(
+                settings.okta_url,
+                settings.okta_token.get_secret_value(),
+                timeout=poll.request_timeout,
+                retry=retry,
+                sleep=sleep,
+                redactor=redact,
+            ) as okta,
+            TalendScimClient(
+                settings.scim_url,
+                settings.scim_token.get_secret_value(),
+                timeout=poll.request_timeout,
+                retry=retry,
+                sleep=sleep,
+                redactor=redact,
+            ) as talend,
+        ):
+            report = _poll(
+                okta, talend, settings, poll, frozenset(u.casefold() for u in ignore_users), progress, sleep, clock
+            )
+            report.seconds = round(clock() - started, 3)
+            report.requests = {"okta": okta.requests, "talend": talend.requests}
+            return report
+    except ApiAuthError as err:
+        hint = "; check --okta-token (OKTA_API_TOKEN), an Okta API token" if err.service == "Okta" else ""
+        raise VerifyAborted(redact(f"{err.service} rejected the token: {err}{hint}")) from None
+    except ApiError as err:
+        raise VerifyAborted(redact(str(err))) from None
+
+
+def _poll(
+    okta: OktaClient,
+    talend: TalendScimClient,
+    settings: ConnectionSettings,
+    poll: PollSettings,
+    ignore: frozenset[str],
+    progress: Progress,
+    sleep: Sleep,
+    clock: Callable[[], float],
+) -> VerifyReport:
+    deadline = clock() + poll.timeout
+    progress("checking the Okta token and app")
+    okta.current_user()
+    try:
+        app = okta.get_app(settings.app_id)
+    except ApiStatusError as err:
+        if err.status == 404:
+            raise VerifyAborted(f"Okta has no app with id {settings.app_id} (--app-id, TALEND_OKTA_APP_ID)") from None
+        raise
+    progress("checking Talend's SCIM token")
+    credentials = _credentials_check(talend)
+    progress("reading the app's provisioning settings in Okta")
+    provisioning = _provisioning_check(okta, app, settings)
+
+    interval = poll.interval
+    passes = 0
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="verify") as pool:
+        while True:
+            passes += 1
+            if credentials.ok:
+                progress(f"pass {passes}: reading app users in Okta and users in Talend")
+                okta_read = pool.submit(_read_okta, okta, settings, progress)
+                talend_read = pool.submit(_read_talend, talend, progress)
+                okta_side, talend_side = okta_read.result(), talend_read.result()
+                users_check, users = _user_sync(okta_side, talend_side, ignore)
+                groups_check, groups = _group_sync(okta_side, talend_side, app.label or app.id)
+            else:
+                users_check, users = _skipped(USER_SYNC, "Talend refused the token"), UsersReport()
+                groups_check, groups = _skipped(GROUP_SYNC, "Talend refused the token"), []
+            checks = [credentials, provisioning, users_check, groups_check]
+            report = VerifyReport(
+                ok=all(c.ok for c in checks), checks=checks, users=users, groups=groups, passes=passes
+            )
+            failing = [c for c in checks if not c.ok]
+            left = deadline - clock()
+            if not failing or any(c.settled for c in failing) or left <= 0:
+                return report
+            wait = min(interval, left)
+            progress(
+                f"pass {passes}: {users.in_sync}/{users.expected} users in sync; "
+                f"Okta may still be provisioning, next look in {wait:.0f} s ({left:.0f} s left)"
+            )
+            sleep(wait)
+            interval = min(poll.max_interval, interval * 1.5)
+
+
+def report_json(report: VerifyReport) -> str:
+    return report.model_dump_json(indent=2) + "\n"

@@ -1,0 +1,107 @@
+"""An Okta org (the project's Okta sandbox, served on loopback) and a way to run `talend-okta preflight` against it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner, Result
+
+from talend_okta.cli import app as cli_app
+from talend_okta.sandbox.okta import OktaSandbox
+
+CANARY_TOKEN = "canary-okta-token-preflight-5d2e9a"
+ENV_OPTIONS = ("OKTA_ORG_URL", "OKTA_API_TOKEN", "TALEND_OKTA_APP_ID", "TALEND_SCIM_URL", "TALEND_SCIM_TOKEN")
+
+
+@dataclass
+class Org:
+    """The sandbox org plus the Talend app as the last deployment left it."""
+
+    okta: OktaSandbox
+    url: str
+    tmp: Path
+    app_id: str = ""
+    groups: dict[str, str] = field(default_factory=dict)  # name → id
+
+    def group(self, name: str, *members: str) -> str:
+        """An Okta group with these members (user ids)."""
+        group_id = self.okta.add_group(name)
+        self.groups[name] = group_id
+        for user_id in members:
+            self.okta.add_member(group_id, user_id)
+        return group_id
+
+    def people(self, domain: str, *names: str) -> list[str]:
+        return [self.okta.add_user(f"{name}@{domain}", f"{name}@{domain}") for name in names]
+
+    def deploy(self, *group_names: str) -> None:
+        """What `pulumi up` of an earlier config left in Okta: the app with these groups assigned."""
+        self.app_id = self.okta.add_saml_app("Talend Cloud")
+        for name in group_names:
+            self.okta.assign_group(self.app_id, self.groups[name])
+
+    def config(self, groups: list[str | dict[str, Any]], **extra: Any) -> Path:
+        """A stack config file as `pulumi config set` writes it (the token encrypted, as a `secure:` value)."""
+        config: dict[str, Any] = {
+            "okta:orgName": "acme",
+            "okta:baseUrl": "okta.com",
+            "talend-okta:region": "eu",
+            "talend-okta:domainName": "acme.eu.cloud.talend.com",
+            "talend-okta:scimToken": {"secure": "v1:c2VjcmV0:Zm9v"},
+            "talend-okta:groups": [{"name": g} if isinstance(g, str) else g for g in groups],
+        }
+        config.update(extra)
+        path = self.tmp / "Pulumi.dev.yaml"
+        path.write_text(yaml.safe_dump({"config": config}, sort_keys=False), encoding="utf-8")
+        return path
+
+    def outputs(self, **extra: Any) -> Path:
+        """`pulumi stack output --json` of the deployed stack (no appId before the first deploy)."""
+        outputs: dict[str, Any] = {"oktaOrgUrl": self.url, **({"appId": self.app_id} if self.app_id else {})}
+        outputs.update(extra)
+        path = self.tmp / "stack-outputs.json"
+        path.write_text(json.dumps(outputs), encoding="utf-8")
+        return path
+
+    def preflight(
+        self, *args: str, config: Path | None = None, env: dict[str, str] | None = None, outputs: bool = True
+    ) -> Result:
+        """Run the real CLI: the token from the environment, Okta URL and app id from the stack outputs."""
+        if config is None:
+            config = self.tmp / "Pulumi.dev.yaml"
+        base = ["preflight", "--config", str(config)]
+        if outputs and "--stack-outputs" not in args and "--app-id" not in args:
+            base += ["--stack-outputs", str(self.outputs())]
+        environment: dict[str, str | None] = dict.fromkeys(ENV_OPTIONS)
+        environment["OKTA_API_TOKEN"] = CANARY_TOKEN
+        environment.update(env or {})
+        return CliRunner().invoke(cli_app, [*base, *args], env=environment, catch_exceptions=False)
+
+    def report(self, *args: str, **kwargs: Any) -> tuple[Result, dict[str, Any]]:
+        """Run preflight with `--json -` and parse the report."""
+        result = self.preflight("--json", "-", *args, **kwargs)
+        return result, json.loads(result.stdout)
+
+
+@pytest.fixture
+def org(tmp_path: Path) -> Iterator[Org]:
+    okta = OktaSandbox(CANARY_TOKEN)
+    with okta.serve() as url:
+        yield Org(okta, url, tmp_path)
+
+
+def user_names(people: list[dict[str, Any]]) -> list[str | None]:
+    return [person["user_name"] for person in people]
+
+
+def assert_no_secret(result: Result, *files: Path) -> None:
+    """The Okta token is in no output and no report file (the canary)."""
+    texts = [result.stdout, result.stderr, *(f.read_text(encoding="utf-8") for f in files if f.exists())]
+    for text in texts:
+        assert CANARY_TOKEN not in text

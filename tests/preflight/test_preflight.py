@@ -1,0 +1,297 @@
+"""`talend-okta preflight` end to end: the real CLI, the real Okta client, the Okta sandbox on loopback."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.preflight.conftest import Org, user_names
+
+# --- Who is created, who is deactivated ------------------------------------------------------------------------
+
+
+def test_first_deploy_creates_every_member(org: Org) -> None:
+    devs = org.people("acme.com", "jdoe", "asmith")
+    org.group("Talend Developers", *devs)
+    org.config(["Talend Developers"])
+
+    result, report = org.report()  # stack outputs without appId: never deployed
+
+    assert result.exit_code == 0
+    assert report["app_id"] is None
+    assert user_names(report["created"]) == ["asmith", "jdoe"]
+    assert [p["email"] for p in report["created"]] == ["asmith@acme.com", "jdoe@acme.com"]
+    assert report["deactivated"] == []
+    assert report["problems"] == []
+    assert any("not deployed yet" in note for note in report["notes"])
+    assert [g["change"] for g in report["groups"]] == ["added"]
+    assert not any(path.startswith("/api/v1/apps") for _, path in org.okta.requests)  # no app to read
+
+
+def test_adding_a_group_creates_only_its_new_members(org: Org) -> None:
+    jdoe, asmith, bwayne = org.people("acme.com", "jdoe", "asmith", "bwayne")
+    org.group("Talend Developers", jdoe, asmith)
+    org.group("Talend Operators", asmith, bwayne)  # asmith is already assigned through Developers
+    org.deploy("Talend Developers")
+    org.config(["Talend Developers", "Talend Operators"])
+
+    result, report = org.report()
+
+    assert result.exit_code == 0
+    assert user_names(report["created"]) == ["bwayne"]
+    assert report["deactivated"] == []
+    assert report["unchanged"] == 2
+    assert {g["name"]: (g["change"], g["members"]) for g in report["groups"]} == {
+        "Talend Developers": ("kept", 2),
+        "Talend Operators": ("added", 2),
+    }
+
+
+def test_removing_a_group_deactivates_only_people_no_longer_assigned(org: Org) -> None:
+    jdoe, asmith, bwayne, cdirect = org.people("acme.com", "jdoe", "asmith", "bwayne", "cdirect")
+    org.group("Talend Developers", jdoe, asmith)
+    org.group("Talend Operators", asmith, bwayne, cdirect)
+    org.deploy("Talend Developers", "Talend Operators")
+    org.okta.assign_user(org.app_id, cdirect)  # also assigned directly (scope USER): stays
+    org.config(["Talend Developers"])
+
+    result, report = org.report()
+
+    assert result.exit_code == 0  # 1 deactivation is under the default threshold of 10
+    assert user_names(report["deactivated"]) == ["bwayne"]  # asmith is still a Developer, cdirect is direct
+    assert report["deactivated"][0] == {
+        "user_id": bwayne,
+        "user_name": "bwayne",
+        "login": "bwayne@acme.com",
+        "email": "bwayne@acme.com",
+        "groups": ["Talend Operators"],
+    }
+    assert report["created"] == []
+    assert report["unchanged"] == 3
+    assert {g["name"]: g["change"] for g in report["groups"]} == {
+        "Talend Developers": "kept",
+        "Talend Operators": "removed",
+    }
+
+
+def test_replacing_a_group_by_an_empty_one_deactivates_everyone(org: Org) -> None:
+    people = org.people("acme.com", "jdoe", "asmith", "bwayne")
+    org.group("Talend Developers", *people)
+    org.group("Talend Devs")  # the renamed group, not filled yet
+    org.deploy("Talend Developers")
+    org.config(["Talend Devs"])
+
+    result, report = org.report()
+
+    assert result.exit_code == 0
+    assert user_names(report["deactivated"]) == ["asmith", "bwayne", "jdoe"]
+    assert {g["name"]: (g["change"], g["members"]) for g in report["groups"]} == {
+        "Talend Devs": ("added", 0),
+        "Talend Developers": ("removed", 3),
+    }
+    assert any("empty group assigns nobody" in note for note in report["notes"])
+
+
+def test_an_empty_configured_group_changes_nobody(org: Org) -> None:
+    (jdoe,) = org.people("acme.com", "jdoe")
+    org.group("Talend Developers", jdoe)
+    org.group("Talend Admins")
+    org.deploy("Talend Developers", "Talend Admins")
+    org.config(["Talend Developers", "Talend Admins"])
+
+    result, report = org.report()
+
+    assert result.exit_code == 0
+    assert (report["created"], report["deactivated"], report["unchanged"]) == ([], [], 1)
+    assert {g["name"]: (g["change"], g["members"]) for g in report["groups"]} == {
+        "Talend Developers": ("kept", 1),
+        "Talend Admins": ("kept", 0),
+    }
+    markdown = org.preflight("--markdown", "-").stdout
+    assert "| Talend Admins | kept (empty) | 0 |" in markdown
+
+
+def test_deactivated_okta_users_are_not_created(org: Org) -> None:
+    (jdoe,) = org.people("acme.com", "jdoe")
+    gone = org.okta.add_user("gone@acme.com", "gone@acme.com", status="DEPROVISIONED")
+    org.group("Talend Developers", jdoe, gone)
+    org.config(["Talend Developers"])
+
+    result, report = org.report()
+
+    assert result.exit_code == 0
+    assert user_names(report["created"]) == ["jdoe"]
+
+
+# --- Mass deactivation: threshold and override ----------------------------------------------------------------
+
+
+@pytest.fixture
+def twelve_leave(org: Org) -> Org:
+    """Operators (12 people) were assigned; the config now lists only Developers."""
+    org.group("Talend Developers", *org.people("acme.com", "jdoe"))
+    org.group("Talend Operators", *org.people("ops.acme.com", *(f"op{n:02}" for n in range(12))))
+    org.deploy("Talend Developers", "Talend Operators")
+    org.config(["Talend Developers"])
+    return org
+
+
+def test_deactivating_more_than_the_threshold_fails(twelve_leave: Org) -> None:
+    result, report = twelve_leave.report()
+
+    assert result.exit_code == 1
+    assert len(report["deactivated"]) == 12
+    assert report["problems"] == [
+        "12 people would be deactivated in Talend, more than --max-deactivations 10 "
+        "(if intended, allow it with --allow-mass-deactivation)"
+    ]
+    table = twelve_leave.preflight().stdout
+    assert table.startswith("preflight BLOCKED: 0 created, 12 deactivated")
+    assert "Will be DEACTIVATED in Talend (12)" in table
+
+
+@pytest.mark.parametrize(("limit", "code"), [("11", 1), ("12", 0), ("13", 0)])
+def test_threshold_is_configurable(twelve_leave: Org, limit: str, code: int) -> None:
+    result, report = twelve_leave.report("--max-deactivations", limit)
+    assert result.exit_code == code
+    assert len(report["deactivated"]) == 12
+    assert report["max_deactivations"] == int(limit)
+
+
+def test_mass_deactivation_can_be_allowed_explicitly(twelve_leave: Org) -> None:
+    result, report = twelve_leave.report("--allow-mass-deactivation")
+
+    assert result.exit_code == 0
+    assert report["problems"] == []
+    assert report["mass_deactivation_allowed"] is True
+    markdown = twelve_leave.preflight("--allow-mass-deactivation", "--markdown", "-").stdout
+    assert "> [!WARNING]" in markdown
+    assert "**12 people will be deactivated in Talend** (allowed with `--allow-mass-deactivation`)" in markdown
+    assert markdown.count("| `00u") == 12  # every one of them listed
+
+
+def test_markdown_is_loud_about_blocked_deactivations(twelve_leave: Org) -> None:
+    result = twelve_leave.preflight("--markdown", "-")
+
+    assert result.exit_code == 1
+    markdown = result.stdout
+    assert markdown.startswith("<!-- talend-okta-preflight -->\n### :x: talend-okta preflight")
+    assert "> [!CAUTION]\n> **This change must not be merged as is:**\n> - 12 people would be deactivated" in markdown
+    assert "| 0 | **12** | 1 | 0 | 0 |" in markdown
+    assert "<details open><summary>Will be deactivated (12)</summary>" in markdown
+    assert "| op00 | op00@ops.acme.com | Talend Operators | `00u" in markdown  # named from the removed group
+    assert "preflight BLOCKED" in result.stderr  # the table moves to stderr when stdout is the report
+
+
+def test_allowing_mass_deactivation_does_not_allow_collisions(twelve_leave: Org) -> None:
+    twelve_leave.group("Talend Partners", *twelve_leave.people("partner.example", "jdoe"))
+    twelve_leave.config(["Talend Developers", "Talend Partners"])
+
+    result, report = twelve_leave.report("--allow-mass-deactivation")
+
+    assert result.exit_code == 1
+    assert report["problems"] == ["userName 'jdoe' would be shared by jdoe@acme.com, jdoe@partner.example"]
+
+
+# --- userName collisions and people without email --------------------------------------------------------------
+
+
+def test_email_prefix_collisions_across_domains_fail(org: Org) -> None:
+    jdoe_a, asmith = org.people("a.com", "jdoe", "asmith")
+    (jdoe_b,) = org.people("b.com", "jdoe")
+    jdoe_c = org.okta.add_user("john.doe@c.com", "JDoe@c.com")  # SCIM userName is case-insensitive
+    org.group("Talend Developers", jdoe_a, asmith)
+    org.group("Contractors", jdoe_b, jdoe_c)
+    org.deploy("Talend Developers")
+    org.config(["Talend Developers", "Contractors"])
+
+    result, report = org.report()
+
+    assert result.exit_code == 1
+    assert len(report["collisions"]) == 1
+    collision = report["collisions"][0]
+    assert collision["user_name"].casefold() == "jdoe"
+    assert sorted(p["email"] for p in collision["people"]) == ["JDoe@c.com", "jdoe@a.com", "jdoe@b.com"]
+    assert report["problems"] == [
+        f"userName {collision['user_name']!r} would be shared by " + ", ".join(p["email"] for p in collision["people"])
+    ]
+    assert sorted(user_names(report["created"])) == ["JDoe", "jdoe"]
+    markdown = org.preflight("--markdown", "-").stdout
+    assert "#### userName collisions" in markdown
+    assert re.search(r"\| `jdoe` \| .*jdoe@a\.com.*jdoe@b\.com", markdown, re.IGNORECASE)
+
+
+def test_collision_with_a_directly_assigned_user(org: Org) -> None:
+    (direct,) = org.people("legacy.example", "asmith")
+    org.group("Talend Developers")
+    org.deploy("Talend Developers")
+    org.okta.assign_user(org.app_id, direct)  # assigned by hand, outside the stack: stays
+    org.okta.add_member(org.groups["Talend Developers"], org.people("acme.com", "jdoe")[0])
+    org.group("Talend Operators", *org.people("acme.com", "asmith"))
+    org.config(["Talend Developers", "Talend Operators"])
+
+    result, report = org.report()
+
+    assert result.exit_code == 1
+    assert [c["user_name"] for c in report["collisions"]] == ["asmith"]
+    people = report["collisions"][0]["people"]
+    assert {p["user_id"] for p in people} >= {direct}
+    assert report["deactivated"] == []
+
+
+def test_members_without_email_are_reported_but_do_not_fail(org: Org) -> None:
+    (jdoe,) = org.people("acme.com", "jdoe")
+    no_mail = org.okta.add_user("svc-etl", None)
+    org.group("Talend Developers", jdoe, no_mail)
+    org.config(["Talend Developers"])
+
+    result, report = org.report()
+
+    assert result.exit_code == 0
+    assert report["without_email"] == [
+        {"user_id": no_mail, "user_name": None, "login": "svc-etl", "email": None, "groups": ["Talend Developers"]},
+    ]
+    assert report["collisions"] == []
+    table = org.preflight().stdout
+    assert "Without an email (no userName) (1)" in table
+    assert "svc-etl" in table
+
+
+def test_unknown_group_blocks(org: Org) -> None:
+    org.group("Talend Developers", *org.people("acme.com", "jdoe"))
+    org.deploy("Talend Developers")
+    org.config(["Talend Developers", "Talend Developpers"])
+
+    result, report = org.report()
+
+    assert result.exit_code == 1
+    assert report["problems"] == ["group 'Talend Developpers' does not exist in Okta"]
+
+
+# --- Paging ------------------------------------------------------------------------------------------------------
+
+
+def test_reads_every_page_of_members_and_app_users(org: Org) -> None:
+    """1,100 app users (3 pages of 500) leave; 450 stay through a group read in 3 pages of 200."""
+    with org.okta.bulk():
+        everyone = [org.okta.add_user(f"user{n:04}@acme.com", f"user{n:04}@acme.com") for n in range(1100)]
+        org.group("Talend Everyone", *everyone)
+        org.group("Talend Developers", *everyone[:450])
+        org.deploy("Talend Everyone")
+    org.config(["Talend Developers"])
+
+    result, report = org.report()
+
+    assert result.exit_code == 1
+    assert (len(report["created"]), len(report["deactivated"]), report["unchanged"]) == (0, 650, 450)
+    assert sorted(p["user_id"] for p in report["deactivated"]) == sorted(everyone[450:])
+    developers = org.groups["Talend Developers"]
+    group_pages = [path for _, path in org.okta.requests if path.startswith(f"/api/v1/groups/{developers}/users")]
+    app_user_pages = [path for _, path in org.okta.requests if path.startswith(f"/api/v1/apps/{org.app_id}/users")]
+    assert len(group_pages) == 3
+    assert len(app_user_pages) == 3
+    assert all("after=" in path for path in group_pages[1:] + app_user_pages[1:])
+
+    markdown = org.preflight("--markdown", "-").stdout
+    assert "| … and 600 more (see `--json`) | | |" in markdown

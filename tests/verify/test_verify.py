@@ -1,0 +1,515 @@
+"""`talend-okta verify` against the Okta sandbox and the Talend SCIM stand-in, scenario by scenario."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from email.utils import formatdate
+from pathlib import Path
+
+import pytest
+
+from talend_okta.http import RetryPolicy
+from talend_okta.verify import (
+    CREDENTIALS,
+    GROUP_SYNC,
+    PROVISIONING,
+    USER_SYNC,
+    PollSettings,
+    VerifyAborted,
+    verify,
+)
+from tests.verify.conftest import APP_LABEL, OKTA_TOKEN, SCIM_TOKEN, World, assert_no_secrets
+
+NO_WAIT = RetryPolicy(backoff=0.0, max_backoff=0.0)
+
+
+def test_all_in_sync(world: World) -> None:
+    for name in ("alice", "bob", "carol"):
+        world.person(name)
+    world.okta.sync()
+
+    run = world.run()
+
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert run.report is not None
+    assert run.report["ok"] is True
+    assert [c["name"] for c in run.report["checks"]] == [CREDENTIALS, PROVISIONING, USER_SYNC, GROUP_SYNC]
+    assert all(c["ok"] for c in run.report["checks"])
+    assert run.report["users"] == {
+        "expected": 3,
+        "in_sync": 3,
+        "missing": [],
+        "inactive": [],
+        "unexpected_active": [],
+        "collisions": [],
+        "sync_errors": [],
+        "ignored": [],
+    }
+    assert "in sync" in run.stdout
+    assert run.report["passes"] == 1
+
+
+def test_waits_while_okta_provisions(world: World) -> None:
+    world.person("alice")
+    world.person("bob")
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:  # Okta finishes its pushes while verify waits
+        waits.append(seconds)
+        world.okta.sync()
+
+    report = verify(world.settings(), poll=PollSettings(timeout=60, interval=2), sleep=sleep)
+
+    assert report.ok
+    assert report.passes == 2
+    assert waits == [2]
+    assert report.users.in_sync == 2
+
+
+def test_missing_user_fails_after_polling_until_timeout(world: World) -> None:
+    world.person("alice")
+    world.person("bob")
+    world.okta.sync()
+    world.delete_talend_user("bob")
+
+    run = world.run(timeout="0.3")
+
+    assert run.exit_code == 1
+    assert run.report is not None
+    assert run.report["users"]["missing"] == ["bob"]
+    assert run.report["users"]["in_sync"] == 1
+    assert run.report["passes"] > 1  # missing users may still be on their way: it looked again
+    check = run.check(USER_SYNC)
+    assert check["ok"] is False
+    assert "1 missing in Talend" in check["detail"]
+    assert "missing in Talend (1): bob" in run.stdout
+
+
+def test_inactive_user(world: World) -> None:
+    world.person("alice")
+    world.okta.sync()
+    world.set_talend_active("alice", False)
+
+    run = world.run()
+
+    assert run.exit_code == 1
+    assert run.report is not None
+    assert run.report["users"]["inactive"] == ["alice"]
+    assert run.report["users"]["in_sync"] == 0
+
+
+def test_orphan_still_active_and_ignore_user(world: World) -> None:
+    world.person("alice")
+    world.okta.sync()
+    world.talend_user("ghost")  # invited by hand, never assigned in Okta
+    world.talend_user("gone", active=False)  # deactivated: fine
+
+    run = world.run()
+    assert run.exit_code == 1
+    assert run.report is not None
+    assert run.report["users"]["unexpected_active"] == ["ghost"]
+
+    ignored = world.run("--ignore-user", "GHOST")
+    assert ignored.exit_code == 0
+    assert ignored.report is not None
+    assert ignored.report["users"]["ignored"] == ["ghost"]
+
+
+def test_unassigned_user_deactivated_by_okta_passes(world: World) -> None:
+    alice = world.person("alice")
+    world.person("bob")
+    world.okta.sync()
+    world.okta.remove_member(world.group_id, alice)  # Okta deactivates alice in Talend
+    world.okta.sync()
+
+    run = world.run()
+
+    assert run.exit_code == 0, run.stdout
+    assert run.report is not None
+    assert run.report["users"]["expected"] == 1
+
+
+def test_unassigned_user_left_active_is_reported(world: World) -> None:
+    alice = world.person("alice")
+    world.okta.sync()
+    world.okta.remove_member(world.group_id, alice)  # not synced: Talend still has alice active
+
+    run = world.run()
+
+    assert run.exit_code == 1
+    assert run.report is not None
+    assert run.report["users"]["unexpected_active"] == ["alice"]
+
+
+def test_collision(world: World) -> None:
+    world.person("jdoe", "a.example.com")
+    world.person("jdoe", "b.example.com")
+    world.person("JSmith", "a.example.com")
+    world.person("jsmith", "b.example.com")
+    world.okta.sync()
+
+    run = world.run(timeout="30")
+
+    assert run.exit_code == 1
+    assert run.report is not None
+    assert run.report["users"]["collisions"] == [["jdoe", "jdoe"], ["JSmith", "jsmith"]]
+    assert run.report["passes"] == 1  # waiting does not resolve a collision
+    assert "2 app usernames shared by several Okta users" in run.check(USER_SYNC)["detail"]
+
+
+def test_sync_state_error(world: World) -> None:
+    alice = world.person("alice")
+    world.okta.sync()
+    world.okta.set_sync_state(world.app_id, alice, "ERROR", "Conflict")
+
+    run = world.run(timeout="30")
+
+    assert run.exit_code == 1
+    assert run.report is not None
+    assert run.report["users"]["sync_errors"] == ["alice"]
+    assert run.report["passes"] == 1
+
+
+def test_bad_talend_token(world: World) -> None:
+    world.person("alice")
+    world.okta.sync()
+
+    run = world.run(env={"TALEND_SCIM_TOKEN": "not-the-right-token"})
+
+    assert run.exit_code == 1
+    check = run.check(CREDENTIALS)
+    assert check["ok"] is False
+    assert "401" in check["detail"]
+    assert "Authorization failure" in check["detail"]
+    assert run.check(USER_SYNC)["detail"] == "not checked: Talend refused the token"
+    assert world.talend_faults.requests[-1] == "/scim/v2/Users?startIndex=1&count=2"  # Okta's Test API Credentials
+    assert "not-the-right-token" not in run.output
+
+
+def test_bad_okta_token(world: World) -> None:
+    run = world.run(env={"OKTA_API_TOKEN": "okta-wrong-token-123"})
+
+    assert run.exit_code == 2
+    assert run.report is None
+    assert run.stdout == ""
+    assert run.stderr.count("\n") == 1
+    assert "Okta rejected the token" in run.stderr
+    assert "E0000011" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert "okta-wrong-token-123" not in run.stderr
+
+
+def test_okta_429_then_success(world: World) -> None:
+    world.person("alice")
+    world.okta.sync()
+    now = int(time.time())
+    world.okta.inject_fault(
+        "GET",
+        r"/apps/[^/]+/users$",
+        429,
+        headers={"Date": formatdate(now, usegmt=True), "X-Rate-Limit-Reset": str(now)},
+    )
+
+    started = time.monotonic()
+    run = world.run()
+
+    assert run.exit_code == 0, run.stderr
+    assert time.monotonic() - started >= 1.0  # waited reset - Date + 1 s
+    app_user_reads = [path for method, path in world.okta.requests if "/users?" in path and "/apps/" in path]
+    assert len(app_user_reads) == 2
+
+
+def test_flapping_5xx_on_both_sides(world: World) -> None:
+    world.person("alice")
+    world.okta.sync()
+    world.okta.inject_fault("GET", r"/apps/[^/]+/users$", 503, times=2)
+    world.talend_faults.add(r"/Users$", 502, b"<html>Bad gateway</html>", {"Content-Type": "text/html"}, times=3)
+    waits: list[float] = []
+
+    report = verify(world.settings(), poll=PollSettings(timeout=0), retry=RetryPolicy(), sleep=waits.append)
+
+    assert report.ok, report.model_dump_json()
+    assert sorted(waits) == [0.5, 0.5, 1.0, 1.0, 2.0]  # doubling backoff: Okta twice, Talend three times
+
+
+def test_persistent_5xx_could_not_run(world: World) -> None:
+    echo = json.dumps({"errorCode": "E0000009", "errorSummary": f"upstream said {OKTA_TOKEN}"})
+    world.okta.inject_fault("GET", r"/apps/[^/]+/users$", 500, body=echo, times=10)
+
+    with pytest.raises(VerifyAborted) as caught:
+        verify(world.settings(), poll=PollSettings(timeout=0), retry=NO_WAIT, sleep=lambda s: None)
+
+    message = str(caught.value)
+    assert "Okta answered GET /api/v1/apps/" in message
+    assert "500" in message
+    assert "4 tries" in message
+    assert "upstream said [REDACTED]" in message
+    assert_no_secrets(message)
+
+
+def test_garbage_body_from_okta(world: World) -> None:
+    world.person("alice")
+    world.okta.inject_fault(
+        "GET", r"/apps/[^/]+/users$", 200, body="<html>maintenance</html>", headers={"Content-Type": "text/html"}
+    )
+
+    run = world.run()
+
+    assert run.exit_code == 2
+    assert "body that is not JSON (text/html)" in run.stderr
+    assert "/users" in run.stderr
+
+
+def test_malformed_okta_json(world: World) -> None:
+    world.okta.inject_fault("GET", r"/apps/[^/]+/users$", 200, body='[{"scope": "USER"}]')
+
+    run = world.run()
+
+    assert run.exit_code == 2
+    assert "unexpected body: 0.id: Field required" in run.stderr
+
+
+def test_garbage_body_from_talend(world: World) -> None:
+    world.talend_faults.add(r"/Users$", 200, b"not json at all", {"Content-Type": "text/plain"})
+
+    run = world.run()
+
+    assert run.exit_code == 1
+    assert "not JSON (text/plain)" in run.check(CREDENTIALS)["detail"]
+
+
+def test_more_than_1000_users_page_on_both_sides(world: World) -> None:
+    count = 1203
+    with world.okta.bulk():
+        for number in range(count):
+            world.person(f"user{number:04d}")
+    for number in range(count):  # Talend as provisioning would have left it, without 2,400 SCIM calls
+        world.talend_user(f"user{number:04d}", active=number != 1100)
+    world.talend_user("orphan")
+
+    run = world.run()
+
+    assert run.exit_code == 1
+    assert run.report is not None
+    users = run.report["users"]
+    assert (users["expected"], users["in_sync"]) == (count, count - 1)
+    assert users["inactive"] == ["user1100"]
+    assert users["unexpected_active"] == ["orphan"]
+    app_user_pages = [p for m, p in world.okta.requests if m == "GET" and "/apps/" in p and "/users?" in p]
+    assert len(app_user_pages) == 3
+    assert all("limit=500" in p for p in app_user_pages)
+    scim_pages = [p for p in world.talend_faults.requests if p.startswith("/scim/v2/Users?") and "count=1000" in p]
+    assert [p.split("startIndex=")[1].split("&")[0] for p in scim_pages] == ["1", "1001"]
+
+
+def test_connection_unknown_lists_admin_console_steps(world: World) -> None:
+    bare_app = world.okta.add_saml_app("Talend Sandbox", provisioning=False)
+    world.okta.assign_group(bare_app, world.group_id)
+
+    run = world.run(env={"TALEND_OKTA_APP_ID": bare_app}, timeout="30")
+
+    assert run.exit_code == 1
+    check = run.check(PROVISIONING)
+    assert check["ok"] is False
+    assert "provisioning is not enabled for the app (connection UNKNOWN)" in check["detail"]
+    steps = check["steps"]
+    assert len(steps) == 3
+    assert steps[0].endswith("Talend Sandbox → General → App Settings → Edit: Provisioning = SCIM; Save")
+    assert f"SCIM connector base URL = {world.scim_url}" in steps[1]
+    assert steps[2].endswith(
+        "Provisioning → To App → Edit: enable Create Users, enable Update User Attributes, "
+        "enable Deactivate Users; Save"
+    )
+    assert "still to do by hand:" in run.stdout
+    assert "1. Okta Admin Console → Applications → Applications → Talend Sandbox" in run.stdout
+    assert run.report is not None
+    assert run.report["passes"] == 1  # a configuration gap does not fix itself: no waiting
+
+
+def test_to_app_switches_base_url_and_username_template(world: World) -> None:
+    other = world.okta.add_saml_app("Talend Other", user_name_template="${source.login}")
+    world.okta.set_connection(other, "http://127.0.0.1:9/scim/v2", SCIM_TOKEN)
+    world.okta.set_user_provisioning(other, create=False, update_profile=True, deactivate=True)
+
+    run = world.run(env={"TALEND_OKTA_APP_ID": other})
+
+    check = run.check(PROVISIONING)
+    assert check["ok"] is False
+    assert f"the SCIM base URL is http://127.0.0.1:9/scim/v2, expected {world.scim_url}" in check["detail"]
+    assert "To App: Create Users is off" in check["detail"]
+    assert "the username template is ${source.login}, expected Email prefix" in check["detail"]
+    assert [step.split(" → ")[4] for step in check["steps"]] == ["Provisioning", "Provisioning", "Sign On"]
+    assert "To App → Edit: enable Create Users; Save" in check["steps"][1]
+
+
+def test_pushed_group_in_sync_then_member_missing(world: World) -> None:
+    developers = world.okta.add_group("Talend Developers")
+    alice, bob = world.person("alice"), world.person("bob")
+    world.okta.add_member(developers, alice)
+    world.okta.add_member(developers, bob)
+    world.okta.push_group(world.app_id, developers)
+    world.okta.sync()
+
+    run = world.run()
+    assert run.exit_code == 0, run.stdout
+    assert run.report is not None
+    assert run.report["groups"] == [
+        {
+            "name": "Talend Developers",
+            "ok": True,
+            "in_talend": True,
+            "expected_members": 2,
+            "missing_members": [],
+            "unexpected_members": [],
+        }
+    ]
+
+    carol = world.person("carol")
+    world.okta.add_member(developers, carol)
+    world.talend_user("carol")  # carol exists in Talend, but the membership was not pushed yet
+
+    run = world.run()
+    assert run.exit_code == 1
+    assert run.report is not None
+    assert run.report["groups"][0]["missing_members"] == ["carol"]
+    assert "Talend Developers: 1 members missing, 0 unexpected in Talend" in run.check(GROUP_SYNC)["detail"]
+
+
+def test_stack_outputs_from_stdin(world: World) -> None:
+    world.person("alice")
+    world.okta.sync()
+    not_pushed = world.okta.add_group("Talend Operators")
+    outputs = {
+        "appId": world.app_id,
+        "appLabel": APP_LABEL,
+        "oktaOrgUrl": world.okta_url,
+        "scimBaseUrl": world.scim_url,
+        "provisioning": {"manage": True, "createUsers": True, "updateUserAttributes": False, "deactivateUsers": True},
+        "pushedGroups": {"Talend Operators": not_pushed},
+        "ssoUrl": "https://iam.eu.cloud.talend.com/oidc/ssologin",
+    }
+    env = {"OKTA_ORG_URL": "", "TALEND_OKTA_APP_ID": "", "TALEND_SCIM_URL": ""}
+
+    run = world.run("--stack-outputs", "-", env=env, input_text=json.dumps(outputs))
+
+    assert run.exit_code == 1
+    provisioning = run.check(PROVISIONING)
+    assert "To App: Update User Attributes is on" in provisioning["detail"]
+    assert provisioning["steps"][0].endswith("To App → Edit: disable Update User Attributes; Save")
+    groups = run.check(GROUP_SYNC)
+    assert groups["detail"] == "Talend Operators: not pushed by Okta"
+    assert "Push Groups → Find groups by name: Talend Operators" in groups["steps"][0]
+    assert run.check(USER_SYNC)["ok"] is True
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        ((), {"OKTA_ORG_URL": "http://acme.okta.com"}, "--okta-url (OKTA_ORG_URL): plain http:// is only allowed"),
+        ((), {"TALEND_SCIM_URL": "ftp://x"}, "--scim-url (TALEND_SCIM_URL): must be an https:// URL"),
+        ((), {"TALEND_OKTA_APP_ID": ""}, "missing --app-id (TALEND_OKTA_APP_ID)"),
+        ((), {"TALEND_OKTA_APP_ID": "0oa/../x"}, "--app-id: an Okta app id is letters and digits"),
+        (
+            ("--stack-outputs", "/nonexistent/outputs.json"),
+            {},
+            "--stack-outputs: cannot read /nonexistent/outputs.json",
+        ),
+        (("--json", "/nonexistent/dir/report.json"), {}, "--json: directory /nonexistent/dir does not exist"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    world: World, args: tuple[str, ...], env: dict[str, str], message: str
+) -> None:
+    run = world.run(*args, env=env)
+
+    assert run.exit_code == 2
+    assert message in run.stderr
+    assert run.stderr.count("\n") == 1
+    assert world.okta.requests == []  # nothing half-done
+
+
+def test_negative_timeout_is_refused(world: World) -> None:
+    run = world.run(timeout="-1")
+    assert run.exit_code == 2
+    assert "--timeout" in run.stderr
+
+
+def test_unreachable_host_could_not_run(world: World) -> None:
+    settings = world.settings(okta_url="http://127.0.0.1:9")
+
+    with pytest.raises(VerifyAborted, match=r"Okta at http://127.0.0.1:9 could not be reached: .*, 4 tries"):
+        verify(settings, poll=PollSettings(timeout=0, request_timeout=2), retry=NO_WAIT)
+
+
+def test_report_json_to_stdout_keeps_stdout_machine_readable(world: World) -> None:
+    world.person("alice")
+    world.okta.sync()
+
+    run = world.run("--json", "-")
+
+    assert run.exit_code == 0
+    report = json.loads(run.stdout)
+    assert report["ok"] is True
+    assert "in sync" in run.stderr  # the human report moved to stderr
+
+
+def test_canary_tokens_never_appear(world: World) -> None:
+    world.person("alice")
+    world.okta.sync()
+    runs = [
+        world.run(),
+        world.run(env={"OKTA_API_TOKEN": OKTA_TOKEN + "x"}),  # bad Okta token: the canary is a prefix of it
+        world.run(env={"TALEND_SCIM_TOKEN": SCIM_TOKEN + "x"}),  # bad Talend token
+        world.run(env={"OKTA_ORG_URL": f"http://{OKTA_TOKEN}.example"}),  # a token pasted into the wrong option
+    ]
+    echo = json.dumps({"errorCode": "E0000001", "errorSummary": f"echo {OKTA_TOKEN} {SCIM_TOKEN}"})
+    world.okta.inject_fault("GET", r"/apps/", 400, body=echo)  # an error body that quotes both tokens
+    runs.append(world.run())
+    for run in runs:
+        assert_no_secrets(run.stdout, run.stderr, json.dumps(run.report))
+    assert [run.exit_code for run in runs] == [0, 2, 1, 2, 2]
+
+
+def test_console_script_in_a_subprocess(world: World) -> None:
+    world.person("alice")
+    world.okta.sync()
+    script = Path(sys.executable).parent / "talend-okta"
+    env = os.environ | {
+        "OKTA_ORG_URL": world.okta_url,
+        "OKTA_API_TOKEN": OKTA_TOKEN,
+        "TALEND_OKTA_APP_ID": world.app_id,
+        "TALEND_SCIM_URL": world.scim_url,
+        "TALEND_SCIM_TOKEN": SCIM_TOKEN,
+        "TTY_COMPATIBLE": "1",  # rich treats stderr as a terminal: the progress display runs
+    }
+
+    passed = subprocess.run(
+        [script, "verify", "--timeout", "0", "--json", "-"], env=env, capture_output=True, text=True, timeout=60
+    )
+    refused = subprocess.run(
+        [script, "verify", "--timeout", "0"],
+        env=env | {"OKTA_API_TOKEN": "okta-not-valid-0000"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert passed.returncode == 0, passed.stderr
+    assert json.loads(passed.stdout)["users"]["in_sync"] == 1
+    assert "talend-okta verify: reading" in passed.stderr or "talend-okta verify: pass 1" in passed.stderr
+    assert refused.returncode == 2
+    assert refused.stdout == ""
+    assert (
+        refused.stderr.strip()
+        .splitlines()[-1]
+        .endswith(  # after the spinner's control codes
+            "talend-okta: error: Okta rejected the token: Okta answered GET /api/v1/users/me with 401 Unauthorized: "
+            "E0000011 Invalid token provided; check --okta-token (OKTA_API_TOKEN), an Okta API token"
+        )
+    )
+    assert "Traceback" not in refused.stderr
+    assert_no_secrets(passed.stdout, passed.stderr, refused.stdout, refused.stderr)

@@ -1,0 +1,219 @@
+"""The GitHub workflows: valid YAML with the triggers, jobs and steps the pull-request flow needs, secrets passed
+safely and documented, and every `talend-okta` option they use known to the real CLI."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+import yaml
+
+from talend_okta.cli import app as cli_app
+
+REPO = Path(__file__).parents[2]
+WORKFLOWS = REPO / ".github" / "workflows"
+DOCS = [REPO / "README.md", REPO / "docs" / "pull-requests.md"]
+PULUMI_ACTION = "pulumi/actions@v6"
+SECRET = re.compile(r"\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+VARIABLE = re.compile(r"\bvars\.([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def load(name: str) -> dict[str, Any]:
+    document = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+    assert isinstance(document, dict)
+    # YAML 1.1 reads the key `on` as the boolean True.
+    document["on"] = document.pop(True, document.get("on"))
+    return document
+
+
+def steps(workflow: dict[str, Any], job: str | None = None) -> list[dict[str, Any]]:
+    jobs = workflow["jobs"] if job is None else {job: workflow["jobs"][job]}
+    return [step for body in jobs.values() for step in body["steps"]]
+
+
+def pulumi_steps(workflow: dict[str, Any], job: str | None = None) -> list[dict[str, Any]]:
+    return [s for s in steps(workflow, job) if s.get("uses") == PULUMI_ACTION and s.get("with", {}).get("command")]
+
+
+def index_of(all_steps: list[dict[str, Any]], predicate: Any) -> int:
+    found = [i for i, step in enumerate(all_steps) if predicate(step)]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def invocations(script: str) -> list[list[str]]:
+    """The `talend-okta ...` command lines of a script, as words (`${VAR:+--flag}` kept as one word)."""
+    found = []
+    for line in re.split(r"\n|\||&&|;", script.replace("\\\n", " ")):
+        if re.match(r"\s*(\S*/)?talend-okta\s", line):
+            found.append(shlex.split(line.replace("${", "{")))
+    return found
+
+
+def runs(command: str, workflow: dict[str, Any], job: str | None = None) -> list[dict[str, Any]]:
+    return [s for s in steps(workflow, job) if any(w[1] == command for w in invocations(s.get("run", "")))]
+
+
+def all_workflows() -> list[tuple[str, dict[str, Any]]]:
+    return [(path.name, load(path.name)) for path in sorted(WORKFLOWS.glob("*.y*ml"))]
+
+
+def test_the_three_workflows_exist() -> None:
+    assert sorted(p.name for p in WORKFLOWS.glob("*.y*ml")) == ["deploy.yml", "drift.yml", "pull-request.yml"]
+
+
+# --- Pull request --------------------------------------------------------------------------------------------------
+
+
+def test_pull_request_previews_with_diff_and_comments() -> None:
+    workflow = load("pull-request.yml")
+    assert workflow["on"]["pull_request"]["branches"] == ["main"]
+    assert {"labeled", "unlabeled", "synchronize"} <= set(workflow["on"]["pull_request"]["types"])
+    assert workflow["permissions"]["pull-requests"] == "write"
+
+    (preview,) = pulumi_steps(workflow)
+    options = preview["with"]
+    assert options["command"] == "preview"
+    assert options["diff"] is True
+    assert options["comment-on-pr"] is True
+    assert options["policyPacks"] == "policy"
+    assert (REPO / "policy" / "PulumiPolicy.yaml").is_file()
+    assert options["stack-name"] == "${{ env.STACK }}"
+    assert (REPO / f"Pulumi.{workflow['env']['STACK']}.yaml").is_file()
+
+
+def test_pull_request_runs_preflight_and_posts_it() -> None:
+    workflow = load("pull-request.yml")
+    all_steps = steps(workflow)
+    (preflight,) = runs("preflight", workflow)
+    command = preflight["run"]
+    assert '--config "Pulumi.$STACK.yaml"' in command
+    assert "--stack-outputs stack-outputs.json" in command
+    assert "--markdown preflight.md" in command
+    assert "${ALLOW_MASS_DEACTIVATION:+--allow-mass-deactivation}" in command
+    # The override is a deliberate, visible act: a label on the pull request.
+    assert "'allow-mass-deactivation'" in preflight["env"]["ALLOW_MASS_DEACTIVATION"]
+    # It runs even when the preview failed, after the stack outputs were written.
+    assert preflight["if"] == "${{ !cancelled() }}"
+    outputs = index_of(all_steps, lambda s: "pulumi stack output" in s.get("run", ""))
+    assert outputs < all_steps.index(preflight)
+    comment = index_of(all_steps, lambda s: str(s.get("uses", "")).startswith("marocchino/sticky-pull-request-comment"))
+    assert all_steps[comment]["with"]["path"] == "preflight.md"
+    assert all_steps.index(preflight) < comment
+
+
+# --- Deploy --------------------------------------------------------------------------------------------------------
+
+
+def test_push_to_main_deploys_then_verifies() -> None:
+    workflow = load("deploy.yml")
+    assert workflow["on"]["push"]["branches"] == ["main"]
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+    all_steps = steps(workflow)
+
+    (up,) = pulumi_steps(workflow)
+    assert up["with"]["command"] == "up"
+    assert up["with"]["policyPacks"] == "policy"
+    (verify,) = runs("verify", workflow)
+    assert all_steps.index(up) < all_steps.index(verify)
+    assert "--stack-outputs stack-outputs.json" in verify["run"]
+    assert "set -o pipefail" in verify["run"]  # `| tee` must not hide a failing verify
+    assert "if" not in verify  # the gate: runs only after a successful `pulumi up`, fails the job
+
+
+# --- Drift ---------------------------------------------------------------------------------------------------------
+
+
+def test_schedule_checks_okta_drift_with_expect_no_changes() -> None:
+    workflow = load("drift.yml")
+    (schedule,) = workflow["on"]["schedule"]
+    assert len(schedule["cron"].split()) == 5
+    assert "workflow_dispatch" in workflow["on"]
+
+    (drift,) = pulumi_steps(workflow, "okta-drift")
+    assert drift["with"]["command"] == "preview"
+    assert drift["with"]["refresh"] is True
+    assert drift["with"]["expect-no-changes"] is True
+    summary = steps(workflow, "okta-drift")[-1]
+    assert summary["if"] == "${{ failure() && steps.okta.outcome == 'failure' }}"
+    assert drift["id"] == "okta"
+    assert "$GITHUB_STEP_SUMMARY" in summary["run"]
+
+
+def test_schedule_checks_talend_drift_with_verify() -> None:
+    workflow = load("drift.yml")
+    (verify,) = runs("verify", workflow, "talend-drift")
+    assert "--stack-outputs stack-outputs.json" in verify["run"]
+    summary = steps(workflow, "talend-drift")[-1]
+    assert "cat verify.txt" in summary["run"]
+    assert "$GITHUB_STEP_SUMMARY" in summary["run"]
+    assert summary["env"]["OUTCOME"] == f"${{{{ steps.{verify['id']}.outcome }}}}"
+
+
+# --- Every workflow ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "workflow"), all_workflows())
+def test_secrets_go_through_env_and_are_never_echoed(name: str, workflow: dict[str, Any]) -> None:
+    for step in steps(workflow):
+        script = step.get("run", "")
+        # Scripts read only environment variables: no expression is pasted into shell text (no injection, no echo).
+        assert "${{" not in script, (name, step.get("name"))
+        secret_env = {key for key, value in step.get("env", {}).items() if SECRET.search(str(value))}
+        for key in secret_env:
+            assert not re.search(rf"\${{?{key}\b", script), f"{name}: step {step.get('name')!r} uses ${key} in run"
+        for key, value in step.get("with", {}).items():
+            if SECRET.search(str(value)):
+                assert key == "github-token", (name, key)  # the only secret an action takes as an input
+    text = (WORKFLOWS / name).read_text(encoding="utf-8")
+    for body in workflow["jobs"].values():
+        assert not any(SECRET.search(str(value)) for value in body.get("env", {}).values())  # not job-wide
+    assert not SECRET.search(str(workflow.get("env", {})))
+    assert "set -x" not in text
+
+
+@pytest.mark.parametrize(("name", "workflow"), all_workflows())
+def test_every_secret_and_variable_is_documented(name: str, workflow: dict[str, Any]) -> None:
+    text = (WORKFLOWS / name).read_text(encoding="utf-8")
+    docs = "\n".join(path.read_text(encoding="utf-8") for path in DOCS if path.exists())
+    names = set(SECRET.findall(text)) | set(VARIABLE.findall(text))
+    assert names
+    undocumented = sorted(n for n in names if f"`{n}`" not in docs)
+    assert undocumented == [], f"{name}: document these in docs/pull-requests.md"
+
+
+@pytest.mark.parametrize(("name", "workflow"), all_workflows())
+def test_actions_are_pinned_and_setup_is_the_makefile(name: str, workflow: dict[str, Any]) -> None:
+    for step in steps(workflow):
+        if "uses" in step:
+            assert re.search(r"@v\d+$", step["uses"]), step["uses"]
+    assert any(step.get("run") == "make install" for step in steps(workflow))
+    assert re.search(r"^install:", (REPO / "Makefile").read_text(), re.MULTILINE)
+    for body in workflow["jobs"].values():
+        assert body["runs-on"] == "ubuntu-latest"
+        assert body["timeout-minutes"] <= 60
+
+
+@pytest.mark.parametrize(("name", "workflow"), all_workflows())
+def test_talend_okta_options_exist_in_the_cli(name: str, workflow: dict[str, Any]) -> None:
+    """Every `talend-okta <command> --option` a workflow runs is an option of the real command."""
+    group = typer.main.get_command(cli_app)
+    commands = group.commands  # type: ignore[attr-defined]
+    used = 0
+    for step in steps(workflow):
+        for words in invocations(step.get("run", "")):
+            command = commands[words[1]]
+            known = {opt for param in command.params for opt in param.opts}
+            for word in words[2:]:
+                option = word.split("=", 1)[0]
+                if option.startswith("--"):
+                    assert option in known, f"{name}: talend-okta {words[1]} has no option {option}"
+                    used += 1
+                elif word.startswith("{") and ":+--" in word:  # ${FLAG:+--option}
+                    assert word.split(":+", 1)[1].rstrip("}") in known
+                    used += 1
+    assert used > 0
