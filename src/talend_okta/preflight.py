@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -27,7 +27,7 @@ from talend_okta.definition import email_prefix
 from talend_okta.http import InputError, check_base_url
 from talend_okta.okta_api import AppUser, Group, OktaClient, OktaUser
 from talend_okta.redact import Redactor
-from talend_okta.settings import NAMESPACE, SettingsError, StackSettings, load_settings
+from talend_okta.settings import NAMESPACE, SettingsError, StackSettings, load_settings, okta_org_url
 from talend_okta.verify import StackOutputs
 
 SECRET_PLACEHOLDER = "preflight-needs-no-secret"  # stands in for `secure:` values, never decrypted
@@ -69,23 +69,13 @@ def read_stack_config(path: Path) -> StackConfig:
             raw[key.removeprefix(prefix)] = _placeholder_if_secure(value)
     # The token is set with `pulumi config set --secret`, encrypted or elsewhere; preflight never needs it.
     raw.setdefault("scimToken", SECRET_PLACEHOLDER)
-    return StackConfig(path, load_settings(raw), _okta_org_url(config))
+    return StackConfig(path, load_settings(raw), okta_org_url(config))
 
 
 def _placeholder_if_secure(value: Any) -> Any:
     if isinstance(value, dict) and set(value) == {"secure"}:
         return SECRET_PLACEHOLDER
     return value
-
-
-def _okta_org_url(config: Mapping[str, Any]) -> str | None:
-    """Where the Okta provider points: `okta:httpProxy`, else `https://<okta:orgName>.<okta:baseUrl>`."""
-    if isinstance(proxy := config.get("okta:httpProxy"), str) and proxy:
-        return proxy.rstrip("/")
-    org, base = config.get("okta:orgName"), config.get("okta:baseUrl")
-    if isinstance(org, str) and org and isinstance(base, str) and base:
-        return f"https://{org}.{base}"
-    return None
 
 
 # --- Which Okta org and app ----------------------------------------------------------------------------------

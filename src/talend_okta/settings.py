@@ -140,6 +140,16 @@ def describe(err: ValidationError) -> str:
     return f"{key}: {message}{shown}"
 
 
+def okta_org_url(config: Mapping[str, Any]) -> str | None:
+    """Where a stack's Okta provider points: `okta:httpProxy`, else `https://<okta:orgName>.<okta:baseUrl>`."""
+    if isinstance(proxy := config.get("okta:httpProxy"), str) and proxy:
+        return proxy.rstrip("/")
+    org, base = config.get("okta:orgName"), config.get("okta:baseUrl")
+    if isinstance(org, str) and org and isinstance(base, str) and base:
+        return f"https://{org}.{base}"
+    return None
+
+
 def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
     nested: dict[str, type[BaseModel]] = {"groups": GroupSettings, "provisioning": ProvisioningSettings}
     model = nested.get(str(loc[0]), StackSettings) if len(loc) > 1 else StackSettings

@@ -9,6 +9,8 @@ from typing import Any
 
 from pulumi.runtime import config as runtime_config
 
+from talend_okta import settings
+
 
 def _all_config() -> dict[str, Any]:
     values = dict(runtime_config.get_config_env())
@@ -30,14 +32,10 @@ def raw_stack_config(namespace: str) -> dict[str, Any]:
 
 
 def okta_org_url() -> str | None:
-    """The Okta org the provider talks to (`okta:httpProxy`, else `https://<orgName>.<baseUrl>`), if configured."""
+    """The Okta org the running program's provider talks to, from its config or the provider's environment."""
     config = _all_config()
-
-    def setting(key: str, env: str) -> str | None:
-        value = config.get(f"okta:{key}") or os.environ.get(env)
-        return str(value) if value else None
-
-    if proxy := setting("httpProxy", "OKTA_HTTP_PROXY"):
-        return proxy.rstrip("/")
-    org, base = setting("orgName", "OKTA_ORG_NAME"), setting("baseUrl", "OKTA_BASE_URL")
-    return f"https://{org}.{base}" if org and base else None
+    provider = {
+        f"okta:{key}": config.get(f"okta:{key}") or os.environ.get(env)
+        for key, env in (("httpProxy", "OKTA_HTTP_PROXY"), ("orgName", "OKTA_ORG_NAME"), ("baseUrl", "OKTA_BASE_URL"))
+    }
+    return settings.okta_org_url(provider)

@@ -234,7 +234,7 @@ def test_the_token_never_appears_in_any_output(deployed: Org, tmp_path: Path) ->
     results = [
         deployed.preflight("--json", str(files[0]), "--markdown", str(files[1])),
         deployed.preflight("--okta-token", CANARY_TOKEN, "--json", "-"),
-        deployed.preflight("--okta-token", CANARY_TOKEN, "--okta-url", "https://127.0.0.1:1", "--app-id", "0oa1"),
+        deployed.preflight("--okta-token", CANARY_TOKEN, "--okta-url", deployed.url, "--app-id", "0oaGone"),
     ]
     assert [r.exit_code for r in results] == [0, 0, 2]
     for result in results:

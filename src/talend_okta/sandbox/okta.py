@@ -19,7 +19,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -59,7 +59,7 @@ from talend_okta.sandbox.okta_state import (
     seal,
     unseal,
 )
-from talend_okta.sandbox.provisioning import ScimCallFailed, ScimClient, ScimPerson
+from talend_okta.sandbox.provisioning import ScimCallFailed, ScimClient, ScimPerson, routed
 from talend_okta.sandbox.serving import LOOPBACK, serve_wsgi
 
 JSON = dict[str, Any]
@@ -112,10 +112,13 @@ class OktaSandbox:
         scim_timeout: float = 10.0,
         *,
         rate_limit: int = 10_000,
+        scim_routes: Mapping[str, str] | None = None,
     ) -> None:
+        """`scim_routes` maps SCIM base URL prefixes (e.g. Talend's real hosts) to local ones provisioning uses."""
         self._api_token = api_token
         self._state_file = state_file
         self._scim_timeout = scim_timeout
+        self._scim_routes = dict(scim_routes or {})
         self._state = load_state(state_file) if state_file is not None else State()
         self._lock = threading.RLock()
         self._sync_lock = threading.Lock()
@@ -455,7 +458,7 @@ class OktaSandbox:
         token = unseal(conn.sealed_token, self._api_token) if conn.sealed_token else None
         if token is None:
             return "the provisioning connection's API token is missing; set the connection again"
-        return ScimClient(conn.base_url, token, self._scim_timeout)
+        return ScimClient(routed(conn.base_url, self._scim_routes), token, self._scim_timeout)
 
     def _person(self, user_id: str, record: AppUser) -> ScimPerson:
         profile = self._state.users[user_id].profile if user_id in self._state.users else {}

@@ -11,6 +11,7 @@ someone retries it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,6 +133,20 @@ class ScimClient:
 
     def delete_group(self, scim_id: str) -> None:
         self._call("DELETE", f"/Groups/{scim_id}", (200, 204, 404))
+
+
+def routed(base_url: str, routes: Mapping[str, str]) -> str:
+    """Where SCIM calls for `base_url` go: under a routed prefix (a real Talend host), to its local stand-in instead.
+
+    Lets `pulumi up` against the sandbox declare Talend's real SCIM URL while provisioning lands on loopback.
+    """
+    url = base_url.rstrip("/")
+    for prefix, local in routes.items():
+        prefix = prefix.rstrip("/")
+        rest = url[len(prefix) :]
+        if url.lower().startswith(prefix.lower()) and (not rest or rest.startswith("/")):
+            return local.rstrip("/") + rest
+    return base_url
 
 
 def _detail(response: httpx.Response) -> str:
