@@ -162,7 +162,7 @@ class CheckResult(BaseModel):
     ok: bool
     detail: str
     steps: list[str] = Field(default_factory=list)
-    settled: bool = Field(default=True, exclude=True)  # False: Okta may still be working; look again
+    settled: bool = Field(default=True, exclude=True)  # a failure waiting cannot fix; False: look again later
 
 
 class UsersReport(BaseModel):
@@ -310,7 +310,6 @@ class _PushedGroup:
 @dataclass
 class _OktaSide:
     user_names: dict[str, str] = field(default_factory=dict)  # Okta user id → app username (active assignments)
-    inactive: dict[str, str] = field(default_factory=dict)  # casefolded → app username (inactive assignments)
     sync_errors: list[str] = field(default_factory=list)
     groups: list[_PushedGroup] = field(default_factory=list)
     unpushed: list[str] = field(default_factory=list)  # groups the stack pushes that have no push mapping
@@ -328,8 +327,7 @@ def _read_okta(okta: OktaClient, settings: ConnectionSettings, progress: Progres
     for count, app_user in enumerate(okta.iter_app_users(settings.app_id), start=1):
         name = app_user.user_name or f"(no app username: Okta user {app_user.id})"
         if not app_user.is_active:
-            side.inactive[name.casefold()] = name
-            continue
+            continue  # an ended assignment: not expected in Talend
         side.user_names[app_user.id] = name
         if app_user.sync_state == "ERROR" or not app_user.user_name:
             side.sync_errors.append(name)
@@ -364,8 +362,13 @@ def _read_talend(talend: TalendScimClient, progress: Progress) -> _TalendSide:
     return side
 
 
+def _order(name: str) -> tuple[str, str]:
+    """Lists in the report sort case-insensitively (ties by case, so the order is stable)."""
+    return name.casefold(), name
+
+
 def _sorted(names: Iterable[str]) -> list[str]:
-    return sorted(names, key=lambda name: (name.casefold(), name))
+    return sorted(names, key=_order)
 
 
 def _user_sync(okta: _OktaSide, talend: _TalendSide, ignore: frozenset[str]) -> tuple[CheckResult, UsersReport]:
@@ -389,10 +392,10 @@ def _user_sync(okta: _OktaSide, talend: _TalendSide, ignore: frozenset[str]) -> 
         if active and key not in by_name:
             (report.ignored if key in ignore else report.unexpected_active).append(user_name)
 
+    report.sync_errors = okta.sync_errors
     for names in (report.missing, report.inactive, report.unexpected_active, report.sync_errors, report.ignored):
-        names.sort(key=lambda name: (name.casefold(), name))
-    report.collisions.sort(key=lambda names: [(name.casefold(), name) for name in names])
-    report.sync_errors = _sorted(okta.sync_errors)
+        names.sort(key=_order)
+    report.collisions.sort(key=lambda names: [_order(name) for name in names])
 
     problems = [
         f"{len(report.missing)} missing in Talend" if report.missing else "",
@@ -405,49 +408,42 @@ def _user_sync(okta: _OktaSide, talend: _TalendSide, ignore: frozenset[str]) -> 
     summary = f"{report.in_sync}/{report.expected} assigned users active in Talend"
     if not problems:
         return CheckResult(name=USER_SYNC, ok=True, detail=summary), report
-    settled = not (report.missing or report.inactive or report.unexpected_active)
-    if report.collisions or report.sync_errors:
-        settled = True  # these need a person: waiting will not fix them
+    needs_person = bool(report.collisions or report.sync_errors)  # Okta will not resolve these on its own
     detail = f"{summary}; " + "; ".join(problems)
-    return CheckResult(name=USER_SYNC, ok=False, detail=detail, settled=settled), report
+    return CheckResult(name=USER_SYNC, ok=False, detail=detail, settled=needs_person), report
 
 
 def _group_sync(okta: _OktaSide, talend: _TalendSide, app_label: str) -> tuple[CheckResult, list[GroupReport]]:
+    where = f"Okta Admin Console → Applications → Applications → {app_label} → Push Groups"
     reports: list[GroupReport] = []
     problems: list[str] = []
     steps: list[str] = []
-    settled = True
-    where = f"Okta Admin Console → Applications → Applications → {app_label} → Push Groups"
     for name in okta.unpushed:
         problems.append(f"{name}: not pushed by Okta")
         steps.append(f"{where} → Push Groups → Find groups by name: {name}; Push group memberships immediately; Save")
+    needs_person = bool(okta.unpushed)
     for group in sorted(okta.groups, key=lambda g: g.name.casefold()):
         if group.status != "ACTIVE":
-            problems.append(f"{group.name}: push is {group.status or 'not active'}")
-            steps.append(f"{where}: {group.name} → Push Status → Active")
+            needs_person = True
+            problems.append(f"{group.name}: push is {group.status or 'not active'} in Okta")
+            steps.append(f"{where}: {group.name} → Push Status: Active; Save")
         candidates = talend.groups.get(group.name.casefold(), [])
-        if len(candidates) != 1:
-            problems.append(
-                f"{group.name}: {'missing in' if not candidates else f'{len(candidates)} groups in'} Talend"
-            )
-            settled = settled and bool(candidates)  # a missing group may still be on its way
-            reports.append(
-                GroupReport(name=group.name, ok=False, in_talend=bool(candidates), expected_members=len(group.members))
-            )
-            continue
-        actual = {talend.names_by_id.get(member_id, f"(unknown SCIM id {member_id})") for member_id in candidates[0]}
-        actual_keys = {name.casefold(): name for name in actual}
-        missing = _sorted(group.members[key] for key in group.members.keys() - actual_keys.keys())
-        extra = _sorted(actual_keys[key] for key in actual_keys.keys() - group.members)
-        ok = not missing and not extra and group.status == "ACTIVE"
-        if missing or extra:
-            settled = False
+        if len(candidates) > 1:
+            needs_person = True
+            problems.append(f"{group.name}: {len(candidates)} groups of that name in Talend")
+        elif not candidates:
+            problems.append(f"{group.name}: missing in Talend")
+        member_ids = candidates[0] if len(candidates) == 1 else set()
+        actual = {name.casefold(): name for name in (_member_name(talend, member) for member in member_ids)}
+        missing = _sorted(group.members[key] for key in group.members.keys() - actual.keys())
+        extra = _sorted(actual[key] for key in actual.keys() - group.members.keys())
+        if len(candidates) == 1 and (missing or extra):
             problems.append(f"{group.name}: {len(missing)} members missing, {len(extra)} unexpected in Talend")
         reports.append(
             GroupReport(
                 name=group.name,
-                ok=ok,
-                in_talend=True,
+                ok=group.status == "ACTIVE" and len(candidates) == 1 and not missing and not extra,
+                in_talend=bool(candidates),
                 expected_members=len(group.members),
                 missing_members=missing,
                 unexpected_members=extra,
@@ -456,7 +452,12 @@ def _group_sync(okta: _OktaSide, talend: _TalendSide, app_label: str) -> tuple[C
     if not problems:
         detail = f"{len(reports)} pushed groups in sync" if reports else "no groups are pushed"
         return CheckResult(name=GROUP_SYNC, ok=True, detail=detail), reports
-    return CheckResult(name=GROUP_SYNC, ok=False, detail="; ".join(problems), steps=steps, settled=settled), reports
+    detail = "; ".join(problems)
+    return CheckResult(name=GROUP_SYNC, ok=False, detail=detail, steps=steps, settled=needs_person), reports
+
+
+def _member_name(talend: _TalendSide, member_id: str) -> str:
+    return talend.names_by_id.get(member_id, f"(unknown SCIM id {member_id})")
 
 
 # --- the polling loop --------------------------------------------------------------------------------------------
@@ -546,7 +547,9 @@ def _poll(
 
     interval = poll.interval
     passes = 0
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="verify") as pool:
+    # One thread per service. On an error the other read is abandoned, not awaited: closing its client ends it.
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="verify")
+    try:
         while True:
             passes += 1
             if credentials.ok:
@@ -574,6 +577,8 @@ def _poll(
             )
             sleep(wait)
             interval = min(poll.max_interval, interval * 1.5)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def report_json(report: VerifyReport) -> str:

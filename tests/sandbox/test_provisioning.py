@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from talend_okta.sandbox.okta import OktaSandbox
+from talend_okta.sandbox.provisioning import routed
 from talend_okta.sandbox.serving import serve_wsgi
 from talend_okta.sandbox.talend import RunningTalend
 from tests.sandbox.conftest import API_TOKEN, SCIM_TOKEN, scim_groups, scim_users
@@ -308,3 +309,30 @@ def test_set_sync_state_fakes_an_error_for_readers(sandbox: OktaSandbox) -> None
     sandbox.set_sync_state(app_id, ann, "SYNCHRONIZED", status="PROVISIONED", external_id="scim-1")
     synced = app_user(sandbox, app_id, ann)
     assert (synced["status"], synced["syncState"], synced["externalId"]) == ("PROVISIONED", "SYNCHRONIZED", "scim-1")
+
+
+def test_scim_routes_send_talend_hosts_to_the_local_stand_in(talend: RunningTalend, scim: httpx.Client) -> None:
+    """`make sandbox`: the app declares Talend's real SCIM URL, provisioning lands on the stand-in."""
+    real = "https://api.eu.cloud.talend.com/scim/v2"
+    sandbox = OktaSandbox(API_TOKEN, scim_timeout=5.0, scim_routes={real: talend.scim_url})
+    app_id = sandbox.add_saml_app("Talend Cloud")
+    sandbox.set_connection(app_id, real + "/", SCIM_TOKEN)
+    sandbox.set_user_provisioning(app_id, create=True, update_profile=True, deactivate=True)
+    ann = sandbox.add_user("ann@corp.example", "ann.lee@corp.example", "Ann", "Lee")
+    sandbox.assign_user(app_id, ann)
+    sandbox.sync()
+    assert scim_users(scim)["ann.lee"]["active"] is True
+    assert app_user(sandbox, app_id, ann)["syncState"] == "SYNCHRONIZED"
+    with sandbox.serve() as base_url:
+        connection = httpx.get(
+            f"{base_url}/api/v1/apps/{app_id}/connections/default", headers={"Authorization": f"SSWS {API_TOKEN}"}
+        ).json()
+    assert connection["baseUrl"] == real + "/"  # Okta shows what was configured, not where it went
+
+
+def test_an_unrouted_scim_url_is_called_as_configured() -> None:
+    routes = {"https://api.eu.cloud.talend.com/scim/v2": "http://127.0.0.1:9/scim/v2"}
+    assert routed("https://API.eu.cloud.talend.com/scim/v2/", routes) == "http://127.0.0.1:9/scim/v2"
+    assert routed("https://api.eu.cloud.talend.com/scim/v2/Users", routes) == "http://127.0.0.1:9/scim/v2/Users"
+    assert routed("https://api.eu.cloud.talend.com/scim/v2x", routes) == "https://api.eu.cloud.talend.com/scim/v2x"
+    assert routed("https://api.us.cloud.talend.com/scim/v2", routes) == "https://api.us.cloud.talend.com/scim/v2"

@@ -30,6 +30,8 @@ NO_WAIT = RetryPolicy(backoff=0.0, max_backoff=0.0)
 def test_all_in_sync(world: World) -> None:
     for name in ("alice", "bob", "carol"):
         world.person(name)
+    dave = world.okta.add_user("dave@example.com", "dave@example.com", "Dave", "Direct")
+    world.okta.assign_user(world.app_id, dave)  # assigned directly, not through the group
     world.okta.sync()
 
     run = world.run()
@@ -40,8 +42,8 @@ def test_all_in_sync(world: World) -> None:
     assert [c["name"] for c in run.report["checks"]] == [CREDENTIALS, PROVISIONING, USER_SYNC, GROUP_SYNC]
     assert all(c["ok"] for c in run.report["checks"])
     assert run.report["users"] == {
-        "expected": 3,
-        "in_sync": 3,
+        "expected": 4,
+        "in_sync": 4,
         "missing": [],
         "inactive": [],
         "unexpected_active": [],
@@ -377,6 +379,33 @@ def test_pushed_group_in_sync_then_member_missing(world: World) -> None:
     assert run.report is not None
     assert run.report["groups"][0]["missing_members"] == ["carol"]
     assert "Talend Developers: 1 members missing, 0 unexpected in Talend" in run.check(GROUP_SYNC)["detail"]
+
+
+def test_pushed_group_missing_in_talend_and_extra_member(world: World) -> None:
+    developers, testers = world.okta.add_group("Talend Developers"), world.okta.add_group("Talend Testers")
+    alice, bob = world.person("alice"), world.person("bob")
+    for user in (alice, bob):
+        world.okta.add_member(developers, user)
+    world.okta.push_group(world.app_id, developers)
+    world.okta.sync()
+    world.okta.remove_member(developers, bob)  # not pushed yet: bob is still a member in Talend
+    world.okta.add_member(testers, alice)
+    world.okta.push_group(world.app_id, testers)  # not pushed yet: the group is not in Talend
+
+    run = world.run(timeout="0.2")
+
+    assert run.exit_code == 1
+    assert run.report is not None
+    by_name = {group["name"]: group for group in run.report["groups"]}
+    assert by_name["Talend Developers"]["unexpected_members"] == ["bob"]
+    assert (by_name["Talend Testers"]["in_talend"], by_name["Talend Testers"]["missing_members"]) == (False, ["alice"])
+    assert run.check(GROUP_SYNC)["detail"] == (
+        "Talend Developers: 0 members missing, 1 unexpected in Talend; Talend Testers: missing in Talend"
+    )
+    assert run.report["passes"] > 1  # pushes may still be on their way
+
+    world.okta.sync()
+    assert world.run().exit_code == 0
 
 
 def test_stack_outputs_from_stdin(world: World) -> None:

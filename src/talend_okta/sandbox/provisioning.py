@@ -142,9 +142,9 @@ def routed(base_url: str, routes: Mapping[str, str]) -> str:
     """
     url = base_url.rstrip("/")
     for prefix, local in routes.items():
-        prefix = prefix.rstrip("/")
-        rest = url[len(prefix) :]
-        if url.lower().startswith(prefix.lower()) and (not rest or rest.startswith("/")):
+        routed_base = prefix.rstrip("/")
+        rest = url[len(routed_base) :]
+        if url.lower().startswith(routed_base.lower()) and (not rest or rest.startswith("/")):
             return local.rstrip("/") + rest
     return base_url
 

@@ -1,0 +1,468 @@
+"""`make demo` and `make sandbox`: the whole flow offline, against the Okta sandbox and the Talend SCIM stand-in.
+
+The demo (`python -m talend_okta.sandbox.demo`) tells the story in numbered steps: start both servers, seed an Okta
+org, run `talend-okta preflight` on a stack config (it catches an Email-prefix collision), deploy the Talend app over
+the Okta API as the Pulumi component does, let Okta provision, run `talend-okta verify`, deactivate a person by hand
+in Talend and show verify catching the drift. Exit 0 when every step behaved as expected, 1 (naming the step) when
+one did not. The `talend-okta` commands run as subprocesses, exactly as a person would run them.
+
+`--serve` (`make sandbox`) starts both servers on fixed ports with the same org, prints the variables that point
+`pulumi` and `talend-okta` at them, and waits for Ctrl-C (or SIGTERM).
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+import yaml
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from talend_okta.definition import REGIONS, email_prefix, scim_base_url
+from talend_okta.redact import Redactor
+from talend_okta.sandbox.deploy import DeployError, OktaAdmin, deploy
+from talend_okta.sandbox.okta import OktaSandbox
+from talend_okta.sandbox.talend import RunningTalend, run_talend
+from talend_okta.settings import NAMESPACE, StackSettings, load_settings
+
+DEVELOPERS, OPERATORS, CONTRACTORS = "Talend Developers", "Talend Operators", "Contractors"
+GROUPS: list[dict[str, Any]] = [
+    {"name": DEVELOPERS, "push": True, "priority": 0},
+    {"name": OPERATORS, "push": False, "priority": 1},
+    {"name": CONTRACTORS, "push": False, "priority": 2},
+]
+DRIFTER = "ann.lee"  # the person an admin deactivates by hand in Talend (step 6)
+COLLISION = "jdoe"  # jdoe@acme.example and jdoe@partner.example: one Talend userName
+
+# Fixed tokens for `--serve`, which people type into their shell: local-only, they guard nothing else.
+SERVE_OKTA_TOKEN = "sandbox-okta-token"
+SERVE_TALEND_TOKEN = "sandbox-talend-token"
+SERVE_OKTA_PORT, SERVE_TALEND_PORT = 18080, 18081
+
+SCIM_TIMEOUT = 5.0  # seconds per SCIM call the sandbox makes while provisioning
+SYNC_WAIT = 30.0  # seconds to wait for provisioning to finish
+
+
+@dataclass(frozen=True)
+class Person:
+    """An Okta user of the seeded org. `email` None: a user without an email (Okta can't compute a userName)."""
+
+    login: str
+    email: str | None
+    first_name: str
+    last_name: str
+    groups: tuple[str, ...]
+
+
+def _acme(user: str, first: str, last: str, *groups: str) -> Person:
+    return Person(f"{user}@acme.example", f"{user}@acme.example", first, last, groups)
+
+
+ORG: tuple[Person, ...] = (
+    _acme("ann.lee", "Ann", "Lee", DEVELOPERS),
+    _acme("bob.ray", "Bob", "Ray", DEVELOPERS),
+    _acme("jdoe", "John", "Doe", DEVELOPERS),
+    _acme("chen.wu", "Chen", "Wu", DEVELOPERS, OPERATORS),
+    _acme("dana.kim", "Dana", "Kim", DEVELOPERS),
+    _acme("eve.moss", "Eve", "Moss", OPERATORS),
+    _acme("farid.haddad", "Farid", "Haddad", OPERATORS),
+    _acme("gita.rao", "Gita", "Rao", OPERATORS),
+    Person("jdoe@partner.example", "jdoe@partner.example", "Jane", "Doe", (CONTRACTORS,)),
+    Person("hal.berg@partner.example", "hal.berg@partner.example", "Hal", "Berg", (CONTRACTORS,)),
+    Person("ivy.nash@partner.example", "ivy.nash@partner.example", "Ivy", "Nash", (CONTRACTORS,)),
+    Person("kai.tan@partner.example", None, "Kai", "Tan", (CONTRACTORS,)),
+    _acme("lena.park", "Lena", "Park"),  # in no group: never gets a Talend account
+)
+
+
+class Surprise(Exception):
+    """A step did not behave as the demo expects; the message says how (the demo adds which step)."""
+
+
+# --- building blocks ---------------------------------------------------------------------------------------------
+
+
+def seed_org(sandbox: OktaSandbox) -> dict[str, str]:
+    """Create the demo's groups and people in the Okta sandbox; returns group name → id."""
+    with sandbox.bulk():
+        group_ids = {group["name"]: sandbox.add_group(group["name"]) for group in GROUPS}
+        for person in ORG:
+            user_id = sandbox.add_user(person.login, person.email, person.first_name, person.last_name)
+            for group in person.groups:
+                sandbox.add_member(group_ids[group], user_id)
+    return group_ids
+
+
+def stack_config(okta_url: str, groups: list[dict[str, Any]]) -> dict[str, Any]:
+    """A `Pulumi.<stack>.yaml` for the sandbox. The SCIM token is a secret: it never goes in this file."""
+    return {
+        "config": {
+            "okta:httpProxy": okta_url,
+            f"{NAMESPACE}:region": "eu",
+            f"{NAMESPACE}:domainName": "acme.eu.cloud.talend.com",
+            f"{NAMESPACE}:appLabel": "Talend Cloud",
+            f"{NAMESPACE}:groups": groups,
+            f"{NAMESPACE}:provisioning": {
+                "manage": True,
+                "createUsers": True,
+                "updateUserAttributes": True,
+                "deactivateUsers": True,
+            },
+        }
+    }
+
+
+def write_stack_config(path: Path, config: dict[str, Any]) -> None:
+    header = "# Written by the talend-okta demo: a stack config pointing at the local Okta sandbox.\n"
+    path.write_text(header + yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+
+
+def settings_from(config: dict[str, Any], scim_token: str) -> StackSettings:
+    """The stack settings the Pulumi program would read from this config, with the secret set aside."""
+    prefix = f"{NAMESPACE}:"
+    raw = {key.removeprefix(prefix): value for key, value in config["config"].items() if key.startswith(prefix)}
+    return load_settings({**raw, "scimToken": scim_token})
+
+
+def cli_environment(okta_token: str, scim_token: str) -> dict[str, str]:
+    """The demo's environment for `talend-okta`: tokens in variables, nothing inherited that points elsewhere."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OKTA_", "TALEND_"))}
+    env.update(
+        OKTA_API_TOKEN=okta_token,
+        TALEND_SCIM_TOKEN=scim_token,
+        NO_PROXY="127.0.0.1,localhost",
+        COLUMNS="110",  # tables fit without wrapping when output is not a terminal
+    )
+    return env
+
+
+def talend_okta_command() -> list[str]:
+    """The installed `talend-okta` script next to this Python; the same entry point through Python otherwise."""
+    script = Path(sys.executable).with_name("talend-okta")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from talend_okta.cli import app; app()"]
+
+
+def scim_client(talend: RunningTalend, token: str) -> httpx.Client:
+    return httpx.Client(
+        base_url=talend.scim_url,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"},
+        timeout=10.0,
+        trust_env=False,
+    )
+
+
+def talend_users(scim: httpx.Client) -> dict[str, bool]:
+    """Talend's SCIM users: userName → active."""
+    response = scim.get("/Users", params={"count": 1000})
+    response.raise_for_status()
+    return {user["userName"]: bool(user.get("active")) for user in response.json().get("Resources", [])}
+
+
+def deactivate_in_talend(scim: httpx.Client, user_name: str) -> None:
+    """What an admin does in Talend Management Console: switch a user to inactive (SCIM PATCH active=false)."""
+    found = scim.get("/Users", params={"filter": f'userName eq "{user_name}"'})
+    found.raise_for_status()
+    users = found.json().get("Resources", [])
+    if not users:
+        raise Surprise(f"Talend has no user {user_name!r} to deactivate")
+    patch = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "active", "value": False}],
+    }
+    scim.patch(f"/Users/{users[0]['id']}", json=patch).raise_for_status()
+
+
+# --- the story ---------------------------------------------------------------------------------------------------
+
+
+class Story:
+    """Numbered steps on the console; `expect` raises `Surprise`, and the command line names the current step."""
+
+    def __init__(self, console: Console, redact: Redactor) -> None:
+        self.console = console
+        self.redact = redact
+        self.number = 0
+        self.title = ""
+
+    def step(self, title: str) -> None:
+        self.number += 1
+        self.title = title
+        self.console.print()
+        self.console.rule(f"[bold]{self.number}. {title}", align="left")
+
+    def say(self, text: str) -> None:
+        self.console.print(self.redact(text))
+
+    def expect(self, condition: bool, what: str) -> None:
+        if not condition:
+            raise Surprise(what)
+
+    def run(self, args: list[str], env: dict[str, str]) -> tuple[int, str]:
+        """Run `talend-okta <args>`, stream its output indented, return (exit code, output)."""
+        self.console.print(Text(f"$ talend-okta {' '.join(args)}", style="bold cyan"))
+        lines: list[str] = []
+        with subprocess.Popen(
+            [*talend_okta_command(), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            text=True,
+            encoding="utf-8",
+        ) as process:
+            assert process.stdout is not None
+            for line in process.stdout:
+                line = self.redact(line.rstrip("\n"))
+                lines.append(line)
+                self.console.print(Text(f"  │ {line}"))
+            code = process.wait()
+        self.console.print(Text(f"  └ exit code {code}", style="dim"))
+        return code, "\n".join(lines)
+
+
+def run_demo(story: Story, workdir: Path, okta_token: str, talend_token: str) -> None:
+    """The demo, step by step; raises `Surprise` when something does not behave as expected."""
+    console = story.console
+    state_file = workdir / "okta-demo.json"
+    config_file = workdir / "Pulumi.demo.yaml"
+    outputs_file = workdir / "stack-outputs.json"
+    env = cli_environment(okta_token, talend_token)
+
+    with ExitStack() as servers:
+        story.step("Start the Talend SCIM stand-in and the Okta sandbox")
+        workdir.mkdir(parents=True, exist_ok=True)
+        state_file.unlink(missing_ok=True)  # a fresh org every run
+        talend = servers.enter_context(run_talend(talend_token))
+        sandbox = OktaSandbox(okta_token, state_file=state_file, scim_timeout=SCIM_TIMEOUT)
+        okta_url = servers.enter_context(sandbox.serve(auto_sync=True))
+        scim = servers.enter_context(scim_client(talend, talend_token))
+        story.say(f"Okta sandbox:        {okta_url}  (state in {state_file})")
+        story.say(f"Talend SCIM API:     {talend.scim_url}")
+        story.say(
+            "Tokens:              random for this run, passed to talend-okta in environment variables (not shown)"
+        )
+
+        story.step("Seed the Okta org")
+        seed_org(sandbox)
+        table = Table("Okta user", "Talend userName", "groups", title="People in Okta", title_justify="left")
+        for person in ORG:
+            user_name = email_prefix(person.email) if person.email else "(no email)"
+            table.add_row(person.login, user_name, ", ".join(person.groups) or "-")
+        console.print(table)
+        story.say(
+            f"Under Okta's Email-prefix rule both {COLLISION}@acme.example and {COLLISION}@partner.example would be "
+            f"Talend user {COLLISION!r}; kai.tan has no email at all."
+        )
+
+        story.step("Preflight the stack config")
+        config = stack_config(okta_url, GROUPS)
+        write_stack_config(config_file, config)
+        outputs_file.write_text(json.dumps({"oktaOrgUrl": okta_url}), encoding="utf-8")  # not deployed yet
+        story.say(f"{config_file} assigns {', '.join(g['name'] for g in GROUPS)} to the Talend app.")
+        preflight = ["preflight", "--config", str(config_file), "--stack-outputs", str(outputs_file)]
+        code, output = story.run(preflight, env)
+        story.expect(code == 1, f"preflight should block the collision with exit code 1, got {code}")
+        story.expect(COLLISION in output and "collision" in output, f"preflight did not report {COLLISION!r}")
+        story.say(
+            f"Preflight blocked it: {CONTRACTORS} would bring a second {COLLISION!r} into Talend. "
+            f"The change is fixed by leaving {CONTRACTORS} out of the config."
+        )
+        config = stack_config(okta_url, [g for g in GROUPS if g["name"] != CONTRACTORS])
+        write_stack_config(config_file, config)
+        code, output = story.run(preflight, env)
+        story.expect(code == 0, f"preflight should pass without {CONTRACTORS}, got exit code {code}")
+        expected = {email_prefix(p.email) for p in ORG if p.email and {DEVELOPERS, OPERATORS} & set(p.groups)}
+        story.expect(
+            f"Will be created in Talend ({len(expected)})" in output, f"preflight should create {len(expected)}"
+        )
+
+        story.step("Deploy the Talend app over the Okta API, as the stack's resources do")
+        settings = settings_from(config, talend_token)
+        with OktaAdmin(okta_url, okta_token, log=lambda line: story.say(f"  {line}")) as okta:
+            try:
+                deployed = deploy(okta, settings, scim_base_url=talend.scim_url)
+            except DeployError as err:
+                raise Surprise(str(err)) from None
+        outputs_file.write_text(json.dumps(deployed.stack_outputs, indent=2), encoding="utf-8")
+        story.say(f"App {deployed.app_id}; stack outputs (no secrets) in {outputs_file}.")
+
+        story.step("Let Okta provision, then verify")
+        story.expect(sandbox.wait_for_sync(SYNC_WAIT), f"provisioning still running after {SYNC_WAIT:.0f} s")
+        users = talend_users(scim)
+        story.say(f"Talend now holds {len(users)} users: {', '.join(sorted(users))}.")
+        story.expect(
+            set(users) == expected and all(users.values()),
+            f"Talend should hold {sorted(expected)} active, holds {users}",
+        )
+        verify = ["verify", "--stack-outputs", str(outputs_file), "--timeout", "30"]
+        code, output = story.run(verify, env)
+        story.expect(code == 0, f"verify should pass after provisioning, got exit code {code}")
+
+        story.step("Change Talend by hand, and verify again")
+        story.say(f"An admin deactivates {DRIFTER!r} in Talend Management Console (SCIM PATCH active=false).")
+        deactivate_in_talend(scim, DRIFTER)
+        verify = ["verify", "--stack-outputs", str(outputs_file), "--timeout", "0"]
+        code, output = story.run(verify, env)
+        story.expect(code == 1, f"verify should fail on the drift with exit code 1, got {code}")
+        story.expect(f"inactive in Talend (1): {DRIFTER}" in output, f"verify did not name {DRIFTER!r} as inactive")
+        story.say(f"[bold green]verify caught the drift:[/] {DRIFTER} is assigned in Okta but inactive in Talend.")
+
+        story.step("Stop the servers")
+    story.say("Both servers stopped. [bold green]Every step behaved as expected.[/]")
+
+
+# --- make sandbox ------------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def stop_signals() -> Iterator[threading.Event]:
+    """An event set by Ctrl-C or SIGTERM, with the previous handlers restored afterwards."""
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def serve_sandbox(
+    console: Console, workdir: Path, okta_token: str, talend_token: str, okta_port: int, talend_port: int
+) -> None:
+    """Both servers with the demo's org, until Ctrl-C or SIGTERM; prints how to point pulumi and talend-okta."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    state_file = workdir / "okta-sandbox.json"
+    state_file.unlink(missing_ok=True)
+    with stop_signals() as stop, ExitStack() as servers:
+        talend = servers.enter_context(run_talend(talend_token, port=talend_port))
+        # The stack declares Talend's real SCIM host; the sandbox provisions to the stand-in instead.
+        routes = {scim_base_url(region): talend.scim_url for region in REGIONS}
+        sandbox = OktaSandbox(okta_token, state_file=state_file, scim_timeout=SCIM_TIMEOUT, scim_routes=routes)
+        okta_url = servers.enter_context(sandbox.serve(port=okta_port, auto_sync=True))
+        seed_org(sandbox)
+
+        def out(line: str = "") -> None:
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+        out(f"Okta sandbox at {okta_url} (state in {state_file}, fresh each start)")
+        out(f"Talend SCIM stand-in at {talend.scim_url}")
+        out(f"Seeded: {len(ORG)} people in {', '.join(g['name'] for g in GROUPS)} (one {COLLISION!r} collision).")
+        out("Okta's SCIM calls to https://api.<region>.cloud.talend.com/scim/v2 go to the stand-in.")
+        out("The tokens below are fixed and local-only: they open nothing but these two servers.")
+        out()
+        out("# talend-okta (verify, preflight):")
+        out(f"export OKTA_ORG_URL={okta_url}")
+        out(f"export OKTA_API_TOKEN={okta_token}")
+        out(f"export TALEND_SCIM_URL={talend.scim_url}")
+        out(f"export TALEND_SCIM_TOKEN={talend_token}")
+        out()
+        out("# pulumi (in a stack for the sandbox, e.g. `pulumi stack init sandbox` with Pulumi.dev.yaml's settings;")
+        out("# the provider reads OKTA_API_TOKEN from the environment):")
+        out(f"pulumi config set okta:httpProxy {okta_url}")
+        out("pulumi config set okta:orgName sandbox   # ignored while httpProxy is set")
+        out("pulumi config set okta:baseUrl okta.com  # ignored while httpProxy is set")
+        out(f"pulumi config set --secret talend-okta:scimToken {talend_token}")
+        out("# after `pulumi up`, for talend-okta: export TALEND_OKTA_APP_ID=$(pulumi stack output appId)")
+        out()
+        out("Serving until Ctrl-C.")
+        while not stop.wait(0.2):
+            pass
+    out("Sandbox stopped.")
+
+
+# --- command line ------------------------------------------------------------------------------------------------
+
+cli = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+
+
+@cli.command()
+def main(
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Leave both servers running (make sandbox) instead of running the demo.")
+    ] = False,
+    okta_port: Annotated[
+        int | None,
+        typer.Option(
+            min=0, max=65535, help=f"Okta sandbox port (default: any free port; {SERVE_OKTA_PORT} with --serve)."
+        ),
+    ] = None,
+    talend_port: Annotated[
+        int | None,
+        typer.Option(
+            min=0, max=65535, help=f"Talend stand-in port (default: any free port; {SERVE_TALEND_PORT} with --serve)."
+        ),
+    ] = None,
+    workdir: Annotated[Path, typer.Option(help="Where the sandbox keeps its state and the demo's files.")] = Path(
+        ".sandbox"
+    ),
+    okta_token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="TALEND_OKTA_SANDBOX_OKTA_TOKEN",
+            help=f"The sandbox's Okta API token (default: random per demo run; {SERVE_OKTA_TOKEN} with --serve).",
+            show_default=False,
+        ),
+    ] = None,
+    talend_token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="TALEND_OKTA_SANDBOX_TALEND_TOKEN",
+            help=f"The Talend stand-in's token (default: random per demo run; {SERVE_TALEND_TOKEN} with --serve).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """The offline demo of talend-okta (make demo), or the local sandbox for pulumi and talend-okta (make sandbox)."""
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(line_buffering=True)  # a reader of the pipe sees each line at once
+    console = Console(highlight=False, soft_wrap=True)
+    if serve:
+        try:
+            serve_sandbox(
+                console,
+                workdir,
+                okta_token or SERVE_OKTA_TOKEN,
+                talend_token or SERVE_TALEND_TOKEN,
+                SERVE_OKTA_PORT if okta_port is None else okta_port,
+                SERVE_TALEND_PORT if talend_port is None else talend_port,
+            )
+        except OSError as err:
+            hint = " (choose other ports with --okta-port, --talend-port)" if err.errno == errno.EADDRINUSE else ""
+            typer.echo(f"sandbox: error: cannot start: {err.strerror or err}{hint}", err=True)
+            raise typer.Exit(2) from None
+        return
+
+    okta_secret = okta_token or secrets.token_urlsafe(24)
+    talend_secret = talend_token or secrets.token_urlsafe(24)
+    story = Story(console, Redactor([okta_secret, talend_secret]))
+    try:
+        run_demo(story, workdir, okta_secret, talend_secret)
+    except KeyboardInterrupt:
+        console.print(Text("demo interrupted; servers stopped", style="bold red"))
+        raise typer.Exit(130) from None
+    except Exception as err:  # a surprise, a bug or an environment problem: one line naming the step, no token
+        why = str(err) if isinstance(err, Surprise) else f"{type(err).__name__}: {err}"
+        line = f"demo failed: step {story.number} ({story.title}) surprised: {why}"
+        console.print(Text(story.redact(line), style="bold red"))
+        raise typer.Exit(1) from None
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,180 @@
+"""Deploy the Talend Cloud app over Okta's Management API, as the Pulumi component does (for the offline demo).
+
+This mirrors `stack/talend_cloud_app.py` (`TalendCloudApp`) call for call, with the request bodies pulumi-okta
+sends (see tests/sandbox/okta-recordings/), so the demo exercises the same API the stack does without the Pulumi
+CLI: the SAML 2.0 app, the SCIM connection (then its credentials check, like the stack's after-create hook), the
+To App switches, group assignments and push groups. Keep the two in step: a change to the component belongs here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from talend_okta import definition as talend
+from talend_okta.redact import Redactor
+from talend_okta.settings import StackSettings
+from talend_okta.verify import check_talend_credentials
+
+Log = Callable[[str], None]
+UNSPECIFIED_NAMESPACE = "urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified"
+
+
+class DeployError(Exception):
+    """An Okta call failed; the message names the call and Okta's error summary, never a token."""
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """What the deploy created; `stack_outputs` has the keys `pulumi stack output --json` gives for the stack."""
+
+    app_id: str
+    assigned_groups: dict[str, str]  # Okta group name → id
+    pushed_groups: dict[str, str]
+    stack_outputs: dict[str, Any]
+
+
+class OktaAdmin:
+    """A small httpx client for Okta's write calls (the shared `OktaClient` only reads). No retries: loopback."""
+
+    def __init__(self, org_url: str, api_token: str, *, timeout: float = 10.0, log: Log | None = None) -> None:
+        self.org_url = org_url.rstrip("/")
+        self._redact = Redactor([api_token])
+        self._log = log or (lambda line: None)
+        self._http = httpx.Client(
+            base_url=self.org_url,
+            headers={"Authorization": f"SSWS {api_token}", "Accept": "application/json"},
+            timeout=httpx.Timeout(timeout),
+            trust_env=False,  # loopback only: never through a proxy from the environment
+        )
+
+    def __enter__(self) -> OktaAdmin:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._http.close()
+
+    def call(self, method: str, path: str, body: Any = None, params: dict[str, str] | None = None) -> Any:
+        """One API call; returns the JSON body (None when empty). Raises `DeployError` unless 2xx."""
+        what = f"{method} {path}" + (f"?{httpx.QueryParams(params)}" if params else "")
+        try:
+            response = self._http.request(method, path, json=body, params=params)
+        except httpx.HTTPError as err:
+            raise DeployError(self._redact(f"{what}: {type(err).__name__}: {err}")) from None
+        if not response.is_success:
+            summary = ""
+            with suppress(ValueError, AttributeError):  # not Okta's error JSON: the status says enough
+                summary = str(response.json().get("errorSummary", ""))
+            raise DeployError(self._redact(f"{what}: HTTP {response.status_code} {summary}".rstrip()))
+        self._log(f"{what} → {response.status_code}")
+        return response.json() if response.content else None
+
+
+def _status(enabled: bool) -> dict[str, str]:
+    return {"status": "ENABLED" if enabled else "DISABLED"}
+
+
+def saml_app_body(settings: StackSettings) -> dict[str, Any]:
+    """`okta.app.Saml` as the component declares it: Talend's SSO URL everywhere, Email-prefix usernames."""
+    sso = talend.sso_url(settings.region, settings.account_id)
+    return {
+        "label": settings.app_label,
+        "signOnMode": "SAML_2_0",
+        "accessibility": {"selfService": False},
+        "visibility": {"autoSubmitToolbar": False, "hide": {"iOS": False, "web": False}},
+        "credentials": {
+            "userNameTemplate": {"template": talend.EMAIL_PREFIX_TEMPLATE, "type": talend.EMAIL_PREFIX_TEMPLATE_TYPE}
+        },
+        "settings": {
+            "app": {},
+            "signOn": {
+                "ssoAcsUrl": sso,
+                "recipient": sso,
+                "destination": sso,
+                "audience": sso,
+                "subjectNameIdTemplate": talend.NAME_ID_TEMPLATE,
+                "subjectNameIdFormat": talend.NAME_ID_FORMAT,
+                "responseSigned": True,
+                "assertionSigned": True,
+                "signatureAlgorithm": talend.SIGNATURE_ALGORITHM,
+                "digestAlgorithm": talend.DIGEST_ALGORITHM,
+                "authnContextClassRef": talend.AUTHN_CONTEXT_CLASS,
+                "attributeStatements": [
+                    {"type": "EXPRESSION", "name": name, "namespace": UNSPECIFIED_NAMESPACE, "values": [expression]}
+                    for name, expression in talend.attribute_statements(settings.domain_name)
+                ],
+            },
+        },
+    }
+
+
+def user_provisioning_capabilities(settings: StackSettings) -> dict[str, Any]:
+    """Provisioning → To App, as `okta.app.Features` sends it (the capabilities object itself)."""
+    provisioning = settings.provisioning
+    return {
+        "create": {"lifecycleCreate": _status(provisioning.create_users)},
+        "update": {
+            "profile": _status(provisioning.update_user_attributes),
+            "lifecycleDeactivate": _status(provisioning.deactivate_users),
+        },
+    }
+
+
+def find_group_id(okta: OktaAdmin, name: str) -> str:
+    """`okta.group.get_group(name=…)`: search by name, then take the exact match."""
+    found = okta.call("GET", "/api/v1/groups", params={"q": name})
+    for group in found or []:
+        if group.get("profile", {}).get("name") == name:
+            return str(group["id"])
+    raise DeployError(f"group {name!r} does not exist in Okta")
+
+
+def deploy(okta: OktaAdmin, settings: StackSettings, *, scim_base_url: str | None = None) -> Deployed:
+    """Create everything `TalendCloudApp` declares. `scim_base_url` replaces Talend's real one (local stand-in)."""
+    scim_url = scim_base_url or talend.scim_base_url(settings.region)
+    app = okta.call("POST", "/api/v1/apps", saml_app_body(settings), params={"activate": "true"})
+    app_id = str(app["id"])
+
+    if settings.provisioning.manage:
+        token = settings.scim_token.get_secret_value()
+        connection = {"baseUrl": scim_url, "profile": {"authScheme": "TOKEN", "token": token}}
+        okta.call("POST", f"/api/v1/apps/{app_id}/connections/default", connection)
+        okta.call("POST", f"/api/v1/apps/{app_id}/connections/default/lifecycle/activate")
+        # The stack's after-create hook: fail the deploy when Talend refuses the token.
+        credentials = check_talend_credentials(scim_url, token, timeout=10.0)
+        if not credentials.ok:
+            raise DeployError(f"{credentials.name}: {credentials.detail}")
+        okta.call(
+            "PUT",
+            f"/api/v1/apps/{app_id}/features/{talend.USER_PROVISIONING}",
+            user_provisioning_capabilities(settings),
+        )
+
+    assigned: dict[str, str] = {}
+    pushed: dict[str, str] = {}
+    for group in settings.groups:
+        group_id = find_group_id(okta, group.name)
+        assignment = {"priority": group.priority} if group.priority is not None else {}
+        okta.call("PUT", f"/api/v1/apps/{app_id}/groups/{group_id}", assignment)
+        assigned[group.name] = group_id
+        if group.push:
+            mapping = {"sourceGroupId": group_id, "status": "ACTIVE"}
+            okta.call("POST", f"/api/v1/apps/{app_id}/group-push/mappings", mapping)
+            pushed[group.name] = group_id
+
+    outputs: dict[str, Any] = {
+        "appId": app_id,
+        "appLabel": settings.app_label,
+        "ssoUrl": talend.sso_url(settings.region, settings.account_id),
+        "scimBaseUrl": scim_url,
+        "metadataUrl": app.get("_links", {}).get("metadata", {}).get("href"),
+        "assignedGroups": assigned,
+        "pushedGroups": pushed,
+        "provisioning": settings.provisioning.model_dump(by_alias=True),
+        "oktaOrgUrl": okta.org_url,
+    }
+    return Deployed(app_id=app_id, assigned_groups=assigned, pushed_groups=pushed, stack_outputs=outputs)

@@ -1,0 +1,184 @@
+"""`make demo` and `make sandbox`, run as people run them: `python -m talend_okta.sandbox.demo` in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from talend_okta.definition import EMAIL_PREFIX_TEMPLATE
+
+OKTA_CANARY = "okta-demo-canary-6e1f0b"
+TALEND_CANARY = "talend-demo-canary-c94a27"
+
+
+def demo_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "talend_okta.sandbox.demo", *args]
+
+
+def demo_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OKTA_", "TALEND_"))}
+    env.update(TALEND_OKTA_SANDBOX_OKTA_TOKEN=OKTA_CANARY, TALEND_OKTA_SANDBOX_TALEND_TOKEN=TALEND_CANARY)
+    return env
+
+
+def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
+    workdir = tmp_path / "sandbox"
+    done = subprocess.run(
+        demo_command("--workdir", str(workdir)), env=demo_env(), capture_output=True, text=True, timeout=120
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    # Preflight blocked the Email-prefix collision, then passed without Contractors.
+    assert "preflight BLOCKED" in output
+    assert "problem: userName 'jdoe' would be shared by jdoe@acme.example, jdoe@partner.example" in output
+    assert "preflight OK: 8 created, 0 deactivated" in output
+    # The deploy went over the Okta API.
+    assert "POST /api/v1/apps?activate=true → 200" in output
+    assert "connections/default/lifecycle/activate → 204" in output
+    # verify's report: in sync, then the hand-made change caught.
+    assert "talend-okta verify: in sync" in output
+    assert "✓ user-sync: 8/8 assigned users active in Talend" in output
+    assert "✗ user-sync: 7/8 assigned users active in Talend; 1 inactive in Talend" in output
+    assert "inactive in Talend (1): ann.lee" in output
+    assert "verify caught the drift" in output
+    assert "Every step behaved as expected." in output
+    # Neither token anywhere: not in the output, not in the files left behind (state, config, stack outputs).
+    for token in (OKTA_CANARY, TALEND_CANARY):
+        assert token not in output
+        for path in workdir.iterdir():
+            assert token not in path.read_text(encoding="utf-8"), path.name
+    assert {p.name for p in workdir.iterdir()} >= {"okta-demo.json", "Pulumi.demo.yaml", "stack-outputs.json"}
+
+
+def test_a_step_that_cannot_run_is_named_and_exits_1(tmp_path: Path) -> None:
+    not_a_directory = tmp_path / "taken"
+    not_a_directory.write_text("a file where the demo wants its directory\n")
+    done = subprocess.run(
+        demo_command("--workdir", str(not_a_directory)), env=demo_env(), capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert "demo failed: step 1 (Start the Talend SCIM stand-in and the Okta sandbox) surprised:" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], list[str], queue.Queue[str]]]:
+    """`make sandbox` on free ports: the process, the lines it printed until it serves, and the later lines."""
+    process = subprocess.Popen(
+        demo_command("--serve", "--okta-port", "0", "--talend-port", "0", "--workdir", str(tmp_path)),
+        env={k: v for k, v in demo_env().items() if not k.startswith("TALEND_OKTA_SANDBOX_")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line.rstrip("\n"))
+        lines.put("<EOF>")
+
+    threading.Thread(target=read, daemon=True).start()
+    printed: list[str] = []
+    try:
+        while not printed or printed[-1] != "Serving until Ctrl-C.":
+            line = lines.get(timeout=30)
+            assert line != "<EOF>", "\n".join(printed)
+            printed.append(line)
+        yield process, printed, lines
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def test_serve_prints_the_environment_serves_with_it_and_stops_on_sigterm(
+    served: tuple[subprocess.Popen[str], list[str], queue.Queue[str]],
+) -> None:
+    process, printed, later = served
+    exports = dict(line.removeprefix("export ").split("=", 1) for line in printed if line.startswith("export "))
+    assert set(exports) == {"OKTA_ORG_URL", "OKTA_API_TOKEN", "TALEND_SCIM_URL", "TALEND_SCIM_TOKEN"}
+    assert (exports["OKTA_API_TOKEN"], exports["TALEND_SCIM_TOKEN"]) == ("sandbox-okta-token", "sandbox-talend-token")
+    assert f"pulumi config set okta:httpProxy {exports['OKTA_ORG_URL']}" in printed
+    assert "pulumi config set --secret talend-okta:scimToken sandbox-talend-token" in printed
+
+    okta = {"Authorization": f"SSWS {exports['OKTA_API_TOKEN']}"}
+    me = httpx.get(f"{exports['OKTA_ORG_URL']}/api/v1/users/me", headers=okta, timeout=5)
+    assert me.status_code == 200
+    assert httpx.get(f"{exports['OKTA_ORG_URL']}/api/v1/users/me", timeout=5).status_code == 401
+    groups = httpx.get(f"{exports['OKTA_ORG_URL']}/api/v1/groups", headers=okta, timeout=5).json()
+    assert {g["profile"]["name"] for g in groups} == {"Talend Developers", "Talend Operators", "Contractors"}
+    talend = {"Authorization": f"Bearer {exports['TALEND_SCIM_TOKEN']}"}
+    users = httpx.get(f"{exports['TALEND_SCIM_URL']}/Users", headers=talend, timeout=5)
+    assert (users.status_code, users.json()["totalResults"]) == (200, 0)
+
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=15) == 0
+    assert later.get(timeout=5) == "Sandbox stopped."
+
+
+def test_serve_provisions_apps_declared_with_talends_real_scim_url(
+    served: tuple[subprocess.Popen[str], list[str], queue.Queue[str]],
+) -> None:
+    """What `pulumi up` against `make sandbox` does: the connection names api.eu.cloud.talend.com."""
+    _, printed, _ = served
+    exports = dict(line.removeprefix("export ").split("=", 1) for line in printed if line.startswith("export "))
+    talend = httpx.Client(
+        base_url=exports["TALEND_SCIM_URL"], headers={"Authorization": f"Bearer {exports['TALEND_SCIM_TOKEN']}"}
+    )
+    with (
+        httpx.Client(
+            base_url=exports["OKTA_ORG_URL"], headers={"Authorization": f"SSWS {exports['OKTA_API_TOKEN']}"}
+        ) as okta,
+        talend,
+    ):
+        email_prefix = {"userNameTemplate": {"template": EMAIL_PREFIX_TEMPLATE, "type": "BUILT_IN"}}
+        body = {"label": "Talend Cloud", "signOnMode": "SAML_2_0", "credentials": email_prefix}
+        app = okta.post("/api/v1/apps", params={"activate": "true"}, json=body).json()
+        connection = {
+            "baseUrl": "https://api.eu.cloud.talend.com/scim/v2",
+            "profile": {"authScheme": "TOKEN", "token": exports["TALEND_SCIM_TOKEN"]},
+        }
+        assert okta.post(f"/api/v1/apps/{app['id']}/connections/default", json=connection).status_code == 200
+        assert okta.post(f"/api/v1/apps/{app['id']}/connections/default/lifecycle/activate").status_code == 204
+        switches = {"create": {"lifecycleCreate": {"status": "ENABLED"}}}
+        assert okta.put(f"/api/v1/apps/{app['id']}/features/USER_PROVISIONING", json=switches).status_code == 200
+        group = okta.get("/api/v1/groups", params={"q": "Talend Operators"}).json()[0]
+        assert okta.put(f"/api/v1/apps/{app['id']}/groups/{group['id']}", json={}).status_code == 200
+
+        wanted = {"chen.wu", "eve.moss", "farid.haddad", "gita.rao"}
+        for _ in range(100):  # the sandbox provisions in the background, as Okta does
+            names = {u["userName"] for u in talend.get("/Users", params={"count": 100}).json().get("Resources", [])}
+            if names == wanted:
+                break
+            threading.Event().wait(0.1)
+        assert names == wanted
+
+
+def test_serve_on_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            demo_command("--serve", "--okta-port", str(port), "--talend-port", "0", "--workdir", str(tmp_path)),
+            env=demo_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "sandbox: error: cannot start: Address already in use (choose other ports with --okta-port, --talend-port)"
+    ]

@@ -1,0 +1,99 @@
+"""The demo's deploy over the Okta API (sandbox/deploy.py): what TalendCloudApp declares, read back over HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from talend_okta.definition import EMAIL_PREFIX_TEMPLATE
+from talend_okta.sandbox.deploy import DeployError, OktaAdmin, deploy
+from talend_okta.sandbox.okta import OktaSandbox
+from talend_okta.sandbox.talend import RunningTalend
+from talend_okta.settings import StackSettings, load_settings
+from tests.sandbox.conftest import API_TOKEN, SCIM_TOKEN, scim_groups, scim_users
+
+
+def settings(**overrides: Any) -> StackSettings:
+    raw = {
+        "region": "eu",
+        "accountId": "acct-1",
+        "domainName": "acme.eu.cloud.talend.com",
+        "scimToken": SCIM_TOKEN,
+        "groups": [{"name": "Talend Developers", "push": True, "priority": 0}, {"name": "Talend Operators"}],
+        "provisioning": {"deactivateUsers": False},
+    }
+    return load_settings({**raw, **overrides})
+
+
+def test_deploy_creates_what_the_stack_declares(
+    sandbox: OktaSandbox, talend: RunningTalend, scim: httpx.Client
+) -> None:
+    developers = sandbox.add_group("Talend Developers")
+    operators = sandbox.add_group("Talend Operators")
+    sandbox.add_group("Talend Developers (old)")  # `q` matches it too: only the exact name may be assigned
+    ann = sandbox.add_user("ann@corp.example", "ann.lee@corp.example", "Ann", "Lee")
+    sandbox.add_member(developers, ann)
+    calls: list[str] = []
+
+    with sandbox.serve() as base_url, OktaAdmin(base_url, API_TOKEN, log=calls.append) as okta:
+        deployed = deploy(okta, settings(), scim_base_url=talend.scim_url)
+        app_id = deployed.app_id
+        app = okta.call("GET", f"/api/v1/apps/{app_id}")
+        connection = okta.call("GET", f"/api/v1/apps/{app_id}/connections/default")
+        feature = okta.call("GET", f"/api/v1/apps/{app_id}/features/USER_PROVISIONING")
+        groups = {g["id"]: g["priority"] for g in okta.call("GET", f"/api/v1/apps/{app_id}/groups")}
+        mappings = okta.call("GET", f"/api/v1/apps/{app_id}/group-push/mappings")
+
+    assert (app["label"], app["signOnMode"], app["status"]) == ("Talend Cloud", "SAML_2_0", "ACTIVE")
+    assert app["credentials"]["userNameTemplate"] == {"template": EMAIL_PREFIX_TEMPLATE, "type": "BUILT_IN"}
+    sign_on = app["settings"]["signOn"]
+    sso = "https://iam.eu.cloud.talend.com/oidc/ssologin/acct-1"
+    assert [sign_on[k] for k in ("ssoAcsUrl", "recipient", "destination", "audience")] == [sso] * 4
+    assert sign_on["subjectNameIdTemplate"] == "${user.login}"
+    statements = {s["name"]: s["values"] for s in sign_on["attributeStatements"]}
+    assert statements["TalendCloudDomainName"] == ['"acme.eu.cloud.talend.com"']
+    assert (connection["status"], connection["baseUrl"]) == ("ENABLED", talend.scim_url)
+    capabilities = feature["capabilities"]
+    assert capabilities["create"]["lifecycleCreate"]["status"] == "ENABLED"
+    assert capabilities["update"]["profile"]["status"] == "ENABLED"
+    assert capabilities["update"]["lifecycleDeactivate"]["status"] == "DISABLED"
+    assert set(groups) == {developers, operators}
+    assert groups[developers] == 0  # Okta numbers the group without a priority itself
+    assert [(m["sourceGroupId"], m["status"]) for m in mappings] == [(developers, "ACTIVE")]
+    assert deployed.stack_outputs["pushedGroups"] == {"Talend Developers": developers}
+    assert deployed.stack_outputs["assignedGroups"] == {"Talend Developers": developers, "Talend Operators": operators}
+    assert deployed.stack_outputs["provisioning"]["deactivateUsers"] is False
+    assert deployed.stack_outputs["oktaOrgUrl"] == base_url
+    assert calls[0] == "POST /api/v1/apps?activate=true → 200"
+    assert not any(SCIM_TOKEN in call or API_TOKEN in call for call in calls)
+
+    sandbox.sync()  # what Okta then provisions
+    assert scim_users(scim)["ann.lee"]["active"] is True
+    assert list(scim_groups(scim)) == ["Talend Developers"]
+
+
+def test_an_unknown_group_stops_the_deploy_by_name(sandbox: OktaSandbox, talend: RunningTalend) -> None:
+    sandbox.add_group("Talend Developers")
+    with sandbox.serve() as base_url, OktaAdmin(base_url, API_TOKEN) as okta, pytest.raises(DeployError) as caught:
+        deploy(okta, settings(), scim_base_url=talend.scim_url)
+    assert str(caught.value) == "group 'Talend Operators' does not exist in Okta"
+
+
+def test_a_refused_talend_token_stops_the_deploy_like_the_stack_hook(
+    sandbox: OktaSandbox, talend: RunningTalend
+) -> None:
+    wrong = "talend-wrong-canary-55d1"
+    with sandbox.serve() as base_url, OktaAdmin(base_url, API_TOKEN) as okta, pytest.raises(DeployError) as caught:
+        deploy(okta, settings(scimToken=wrong, groups=[]), scim_base_url=talend.scim_url)
+    assert str(caught.value).startswith("talend-credentials: ")
+    assert "401" in str(caught.value)
+    assert wrong not in str(caught.value)
+
+
+def test_okta_refusing_the_token_is_one_line_without_it(sandbox: OktaSandbox) -> None:
+    wrong = "okta-wrong-canary-3b7e"
+    with sandbox.serve() as base_url, OktaAdmin(base_url, wrong) as okta, pytest.raises(DeployError) as caught:
+        deploy(okta, settings(), scim_base_url="http://127.0.0.1:9/scim/v2")
+    assert str(caught.value) == "POST /api/v1/apps?activate=true: HTTP 401 Invalid token provided"
