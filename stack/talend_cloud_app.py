@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pulumi
 import pulumi_okta as okta
 
@@ -125,7 +127,9 @@ class TalendCloudApp(pulumi.ComponentResource):
         # Okta documents these two APIs only for some catalog apps; for a custom SAML app it may ignore them.
         # `talend-okta verify` reads back what Okta holds and lists the admin-console steps still to do.
         token = pulumi.Output.secret(settings.scim_token.get_secret_value())
-        self.credentials_hook = hook = credentials_hook(self.scim_base_url, token)
+        # The check goes where verify goes: TALEND_SCIM_URL when set (the offline sandbox's stand-in).
+        check_url = os.environ.get("TALEND_SCIM_URL") or self.scim_base_url
+        self.credentials_hook = hook = credentials_hook(check_url, token)
         self.connection = okta.app.Connection(
             f"{name}-scim",
             id_property=self.app.id,

@@ -31,3 +31,13 @@ def test_hook_is_bound_only_when_provisioning_is_managed(run_stack: RunStack) ->
     assert managed.credentials_hook.name == "talend-credentials"
     unmanaged = run_stack(base_config(provisioning={"manage": False})).namespace["talend_app"]
     assert unmanaged.credentials_hook is None
+
+
+def test_check_goes_where_verify_goes(run_stack: RunStack, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Against the offline sandbox the connection names Talend's real host; the check must reach the stand-in.
+    with run_talend("the-right-token") as talend:
+        monkeypatch.setenv("TALEND_SCIM_URL", talend.scim_url)
+        component = run_stack(base_config()).namespace["talend_app"]
+        with pytest.raises(RuntimeError, match=r"^talend-credentials: .*401") as raised:
+            component.credentials_hook.callback(None)
+    assert CANARY_TOKEN not in str(raised.value)
