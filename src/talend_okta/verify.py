@@ -67,6 +67,7 @@ class ConnectionSettings(BaseModel):
     app_id: str
     scim_url: str
     scim_token: SecretStr
+    connection_url: str = ""  # the base URL Okta's connection should hold; empty: scim_url
     provisioning: ProvisioningSettings = ProvisioningSettings()
     pushed_groups: dict[str, str] = Field(default_factory=dict)  # Okta group name → id the stack pushes
 
@@ -137,6 +138,8 @@ def connection_settings(
         app_id=app_id_value,
         scim_url=check_base_url(scim_url_value, "--scim-url (TALEND_SCIM_URL)"),
         scim_token=SecretStr(scim_token_value),
+        # What the stack declared for Okta's connection, even when verify reads Talend elsewhere (the sandbox).
+        connection_url=outputs.scim_base_url or "",
         provisioning=outputs.provisioning or ProvisioningSettings(),
         pushed_groups=outputs.pushed_groups,
     )
@@ -238,8 +241,9 @@ def _credentials_check(talend: TalendScimClient) -> CheckResult:
 
 def _provisioning_check(okta: OktaClient, app: App, settings: ConnectionSettings) -> CheckResult:
     where = f"Okta Admin Console → Applications → Applications → {app.label or app.id}"
+    base_url = settings.connection_url or settings.scim_url
     integration_step = (
-        f"{where} → Provisioning → Integration → Edit: SCIM connector base URL = {settings.scim_url}, unique "
+        f"{where} → Provisioning → Integration → Edit: SCIM connector base URL = {base_url}, unique "
         "identifier field for users = userName, provisioning actions = Push New Users, Push Profile Updates, "
         "Push Groups, authentication mode = HTTP Header with a Talend personal access token; "
         "Test Connector Configuration; Save"
@@ -256,8 +260,8 @@ def _provisioning_check(okta: OktaClient, app: App, settings: ConnectionSettings
     elif connection.status != "ENABLED":
         problems.append(f"the SCIM connection is {connection.status}")
         steps.append(integration_step)
-    elif _same_url(connection.base_url, settings.scim_url) is False:
-        problems.append(f"the SCIM base URL is {connection.base_url}, expected {settings.scim_url}")
+    elif _same_url(connection.base_url, base_url) is False:
+        problems.append(f"the SCIM base URL is {connection.base_url}, expected {base_url}")
         steps.append(integration_step)
 
     wanted = settings.provisioning

@@ -542,3 +542,17 @@ def test_console_script_in_a_subprocess(world: World) -> None:
     )
     assert "Traceback" not in refused.stderr
     assert_no_secrets(passed.stdout, passed.stderr, refused.stdout, refused.stderr)
+
+
+def test_connection_checked_against_the_stack_url_while_talend_is_read_elsewhere(world: World) -> None:
+    # After `pulumi up` against the offline sandbox, Okta's connection holds Talend's real host while verify
+    # reads the local stand-in: the connection is compared with what the stack declared (scimBaseUrl).
+    declared = "https://api.eu.cloud.talend.com/scim/v2"
+    world.okta.set_connection(world.app_id, declared, SCIM_TOKEN)
+    outputs = {"appId": world.app_id, "scimBaseUrl": declared}
+
+    run = world.run("--stack-outputs", "-", input_text=json.dumps(outputs))
+
+    assert run.check(PROVISIONING)["ok"] is True, run.check(PROVISIONING)
+    wrong = world.run("--stack-outputs", "-", input_text=json.dumps({**outputs, "scimBaseUrl": world.scim_url}))
+    assert wrong.check(PROVISIONING)["detail"] == f"the SCIM base URL is {declared}, expected {world.scim_url}"

@@ -6,6 +6,7 @@ PATCH answers 200 with the resource, which is what Okta's SCIM client expects.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,11 +31,18 @@ class _PatchReturnsResource(ScimService):
         )
 
 
-def build_talend_app(token: str, storage: InMemoryStorage | None = None) -> TenantDispatcher:
-    """A WSGI app serving Talend's SCIM API at `/scim/v2`, accepting only `Bearer <token>`."""
+@functools.cache
+def _provider() -> Any:
+    """Schemas and resource types are read-only once loaded, and loading them takes ~0.2 s: load them once."""
     provider = load_default_provider()
     assert provider.config is not None  # the default provider always has a ServiceProviderConfig
     provider.config.authentication_schemes = [BEARER_TOKEN_SCHEME]  # so 401s carry WWW-Authenticate
+    return provider
+
+
+def build_talend_app(token: str, storage: InMemoryStorage | None = None) -> TenantDispatcher:
+    """A WSGI app serving Talend's SCIM API at `/scim/v2`, accepting only `Bearer <token>`."""
+    provider = _provider()
     app = BearerTokenApplication(
         storage if storage is not None else InMemoryStorage(),
         provider,
