@@ -50,6 +50,9 @@ class App(_OktaModel):
     status: str = ""
     sign_on_mode: str = ""
     credentials: AppCredentials = AppCredentials()
+    features: list[str] = []
+    """Read-only: what provisioning does (SCIM_PROVISIONING, PUSH_NEW_USERS, …), even when the connection API
+    reports UNKNOWN for the app."""
 
 
 class AppUserCredentials(_OktaModel):
@@ -110,7 +113,8 @@ class AppGroup(_OktaModel):
 
 
 class Connection(_OktaModel):
-    """The app's provisioning connection. `status` is ENABLED, DISABLED or UNKNOWN (no provisioning)."""
+    """The app's provisioning connection. `status` is ENABLED, DISABLED or UNKNOWN (no provisioning, or an app
+    whose connection Okta's API does not manage)."""
 
     auth_scheme: str = "UNKNOWN"
     status: str = "UNKNOWN"

@@ -11,7 +11,8 @@ import pytest
 from talend_okta.definition import EMAIL_PREFIX_TEMPLATE
 from talend_okta.sandbox.okta import OktaSandbox, SandboxError
 from talend_okta.sandbox.okta_json import OKTA_USERNAME_PREFIX_TEMPLATE, OKTA_USERNAME_TEMPLATE
-from tests.sandbox.conftest import API_TOKEN
+from talend_okta.sandbox.talend import RunningTalend
+from tests.sandbox.conftest import API_TOKEN, SCIM_TOKEN, scim_users
 
 ERROR_KEYS = {"errorCode", "errorSummary", "errorLink", "errorId", "errorCauses"}
 
@@ -84,6 +85,46 @@ def test_app_without_provisioning_reports_unknown_connection_and_refuses_feature
         assert body["errorSummary"] == "Provisioning is not enabled for the app instance."
     with pytest.raises(SandboxError, match="Provisioning is not enabled"):
         sandbox.set_connection(app_id, "http://127.0.0.1:9/scim/v2", "t")
+
+
+def test_an_app_the_connection_api_ignores_provisions_what_an_admin_set_by_hand(
+    okta: httpx.Client, sandbox: OktaSandbox, talend: RunningTalend, scim: httpx.Client
+) -> None:
+    app_id = sandbox.add_saml_app("Talend Cloud", connection_api=False)
+    features = ["SCIM_PROVISIONING", "PUSH_NEW_USERS", "PUSH_PROFILE_UPDATES", "PUSH_USER_DEACTIVATION", "GROUP_PUSH"]
+    assert okta.get(f"/api/v1/apps/{app_id}").json()["features"] == []
+    sandbox.set_connection(app_id, talend.scim_url, SCIM_TOKEN)  # the admin console
+    sandbox.set_user_provisioning(app_id, create=True, update_profile=True, deactivate=True)
+    assert okta.get(f"/api/v1/apps/{app_id}").json()["features"] == features
+
+    connection_path = f"/api/v1/apps/{app_id}/connections/default"
+    for response in (
+        okta.get(connection_path),
+        okta.post(connection_path, json={"baseUrl": "http://127.0.0.1:9/v2", "profile": {"authScheme": "TOKEN"}}),
+    ):
+        assert response.status_code == 200
+        assert (response.json()["status"], response.json()["authScheme"], response.json()["baseUrl"]) == (
+            "UNKNOWN",
+            "UNKNOWN",
+            None,
+        )
+    assert okta.post(f"{connection_path}/lifecycle/deactivate").status_code == 204  # accepted, ignored
+    switches = {"create": {"lifecycleCreate": {"status": "DISABLED"}}}
+    for refused in (
+        okta.get(f"/api/v1/apps/{app_id}/features"),
+        okta.get(f"/api/v1/apps/{app_id}/features/USER_PROVISIONING"),
+        okta.put(f"/api/v1/apps/{app_id}/features/USER_PROVISIONING", json=switches),
+    ):
+        body = assert_okta_error(refused, 400, "E0000001")
+        assert body["errorSummary"] == "Provisioning is not enabled for the app instance."
+    assert okta.get(f"/api/v1/apps/{app_id}").json()["features"] == features  # nothing the API sent took effect
+
+    ann = sandbox.add_user("ann@corp.example", "ann.lee@corp.example", "Ann", "Lee")
+    sandbox.assign_user(app_id, ann)
+    sandbox.sync()
+    assert scim_users(scim)["ann.lee"]["active"] is True
+    sandbox.set_user_provisioning(app_id, create=True, update_profile=True, deactivate=False)
+    assert "PUSH_USER_DEACTIVATION" not in okta.get(f"/api/v1/apps/{app_id}").json()["features"]
 
 
 def test_connection_and_features_reflect_what_was_set(okta: httpx.Client, sandbox: OktaSandbox) -> None:

@@ -308,8 +308,9 @@ def test_more_than_1000_users_page_on_both_sides(world: World) -> None:
     assert [p.split("startIndex=")[1].split("&")[0] for p in scim_pages] == ["1", "1001"]
 
 
-def test_connection_unknown_lists_admin_console_steps(world: World) -> None:
-    bare_app = world.okta.add_saml_app("Talend Sandbox", provisioning=False)
+@pytest.mark.parametrize("bare", [{"provisioning": False}, {"connection_api": False}], ids=str)
+def test_connection_unknown_lists_admin_console_steps(world: World, bare: dict[str, bool]) -> None:
+    bare_app = world.okta.add_saml_app("Talend Sandbox", **bare)  # nobody switched SCIM on: no features
     world.okta.assign_group(bare_app, world.group_id)
 
     run = world.run(env={"TALEND_OKTA_APP_ID": bare_app}, timeout="30")
@@ -330,6 +331,54 @@ def test_connection_unknown_lists_admin_console_steps(world: World) -> None:
     assert "1. Okta Admin Console → Applications → Applications → Talend Sandbox" in run.stdout
     assert run.report is not None
     assert run.report["passes"] == 1  # a configuration gap does not fix itself: no waiting
+
+
+def app_configured_by_hand(world: World, *, deactivate: bool = True) -> str:
+    """A custom SAML app whose SCIM an admin set up in the console; Okta's connection API reports UNKNOWN for it."""
+    app_id = world.okta.add_saml_app("Talend By Hand", connection_api=False)
+    world.okta.set_connection(app_id, world.scim_url, SCIM_TOKEN)
+    world.okta.set_user_provisioning(app_id, create=True, update_profile=True, deactivate=deactivate)
+    group_id = world.okta.add_group("Talend By Hand Users")
+    world.okta.assign_group(app_id, group_id)
+    world.person("alice", group=group_id)
+    world.person("bob", group=group_id)
+    world.okta.sync()
+    return app_id
+
+
+def test_app_configured_by_hand_passes_from_its_features(world: World) -> None:
+    app_id = app_configured_by_hand(world)
+
+    run = world.run(env={"TALEND_OKTA_APP_ID": app_id})
+
+    assert run.exit_code == 0, run.stdout + run.stderr
+    check = run.check(PROVISIONING)
+    assert check["ok"] is True
+    assert check["detail"] == (
+        "provisioning enabled in the admin console (Okta's connection API reports UNKNOWN for this app: base URL "
+        "not readable; talend-credentials and user-sync prove the path); To App (from the app's features): "
+        "Create Users, Update User Attributes, Deactivate Users; usernames = Email prefix"
+    )
+    assert check["steps"] == []
+    assert run.check(USER_SYNC)["detail"] == "2/2 assigned users active in Talend"
+    assert ("GET", f"/api/v1/apps/{app_id}/features/USER_PROVISIONING") in world.okta.requests  # asked first
+
+
+def test_app_configured_by_hand_without_deactivate_users_fails_with_the_to_app_step(world: World) -> None:
+    app_id = app_configured_by_hand(world, deactivate=False)
+
+    run = world.run(env={"TALEND_OKTA_APP_ID": app_id}, timeout="30")
+
+    assert run.exit_code == 1
+    check = run.check(PROVISIONING)
+    assert check["ok"] is False
+    assert check["detail"] == "To App (from the app's features): Deactivate Users is off"
+    assert check["steps"] == [
+        "Okta Admin Console → Applications → Applications → Talend By Hand → Provisioning → To App → Edit: "
+        "enable Deactivate Users; Save"
+    ]
+    assert run.report is not None
+    assert run.report["passes"] == 1  # a configuration gap does not fix itself
 
 
 def test_to_app_switches_base_url_and_username_template(world: World) -> None:

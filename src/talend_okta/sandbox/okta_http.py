@@ -203,15 +203,17 @@ def link_headers(request: Request, limit: int, next_after: str | None) -> list[t
 # --- search and filter expressions ---------------------------------------------------------------------------
 
 _TOKEN = re.compile(r'\s*(?:(\()|(\))|"((?:[^"\\]|\\.)*)"|([^\s()"]+))')
+Predicate = Callable[[Callable[[str], Any]], bool]
+Tokens = list[tuple[str, str]]  # (kind, text): "(", ")", "str" or "word"
 
 
-def parse_expression(text: str) -> Callable[[Callable[[str], Any]], bool]:
+def parse_expression(text: str) -> Predicate:
     """Okta's `filter`/`search` expressions (`profile.login eq "a@b.c" and status eq "ACTIVE"`) as a predicate.
 
     Supports eq, ne, sw, co, gt, ge, lt, le, pr, `and`, `or` and parentheses; the predicate takes a getter
     that reads an attribute path of the object being tested.
     """
-    tokens: list[tuple[str, str]] = []
+    tokens: Tokens = []
     pos = 0
     while pos < len(text):
         match = _TOKEN.match(text, pos)
@@ -235,26 +237,29 @@ def parse_expression(text: str) -> Callable[[Callable[[str], Any]], bool]:
     return predicate
 
 
-Predicate = Callable[[Callable[[str], Any]], bool]
+def _parse_or(tokens: Tokens) -> tuple[Predicate, Tokens]:
+    return _parse_chain(tokens, "or", _parse_and, lambda a, b: lambda get: a(get) or b(get))
 
 
-def _parse_or(tokens: list[tuple[str, str]]) -> tuple[Predicate, list[tuple[str, str]]]:
-    left, tokens = _parse_and(tokens)
-    while tokens and tokens[0] == ("word", "or"):
-        right, tokens = _parse_and(tokens[1:])
-        left = (lambda a, b: lambda get: a(get) or b(get))(left, right)
+def _parse_and(tokens: Tokens) -> tuple[Predicate, Tokens]:
+    return _parse_chain(tokens, "and", _parse_term, lambda a, b: lambda get: a(get) and b(get))
+
+
+def _parse_chain(
+    tokens: Tokens,
+    word: str,
+    operand: Callable[[Tokens], tuple[Predicate, Tokens]],
+    combine: Callable[[Predicate, Predicate], Predicate],
+) -> tuple[Predicate, Tokens]:
+    """`operand (word operand)*`, combined left to right."""
+    left, tokens = operand(tokens)
+    while tokens and tokens[0] == ("word", word):
+        right, tokens = operand(tokens[1:])
+        left = combine(left, right)
     return left, tokens
 
 
-def _parse_and(tokens: list[tuple[str, str]]) -> tuple[Predicate, list[tuple[str, str]]]:
-    left, tokens = _parse_term(tokens)
-    while tokens and tokens[0] == ("word", "and"):
-        right, tokens = _parse_term(tokens[1:])
-        left = (lambda a, b: lambda get: a(get) and b(get))(left, right)
-    return left, tokens
-
-
-def _parse_term(tokens: list[tuple[str, str]]) -> tuple[Predicate, list[tuple[str, str]]]:
+def _parse_term(tokens: Tokens) -> tuple[Predicate, Tokens]:
     bad = OktaError(400, "E0000031", "Invalid search criteria.")
     if not tokens:
         raise bad

@@ -19,6 +19,23 @@ EMAIL_TEMPLATE = "${source.email}"
 BUILT_IN_TEMPLATES = (EMAIL_PREFIX_TEMPLATE, OKTA_USERNAME_TEMPLATE, OKTA_USERNAME_PREFIX_TEMPLATE, EMAIL_TEMPLATE)
 
 
+# A throwaway self-signed certificate (its key was discarded) standing in for the app's SAML signing key.
+SIGNING_CERT = (
+    "MIIDTTCCAjWgAwIBAgIUIfARi9KeVGx6ggHm+MFYzaapYyAwDQYJKoZIhvcNAQELBQAwNTEVMBMGA1UEAwwMb2t0YS1zYW5kYm94"
+    "MRwwGgYDVQQKDBN0YWxlbmQtb2t0YSBzYW5kYm94MCAXDTI2MTEyODE4MjY1NloYDzIxMjYxMTA0MTgyNjU2WjA1MRUwEwYDVQQD"
+    "DAxva3RhLXNhbmRib3gxHDAaBgNVBAoME3RhbGVuZC1va3RhIHNhbmRib3gwggEiMA0GCSqGSIb3DQEBAQUAA4IBDwAwggEKAoIB"
+    "AQCrfSImIlxQRwVYezljQhIBIeIn50WffBXv5rOP8D9u+nNSYpDOmLBWSZVUv26ctISvv1/ZDyRhBB3w7Rfus04Wg/su8CFwuwjV"
+    "fAjRPHrPzYiPWJP8DngpVmju3PLcMHnGVF7JYpgFUlpynUeM9IrVwdicxewblciwd8ifxNi9akhr15sD/IPHKN0fmmQVctIS/agw"
+    "ANZfYQI+PpH170QllwWTnEKg8jU9tpQ51Sjx/+FXcl7sOFM3wh60N4b79Tf4Bz8oytY7iBF05AEgK0Vw85wdqwxGv/DXwhD+Ehno"
+    "HXRCcevV4Ww0cW4Mt3vtBh7J0lV3Mp3D+5ULuvmu8NpRAgMBAAGjUzBRMB0GA1UdDgQWBBQiQgG0ZaIdkJSoOazdT/7ef6XMczAf"
+    "BgNVHSMEGDAWgBQiQgG0ZaIdkJSoOazdT/7ef6XMczAPBgNVHRMBAf8EBTADAQH/MA0GCSqGSIb3DQEBCwUAA4IBAQBzj8YZSBQt"
+    "CkTZryA1n5ajPHWf3ABiYJ3J6Gd8RcTeLTU2QqGVDNZEYokjm1iXjpY5BWVaywJAQ+9CyxuzTnptqOit5PHn/EMfmpVxo+LMTjAZ"
+    "1npXBx/xC0B/wAS8qTfneqafUsttsza8Gq4Xe4XEwzGAiz2T05uxN2cP2a/Ka8yfxC98jqjY3g034WDwwVoYXGbzjG1ySLUakTzy"
+    "R/pmER0pGodl7wcyxSJMaFvw324XugYNH8VDwEL73tNldSYgHvWXsN9q8tYXUt3fSdz5tU490D0M8GItpLwweNFKQ9VC2KHYEDGf"
+    "PWdd0dxjhK5w5V8YhPw0W96BRNKNQ9QD"
+)
+
+
 def now() -> str:
     """Okta's timestamp format: 2026-02-02T11:08:56.000Z."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
@@ -118,6 +135,53 @@ def group(base: str, record: Group) -> JSON:
 
 def saml_app_body(label: str, template: str, template_type: str, name: str, created: str) -> JSON:
     """The stored body of a new custom SAML 2.0 app, before any settings are applied."""
+    body = _app_body(name, label, "SAML_2_0", template, template_type, created, universal_logout=None)
+    body["settings"]["signOn"] = {
+        "defaultRelayState": "",
+        "ssoAcsUrl": "",
+        "idpIssuer": "http://www.okta.com/${org.externalKey}",
+        "audience": "",
+        "recipient": "",
+        "destination": "",
+        "subjectNameIdTemplate": "${user.userName}",
+        "subjectNameIdFormat": "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified",
+        "responseSigned": True,
+        "assertionSigned": True,
+        "signatureAlgorithm": "RSA_SHA256",
+        "digestAlgorithm": "SHA256",
+        "honorForceAuthn": False,
+        "authnContextClassRef": "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
+        "spIssuer": None,
+        "requestCompressed": False,
+        "attributeStatements": [],
+        "inlineHooks": [],
+        "assertionEncryption": {"enabled": False},
+        "allowMultipleAcsEndpoints": False,
+        "acsEndpoints": [],
+        "samlSignedRequestEnabled": False,
+        "slo": {"enabled": False},
+    }
+    return body
+
+
+def generic_app_body(request: JSON, name: str, created: str) -> JSON:
+    """The stored body of a non-SAML app (OIDC, AUTO_LOGIN, …): what was sent, with Okta's common fields."""
+    mode = request.get("signOnMode")
+    logout = None if mode == "OPENID_CONNECT" else {"status": "UNSUPPORTED"}
+    body = _app_body(name, request.get("label"), mode, OKTA_USERNAME_TEMPLATE, "BUILT_IN", created, logout)
+    return merge(body, {k: v for k, v in request.items() if k not in ("id", "_links", "status", "name", "features")})
+
+
+def _app_body(
+    name: str,
+    label: Any,
+    sign_on_mode: Any,
+    template: str,
+    template_type: str,
+    created: str,
+    universal_logout: JSON | None,
+) -> JSON:
+    """The fields every new app has, as Okta fills them in."""
     return {
         "name": name,
         "label": label,
@@ -132,72 +196,12 @@ def saml_app_body(label: str, template: str, template_type: str, name: str, crea
             "appLinks": {f"{name}_link": True},
         },
         "features": [],
-        "signOnMode": "SAML_2_0",
+        "signOnMode": sign_on_mode,
         "credentials": {
             "userNameTemplate": {"template": template, "type": template_type},
             "signing": {"kid": secrets.token_urlsafe(32)},
         },
-        "universalLogout": None,
-        "settings": {
-            "app": {},
-            "notifications": {
-                "vpn": {"network": {"connection": "DISABLED"}, "message": None, "helpUrl": None},
-            },
-            "manualProvisioning": False,
-            "implicitAssignment": False,
-            "emOptInStatus": "NONE",
-            "notes": {"admin": None, "enduser": None},
-            "signOn": {
-                "defaultRelayState": "",
-                "ssoAcsUrl": "",
-                "idpIssuer": "http://www.okta.com/${org.externalKey}",
-                "audience": "",
-                "recipient": "",
-                "destination": "",
-                "subjectNameIdTemplate": "${user.userName}",
-                "subjectNameIdFormat": "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified",
-                "responseSigned": True,
-                "assertionSigned": True,
-                "signatureAlgorithm": "RSA_SHA256",
-                "digestAlgorithm": "SHA256",
-                "honorForceAuthn": False,
-                "authnContextClassRef": "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
-                "spIssuer": None,
-                "requestCompressed": False,
-                "attributeStatements": [],
-                "inlineHooks": [],
-                "assertionEncryption": {"enabled": False},
-                "allowMultipleAcsEndpoints": False,
-                "acsEndpoints": [],
-                "samlSignedRequestEnabled": False,
-                "slo": {"enabled": False},
-            },
-        },
-    }
-
-
-def generic_app_body(request: JSON, name: str, created: str) -> JSON:
-    """The stored body of a non-SAML app (OIDC, AUTO_LOGIN, …): what was sent, with Okta's common fields."""
-    body: JSON = {
-        "name": name,
-        "label": request.get("label"),
-        "status": "ACTIVE",
-        "lastUpdated": created,
-        "created": created,
-        "accessibility": {"selfService": False, "errorRedirectUrl": None, "loginRedirectUrl": None},
-        "visibility": {
-            "autoLaunch": False,
-            "autoSubmitToolbar": False,
-            "hide": {"iOS": False, "web": False},
-            "appLinks": {f"{name}_link": True},
-        },
-        "features": [],
-        "signOnMode": request.get("signOnMode"),
-        "credentials": {
-            "userNameTemplate": {"template": OKTA_USERNAME_TEMPLATE, "type": "BUILT_IN"},
-            "signing": {"kid": secrets.token_urlsafe(32)},
-        },
-        "universalLogout": None if request.get("signOnMode") == "OPENID_CONNECT" else {"status": "UNSUPPORTED"},
+        "universalLogout": universal_logout,
         "settings": {
             "app": {},
             "notifications": {
@@ -209,7 +213,6 @@ def generic_app_body(request: JSON, name: str, created: str) -> JSON:
             "notes": {"admin": None, "enduser": None},
         },
     }
-    return merge(body, {k: v for k, v in request.items() if k not in ("id", "_links", "status", "name", "features")})
 
 
 def merge(base: JSON, update: JSON) -> JSON:
@@ -269,24 +272,28 @@ def connection_enabled(record: App) -> bool:
 
 
 def app_features(record: App) -> list[str]:
-    """The read-only `features` of an app: what its provisioning does right now."""
-    if not connection_enabled(record):
+    """The read-only `features` of an app: SCIM_PROVISIONING once a connection is configured, then what its
+    provisioning does right now (the only place Okta shows it for an app its connection API ignores)."""
+    if not record.provisioning or record.connection is None:
         return []
+    if not connection_enabled(record):
+        return ["SCIM_PROVISIONING"]
     create, update, deactivate = provisioning_switches(record)
     flags = [("PUSH_NEW_USERS", create), ("PUSH_PROFILE_UPDATES", update), ("PUSH_USER_DEACTIVATION", deactivate)]
-    return [name for name, on in flags if on] + ["GROUP_PUSH"]
+    return ["SCIM_PROVISIONING", *(name for name, on in flags if on), "GROUP_PUSH"]
 
 
 def connection(base: str, record: App) -> JSON:
     path = f"/api/v1/apps/{record.id}/connections/default"
     self_link = _href(base, path, hints={"allow": ["POST", "GET"]})
-    conn: Connection | None = record.connection if record.provisioning else None
+    supported = record.provisioning and record.connection_api
+    conn: Connection | None = record.connection if supported else None
     if conn is None:
         # Okta answers 200 with UNKNOWN for apps whose provisioning isn't set up (okta-mcp-server#72).
         scheme = "UNKNOWN"
         return {
             "authScheme": scheme,
-            "status": "UNKNOWN" if not record.provisioning else "DISABLED",
+            "status": "DISABLED" if supported else "UNKNOWN",
             "baseUrl": None,
             "profile": {"authScheme": scheme},
             "_links": {"self": self_link},
@@ -426,3 +433,67 @@ def push_mapping(base: str, app_id: str, record: PushMapping) -> JSON:
     if record.error_summary is not None:
         body["errorSummary"] = record.error_summary
     return body
+
+
+def organization(base: str) -> JSON:
+    """`/.well-known/okta-organization`. The Classic pipeline makes pulumi-okta skip the OIE access-policy calls."""
+    return {
+        "id": "00osandbox0000000000",
+        "cell": "sandbox",
+        "_links": {"organization": {"href": base}},
+        "pipeline": "v1",
+        "settings": dict.fromkeys(
+            (
+                "analyticsCollectionEnabled",
+                "bugReportingEnabled",
+                "omEnabled",
+                "pssoEnabled",
+                "desktopMFAEnabled",
+                "itpEnabled",
+                "op4wEnabled",
+            ),
+            False,
+        ),
+    }
+
+
+def signing_keys(record: App) -> list[JSON]:
+    """The app's SAML signing key (one throwaway certificate for every app), as `credentials/keys` lists it."""
+    kid = record.body.get("credentials", {}).get("signing", {}).get("kid")
+    if not kid:
+        return []
+    created = str(record.body.get("created"))
+    return [
+        {
+            "kty": "RSA",
+            "created": created,
+            "lastUpdated": created,
+            "expiresAt": "2126-11-04T18:26:56.000Z",
+            "kid": kid,
+            "use": "sig",
+            "x5c": [SIGNING_CERT],
+            "x5t#S256": "JTvrB5CI-4djzBBNeCpfxJOJXaP6Iu1UliG4degfy8E",
+            "e": "AQAB",
+            "n": "q30iJiJcUEcFWHs5Y0ISASHiJ-dFn3wV7-azj_A_bvpzUmKQzpiwVkmVVL9unLSEr79f2Q8kYQQd8O0X7rNOFoP7LvAhcLsI1XwI0"
+            "Tx6z82Ij1iT_A54KVZo7tzy3DB5xlReyWKYBVJacp1HjPSK1cHYnMXsG5XIsHfIn8TYvWpIa9ebA_yDxyjdH5pkFXLSEv2oMADWX2ECP"
+            "j6R9e9EJZcFk5xCoPI1PbaUOdUo8f_hV3Je7DhTN8IetDeG-_U3-Ac_KMrWO4gRdOQBICtFcPOcHasMRr_w18IQ_hIZ6B10QnHr1eFs"
+            "NHFuDLd77QYeydJVdzKdw_uVC7r5rvDaUQ",
+        }
+    ]
+
+
+def saml_metadata(base: str, record: App) -> str:
+    """The IdP metadata XML (`sso/saml/metadata`) an SP like Talend uploads."""
+    sso = f"{base}/app/{record.body.get('name')}/{record.id}/sso/saml"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><md:EntityDescriptor '
+        f'entityID="http://www.okta.com/exk{record.id[3:]}" xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">'
+        '<md:IDPSSODescriptor WantAuthnRequestsSigned="false" '
+        'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing">'
+        '<ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>'
+        f"{SIGNING_CERT}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+        "<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>"
+        '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" '
+        f'Location="{sso}"/><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" '
+        f'Location="{sso}"/></md:IDPSSODescriptor></md:EntityDescriptor>'
+    )

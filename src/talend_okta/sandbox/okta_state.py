@@ -89,6 +89,10 @@ class App(BaseModel):
     body: dict[str, Any]
     """The app as Okta returns it, without `id` and `_links`."""
     provisioning: bool
+    """SCIM provisioning can be switched on for the app (otherwise Okta answers E0000001)."""
+    connection_api: bool = True
+    """Okta's Connections and Features APIs work for the app. False: as for a custom SAML app whose SCIM an admin
+    configured by hand: the connection reads UNKNOWN, the features answer E0000001, only `features` tells."""
     connection: Connection | None = None
     user_provisioning: dict[str, Any]
     """USER_PROVISIONING capabilities: create.lifecycleCreate, update.profile, update.lifecycleDeactivate, …"""
