@@ -154,15 +154,16 @@ class TalendCloudApp(pulumi.ComponentResource):
 
     def _assign(self, name: str, group: GroupSettings) -> pulumi.Output[str]:
         """Assign an existing Okta group (non-authoritative: assignments made by hand survive); push it if asked."""
-        child = pulumi.ResourceOptions(parent=self)
         group_id = okta.group.get_group_output(name=group.name, opts=pulumi.InvokeOutputOptions(parent=self)).id
-        # Resource names carry the group name, so a preview says which group a removal unassigns.
+        # Resource names carry the group name, so a preview says which group a removal unassigns. A renamed group
+        # would be a new resource and the old one deleted: DELETE unassigns the group, deactivating its members.
+        # Aliases to the former names make it the same resource, renamed in state.
         okta.app.GroupAssignment(
             f"{name}-assign-{group.name}",
             app_id=self.app.id,
             group_id=group_id,
             priority=group.priority,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, aliases=_former_names(f"{name}-assign-", group)),
         )
         if group.push:
             okta.PushGroup(
@@ -172,6 +173,11 @@ class TalendCloudApp(pulumi.ComponentResource):
                 status="ACTIVE",
                 # Dropping push from the config must not delete the group (and its role mappings) in Talend.
                 delete_target_group_on_destroy=False,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, aliases=_former_names(f"{name}-push-", group)),
             )
         return group_id
+
+
+def _former_names(prefix: str, group: GroupSettings) -> list[pulumi.Alias]:
+    """The names earlier deployments gave the resource (same type and parent), from the group's formerNames."""
+    return [pulumi.Alias(name=f"{prefix}{former}") for former in group.former_names]

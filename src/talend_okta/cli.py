@@ -302,8 +302,8 @@ def preflight(
     """What deploying the stack config does to people in Talend: who is created, who is deactivated, collisions.
 
     Reads the app's assignments and the configured groups' members from Okta; changes nothing. Exit 0 when safe,
-    1 on userName collisions, unknown groups or more deactivations than --max-deactivations (unless
-    --allow-mass-deactivation), 2 when preflight cannot run.
+    1 on userName collisions, unknown groups, a renamed group without formerNames, or more deactivations than
+    --max-deactivations (unless --allow-mass-deactivation), 2 when preflight cannot run.
     """
     redact = Redactor([okta_token])
     try:

@@ -5,7 +5,9 @@ members of the configured groups; then plans, without touching anything:
 - who will be created in Talend (members of configured groups not assigned to the app yet),
 - who will be deactivated (assigned now, but by no configured group and not directly),
 - `userName` collisions under the Email-prefix rule (`jdoe@a.com` and `jdoe@b.com` both become `jdoe`),
-- members without an email (Okta cannot compute their userName).
+- members without an email (Okta cannot compute their userName),
+- groups the last deployment assigned under another name (from the stack outputs): unless the config lists that
+  name in the group's `formerNames`, Pulumi deletes the old assignment, which unassigns the group.
 The plan is a pure function of what was read (`plan`), so tests and renderers need no network.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -83,11 +85,16 @@ def _placeholder_if_secure(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class OktaTarget:
-    """The Okta org to read, its token, and the deployed app (None: not deployed yet)."""
+    """The Okta org to read, its token, and the deployed app (None: not deployed yet).
+
+    `assigned_groups` is what the last deployment assigned (name → Okta group id, from the stack outputs); None
+    without stack outputs for the app.
+    """
 
     org_url: str
     token: SecretStr
     app_id: str | None
+    assigned_groups: dict[str, str] | None = None
 
 
 def okta_target(
@@ -119,7 +126,11 @@ def okta_target(
     chosen_app = (app_id or (outputs.app_id if outputs else None) or "").strip() or None
     if chosen_app is not None and not chosen_app.isalnum():
         raise InputError(f"--app-id: an Okta app id is letters and digits, like 0oa1b2c3d4 (got {chosen_app!r})")
-    return OktaTarget(check_base_url(url, "--okta-url (OKTA_ORG_URL)"), SecretStr(okta_token.strip()), chosen_app)
+    # The outputs name the groups as the last deployment did; only meaningful for the app they describe.
+    assigned = outputs.assigned_groups if outputs is not None and chosen_app == outputs.app_id else None
+    return OktaTarget(
+        check_base_url(url, "--okta-url (OKTA_ORG_URL)"), SecretStr(okta_token.strip()), chosen_app, assigned
+    )
 
 
 def run_preflight(
@@ -137,6 +148,7 @@ def run_preflight(
         snapshot,
         config.settings,
         stack_config=str(config.path),
+        last_assigned=target.assigned_groups,
         max_deactivations=max_deactivations,
         allow_mass_deactivation=allow_mass_deactivation,
     )
@@ -214,6 +226,29 @@ class GroupChange(_ReportModel):
     change: Literal["kept", "added", "removed", "not found"]
 
 
+class Rename(_ReportModel):
+    """A configured group the last deployment assigned under another name: its Pulumi resources get a new name."""
+
+    name: str
+    former_name: str
+    id: str
+    members: int
+    deactivated: int  # assigned now through this group only: deactivated if the old assignment is deleted
+    in_former_names: bool  # listed in the group's formerNames: Pulumi renames the resources instead of deleting
+
+    @property
+    def problem(self) -> str | None:
+        if self.in_former_names:
+            return None
+        whom = f"{self.deactivated} of its" if self.deactivated < self.members else "its"
+        members = "member" if self.members == 1 else "members"
+        return (
+            f"group {self.name!r} was assigned as {self.former_name!r} in the last deployment: add formerNames: "
+            f"{json.dumps([self.former_name], ensure_ascii=False)} to it to keep its assignment, or the deploy "
+            f"unassigns it and deactivates {whom} {self.members} {members} in Talend"
+        )
+
+
 class Collision(_ReportModel):
     """People who would share one Talend userName."""
 
@@ -227,6 +262,7 @@ class PreflightReport(_ReportModel):
     stack_config: str
     app_id: str | None
     groups: list[GroupChange]
+    renames: list[Rename]
     created: list[Person]
     deactivated: list[Person]
     collisions: list[Collision]
@@ -241,6 +277,7 @@ class PreflightReport(_ReportModel):
     def problems(self) -> list[str]:
         """Why this change must not be deployed as is (empty: fine)."""
         problems = [f"group {g.name!r} does not exist in Okta" for g in self.groups if g.change == "not found"]
+        problems += [r.problem for r in self.renames if r.problem]
         for collision in self.collisions:
             who = ", ".join(p.email or p.login or p.user_id for p in collision.people)
             problems.append(f"userName {collision.user_name!r} would be shared by {who}")
@@ -265,10 +302,14 @@ def plan(
     settings: StackSettings,
     *,
     stack_config: str = "",
+    last_assigned: Mapping[str, str] | None = None,
     max_deactivations: int = 10,
     allow_mass_deactivation: bool = False,
 ) -> PreflightReport:
-    """What Okta will do to Talend accounts once the config is deployed, from what it holds now."""
+    """What Okta will do to Talend accounts once the config is deployed, from what it holds now.
+
+    `last_assigned`: the groups the last deployment assigned (stack output `assignedGroups`); None when unknown.
+    """
     members, member_of = _members(snapshot.configured_groups)
     leaving, left_from = _members(snapshot.removed_groups)
     current = {u.id: u for u in snapshot.app_users if u.is_active}
@@ -288,6 +329,7 @@ def plan(
         stack_config=stack_config,
         app_id=snapshot.app_id,
         groups=_group_changes(snapshot),
+        renames=_renames(snapshot, settings, last_assigned or {}, current, direct, member_of),
         created=_sorted(created),
         deactivated=_sorted(deactivated),
         collisions=_collisions(resulting),
@@ -295,7 +337,7 @@ def plan(
         unchanged=len(resulting) - len(created),
         max_deactivations=max_deactivations,
         mass_deactivation_allowed=allow_mass_deactivation,
-        notes=_notes(snapshot, settings),
+        notes=_notes(snapshot, settings, last_assigned),
     )
 
 
@@ -347,6 +389,45 @@ def _collisions(people: Iterable[Person]) -> list[Collision]:
     ]
 
 
+def _renames(
+    snapshot: OktaSnapshot,
+    settings: StackSettings,
+    last_assigned: Mapping[str, str],
+    current: Mapping[str, AppUser],
+    direct: Mapping[str, AppUser],
+    member_of: Mapping[str, list[str]],
+) -> list[Rename]:
+    """Configured groups whose Okta id the last deployment assigned under another name.
+
+    Pulumi names the assignment after the group, so a new name is a new resource, and the old one is deleted after
+    the new one is created: `DELETE /apps/{app}/groups/{group}` unassigns the group the new one just assigned.
+    """
+    former_names = {group.name: group.former_names for group in settings.groups}
+    renames = []
+    for configured in snapshot.configured_groups:
+        if configured.group is None:
+            continue
+        group_id = configured.group.id
+        # Exact names, as Pulumi compares resource names: a case-only rename is a rename too.
+        for old_name in sorted(n for n, i in last_assigned.items() if i == group_id and n != configured.name):
+            only_here = [
+                u.id
+                for u in configured.members
+                if u.id in current and u.id not in direct and member_of.get(u.id) == [configured.name]
+            ]
+            renames.append(
+                Rename(
+                    name=configured.name,
+                    former_name=old_name,
+                    id=group_id,
+                    members=len(configured.members),
+                    deactivated=len(only_here),
+                    in_former_names=old_name in former_names.get(configured.name, []),
+                )
+            )
+    return renames
+
+
 def _group_changes(snapshot: OktaSnapshot) -> list[GroupChange]:
     changes = []
     for configured in snapshot.configured_groups:
@@ -363,10 +444,12 @@ def _group_changes(snapshot: OktaSnapshot) -> list[GroupChange]:
     return changes
 
 
-def _notes(snapshot: OktaSnapshot, settings: StackSettings) -> list[str]:
+def _notes(snapshot: OktaSnapshot, settings: StackSettings, last_assigned: Mapping[str, str] | None) -> list[str]:
     notes = []
     if snapshot.app_id is None:
         notes.append("The app is not deployed yet: everyone in the configured groups will be created.")
+    elif last_assigned is None:
+        notes.append("Without the app's stack outputs, groups renamed since the last deployment are not checked.")
     if any(c.group is not None and not c.members for c in snapshot.configured_groups):
         notes.append("An empty group assigns nobody: its former members are counted as deactivated.")
     provisioning = settings.provisioning
@@ -407,7 +490,8 @@ def print_table(report: PreflightReport, console: Console) -> None:
     for column in ("group", "change", "members"):
         groups.add_column(column)
     for group in report.groups:
-        groups.add_row(group.name, group.change, "" if group.change == "not found" else str(group.members))
+        change = _change(report, group)
+        groups.add_row(group.name, change, "" if group.change == "not found" else str(group.members))
     console.print(groups)
     sections: list[tuple[str, list[Person]]] = [
         ("Will be DEACTIVATED in Talend", report.deactivated),
@@ -431,6 +515,12 @@ def print_table(report: PreflightReport, console: Console) -> None:
         console.print(f"problem: {line}", markup=False, highlight=False)
     for line in report.notes:
         console.print(f"note: {line}", markup=False, highlight=False)
+
+
+def _change(report: PreflightReport, group: GroupChange) -> str:
+    """The group's change, with the name the last deployment assigned it under when the config renames it."""
+    former = [r.former_name for r in report.renames if r.name == group.name]
+    return group.change + "".join(f", renamed from {name!r}" for name in former)
 
 
 def _verdict(report: PreflightReport) -> str:
@@ -479,13 +569,14 @@ def to_markdown(report: PreflightReport) -> str:
         lines += [*_more(len(report.collisions), columns=2), ""]
     lines += _people_list("Will be created", report.created, open_=False)
     lines += _people_list("Without an email (Okta cannot compute their userName)", report.without_email, open_=True)
-    changed_groups = [g for g in report.groups if g.change != "kept" or g.members == 0]
+    renamed = {r.name for r in report.renames}
+    changed_groups = [g for g in report.groups if g.change != "kept" or g.members == 0 or g.name in renamed]
     if changed_groups:
         lines += ["#### Groups", "", "| group | change | members |", "|---|---|---:|"]
         for group in changed_groups:
             empty = " (empty)" if group.members == 0 and group.change in ("kept", "added") else ""
             members = "" if group.change == "not found" else str(group.members)
-            lines.append(f"| {_md(group.name)} | {group.change}{empty} | {members} |")
+            lines.append(f"| {_md(group.name)} | {_md(_change(report, group))}{empty} | {members} |")
         lines.append("")
     lines += [f"_{_md(note)}_" for note in report.notes]
     return "\n".join(lines).rstrip() + "\n"

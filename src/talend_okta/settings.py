@@ -15,6 +15,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -41,6 +42,11 @@ class GroupSettings(_Settings):
     priority: int | None = Field(
         default=None, ge=0, description="Assignment priority when a user is in several assigned groups."
     )
+    former_names: list[str] = Field(
+        default_factory=list,
+        description="Names this group had in earlier deployments; keeps its assignment and push when the config "
+        "renames it.",
+    )
 
     @field_validator("name")
     @classmethod
@@ -48,6 +54,17 @@ class GroupSettings(_Settings):
         if not value.strip():
             raise ValueError("must not be blank")
         return value.strip()
+
+    @field_validator("former_names")
+    @classmethod
+    def _former_names(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        names = [name.strip() for name in value]
+        if not all(names):
+            raise ValueError("must not contain a blank name")
+        # Exact, like Pulumi resource names: a case-only rename ("Talend devs" → "Talend Devs") needs its alias.
+        if (own := info.data.get("name")) in names:
+            raise ValueError(f"{own!r} is the group's own name; list only names it had in earlier deployments")
+        return names
 
 
 class ProvisioningSettings(_Settings):
@@ -106,6 +123,23 @@ class StackSettings(_Settings):
             seen.add(key)
         return self
 
+    @model_validator(mode="after")
+    def _former_names_belong_to_one_group(self) -> StackSettings:
+        # Each former name becomes an alias of one group's assignment: it may not name another resource.
+        current = {group.name.casefold(): group.name for group in self.groups}
+        owner: dict[str, str] = {}
+        for index, group in enumerate(self.groups):
+            key = f"groups[{index}].formerNames"
+            for former in group.former_names:
+                folded = former.casefold()
+                if current.get(folded, group.name) != group.name:
+                    raise ValueError(f"{key}: {former!r} is the name of another configured group, {current[folded]!r}")
+                if folded in owner:
+                    where = "listed twice" if owner[folded] == group.name else f"also listed for {owner[folded]!r}"
+                    raise ValueError(f"{key}: {former!r} is {where}; a former name belongs to one group, once")
+                owner[folded] = group.name
+        return self
+
 
 class SettingsError(ValueError):
     """A stack setting is wrong; the message is one line naming the key."""
@@ -134,7 +168,7 @@ def describe(err: ValidationError) -> str:
     if kind == "string_pattern_mismatch":
         return f"{key}: must be letters, digits, '-' or '_' (got {first['input']!r})"
     message = first["msg"].removeprefix("Value error, ")
-    if message.startswith("groups: "):  # model-level check already names its key
+    if message.startswith(("groups: ", "groups[")):  # model-level checks already name their key
         return f"{NAMESPACE}:{message}"
     shown = "" if "token" in path.lower() else f" (got {first['input']!r})"
     return f"{key}: {message}{shown}"

@@ -86,6 +86,7 @@ class StackOutputs(BaseModel):
     scim_base_url: str | None = None
     scim_token: SecretStr | None = None
     provisioning: ProvisioningSettings | None = None
+    assigned_groups: dict[str, str] = Field(default_factory=dict)  # group name → Okta group id
     pushed_groups: dict[str, str] = Field(default_factory=dict)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 from typer.testing import CliRunner, Result
@@ -28,6 +29,7 @@ class Org:
     tmp: Path
     app_id: str = ""
     groups: dict[str, str] = field(default_factory=dict)  # name → id
+    assigned: dict[str, str] = field(default_factory=dict)  # the last deployment's `assignedGroups` output
 
     def group(self, name: str, *members: str) -> str:
         """An Okta group with these members (user ids)."""
@@ -45,6 +47,18 @@ class Org:
         self.app_id = self.okta.add_saml_app("Talend Cloud")
         for name in group_names:
             self.okta.assign_group(self.app_id, self.groups[name])
+            self.assigned[name] = self.groups[name]
+
+    def rename(self, name: str, new_name: str) -> None:
+        """An admin renames the group in Okta (through the API, as the admin console does)."""
+        group_id = self.groups.pop(name)
+        response = httpx.put(
+            f"{self.url}/api/v1/groups/{group_id}",
+            json={"profile": {"name": new_name}},
+            headers={"Authorization": f"SSWS {CANARY_TOKEN}"},
+        )
+        assert response.status_code == 200, response.text
+        self.groups[new_name] = group_id
 
     def config(self, groups: list[str | dict[str, Any]], **extra: Any) -> Path:
         """A stack config file as `pulumi config set` writes it (the token encrypted, as a `secure:` value)."""
@@ -63,7 +77,9 @@ class Org:
 
     def outputs(self, **extra: Any) -> Path:
         """`pulumi stack output --json` of the deployed stack (no appId before the first deploy)."""
-        outputs: dict[str, Any] = {"oktaOrgUrl": self.url, **({"appId": self.app_id} if self.app_id else {})}
+        outputs: dict[str, Any] = {"oktaOrgUrl": self.url}
+        if self.app_id:
+            outputs.update(appId=self.app_id, assignedGroups=self.assigned)
         outputs.update(extra)
         path = self.tmp / "stack-outputs.json"
         path.write_text(json.dumps(outputs), encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -295,3 +296,108 @@ def test_reads_every_page_of_members_and_app_users(org: Org) -> None:
 
     markdown = org.preflight("--markdown", "-").stdout
     assert "| … and 600 more (see `--json`) | | |" in markdown
+
+
+# --- Groups renamed since the last deployment ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def renamed(org: Org) -> Org:
+    """Developers (3 people, bwayne also an Operator) and Operators were deployed; then Okta renamed Developers."""
+    jdoe, asmith, bwayne = org.people("acme.com", "jdoe", "asmith", "bwayne")
+    org.group("Talend Developers", jdoe, asmith, bwayne)
+    org.group("Talend Operators", bwayne)
+    org.deploy("Talend Developers", "Talend Operators")
+    org.rename("Talend Developers", "Talend Devs")
+    return org
+
+
+@pytest.mark.parametrize(
+    "devs",
+    [{"name": "Talend Devs"}, {"name": "Talend Devs", "formerNames": ["Talend Developer", "talend developers"]}],
+    ids=["no formerNames", "other formerNames"],
+)
+def test_rename_without_its_former_name_blocks(renamed: Org, devs: dict[str, object]) -> None:
+    renamed.config([devs, "Talend Operators"])
+
+    result, report = renamed.report()
+
+    assert result.exit_code == 1
+    problem = (
+        "group 'Talend Devs' was assigned as 'Talend Developers' in the last deployment: add formerNames: "
+        '["Talend Developers"] to it to keep its assignment, or the deploy unassigns it and deactivates 2 of its 3 '
+        "members in Talend"
+    )
+    assert report["problems"] == [problem]
+    assert report["renames"] == [
+        {
+            "name": "Talend Devs",
+            "former_name": "Talend Developers",
+            "id": renamed.groups["Talend Devs"],
+            "members": 3,
+            "deactivated": 2,  # bwayne stays through Talend Operators
+            "in_former_names": False,
+        }
+    ]
+    # Okta's assignment is unchanged by the rename itself: what the config plans moves nobody.
+    assert (report["created"], report["deactivated"], report["unchanged"]) == ([], [], 3)
+    assert {g["name"]: g["change"] for g in report["groups"]} == {"Talend Devs": "kept", "Talend Operators": "kept"}
+
+    table = renamed.preflight().stdout
+    assert table.startswith("preflight BLOCKED: 0 created, 0 deactivated, 3 unchanged")
+    assert "kept, renamed from 'Talend Developers'" in table
+    assert f"problem: {problem}" in table.replace("\n", " ")
+    markdown = renamed.preflight("--markdown", "-").stdout
+    assert f"> **This change must not be merged as is:**\n> - {problem}\n" in markdown
+    assert "| Talend Devs | kept, renamed from 'Talend Developers' | 3 |" in markdown
+
+
+@pytest.mark.parametrize(
+    ("old", "new"), [("Talend Developers", "Talend Devs"), ("Talend Developers", "Talend developers")]
+)
+def test_former_names_let_a_group_be_renamed(org: Org, old: str, new: str) -> None:
+    """Listed in formerNames, the old name is an alias: Pulumi renames the assignment instead of deleting it."""
+    org.group(old, *org.people("acme.com", "jdoe", "asmith"))
+    org.deploy(old)
+    org.rename(old, new)
+    org.config([{"name": new, "formerNames": [old]}])
+
+    result, report = org.report()
+
+    assert result.exit_code == 0, report["problems"]
+    assert report["problems"] == []
+    assert [(r["former_name"], r["deactivated"], r["in_former_names"]) for r in report["renames"]] == [(old, 2, True)]
+    markdown = org.preflight("--markdown", "-").stdout
+    assert "[!CAUTION]" not in markdown
+    assert f"| {new} | kept, renamed from '{old}' | 2 |" in markdown
+
+
+def test_a_case_only_rename_needs_its_former_name_too(org: Org) -> None:
+    """Pulumi resource names are exact: 'talend-assign-Talend developers' is another resource."""
+    org.group("Talend developers", *org.people("acme.com", "jdoe"))
+    org.deploy("Talend developers")
+    org.rename("Talend developers", "Talend Developers")
+    org.config(["Talend Developers"])
+
+    result, report = org.report()
+
+    assert result.exit_code == 1
+    assert report["problems"] == [
+        "group 'Talend Developers' was assigned as 'Talend developers' in the last deployment: add formerNames: "
+        '["Talend developers"] to it to keep its assignment, or the deploy unassigns it and deactivates its 1 '
+        "member in Talend"
+    ]
+
+
+def test_renames_are_checked_only_with_the_apps_stack_outputs(renamed: Org) -> None:
+    renamed.config(["Talend Devs", "Talend Operators"], **{"okta:httpProxy": renamed.url})
+
+    result = renamed.preflight("--app-id", renamed.app_id, "--json", "-")  # no stack outputs
+
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0
+    assert report["renames"] == []
+    assert (
+        "Without the app's stack outputs, groups renamed since the last deployment are not checked."
+        in (report["notes"])
+    )

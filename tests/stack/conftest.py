@@ -9,9 +9,8 @@ from typing import Any
 import pulumi
 import pytest
 from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.mocks import MockMonitor
 
-from tests.stack.harness import PROJECT, STACK_DIR, OktaMocks, RunStack, StackRun
+from tests.stack.harness import PROJECT, STACK_DIR, OktaMocks, RecordingMonitor, RunStack, StackRun
 
 
 @pytest.fixture
@@ -27,7 +26,7 @@ def run_stack(runs: list[StackRun]) -> RunStack:
     def run(config: dict[str, Any], okta_config: dict[str, str] | None = None) -> StackRun:
         runtime_settings.ROOT.set(None)  # a fresh root Stack, so exports don't carry over between tests
         mocks = OktaMocks()
-        monitor = MockMonitor(mocks)
+        monitor = RecordingMonitor(mocks)
         pulumi.runtime.set_mocks(mocks, project=PROJECT, stack="dev", preview=False, monitor=monitor)
         values = {
             f"{PROJECT}:{key}": value if isinstance(value, str) else json.dumps(value) for key, value in config.items()

@@ -52,12 +52,42 @@ class OktaMocks(pulumi.runtime.Mocks):
         raise NotImplementedError(args.token)
 
 
+class RecordingMonitor(MockMonitor):
+    """The mock engine, also keeping the aliases each registration carried (the mocks only see inputs)."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.aliases: dict[str, list[Any]] = {}  # resource name → the alias specs sent to the engine
+
+    def RegisterResource(self, request: Any) -> Any:
+        self.aliases[request.name] = list(request.aliases)
+        return super().RegisterResource(request)
+
+    def alias_urns(self, name: str) -> list[str]:
+        """The URNs the engine would look for in state for this resource, as it resolves alias specs."""
+        (urn,) = [u for u in self.resources if u.endswith(f"::{name}")]
+        return [alias.urn or _resolve_alias(urn, alias.spec) for alias in self.aliases[name]]
+
+
+def _resolve_alias(urn: str, spec: Any) -> str:
+    """An alias spec as a URN: every field left empty keeps the resource's own (pulumi's Alias semantics)."""
+    stack, project, qualified_type, name = urn.removeprefix("urn:pulumi:").split("::", 3)
+    *parent_types, own_type = qualified_type.split("$")
+    if spec.noParent:
+        parent_types = []
+    elif spec.parentUrn:  # the stack itself is left out of its children's types
+        parent_type = spec.parentUrn.split("::")[2]
+        parent_types = [] if parent_type == "pulumi:pulumi:Stack" else parent_type.split("$")
+    types = "$".join([*parent_types, spec.type or own_type])
+    return f"urn:pulumi:{spec.stack or stack}::{spec.project or project}::{types}::{spec.name or name}"
+
+
 @dataclass
 class StackRun:
     """What one run of the program declared: resources (type, name, camelCase inputs, options) and exports."""
 
     mocks: OktaMocks
-    monitor: MockMonitor
+    monitor: RecordingMonitor
     outputs: dict[str, Any] = field(default_factory=dict)
     secret_outputs: set[str] = field(default_factory=set)
     namespace: dict[str, Any] = field(default_factory=dict)

@@ -29,7 +29,42 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     (
         "unknown group key",
         base_config(groups=[{"name": "A", "pushed": True}]),
-        "talend-okta:groups[0].pushed: unknown setting; allowed here: name, push, priority",
+        "talend-okta:groups[0].pushed: unknown setting; allowed here: name, push, priority, formerNames",
+    ),
+    (
+        "blank former name",
+        base_config(groups=[{"name": "A", "formerNames": ["Old", " "]}]),
+        "talend-okta:groups[0].formerNames: must not contain a blank name",
+    ),
+    (
+        "former name is the group's own",
+        base_config(groups=[{"name": "A"}, {"name": "Talend Devs", "formerNames": [" Talend Devs"]}]),
+        "talend-okta:groups[1].formerNames: 'Talend Devs' is the group's own name; list only names it had",
+    ),
+    (
+        "former name of two groups",
+        base_config(groups=[{"name": "A", "formerNames": ["Old"]}, {"name": "B", "formerNames": ["old"]}]),
+        "talend-okta:groups[1].formerNames: 'old' is also listed for 'A'; a former name belongs to one group, once",
+    ),
+    (
+        "former name listed twice",
+        base_config(groups=[{"name": "A", "formerNames": ["Old", "Old"]}]),
+        "talend-okta:groups[0].formerNames: 'Old' is listed twice",
+    ),
+    (
+        "former name of another configured group",
+        base_config(groups=[{"name": "Talend Ops"}, {"name": "B", "formerNames": ["talend ops"]}]),
+        "talend-okta:groups[1].formerNames: 'talend ops' is the name of another configured group, 'Talend Ops'",
+    ),
+    (
+        "former name of a later group",
+        base_config(groups=[{"name": "A", "formerNames": ["B"]}, {"name": "B"}]),
+        "talend-okta:groups[0].formerNames: 'B' is the name of another configured group, 'B'",
+    ),
+    (
+        "formerNames not a list",
+        base_config(groups=[{"name": "A", "formerNames": "Old"}]),
+        "talend-okta:groups[0].formerNames: Input should be a valid list",
     ),
     ("bad push value", base_config(groups=[{"name": "A", "push": "maybe"}]), "talend-okta:groups[0].push: "),
     ("negative priority", base_config(groups=[{"name": "A", "priority": -1}]), "talend-okta:groups[0].priority: "),

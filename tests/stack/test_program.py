@@ -169,3 +169,33 @@ def test_token_is_secret_and_never_exported(run_stack: RunStack) -> None:
         if resource.typ != CONNECTION:
             assert CANARY_TOKEN not in repr(resource.inputs), resource.name
     assert CANARY_TOKEN not in repr(run.namespace["settings"])
+
+
+def test_renamed_group_keeps_its_assignment_and_push(run_stack: RunStack) -> None:
+    """formerNames alias the renamed resources to the ones the last deployment made: no delete, so no unassign."""
+    before = run_stack(base_config(groups=[{"name": "Talend Developers", "push": True}, {"name": "Talend Operators"}]))
+    old = {urn.rsplit("::", 1)[1]: urn for urn in before.urns()}
+
+    renamed = {"name": "Talend Devs", "push": True, "formerNames": ["Talend Developers", "Talend devs"]}
+    after = run_stack(base_config(groups=[renamed, {"name": "Talend Operators"}]))
+
+    assert {r.name for r in after.of_type(ASSIGNMENT)} == {
+        f"talend-assign-{g}" for g in ("Talend Devs", "Talend Operators")
+    }
+    assert old["talend-assign-Talend Developers"] not in after.urns()  # without the alias, the engine deletes it
+    for kind in ("assign", "push"):
+        was = old[f"talend-{kind}-Talend Developers"]
+        expected = [was, was.replace(f"::talend-{kind}-Talend Developers", f"::talend-{kind}-Talend devs")]
+        assert after.monitor.alias_urns(f"talend-{kind}-Talend Devs") == expected, kind
+    assert after.monitor.alias_urns("talend-assign-Talend Operators") == []
+    assert after.monitor.alias_urns("talend-app") == []
+    assert after.outputs["assignedGroups"] == {
+        "Talend Devs": group_id("Talend Devs"),
+        "Talend Operators": group_id("Talend Operators"),
+    }
+
+
+def test_groups_without_former_names_have_no_aliases(run_stack: RunStack) -> None:
+    run = run_stack(base_config(groups=[{"name": "Talend Developers", "push": True}]))
+    assert run.monitor.alias_urns("talend-assign-Talend Developers") == []
+    assert run.monitor.alias_urns("talend-push-Talend Developers") == []
