@@ -5,14 +5,14 @@ from __future__ import annotations
 import pulumi
 
 from talend_cloud_app import TalendCloudApp
-from talend_okta.settings import NAMESPACE, SettingsError, StackSettings, load_settings
+from talend_okta.settings import SettingsError, StackSettings, load_settings
 from talend_okta.stack_config import okta_org_url, raw_stack_config
 
 
 def read_settings() -> StackSettings:
     """Every `talend-okta:` key, validated as one model; a bad key stops the program before any resource."""
     try:
-        return load_settings(raw_stack_config(NAMESPACE))
+        return load_settings(raw_stack_config())
     except SettingsError as err:
         raise pulumi.RunError(str(err)) from None
 

@@ -22,9 +22,9 @@ from talend_okta.redact import Redactor
 from talend_okta.settings import SettingsError
 from talend_okta.verify import (
     CheckResult,
-    ConnectionSettings,
     PollSettings,
     Progress,
+    StackOutputs,
     VerifyAborted,
     VerifyReport,
     connection_settings,
@@ -94,27 +94,15 @@ StackOutputsOption = Annotated[
 ]
 
 
-def resolve_connection(
-    *,
-    okta_url: str | None,
-    okta_token: str | None,
-    app_id: str | None,
-    scim_url: str | None,
-    scim_token: str | None,
-    stack_outputs: str | None,
-) -> ConnectionSettings:
-    """The connection options merged with the stack outputs; raises `InputError` naming what is wrong."""
-    outputs = None
-    if stack_outputs:
-        outputs = load_stack_outputs(read_input(stack_outputs, "--stack-outputs"))
-    return connection_settings(
-        okta_url=okta_url,
-        okta_token=okta_token,
-        app_id=app_id,
-        scim_url=scim_url,
-        scim_token=scim_token,
-        outputs=outputs,
-    )
+def read_stack_outputs(path: str | None) -> StackOutputs | None:
+    """The `--stack-outputs` file (or stdin for `-`), parsed; None without the option."""
+    return load_stack_outputs(read_input(path, "--stack-outputs")) if path else None
+
+
+def check_output_dir(option: str, path: str | None) -> None:
+    """Refuse, before any work, a report file that could not be written."""
+    if path not in (None, "-") and not Path(path).parent.is_dir():
+        raise InputError(f"{option}: directory {Path(path).parent} does not exist")
 
 
 def read_input(path: str, option: str) -> str:
@@ -180,17 +168,16 @@ def verify(
     """
     redact = Redactor([okta_token, scim_token])
     try:
-        settings = resolve_connection(
+        settings = connection_settings(
             okta_url=okta_url,
             okta_token=okta_token,
             app_id=app_id,
             scim_url=scim_url,
             scim_token=scim_token,
-            stack_outputs=stack_outputs,
+            outputs=read_stack_outputs(stack_outputs),
         )
         redact.add(*settings.secrets())
-        if json_path not in (None, "-") and not Path(json_path).parent.is_dir():
-            raise InputError(f"--json: directory {Path(json_path).parent} does not exist")
+        check_output_dir("--json", json_path)
         human = Console(stderr=json_path == "-", highlight=False, soft_wrap=True)
         with progress_display() as progress:
             report = run_verify(
@@ -203,7 +190,7 @@ def verify(
         fail(str(err), redact)
 
     if json_path is not None:
-        write_report(report, json_path, redact)
+        write_text(redact(report_json(report)), json_path, "--json", redact)
     print_report(report, human, redact)
     raise typer.Exit(0 if report.ok else 1)
 
@@ -217,18 +204,6 @@ def progress_display() -> Iterator[Progress]:
         return
     with console.status("talend-okta verify: starting") as status:
         yield lambda text: status.update(f"talend-okta verify: {escape(text)}")
-
-
-def write_report(report: VerifyReport, path: str, redact: Redactor) -> None:
-    text = redact(report_json(report))
-    if path == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    try:
-        Path(path).write_text(text, encoding="utf-8")
-    except OSError as err:
-        fail(f"--json: cannot write {path}: {err.strerror or err}", redact)
 
 
 SHOWN = 20  # names per list in the human report; --json has them all
@@ -309,10 +284,9 @@ def preflight(
     try:
         if json_path == "-" and markdown_path == "-":
             raise InputError("--json and --markdown: only one of them can write to stdout (-)")
-        for option, path in (("--json", json_path), ("--markdown", markdown_path)):
-            if path not in (None, "-") and not Path(path).parent.is_dir():
-                raise InputError(f"{option}: directory {Path(path).parent} does not exist")
-        outputs = load_stack_outputs(read_input(stack_outputs, "--stack-outputs")) if stack_outputs else None
+        check_output_dir("--json", json_path)
+        check_output_dir("--markdown", markdown_path)
+        outputs = read_stack_outputs(stack_outputs)
         stack_config = read_stack_config(config)
         target = okta_target(
             okta_url=okta_url, okta_token=okta_token, app_id=app_id, outputs=outputs, config=stack_config

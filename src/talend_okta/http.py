@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, Self, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -24,6 +24,7 @@ from talend_okta.redact import Redactor
 
 Sleep = Callable[[float], None]
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
+T = TypeVar("T")
 
 
 class ApiError(Exception):
@@ -131,8 +132,7 @@ class JsonApi:
         try:
             return response.json(), response
         except ValueError:
-            content_type = response.headers.get("content-type", "none")
-            self._fail(ApiBodyError, f"answered {self._what(response)} with a body that is not JSON ({content_type})")
+            self._not_json(response)
 
     def get(self, url: str, params: Mapping[str, str | int] | None = None) -> httpx.Response:
         """GET with retries; returns a 2xx response or raises an `ApiError`."""
@@ -184,12 +184,48 @@ class JsonApi:
     def _fail(self, error_type: type[ApiError], text: str) -> NoReturn:
         raise error_type(self.redact(f"{self.service} {text}"), self.service) from None
 
+    def _not_json(self, response: httpx.Response) -> NoReturn:
+        content_type = response.headers.get("content-type", "none")
+        self._fail(ApiBodyError, f"answered {self._what(response)} with a body that is not JSON ({content_type})")
+
+    def _unexpected(self, response: httpx.Response, err: pydantic.ValidationError) -> NoReturn:
+        self._fail(ApiBodyError, f"answered {self._what(response)} with an unexpected body: {_first_error(err)}")
+
     def parse(self, model: type[ModelT], data: Any, response: httpx.Response) -> ModelT:
         """Validate one JSON object into `model`, or raise `ApiBodyError` naming the first bad field."""
         try:
             return model.model_validate(data)
         except pydantic.ValidationError as err:
-            self._fail(ApiBodyError, f"answered {self._what(response)} with an unexpected body: {_first_error(err)}")
+            self._unexpected(response, err)
+
+    def parse_body(self, adapter: pydantic.TypeAdapter[T], response: httpx.Response) -> T:
+        """Decode and validate the body in one pass from bytes (faster and leaner than decoding, then validating)."""
+        try:
+            return adapter.validate_json(response.content)
+        except pydantic.ValidationError as err:
+            if err.errors(include_url=False, include_input=False)[0]["type"] == "json_invalid":
+                self._not_json(response)
+            self._unexpected(response, err)
+
+
+class ApiClient:
+    """What the Okta and Talend clients share: one `JsonApi`, closed when the `with` block ends."""
+
+    _api: JsonApi
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._api.close()
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests sent so far, retries included."""
+        return self._api.requests
 
 
 def _first_error(err: pydantic.ValidationError) -> str:

@@ -1,23 +1,31 @@
 """A read-only Okta Management API client: the app, its SCIM connection and features, app users, groups, push groups.
 
 Lists follow Okta's `Link: <…>; rel="next"` headers and are generators, so a caller holds one page at a time.
-Models keep only the fields verify and preflight read (`extra="ignore"`); the JSON shapes are those of
-/work/shared/okta-recordings (Okta's Terraform provider acceptance tests).
+Models name a few fields of each shape and ignore the rest (`extra="ignore"`); the JSON shapes are those of
+tests/sandbox/okta-recordings (Okta's Terraform provider acceptance tests).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from types import TracebackType
-from typing import Any, TypeVar
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 from pydantic.alias_generators import to_camel
 
-from talend_okta.http import ApiBodyError, ApiStatusError, JsonApi, RetryPolicy, Sleep, check_base_url
+from talend_okta.http import (
+    ApiBodyError,
+    ApiClient,
+    ApiStatusError,
+    InputError,
+    JsonApi,
+    RetryPolicy,
+    Sleep,
+    check_base_url,
+)
 from talend_okta.redact import Redactor
 
 ItemT = TypeVar("ItemT", bound=BaseModel)
@@ -26,6 +34,13 @@ PROVISIONING_NOT_ENABLED = "E0000001"  # features API on an app without provisio
 NOT_FOUND = "E0000007"
 INACTIVE_APP_USER_STATUSES = frozenset({"INACTIVE", "DEPROVISIONED", "REVOKED", "UNASSIGNED"})
 """App user statuses Okta uses for an assignment that should no longer be active in the app."""
+
+
+def check_app_id(app_id: str) -> str:
+    """`app_id` if it can be an Okta app id; it goes into request paths, so nothing else may pass."""
+    if not app_id.isalnum():
+        raise InputError(f"--app-id: an Okta app id is letters and digits, like 0oa1b2c3d4 (got {app_id!r})")
+    return app_id
 
 
 class _OktaModel(BaseModel):
@@ -168,7 +183,7 @@ class PushMapping(_OktaModel):
     status: str = ""  # ACTIVE, INACTIVE, ERROR
 
 
-class OktaClient:
+class OktaClient(ApiClient):
     """Okta Management API with `Authorization: SSWS <token>`; read-only."""
 
     def __init__(
@@ -196,20 +211,6 @@ class OktaClient:
             transport=transport,
         )
         self._origin = urlsplit(self.org_url)[:2]
-
-    def __enter__(self) -> OktaClient:
-        return self
-
-    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._api.close()
-
-    @property
-    def requests(self) -> int:
-        """HTTP requests sent so far, retries included."""
-        return self._api.requests
 
     def current_user(self) -> OktaUser:
         """The token's own user; the cheapest call that proves the token works."""
@@ -263,24 +264,8 @@ class OktaClient:
         query: dict[str, str | int] | None = params
         while url is not None:
             response = self._api.get(url, query)
-            yield from self._validate_page(page, response)
+            yield from self._api.parse_body(page, response)
             url, query = self._next_link(response), None
-
-    def _validate_page(self, page: TypeAdapter[list[Any]], response: httpx.Response) -> list[Any]:
-        # One pass from bytes to models: faster and leaner than json.loads and then validating.
-        try:
-            items: list[Any] = page.validate_json(response.content)
-        except ValidationError as err:
-            first = err.errors(include_url=False, include_input=False)[0]
-            what = f"{response.request.method} {response.request.url.path}"
-            if first["type"] == "json_invalid":
-                content_type = response.headers.get("content-type", "none")
-                message = f"Okta answered {what} with a body that is not JSON ({content_type})"
-            else:
-                where = ".".join(str(part) for part in first["loc"]) or "body"
-                message = f"Okta answered {what} with an unexpected body: {where}: {first['msg']}"
-            raise ApiBodyError(self._api.redact(message), "Okta") from None
-        return items
 
     def _next_link(self, response: httpx.Response) -> str | None:
         """The `rel="next"` URL; refuses another host (it would get our token) and the page just read (a loop)."""

@@ -27,9 +27,9 @@ from rich.table import Table
 
 from talend_okta.definition import email_prefix
 from talend_okta.http import InputError, check_base_url
-from talend_okta.okta_api import AppUser, Group, OktaClient, OktaUser
+from talend_okta.okta_api import AppUser, Group, OktaClient, OktaUser, check_app_id
 from talend_okta.redact import Redactor
-from talend_okta.settings import NAMESPACE, SettingsError, StackSettings, load_settings, okta_org_url
+from talend_okta.settings import SettingsError, StackSettings, load_settings, namespace_keys, okta_org_url
 from talend_okta.verify import StackOutputs
 
 SECRET_PLACEHOLDER = "preflight-needs-no-secret"  # stands in for `secure:` values, never decrypted
@@ -64,11 +64,7 @@ def read_stack_config(path: Path) -> StackConfig:
     if not isinstance(config, dict):
         raise SettingsError(f"--config {path}: not a Pulumi stack config file (no `config:` mapping)")
 
-    prefix = f"{NAMESPACE}:"
-    raw: dict[str, Any] = {}
-    for key, value in config.items():
-        if isinstance(key, str) and key.startswith(prefix):
-            raw[key.removeprefix(prefix)] = _placeholder_if_secure(value)
+    raw = {key: _placeholder_if_secure(value) for key, value in namespace_keys(config).items()}
     # The token is set with `pulumi config set --secret`, encrypted or elsewhere; preflight never needs it.
     raw.setdefault("scimToken", SECRET_PLACEHOLDER)
     return StackConfig(path, load_settings(raw), okta_org_url(config))
@@ -124,8 +120,8 @@ def okta_target(
             "current assignments (stack outputs without appId mean the app is not deployed yet)"
         )
     chosen_app = (app_id or (outputs.app_id if outputs else None) or "").strip() or None
-    if chosen_app is not None and not chosen_app.isalnum():
-        raise InputError(f"--app-id: an Okta app id is letters and digits, like 0oa1b2c3d4 (got {chosen_app!r})")
+    if chosen_app is not None:
+        check_app_id(chosen_app)
     # The outputs name the groups as the last deployment did; only meaningful for the app they describe.
     assigned = outputs.assigned_groups if outputs is not None and chosen_app == outputs.app_id else None
     return OktaTarget(
@@ -279,7 +275,7 @@ class PreflightReport(_ReportModel):
         problems = [f"group {g.name!r} does not exist in Okta" for g in self.groups if g.change == "not found"]
         problems += [r.problem for r in self.renames if r.problem]
         for collision in self.collisions:
-            who = ", ".join(p.email or p.login or p.user_id for p in collision.people)
+            who = ", ".join(_who(p) for p in collision.people)
             problems.append(f"userName {collision.user_name!r} would be shared by {who}")
         if self.too_many_deactivations:
             problems.append(

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 from pydantic.alias_generators import to_camel
 
-from talend_okta.http import JsonApi, RetryPolicy, Sleep, check_base_url
+from talend_okta.http import ApiClient, JsonApi, RetryPolicy, Sleep, check_base_url
 from talend_okta.redact import Redactor
 
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
@@ -71,7 +70,7 @@ class ListResponse(_ScimModel, Generic[ResourceT]):
         return value
 
 
-class TalendScimClient:
+class TalendScimClient(ApiClient):
     """Talend's SCIM API with `Authorization: Bearer <token>` (a personal access token); read-only."""
 
     def __init__(
@@ -102,20 +101,6 @@ class TalendScimClient:
             sleep=sleep,
             transport=transport,
         )
-
-    def __enter__(self) -> TalendScimClient:
-        return self
-
-    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._api.close()
-
-    @property
-    def requests(self) -> int:
-        """HTTP requests sent so far, retries included."""
-        return self._api.requests
 
     def check_credentials(self) -> int:
         """Send what Okta's "Test API Credentials" sends; returns totalResults.

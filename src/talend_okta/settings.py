@@ -145,6 +145,16 @@ class SettingsError(ValueError):
     """A stack setting is wrong; the message is one line naming the key."""
 
 
+def namespace_keys(config: Mapping[Any, Any]) -> dict[str, Any]:
+    """A stack config's `talend-okta:` keys without the namespace: what `load_settings` takes."""
+    prefix = f"{NAMESPACE}:"
+    return {
+        key.removeprefix(prefix): value
+        for key, value in config.items()
+        if isinstance(key, str) and key.startswith(prefix)
+    }
+
+
 def load_settings(raw: Mapping[str, Any]) -> StackSettings:
     """Validate raw config values (un-namespaced camelCase keys) into `StackSettings`."""
     try:

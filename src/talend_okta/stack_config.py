@@ -18,17 +18,16 @@ def _all_config() -> dict[str, Any]:
     return values
 
 
-def raw_stack_config(namespace: str) -> dict[str, Any]:
-    """All `<namespace>:` keys (so unknown ones are caught too), structured values decoded from their JSON text."""
-    prefix = f"{namespace}:"
-    raw: dict[str, Any] = {}
-    for key, value in _all_config().items():
-        if key.startswith(prefix):
-            if isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
-                with contextlib.suppress(json.JSONDecodeError):  # left as text, the model names the key
-                    value = json.loads(value)
-            raw[key.removeprefix(prefix)] = value
-    return raw
+def raw_stack_config() -> dict[str, Any]:
+    """All `talend-okta:` keys (so unknown ones are caught too), structured values decoded from their JSON text."""
+    return {key: _decoded(value) for key, value in settings.namespace_keys(_all_config()).items()}
+
+
+def _decoded(value: Any) -> Any:
+    if isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
+        with contextlib.suppress(json.JSONDecodeError):  # left as text, the model names the key
+            return json.loads(value)
+    return value
 
 
 def okta_org_url() -> str | None:

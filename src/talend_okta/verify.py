@@ -38,7 +38,7 @@ from talend_okta.http import (
     Sleep,
     check_base_url,
 )
-from talend_okta.okta_api import App, OktaClient
+from talend_okta.okta_api import App, OktaClient, check_app_id
 from talend_okta.redact import Redactor
 from talend_okta.scim_api import TalendScimClient
 from talend_okta.settings import ProvisioningSettings
@@ -132,8 +132,7 @@ def connection_settings(
         raise InputError(f"missing {', '.join(missing)}: give the option, its environment variable or --stack-outputs")
     values = [value.strip() for value in chosen.values() if value]
     okta_url_value, okta_token_value, app_id_value, scim_url_value, scim_token_value = values
-    if not app_id_value.isalnum():
-        raise InputError(f"--app-id: an Okta app id is letters and digits, like 0oa1b2c3d4 (got {app_id_value!r})")
+    check_app_id(app_id_value)
     return ConnectionSettings(
         okta_url=check_base_url(okta_url_value, "--okta-url (OKTA_ORG_URL)"),
         okta_token=SecretStr(okta_token_value),

@@ -38,7 +38,7 @@ from talend_okta.redact import Redactor
 from talend_okta.sandbox.deploy import DeployError, OktaAdmin, deploy
 from talend_okta.sandbox.okta import OktaSandbox
 from talend_okta.sandbox.talend import RunningTalend, run_talend
-from talend_okta.settings import NAMESPACE, StackSettings, load_settings
+from talend_okta.settings import NAMESPACE, StackSettings, load_settings, namespace_keys
 
 DEVELOPERS, OPERATORS, CONTRACTORS = "Talend Developers", "Talend Operators", "Contractors"
 GROUPS: list[dict[str, Any]] = [
@@ -134,9 +134,7 @@ def write_stack_config(path: Path, config: dict[str, Any]) -> None:
 
 def settings_from(config: dict[str, Any], scim_token: str) -> StackSettings:
     """The stack settings the Pulumi program would read from this config, with the secret set aside."""
-    prefix = f"{NAMESPACE}:"
-    raw = {key.removeprefix(prefix): value for key, value in config["config"].items() if key.startswith(prefix)}
-    return load_settings({**raw, "scimToken": scim_token})
+    return load_settings({**namespace_keys(config["config"]), "scimToken": scim_token})
 
 
 def cli_environment(okta_token: str, scim_token: str) -> dict[str, str]:

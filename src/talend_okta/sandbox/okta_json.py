@@ -16,7 +16,9 @@ JSON = dict[str, Any]
 OKTA_USERNAME_TEMPLATE = "${source.login}"
 OKTA_USERNAME_PREFIX_TEMPLATE = '${fn:substringBefore(source.login, "@")}'
 EMAIL_TEMPLATE = "${source.email}"
-BUILT_IN_TEMPLATES = (EMAIL_PREFIX_TEMPLATE, OKTA_USERNAME_TEMPLATE, OKTA_USERNAME_PREFIX_TEMPLATE, EMAIL_TEMPLATE)
+
+APP_FIELDS_OKTA_SETS = ("id", "_links", "status", "name", "features")
+"""App fields a request body does not merge into the stored app: Okta sets them, or a handler reads them itself."""
 
 
 # A throwaway self-signed certificate (its key was discarded) standing in for the app's SAML signing key.
@@ -169,7 +171,7 @@ def generic_app_body(request: JSON, name: str, created: str) -> JSON:
     mode = request.get("signOnMode")
     logout = None if mode == "OPENID_CONNECT" else {"status": "UNSUPPORTED"}
     body = _app_body(name, request.get("label"), mode, OKTA_USERNAME_TEMPLATE, "BUILT_IN", created, logout)
-    return merge(body, {k: v for k, v in request.items() if k not in ("id", "_links", "status", "name", "features")})
+    return merge(body, {k: v for k, v in request.items() if k not in APP_FIELDS_OKTA_SETS})
 
 
 def _app_body(

@@ -163,34 +163,42 @@ class OktaRoutes:
     def _get_me(self, request: Request) -> Response:
         return Response(200, okta_json.user(request.base_url, ADMIN))
 
-    def _user_filter(self, request: Request) -> Callable[[str], bool] | None:
+    def _filter(
+        self,
+        request: Request,
+        q_fields: Callable[[str], Iterable[Any]],
+        as_json: Callable[[str], JSON] | None = None,
+        expression_params: tuple[str, ...] = ("search", "filter"),
+    ) -> Callable[[str], bool] | None:
+        """Okta's `q` (a prefix of any of `q_fields`) and, with `as_json`, a `search`/`filter` expression, as one
+        test of an id; None when the request filters nothing."""
         q = request.query.get("q", "")
-        expression = request.query.get("search") or request.query.get("filter")
-        predicate = parse_expression(expression) if expression else None
+        expression = next((request.query[p] for p in expression_params if request.query.get(p)), None)
+        predicate = parse_expression(expression) if expression and as_json is not None else None
         if not q and predicate is None:
             return None
 
-        def keep(user_id: str) -> bool:
-            user = self._org.state.users[user_id]
-            fields = ("firstName", "lastName", "email", "login")
-            if q and not starts_with_any((user.profile.get(f) for f in fields), q):
+        def keep(item_id: str) -> bool:
+            if q and not starts_with_any(q_fields(item_id), q):
                 return False
-            return predicate is None or predicate(
-                getter({"id": user.id, "status": user.status, "profile": user.profile})
-            )
+            return predicate is None or as_json is None or predicate(getter(as_json(item_id)))
 
         return keep
 
     def _list_users(self, request: Request) -> Response:
-        base = request.base_url
+        base, users = request.base_url, self._org.state.users
         return self._paged(
             request,
             "users",
-            self._org.state.users,
-            lambda user_id: okta_json.user(base, self._org.state.users[user_id]),
+            users,
+            lambda user_id: okta_json.user(base, users[user_id]),
             default=200,
             maximum=200,
-            keep=self._user_filter(request),
+            keep=self._filter(
+                request,
+                lambda user_id: (users[user_id].profile.get(f) for f in ("firstName", "lastName", "email", "login")),
+                lambda user_id: {"id": user_id, "status": users[user_id].status, "profile": users[user_id].profile},
+            ),
         )
 
     def _post_user(self, request: Request) -> Response:
@@ -255,27 +263,19 @@ class OktaRoutes:
     # --- groups ---
 
     def _list_groups(self, request: Request) -> Response:
-        q = request.query.get("q", "")
-        expression = request.query.get("search") or request.query.get("filter")
-        predicate = parse_expression(expression) if expression else None
-
-        def keep(group_id: str) -> bool:
-            group = self._org.state.groups[group_id]
-            if q and not starts_with_any([group.profile.get("name")], q):
-                return False
-            return predicate is None or predicate(
-                getter({"id": group.id, "type": group.type, "profile": group.profile})
-            )
-
-        base = request.base_url
+        base, groups = request.base_url, self._org.state.groups
         return self._paged(
             request,
             "groups",
-            self._org.state.groups,
-            lambda group_id: okta_json.group(base, self._org.state.groups[group_id]),
+            groups,
+            lambda group_id: okta_json.group(base, groups[group_id]),
             default=200,
             maximum=200,
-            keep=keep if q or predicate else None,
+            keep=self._filter(
+                request,
+                lambda group_id: [groups[group_id].profile.get("name")],
+                lambda group_id: {"id": group_id, "type": groups[group_id].type, "profile": groups[group_id].profile},
+            ),
         )
 
     def _post_group(self, request: Request) -> Response:
@@ -322,25 +322,20 @@ class OktaRoutes:
     # --- apps ---
 
     def _list_apps(self, request: Request) -> Response:
-        q = request.query.get("q", "")
-        expression = request.query.get("filter")
-        predicate = parse_expression(expression) if expression else None
-
-        def keep(app_id: str) -> bool:
-            body = self._org.state.apps[app_id].body
-            if q and not starts_with_any([body.get("label"), body.get("name")], q):
-                return False
-            return predicate is None or predicate(getter({"id": app_id, **body}))
-
-        base = request.base_url
+        base, apps = request.base_url, self._org.state.apps
         return self._paged(
             request,
             "apps",
-            self._org.state.apps,
-            lambda app_id: okta_json.app(base, self._org.state.apps[app_id]),
+            apps,
+            lambda app_id: okta_json.app(base, apps[app_id]),
             default=200,
             maximum=200,
-            keep=keep if q or predicate else None,
+            keep=self._filter(
+                request,
+                lambda app_id: [apps[app_id].body.get("label"), apps[app_id].body.get("name")],
+                lambda app_id: {"id": app_id, **apps[app_id].body},
+                expression_params=("filter",),
+            ),
         )
 
     def _post_app(self, request: Request) -> Response:
@@ -360,7 +355,7 @@ class OktaRoutes:
                 name,
                 created,
             )
-            update = {k: v for k, v in body.items() if k not in ("id", "_links", "status", "name", "features")}
+            update = {k: v for k, v in body.items() if k not in okta_json.APP_FIELDS_OKTA_SETS}
             stored = okta_json.merge(stored, update)
         else:
             stored = okta_json.generic_app_body(body, name, created)
@@ -380,7 +375,7 @@ class OktaRoutes:
         body = request.json()
         if not body.get("label"):
             raise invalid("label: The field cannot be left blank")
-        update = {k: v for k, v in body.items() if k not in ("id", "_links", "status", "name", "features", "created")}
+        update = {k: v for k, v in body.items() if k not in (*okta_json.APP_FIELDS_OKTA_SETS, "created")}
         signing = app.body.get("credentials", {}).get("signing")
         app.body = okta_json.merge(app.body, update)
         if signing and not app.body.get("credentials", {}).get("signing", {}).get("kid"):
@@ -485,7 +480,6 @@ class OktaRoutes:
 
     def _list_app_groups(self, request: Request, app_id: str) -> Response:
         app = self._org.app(app_id)
-        q = request.query.get("q", "")
         expand = request.query.get("expand") == "group"
         base = request.base_url
 
@@ -495,12 +489,8 @@ class OktaRoutes:
                 body["_embedded"] = {"group": okta_json.group(base, self._org.state.groups[group_id])}
             return body
 
-        def keep(group_id: str) -> bool:
-            return starts_with_any([self._org.state.groups[group_id].profile.get("name")], q)
-
-        return self._paged(
-            request, f"app-groups/{app_id}", app.groups, render, default=20, maximum=200, keep=keep if q else None
-        )
+        keep = self._filter(request, lambda group_id: [self._org.state.groups[group_id].profile.get("name")])
+        return self._paged(request, f"app-groups/{app_id}", app.groups, render, default=20, maximum=200, keep=keep)
 
     def _app_group(self, app: App, group_id: str) -> GroupAssignment:
         assignment = app.groups.get(group_id)
@@ -542,19 +532,12 @@ class OktaRoutes:
 
     def _list_app_users(self, request: Request, app_id: str) -> Response:
         app = self._org.app(app_id)
-        q = request.query.get("q", "")
         expand = request.query.get("expand") == "user"
-        base = request.base_url
+        base, users = request.base_url, self._org.state.users
 
-        def keep(user_id: str) -> bool:
-            profile = self._org.state.users[user_id].profile
-            names = [
-                app.users[user_id].user_name,
-                profile.get("firstName"),
-                profile.get("lastName"),
-                profile.get("email"),
-            ]
-            return starts_with_any(names, q)
+        def names(user_id: str) -> list[Any]:
+            profile = users[user_id].profile
+            return [app.users[user_id].user_name, *(profile.get(f) for f in ("firstName", "lastName", "email"))]
 
         return self._paged(
             request,
@@ -563,7 +546,7 @@ class OktaRoutes:
             lambda user_id: self._render_app_user(base, app, user_id, expand),
             default=50,
             maximum=500,
-            keep=keep if q else None,
+            keep=self._filter(request, names),
         )
 
     def _post_app_user(self, request: Request, app_id: str) -> Response:

@@ -149,12 +149,20 @@ def _derive(api_token: str, purpose: bytes) -> bytes:
     return hashlib.sha256(purpose + api_token.encode()).digest()
 
 
+def _xor(data: bytes, api_token: str, nonce: bytes) -> bytes:
+    """Encrypts and decrypts alike."""
+    stream = _keystream(_derive(api_token, b"enc"), nonce, len(data))
+    return bytes(a ^ b for a, b in zip(data, stream, strict=True))
+
+
+def _tag(api_token: str, nonce: bytes, cipher: bytes) -> bytes:
+    return hmac.digest(_derive(api_token, b"mac"), nonce + cipher, "sha256")[:16]
+
+
 def seal(secret: str, api_token: str) -> str:
     nonce = secrets.token_bytes(16)
-    data = secret.encode()
-    cipher = bytes(a ^ b for a, b in zip(data, _keystream(_derive(api_token, b"enc"), nonce, len(data)), strict=True))
-    tag = hmac.digest(_derive(api_token, b"mac"), nonce + cipher, "sha256")[:16]
-    return base64.urlsafe_b64encode(nonce + tag + cipher).decode()
+    cipher = _xor(secret.encode(), api_token, nonce)
+    return base64.urlsafe_b64encode(nonce + _tag(api_token, nonce, cipher) + cipher).decode()
 
 
 def unseal(sealed: str, api_token: str) -> str | None:
@@ -164,9 +172,6 @@ def unseal(sealed: str, api_token: str) -> str | None:
     except ValueError:
         return None
     nonce, tag, cipher = raw[:16], raw[16:32], raw[32:]
-    if not hmac.compare_digest(tag, hmac.digest(_derive(api_token, b"mac"), nonce + cipher, "sha256")[:16]):
+    if not hmac.compare_digest(tag, _tag(api_token, nonce, cipher)):
         return None
-    plain = bytes(
-        a ^ b for a, b in zip(cipher, _keystream(_derive(api_token, b"enc"), nonce, len(cipher)), strict=True)
-    )
-    return plain.decode()
+    return _xor(cipher, api_token, nonce).decode()
