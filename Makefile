@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo sandbox test lint install clean
+.PHONY: demo sandbox test lint install engine clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -11,6 +11,16 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 install: $(VENV)/.installed
+
+## engine: the Pulumi CLI and its Python language host, built from the pinned Go modules in tools/ into .tools/bin/.
+## Rebuilt only when a wrapper module changes; see README, "Engine".
+ENGINE_MODULES := $(wildcard tools/*/go.mod tools/*/go.sum)
+.tools/bin/.built: tools/build-engine.sh $(ENGINE_MODULES)
+	tools/build-engine.sh
+	touch $@
+
+engine: .tools/bin/.built
+	@echo "engine: $$(.tools/bin/pulumi version) with pulumi-language-python $$(cd tools/pulumi-language-python && go list -m -f '{{.Version}}' github.com/pulumi/pulumi/sdk/v3) in .tools/bin/"
 
 ## demo: the whole flow offline (Okta sandbox + Talend stand-in, provisioning, verify, drift), then exit.
 demo: install
@@ -26,9 +36,9 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-## test: lint, then the whole test suite.
-test: lint
+## test: lint, the engine, then the whole test suite (tests/engine runs the real CLI).
+test: lint engine
 	$(PY) -m pytest -q
 
 clean:
-	rm -rf $(VENV) .sandbox .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools .sandbox .pytest_cache .mypy_cache .ruff_cache
