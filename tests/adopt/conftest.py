@@ -112,3 +112,7 @@ def hand_built(tmp_path: Path) -> Iterator[HandBuilt]:
     with sandbox.serve() as okta_url, OktaAdmin(okta_url, OKTA_TOKEN) as admin:
         app_id, groups, mapping_id = build_by_hand(admin, sandbox)
         yield HandBuilt(sandbox, okta_url, app_id, groups, mapping_id, tmp_path)
+
+
+# The program under Pulumi's mock runtime, for the adopted stack config (tests/stack's fixtures).
+from tests.stack.conftest import run_stack, runs  # noqa: E402, F401
