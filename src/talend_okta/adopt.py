@@ -22,7 +22,8 @@ import yaml
 from talend_okta import definition as talend
 from talend_okta.http import ApiStatusError, InputError, is_loopback
 from talend_okta.okta_api import NOT_FOUND, PROVISIONING_NOT_ENABLED, App, AppGroup, Connection, OktaClient, PushMapping
-from talend_okta.settings import NAMESPACE, okta_org_url
+from talend_okta.preflight import SECRET_PLACEHOLDER
+from talend_okta.settings import NAMESPACE, SettingsError, load_settings, namespace_keys, okta_org_url
 from talend_okta.verify import SCIM_PROVISIONING, TO_APP_FEATURES, StackOutputs
 
 ADOPT_KEY = f"{NAMESPACE}:adopt"
@@ -156,6 +157,10 @@ def read_adoption(okta: OktaClient, app_id: str) -> Adoption:
     config[f"{NAMESPACE}:groups"] = _groups(okta, app, adoption, import_ids)
     config[f"{NAMESPACE}:provisioning"] = provisioning
     config[ADOPT_KEY] = import_ids
+    try:  # what adopt writes must load as the program loads it (the secret comes from `pulumi config set`)
+        load_settings({**namespace_keys(config), "scimToken": SECRET_PLACEHOLDER})
+    except SettingsError as err:
+        raise InputError(f"--app-id: app {app_id} cannot be described as this stack's config: {err}") from None
 
     adoption.changes[:0] = _app_changes(app, region, account_id, domain_name)
     _people(okta, app, adoption)

@@ -255,3 +255,13 @@ def test_bad_options_are_refused(hand_built: HandBuilt, args: list[str], message
 def test_missing_okta_url_is_refused(hand_built: HandBuilt) -> None:
     result = hand_built.adopt("--app-id", hand_built.app_id, "--stack", "acme", env={"OKTA_ORG_URL": ""})
     assert_one_line_error(result, "missing --okta-url (OKTA_ORG_URL)")
+
+
+def test_app_the_settings_model_would_reject_is_refused(hand_built: HandBuilt) -> None:
+    body = hand_built_app_body("Talend spaced domain")
+    body["settings"]["signOn"]["attributeStatements"][2]["values"] = ['"acme corp"']
+    with OktaAdmin(hand_built.okta_url, OKTA_TOKEN) as admin:
+        other = admin.call("POST", "/api/v1/apps", body)
+    result = hand_built.adopt("--app-id", other["id"], "--stack", "acme")
+    assert_one_line_error(result, "cannot be described as this stack's config: talend-okta:domainName: must not")
+    assert list(hand_built.tmp_path.glob("Pulumi.*")) == []
