@@ -334,10 +334,7 @@ def _people(okta: OktaClient, app: App, adoption: Adoption) -> None:
     adoption.app_users = len(users)
     direct = sum(user.scope == "USER" for user in users)
     if direct:
-        adoption.notes.append(
-            f"{direct} people are assigned to the app directly, not through a group: the stack leaves their "
-            "assignments alone"
-        )
+        adoption.notes.append(f"direct assignments (not through a group): {direct}; the stack leaves them alone")
     username = next((c for c in adoption.changes if c.what == "application username format"), None)
     if username is not None and users:
         examples = ", ".join(u.user_name or "?" for u in users[:3])

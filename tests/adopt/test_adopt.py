@@ -265,3 +265,34 @@ def test_app_the_settings_model_would_reject_is_refused(hand_built: HandBuilt) -
     result = hand_built.adopt("--app-id", other["id"], "--stack", "acme")
     assert_one_line_error(result, "cannot be described as this stack's config: talend-okta:domainName: must not")
     assert list(hand_built.tmp_path.glob("Pulumi.*")) == []
+
+
+def test_summary_lists_status_push_and_statement_changes_and_what_is_left_alone(hand_built: HandBuilt) -> None:
+    okta, app_id = hand_built.okta, hand_built.app_id
+    with OktaAdmin(hand_built.okta_url, OKTA_TOKEN) as admin:
+        admin.call("POST", f"/api/v1/apps/{app_id}/lifecycle/deactivate")
+        mapping = f"/api/v1/apps/{app_id}/group-push/mappings/{hand_built.push_mapping_id}"
+        admin.call("PATCH", mapping, {"status": "INACTIVE"})
+        body = hand_built_app_body()
+        body["settings"]["signOn"]["attributeStatements"].append(
+            {"type": "EXPRESSION", "name": "email", "values": ["user.email"]}
+        )
+        admin.call("PUT", f"/api/v1/apps/{app_id}", body)
+        unassigned = admin.call("POST", "/api/v1/groups", {"profile": {"name": "Talend Guests", "description": ""}})
+        admin.call("POST", f"/api/v1/apps/{app_id}/group-push/mappings", {"sourceGroupId": unassigned["id"]})
+    direct = okta.add_user("solo@acme.com", "solo@acme.com")
+    okta.assign_user(app_id, direct)
+
+    result = hand_built.adopt("--app-id", app_id, "--stack", "acme")
+    out = " ".join(result.stdout.split())
+    assert result.exit_code == 0, result.stderr
+    assert "status: INACTIVE → ACTIVE" in out
+    assert f"push group {DEVELOPERS}: INACTIVE → ACTIVE" in out
+    assert "attribute statement email: user.email → removed" in out
+    assert "ALL 4 PEOPLE" in out
+    assert "the app is INACTIVE: activating it gives 4 people sign-on again" in out
+    assert f"push group for {unassigned['id']}, a group not assigned to the app: not adopted" in out
+    assert "direct assignments (not through a group): 1; the stack leaves them alone" in out
+    config = config_of(hand_built.tmp_path / "Pulumi.acme.yaml")
+    assert [g["name"] for g in config["talend-okta:groups"]] == [DEVELOPERS, ANALYSTS]
+    assert list(config["talend-okta:adopt"]["pushGroups"]) == [DEVELOPERS]
