@@ -63,7 +63,6 @@ class Adoption:
     changes: list[Change] = field(default_factory=list)
     people: list[str] = field(default_factory=list)  # people impact, shown loudly
     notes: list[str] = field(default_factory=list)  # what adopt left alone, hand steps
-    app_users: int = 0
 
 
 # --- before reading Okta ----------------------------------------------------------------------------------------
@@ -331,7 +330,6 @@ def username_format(template: str | None, kind: str | None) -> str:
 def _people(okta: OktaClient, app: App, adoption: Adoption) -> None:
     """Who the changes affect: a new username format renames every Talend userName."""
     users = [user for user in okta.iter_app_users(app.id) if user.is_active]
-    adoption.app_users = len(users)
     direct = sum(user.scope == "USER" for user in users)
     if direct:
         adoption.notes.append(f"direct assignments (not through a group): {direct}; the stack leaves them alone")

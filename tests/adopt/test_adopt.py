@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
+from talend_okta.adopt import provider_config
+from talend_okta.http import InputError
 from talend_okta.preflight import read_stack_config
 from talend_okta.sandbox.deploy import OktaAdmin
 from tests.adopt.conftest import (
@@ -296,3 +298,20 @@ def test_summary_lists_status_push_and_statement_changes_and_what_is_left_alone(
     config = config_of(hand_built.tmp_path / "Pulumi.acme.yaml")
     assert [g["name"] for g in config["talend-okta:groups"]] == [DEVELOPERS, ANALYSTS]
     assert list(config["talend-okta:adopt"]["pushGroups"]) == [DEVELOPERS]
+
+
+@pytest.mark.parametrize(
+    ("org_url", "keys"),
+    [
+        ("https://acme.okta.com", {"okta:orgName": "acme", "okta:baseUrl": "okta.com"}),
+        ("https://acme-test.oktapreview.com", {"okta:orgName": "acme-test", "okta:baseUrl": "oktapreview.com"}),
+        ("http://127.0.0.1:18080", {"okta:httpProxy": "http://127.0.0.1:18080"}),
+    ],
+)
+def test_provider_keys_point_at_the_org(org_url: str, keys: dict[str, str]) -> None:
+    assert provider_config(org_url) == keys
+
+
+def test_org_url_the_provider_keys_cannot_express_is_refused() -> None:
+    with pytest.raises(InputError, match=r"^--okta-url: https://acme.okta.com:8443 cannot be written as okta:orgName"):
+        provider_config("https://acme.okta.com:8443")
