@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from talend_okta.cli import app as cli_app
 from talend_okta.sandbox.deploy import UNSPECIFIED_NAMESPACE, OktaAdmin
 from talend_okta.sandbox.okta import OktaSandbox
+from tests.stack.conftest import run_stack, runs  # noqa: F401  (the program under mocks, for the adopted config)
 
 OKTA_TOKEN = "okta-adopt-canary-5d4c3b2a1f0e"
 SCIM_TOKEN = "talend-adopt-canary-0a9b8c7d6e5f"
@@ -112,7 +113,3 @@ def hand_built(tmp_path: Path) -> Iterator[HandBuilt]:
     with sandbox.serve() as okta_url, OktaAdmin(okta_url, OKTA_TOKEN) as admin:
         app_id, groups, mapping_id = build_by_hand(admin, sandbox)
         yield HandBuilt(sandbox, okta_url, app_id, groups, mapping_id, tmp_path)
-
-
-# The program under Pulumi's mock runtime, for the adopted stack config (tests/stack's fixtures).
-from tests.stack.conftest import run_stack, runs  # noqa: E402, F401
