@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import pulumi
 import pulumi_okta as okta
 
 from talend_okta import definition as talend
-from talend_okta.settings import GroupSettings, ProvisioningSettings, StackSettings
+from talend_okta.settings import AdoptSettings, GroupSettings, ProvisioningSettings, StackSettings
 from talend_okta.verify import check_talend_credentials
 
 
@@ -61,6 +62,7 @@ class TalendCloudApp(pulumi.ComponentResource):
     metadata_url: pulumi.Output[str]
     assigned_groups: pulumi.Output[dict[str, str]]
     pushed_groups: pulumi.Output[dict[str, str]]
+    adopt: AdoptSettings | None
     connection: okta.app.Connection | None = None
     features: okta.app.Features | None = None
     credentials_hook: pulumi.ResourceHook | None = None
@@ -68,6 +70,7 @@ class TalendCloudApp(pulumi.ComponentResource):
     def __init__(self, name: str, settings: StackSettings, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("talend-okta:index:TalendCloudApp", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        self.adopt = settings.adopt
         self.sso_url = talend.sso_url(settings.region, settings.account_id)
         self.scim_base_url = talend.scim_base_url(settings.region)
 
@@ -94,7 +97,7 @@ class TalendCloudApp(pulumi.ComponentResource):
                 okta.app.SamlAttributeStatementArgs(name=attribute, values=[expression])
                 for attribute, expression in talend.attribute_statements(settings.domain_name)
             ],
-            opts=pulumi.ResourceOptions(parent=self, protect=True),
+            opts=pulumi.ResourceOptions(parent=self, protect=True, import_=_import_id(self.adopt, lambda ids: ids.app)),
         )
         self.app_id = self.app.id
         self.metadata_url = self.app.metadata_url
@@ -140,6 +143,7 @@ class TalendCloudApp(pulumi.ComponentResource):
                 child,
                 pulumi.ResourceOptions(
                     hooks=pulumi.ResourceHookBinding(after_create=[hook], after_update=[hook]),
+                    import_=_import_id(self.adopt, lambda ids: ids.connection),
                 ),
             ),
         )
@@ -149,7 +153,12 @@ class TalendCloudApp(pulumi.ComponentResource):
             name=talend.USER_PROVISIONING,  # set explicitly: pulumi-okta would otherwise auto-name it
             status="ENABLED",
             capabilities=user_provisioning_capabilities(settings.provisioning),
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.connection])),
+            opts=pulumi.ResourceOptions.merge(
+                child,
+                pulumi.ResourceOptions(
+                    depends_on=[self.connection], import_=_import_id(self.adopt, lambda ids: ids.features)
+                ),
+            ),
         )
 
     def _assign(self, name: str, group: GroupSettings) -> pulumi.Output[str]:
@@ -163,7 +172,11 @@ class TalendCloudApp(pulumi.ComponentResource):
             app_id=self.app.id,
             group_id=group_id,
             priority=group.priority,
-            opts=pulumi.ResourceOptions(parent=self, aliases=_former_names(f"{name}-assign-", group)),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                aliases=_former_names(f"{name}-assign-", group),
+                import_=_import_id(self.adopt, lambda ids: ids.assignments.get(group.name)),
+            ),
         )
         if group.push:
             okta.PushGroup(
@@ -173,7 +186,11 @@ class TalendCloudApp(pulumi.ComponentResource):
                 status="ACTIVE",
                 # Dropping push from the config must not delete the group (and its role mappings) in Talend.
                 delete_target_group_on_destroy=False,
-                opts=pulumi.ResourceOptions(parent=self, aliases=_former_names(f"{name}-push-", group)),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    aliases=_former_names(f"{name}-push-", group),
+                    import_=_import_id(self.adopt, lambda ids: ids.push_groups.get(group.name)),
+                ),
             )
         return group_id
 
@@ -181,3 +198,12 @@ class TalendCloudApp(pulumi.ComponentResource):
 def _former_names(prefix: str, group: GroupSettings) -> list[pulumi.Alias]:
     """The names earlier deployments gave the resource (same type and parent), from the group's formerNames."""
     return [pulumi.Alias(name=f"{prefix}{former}") for former in group.former_names]
+
+
+def _import_id(adopt: AdoptSettings | None, pick: Callable[[AdoptSettings], str | None]) -> str | None:
+    """The import id `talend-okta adopt` wrote for a resource, if any.
+
+    With one, `pulumi up` reads the existing Okta object into the state, then updates it in place (Pulumi ≥ 3.174
+    imports, then diffs). Afterwards the id equals the one Pulumi keeps in state, so it changes nothing.
+    """
+    return pick(adopt) if adopt is not None else None

@@ -16,7 +16,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from talend_okta.http import ApiError, InputError
+from talend_okta import adopt as adoption
+from talend_okta.http import ApiError, InputError, check_base_url
+from talend_okta.okta_api import OktaClient, check_app_id
 from talend_okta.preflight import okta_target, print_table, read_stack_config, run_preflight, to_json, to_markdown
 from talend_okta.redact import Redactor
 from talend_okta.settings import SettingsError
@@ -318,3 +320,66 @@ def write_text(text: str, path: str, option: str, redact: Redactor) -> None:
         Path(path).write_text(text, encoding="utf-8")
     except OSError as err:
         fail(f"{option}: cannot write {path}: {err.strerror or err}", redact)
+
+
+# --- adopt -------------------------------------------------------------------------------------------------------
+
+
+@app.command()
+def adopt(
+    app_id: Annotated[
+        str, typer.Option("--app-id", help="Okta app id of the Talend Cloud app built by hand.", show_default=False)
+    ],
+    stack: Annotated[
+        str | None,
+        typer.Option("--stack", metavar="NAME", help="Write Pulumi.<NAME>.yaml for this stack.", show_default=False),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", metavar="FILE", help="Write the stack config to FILE instead.", show_default=False),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the stack config file if it exists.")] = False,
+    okta_url: OktaUrlOption = None,
+    okta_token: OktaTokenOption = None,
+    stack_outputs: StackOutputsOption = None,
+) -> None:
+    """Bring a Talend Cloud app built by hand under a stack, without re-creating it.
+
+    Reads the app, its group assignments, push groups and provisioning from Okta (changes nothing there) and writes
+    the stack config that describes them, with import ids so the first `pulumi up` adopts those Okta objects and
+    only updates them in place. Prints what that `pulumi up` changes and whom it affects. Exit 0 when written (or
+    when the stack already manages the app), 2 when adopt cannot run.
+    """
+    redact = Redactor([okta_token])
+    console = Console(highlight=False, soft_wrap=True)
+    try:
+        check_app_id(app_id)
+        path = adoption.output_path(stack, out)
+        outputs = read_stack_outputs(stack_outputs)
+        managed = adoption.already_managed(app_id, path, outputs)
+        if managed is not None:
+            console.print(escape(f"talend-okta adopt: {managed}; nothing changed"))
+            raise typer.Exit(0)
+        adoption.check_writable(path, force=force)  # before reading Okta: nothing to do when it would fail
+        url = okta_url or (outputs.okta_org_url if outputs else None)
+        if not url or not url.strip():
+            raise InputError("missing --okta-url (OKTA_ORG_URL): give the option or its environment variable")
+        if not okta_token or not okta_token.strip():
+            raise InputError("missing --okta-token (OKTA_API_TOKEN): give the environment variable (or the option)")
+        with OktaClient(check_base_url(url, "--okta-url (OKTA_ORG_URL)"), okta_token.strip(), redactor=redact) as okta:
+            found = adoption.read_adoption(okta, app_id)
+        secret_lines = adoption.secret_commands(stack, path)
+        adoption.write_config(path, redact(adoption.render_config(found, secret_lines)), force=force)
+    except (InputError, ApiError) as err:
+        fail(str(err), redact)
+
+    styles = {"": "", "warn": "yellow", "loud": "bold red"}
+    console.print(escape(f"talend-okta adopt: wrote {path} for app {found.app.id} ({found.app.label})"))
+    for style, line in adoption.summary_lines(found):
+        console.print(escape(line), style=styles[style])
+    console.print("Next:")
+    console.print(escape("  Set the secrets (never written to the file):"))
+    for line in secret_lines:
+        console.print(escape(f"    {line}"))
+    for line in adoption.next_steps(path, app_id):
+        console.print(escape(f"  {line}"))

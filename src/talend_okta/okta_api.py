@@ -56,6 +56,33 @@ class AppCredentials(_OktaModel):
     user_name_template: UserNameTemplate = UserNameTemplate()
 
 
+class AttributeStatement(_OktaModel):
+    name: str
+    type: str = "EXPRESSION"
+    values: list[str] = []
+
+
+class SamlSignOn(_OktaModel):
+    """A SAML app's `settings.signOn`: where and how Okta sends the assertion."""
+
+    sso_acs_url: str | None = None
+    recipient: str | None = None
+    destination: str | None = None
+    audience: str | None = None
+    subject_name_id_template: str | None = None
+    subject_name_id_format: str | None = None
+    response_signed: bool | None = None
+    assertion_signed: bool | None = None
+    signature_algorithm: str | None = None
+    digest_algorithm: str | None = None
+    authn_context_class_ref: str | None = None
+    attribute_statements: list[AttributeStatement] = []
+
+
+class AppSettings(_OktaModel):
+    sign_on: SamlSignOn | None = None
+
+
 class App(_OktaModel):
     """An Okta app (GET /api/v1/apps/{id})."""
 
@@ -65,6 +92,7 @@ class App(_OktaModel):
     status: str = ""
     sign_on_mode: str = ""
     credentials: AppCredentials = AppCredentials()
+    settings: AppSettings = AppSettings()
     features: list[str] = []
     """Read-only: what provisioning does (SCIM_PROVISIONING, PUSH_NEW_USERS, …), even when the connection API
     reports UNKNOWN for the app."""

@@ -6,6 +6,7 @@ Keys are Pulumi config keys in the `talend-okta:` namespace (camelCase). A wrong
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -76,6 +77,46 @@ class ProvisioningSettings(_Settings):
     deactivate_users: bool = Field(default=True, description='To App "Deactivate Users".')
 
 
+_APP_ID = r"^0oa[A-Za-z0-9]+$"
+_OKTA_ID = r"[A-Za-z0-9]+"
+
+
+class AdoptSettings(_Settings):
+    """Import ids of an app built by hand, written by `talend-okta adopt`: the first `pulumi up` brings these
+    Okta objects into the stack's state (Pulumi's `import` resource option) instead of creating new ones.
+
+    In the provider's documented import id formats. Once the stack manages them the ids change nothing (Pulumi
+    keeps each import id in state); `pulumi config rm talend-okta:adopt` after the first `pulumi up` tidies up.
+    """
+
+    app: str = Field(pattern=_APP_ID, description="The SAML app's id (import id of okta.app.Saml).")
+    connection: str | None = Field(
+        default=None, description="Import id of the SCIM connection (okta.app.Connection): the app id."
+    )
+    features: str | None = Field(
+        default=None, description="Import id of the To App features (okta.app.Features): <appId>/USER_PROVISIONING."
+    )
+    assignments: dict[str, str] = Field(
+        default_factory=dict, description="Group name → import id of its assignment: <appId>/<groupId>."
+    )
+    push_groups: dict[str, str] = Field(
+        default_factory=dict, description="Group name → import id of its push group: <appId>/<pushMappingId>."
+    )
+
+    @model_validator(mode="after")
+    def _ids_of_this_app(self) -> AdoptSettings:
+        expected = {"connection": self.app, "features": f"{self.app}/USER_PROVISIONING"}
+        for key, wanted in expected.items():
+            if (value := getattr(self, key)) is not None and value != wanted:
+                raise ValueError(f"adopt.{key}: must be {wanted!r} for app {self.app} (got {value!r})")
+        pattern = re.compile(rf"^{re.escape(self.app)}/{_OKTA_ID}$")
+        for key, ids in (("assignments", self.assignments), ("pushGroups", self.push_groups)):
+            for group, import_id in ids.items():
+                if not pattern.match(import_id):
+                    raise ValueError(f"adopt.{key}[{group!r}]: must be {self.app}/<Okta id> (got {import_id!r})")
+        return self
+
+
 class StackSettings(_Settings):
     """Everything one Talend tenant's stack declares."""
 
@@ -90,6 +131,9 @@ class StackSettings(_Settings):
     scim_token: SecretStr = Field(description="Talend personal access token Okta uses for SCIM (a secret).")
     groups: list[GroupSettings] = Field(default_factory=list, description="Okta groups assigned to the app.")
     provisioning: ProvisioningSettings = Field(default_factory=ProvisioningSettings)
+    adopt: AdoptSettings | None = Field(
+        default=None, description="Import ids of an app built by hand (written by `talend-okta adopt`)."
+    )
 
     @field_validator("account_id", mode="before")
     @classmethod
@@ -140,6 +184,25 @@ class StackSettings(_Settings):
                 owner[folded] = group.name
         return self
 
+    @model_validator(mode="after")
+    def _adopted_objects_are_declared(self) -> StackSettings:
+        # An import id the program would never use is a mistake in the config: say which, not silently ignore it.
+        if self.adopt is None:
+            return self
+        groups = {group.name: group for group in self.groups}
+        hint = "after the first `pulumi up` the whole block can go: pulumi config rm talend-okta:adopt"
+        for name in self.adopt.assignments:
+            if name not in groups:
+                raise ValueError(f"adopt.assignments: {name!r} is not in talend-okta:groups; {hint}")
+        for name in self.adopt.push_groups:
+            if name not in groups or not groups[name].push:
+                raise ValueError(
+                    f"adopt.pushGroups: {name!r} is not a talend-okta:groups entry with push: true; {hint}"
+                )
+        if not self.provisioning.manage and (self.adopt.connection or self.adopt.features):
+            raise ValueError("adopt: connection and features need provisioning.manage: true (nothing declares them)")
+        return self
+
 
 class SettingsError(ValueError):
     """A stack setting is wrong; the message is one line naming the key."""
@@ -176,9 +239,10 @@ def describe(err: ValidationError) -> str:
     if kind == "literal_error":
         return f"{key}: must be one of {', '.join(REGIONS)} (got {first['input']!r})"
     if kind == "string_pattern_mismatch":
-        return f"{key}: must be letters, digits, '-' or '_' (got {first['input']!r})"
+        allowed = "an Okta app id, like 0oa1b2c3d4" if path == "adopt.app" else "letters, digits, '-' or '_'"
+        return f"{key}: must be {allowed} (got {first['input']!r})"
     message = first["msg"].removeprefix("Value error, ")
-    if message.startswith(("groups: ", "groups[")):  # model-level checks already name their key
+    if message.startswith(("groups: ", "groups[", "adopt")):  # model-level checks already name their key
         return f"{NAMESPACE}:{message}"
     shown = "" if "token" in path.lower() else f" (got {first['input']!r})"
     return f"{key}: {message}{shown}"
@@ -195,6 +259,10 @@ def okta_org_url(config: Mapping[str, Any]) -> str | None:
 
 
 def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
-    nested: dict[str, type[BaseModel]] = {"groups": GroupSettings, "provisioning": ProvisioningSettings}
+    nested: dict[str, type[BaseModel]] = {
+        "groups": GroupSettings,
+        "provisioning": ProvisioningSettings,
+        "adopt": AdoptSettings,
+    }
     model = nested.get(str(loc[0]), StackSettings) if len(loc) > 1 else StackSettings
     return [to_camel(name) for name in model.model_fields]

@@ -41,7 +41,7 @@ class OktaMocks(pulumi.runtime.Mocks):
         state = dict(args.inputs)
         resource_id = f"{args.name}-id"
         if args.typ == "okta:app/saml:Saml":
-            resource_id = "0oa-talend"
+            resource_id = args.resource_id or "0oa-talend"  # an imported app keeps its id
             state["metadataUrl"] = f"https://acme.okta.com/api/v1/apps/{resource_id}/sso/saml/metadata"
         return resource_id, state
 

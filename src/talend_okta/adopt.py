@@ -1,0 +1,412 @@
+"""`talend-okta adopt`: bring a Talend Cloud app an admin built by hand in Okta under a stack, without re-creating it.
+
+Reads the app, its group assignments, push groups and provisioning over Okta's API and writes the stack config that
+describes them, with a `talend-okta:adopt` block of import ids: the program passes them to Pulumi's `import` resource
+option, so the first `pulumi up` reads those Okta objects into the state and then updates them in place to meet
+Talend's requirements. It also says what that first `pulumi up` changes, and whom it affects. Nothing is written to
+Okta; no secret is written to the file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from talend_okta import definition as talend
+from talend_okta.http import ApiStatusError, InputError, is_loopback
+from talend_okta.okta_api import NOT_FOUND, PROVISIONING_NOT_ENABLED, App, AppGroup, Connection, OktaClient, PushMapping
+from talend_okta.preflight import SECRET_PLACEHOLDER
+from talend_okta.settings import NAMESPACE, SettingsError, load_settings, namespace_keys, okta_org_url
+from talend_okta.verify import SCIM_PROVISIONING, TO_APP_FEATURES, StackOutputs
+
+ADOPT_KEY = f"{NAMESPACE}:adopt"
+_SSO_URL = re.compile(
+    r"^https://iam\.(?P<region>[a-z-]+)\.cloud\.talend\.com/oidc/ssologin(?:/(?P<account>[A-Za-z0-9][A-Za-z0-9_-]*))?/?$"
+)
+_STACK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+# Okta's names for its built-in application username formats (Sign On → Settings → Application username format).
+USERNAME_FORMATS = {
+    "${source.login}": "Okta username",
+    '${fn:substringBefore(source.login, "@")}': "Okta username prefix",
+    "${source.email}": "Email",
+    talend.EMAIL_PREFIX_TEMPLATE: "Email prefix",
+}
+SECRET_KEYS = {
+    "okta:apiToken": "the Okta API token (Security → API → Tokens)",
+    f"{NAMESPACE}:scimToken": "the Talend personal access token Okta uses for SCIM",
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing the first `pulumi up` changes in Okta."""
+
+    what: str
+    now: str
+    then: str
+
+
+@dataclass
+class Adoption:
+    """What `adopt` found: the config to write, and what the first `pulumi up` will change and for whom."""
+
+    app: App
+    config: dict[str, Any]
+    changes: list[Change] = field(default_factory=list)
+    people: list[str] = field(default_factory=list)  # people impact, shown loudly
+    notes: list[str] = field(default_factory=list)  # what adopt left alone, hand steps
+
+
+# --- before reading Okta ----------------------------------------------------------------------------------------
+
+
+def output_path(stack: str | None, out: Path | None) -> Path:
+    """`--out`, else `Pulumi.<stack>.yaml`; one of them is needed."""
+    if out is not None:
+        if not out.parent.is_dir():
+            raise InputError(f"--out: directory {out.parent} does not exist")
+        return out
+    if stack is None:
+        raise InputError("--stack or --out: give the stack name (writes Pulumi.<stack>.yaml) or the file to write")
+    if not _STACK_NAME.match(stack):
+        raise InputError(f"--stack: a Pulumi stack name is letters, digits, '.', '-' or '_' (got {stack!r})")
+    return Path(f"Pulumi.{stack}.yaml")
+
+
+def already_managed(app_id: str, path: Path, outputs: StackOutputs | None) -> str | None:
+    """Why this app needs no adopting (the stack already manages it), or None; refuses adopting into another app's
+    stack, where the import would replace the app that stack manages."""
+    if outputs is not None and outputs.app_id:
+        if outputs.app_id == app_id:
+            return f"app {app_id} is already managed by the stack (its outputs name it as appId)"
+        raise InputError(
+            f"--stack-outputs: this stack already manages app {outputs.app_id}; adopting {app_id} into it would "
+            "replace that app. Adopt into a new stack (pulumi stack init NAME)"
+        )
+    adopted = _adopted_app(path)
+    if adopted == app_id:
+        return f"app {app_id} is already adopted in {path} (its {ADOPT_KEY}.app)"
+    return None
+
+
+def _adopted_app(path: Path) -> str | None:
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    config = document.get("config") if isinstance(document, dict) else None
+    adopt = config.get(ADOPT_KEY) if isinstance(config, dict) else None
+    app = adopt.get("app") if isinstance(adopt, dict) else None
+    return app if isinstance(app, str) else None
+
+
+def provider_config(org_url: str) -> dict[str, str]:
+    """The `okta:` provider keys for an org: orgName + baseUrl, or httpProxy for a loopback stand-in."""
+    parts = urlsplit(org_url)
+    host = parts.hostname or ""
+    if is_loopback(host):
+        return {"okta:httpProxy": org_url}
+    org, _, base = host.partition(".")
+    config = {"okta:orgName": org, "okta:baseUrl": base}
+    if not base or okta_org_url(config) != org_url.rstrip("/"):
+        raise InputError(
+            f"--okta-url: {org_url} cannot be written as okta:orgName + okta:baseUrl (https://<org>.<base>)"
+        )
+    return config
+
+
+# --- reading Okta -----------------------------------------------------------------------------------------------
+
+
+def read_adoption(okta: OktaClient, app_id: str) -> Adoption:
+    """Everything adopt needs from Okta (read only), as the config to write and the first `pulumi up`'s changes."""
+    app = _get_app(okta, app_id)
+    sign_on = app.settings.sign_on
+    match = _SSO_URL.match(sign_on.sso_acs_url or "") if sign_on and app.sign_on_mode == "SAML_2_0" else None
+    if match is None or match["region"] not in talend.REGIONS:
+        where = f"its SSO URL is {sign_on.sso_acs_url!r}" if sign_on else f"it is a {app.sign_on_mode or '?'} app"
+        raise InputError(
+            f"--app-id: app {app_id} ({app.label!r}) is not a Talend Cloud app: {where}, not "
+            "https://iam.<region>.cloud.talend.com/oidc/ssologin[/<accountId>]"
+        )
+    region, account_id = match["region"], match["account"]
+    domain_name = _domain_name(app)
+
+    config: dict[str, Any] = provider_config(okta.org_url)
+    config[f"{NAMESPACE}:region"] = region
+    if account_id:
+        config[f"{NAMESPACE}:accountId"] = account_id
+    config[f"{NAMESPACE}:domainName"] = domain_name
+    config[f"{NAMESPACE}:appLabel"] = app.label
+    adoption = Adoption(app=app, config=config)
+    import_ids: dict[str, Any] = {"app": app.id}
+
+    provisioning = _provisioning(okta, app, adoption, region)
+    if provisioning["manage"]:
+        import_ids["connection"] = app.id
+        import_ids["features"] = f"{app.id}/{talend.USER_PROVISIONING}"
+    config[f"{NAMESPACE}:groups"] = _groups(okta, app, adoption, import_ids)
+    config[f"{NAMESPACE}:provisioning"] = provisioning
+    config[ADOPT_KEY] = import_ids
+    try:  # what adopt writes must load as the program loads it (the secret comes from `pulumi config set`)
+        load_settings({**namespace_keys(config), "scimToken": SECRET_PLACEHOLDER})
+    except SettingsError as err:
+        raise InputError(f"--app-id: app {app_id} cannot be described as this stack's config: {err}") from None
+
+    adoption.changes[:0] = _app_changes(app, region, account_id, domain_name)
+    _people(okta, app, adoption)
+    return adoption
+
+
+def _get_app(okta: OktaClient, app_id: str) -> App:
+    try:
+        return okta.get_app(app_id)
+    except ApiStatusError as err:
+        if err.status == 404:
+            raise InputError(f"--app-id: Okta has no app {app_id} in {okta.org_url}") from None
+        raise
+
+
+def _domain_name(app: App) -> str:
+    """The account name in the `TalendCloudDomainName` statement: an Okta string literal, "<name>"."""
+    statements = app.settings.sign_on.attribute_statements if app.settings.sign_on else []
+    values = next((s.values for s in statements if s.name == "TalendCloudDomainName"), None)
+    literal = values[0].strip() if values else ""
+    name = literal[1:-1] if len(literal) > 1 and literal[0] == literal[-1] == '"' else ""
+    if not name or '"' in name or "\\" in name:
+        found = "has none" if values is None else f"has {literal!r}, not a quoted name"
+        raise InputError(
+            f"--app-id: app {app.id}: the TalendCloudDomainName attribute statement {found}; set it to the Domain "
+            'on Talend Management Console\'s Subscription page, as "<domain>", in Okta first'
+        )
+    return name
+
+
+def _groups(okta: OktaClient, app: App, adoption: Adoption, import_ids: dict[str, Any]) -> list[dict[str, Any]]:
+    """The assigned groups (by name, with priorities) and which of them are pushed; their import ids."""
+    assigned: list[AppGroup] = list(okta.iter_app_groups(app.id))
+    mappings = _push_mappings(okta, app.id)
+    names: dict[str, str] = {}
+    for assignment in assigned:
+        name = okta.get_group(assignment.id).profile.name
+        same_name = okta.find_group(name)
+        if same_name is not None and same_name.id != assignment.id:
+            raise InputError(
+                f"--app-id: group {name!r} ({assignment.id}) shares its name with group {same_name.id}; the stack "
+                "finds groups by name, so rename one of them in Okta first"
+            )
+        names[assignment.id] = name
+
+    groups: list[dict[str, Any]] = []
+    assignments: dict[str, str] = {}
+    push_groups: dict[str, str] = {}
+    for assignment in sorted(assigned, key=lambda a: (a.priority is None, a.priority or 0, names[a.id])):
+        name = names[assignment.id]
+        mapping = next((m for m in mappings if m.source_group_id == assignment.id), None)
+        entry: dict[str, Any] = {"name": name, "push": mapping is not None}
+        if assignment.priority is not None:
+            entry["priority"] = assignment.priority
+        groups.append(entry)
+        assignments[name] = f"{app.id}/{assignment.id}"
+        if mapping is not None:
+            push_groups[name] = f"{app.id}/{mapping.id}"
+            if mapping.status != "ACTIVE":
+                adoption.changes.append(Change(f"push group {name}", mapping.status or "?", "ACTIVE"))
+    for mapping in mappings:
+        if mapping.source_group_id not in names:
+            adoption.notes.append(
+                f"push group for {mapping.source_group_id}, a group not assigned to the app: not adopted (the stack "
+                "pushes only assigned groups); it stays as it is in Okta"
+            )
+    import_ids["assignments"] = assignments
+    import_ids["pushGroups"] = push_groups
+    return groups
+
+
+def _push_mappings(okta: OktaClient, app_id: str) -> list[PushMapping]:
+    try:
+        return list(okta.iter_push_mappings(app_id))
+    except ApiStatusError as err:  # Okta's Group Push API needs provisioning on the app
+        if err.status in (400, 404) and err.code in (PROVISIONING_NOT_ENABLED, NOT_FOUND):
+            return []
+        raise
+
+
+def _provisioning(okta: OktaClient, app: App, adoption: Adoption, region: str) -> dict[str, bool]:
+    """`talend-okta:provisioning` as Okta reports it; `manage: false` where Okta refuses its provisioning APIs."""
+    connection = _connection(okta, app.id)
+    feature = okta.get_user_provisioning(app.id)
+    if feature is not None:
+        flags = [feature.creates_users, feature.updates_profiles, feature.deactivates_users]
+    elif SCIM_PROVISIONING in app.features:
+        flags = [name in app.features for name in TO_APP_FEATURES.values()]
+    else:
+        flags = [True, True, True]  # nothing to mirror: what Talend asks for
+        adoption.notes.append(
+            "provisioning is not enabled for this app: turn SCIM on in the Okta admin console (talend-okta verify "
+            "lists the steps)"
+        )
+    manage = connection.status != "UNKNOWN" and feature is not None
+    if not manage and SCIM_PROVISIONING in app.features:
+        adoption.notes.append(
+            "Okta's provisioning APIs refuse this app (connection UNKNOWN, features E0000001): provisioning.manage is "
+            "false, so the stack leaves it to the admin console and talend-okta verify checks it"
+        )
+    if manage:
+        scim_url = talend.scim_base_url(region)
+        if (connection.base_url or "").rstrip("/") != scim_url:
+            adoption.changes.append(Change("SCIM base URL", connection.base_url or "not set", scim_url))
+        adoption.changes.append(Change("SCIM token", "as set by hand", f"{NAMESPACE}:scimToken"))
+        if connection.status != "ENABLED":
+            adoption.changes.append(Change("SCIM connection", connection.status, "ENABLED"))
+    off = [name for name, on in zip(TO_APP_FEATURES, flags, strict=True) if not on]
+    if off:
+        adoption.notes.append(f"To App {', '.join(off)} off, as in Okta (Talend's procedure turns them on)")
+    keys = ("createUsers", "updateUserAttributes", "deactivateUsers")
+    return {"manage": manage, **dict(zip(keys, flags, strict=True))}
+
+
+def _connection(okta: OktaClient, app_id: str) -> Connection:
+    try:
+        return okta.get_connection(app_id)
+    except ApiStatusError as err:
+        if err.status in (400, 404) and err.code in (PROVISIONING_NOT_ENABLED, NOT_FOUND):
+            return Connection()
+        raise
+
+
+def _app_changes(app: App, region: str, account_id: str | None, domain_name: str) -> list[Change]:
+    """The app's settings that differ from what `TalendCloudApp` declares."""
+    sign_on = app.settings.sign_on
+    assert sign_on is not None  # checked by read_adoption
+    sso = talend.sso_url(region, account_id)
+    template = app.credentials.user_name_template
+    declared: list[tuple[str, object, object]] = [
+        ("status", app.status, "ACTIVE"),
+        ("SSO URL", sign_on.sso_acs_url, sso),
+        ("recipient", sign_on.recipient, sso),
+        ("destination", sign_on.destination, sso),
+        ("audience", sign_on.audience, sso),
+        ("NameID format", sign_on.subject_name_id_format, talend.NAME_ID_FORMAT),
+        ("NameID value", sign_on.subject_name_id_template, talend.NAME_ID_TEMPLATE),
+        ("authentication context", sign_on.authn_context_class_ref, talend.AUTHN_CONTEXT_CLASS),
+        ("response", _signed(sign_on.response_signed), "signed"),
+        ("assertion", _signed(sign_on.assertion_signed), "signed"),
+        ("signature algorithm", sign_on.signature_algorithm, talend.SIGNATURE_ALGORITHM),
+        ("digest algorithm", sign_on.digest_algorithm, talend.DIGEST_ALGORITHM),
+        ("application username format", username_format(template.template, template.type), "Email prefix"),
+    ]
+    changes = [Change(what, str(now), str(then)) for what, now, then in declared if now != then]
+    have = {s.name: s.values for s in sign_on.attribute_statements}
+    for name, expression in talend.attribute_statements(domain_name):
+        if have.get(name) != [expression]:
+            now = "missing" if name not in have else ", ".join(have[name])
+            changes.append(Change(f"attribute statement {name}", now, expression))
+    wanted = {name for name, _ in talend.attribute_statements(domain_name)}
+    changes += [Change(f"attribute statement {n}", ", ".join(v), "removed") for n, v in have.items() if n not in wanted]
+    return changes
+
+
+def _signed(flag: bool | None) -> str:
+    return "signed" if flag else "unsigned"
+
+
+def username_format(template: str | None, kind: str | None) -> str:
+    """Okta's name for an application username format, e.g. "Okta username" or "Email prefix"."""
+    known = USERNAME_FORMATS.get("".join((template or "${source.login}").split()))
+    if known and (kind or "BUILT_IN") == "BUILT_IN":
+        return known
+    return f"custom ({template})"
+
+
+def _people(okta: OktaClient, app: App, adoption: Adoption) -> None:
+    """Who the changes affect: a new username format renames every Talend userName."""
+    users = [user for user in okta.iter_app_users(app.id) if user.is_active]
+    direct = sum(user.scope == "USER" for user in users)
+    if direct:
+        adoption.notes.append(f"direct assignments (not through a group): {direct}; the stack leaves them alone")
+    username = next((c for c in adoption.changes if c.what == "application username format"), None)
+    if username is not None and users:
+        examples = ", ".join(u.user_name or "?" for u in users[:3])
+        adoption.people.append(
+            f"ALL {len(users)} PEOPLE assigned to the app get a new Talend userName: the username format changes "
+            f"from {username.now} to Email prefix (now e.g. {examples}; then the part of their email before the @). "
+            "Okta pushes the new userName to Talend when Update User Attributes is on. Run talend-okta preflight "
+            "for Email-prefix collisions first"
+        )
+    if app.status != "ACTIVE" and users:
+        adoption.people.append(f"the app is {app.status}: activating it gives {len(users)} people sign-on again")
+
+
+# --- writing ----------------------------------------------------------------------------------------------------
+
+
+def render_config(adoption: Adoption, secret_lines: list[str]) -> str:
+    """The stack config file: comments saying where it came from and how to set the secrets, then `config:`."""
+    app = adoption.app
+    header = [
+        f"# Written by `talend-okta adopt` for the Okta app {app.id} ({app.label}), as it is in Okta.",
+        "# Secrets are not in this file; set them (encrypted into this file) with:",
+        *(f"#   {line}" for line in secret_lines),
+        f"# {ADOPT_KEY} holds import ids: the first `pulumi up` brings these Okta objects into the stack instead of",
+        "# creating new ones. Afterwards they change nothing; `pulumi config rm talend-okta:adopt` tidies up.",
+    ]
+    body = yaml.safe_dump({"config": adoption.config}, sort_keys=False, allow_unicode=True, width=1000)
+    return "\n".join(header) + "\n" + body
+
+
+def secret_commands(stack: str | None, path: Path) -> list[str]:
+    """The `pulumi config set --secret` lines for the secrets the file leaves out."""
+    default = Path(f"Pulumi.{stack}.yaml") if stack else None
+    where = f" --stack {stack}" if default is not None and path == default else f" --config-file {path}"
+    return [f"pulumi config set --secret {key}{where}    # {what}" for key, what in SECRET_KEYS.items()]
+
+
+def check_writable(path: Path, *, force: bool) -> None:
+    """Refuse to overwrite a stack config file unless `force`."""
+    if path.exists() and not force:
+        raise InputError(f"{path} exists: adopt does not overwrite a stack config file without --force")
+
+
+def write_config(path: Path, text: str, *, force: bool) -> None:
+    """Write the file whole or not at all (a temporary file renamed over it); never overwrite without `force`."""
+    check_writable(path, force=force)
+    temporary = path.with_name(f".{path.name}.adopt-tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as err:
+        temporary.unlink(missing_ok=True)
+        raise InputError(f"--out: cannot write {path}: {err.strerror or err}") from None
+
+
+def summary_lines(adoption: Adoption) -> Iterator[tuple[str, str]]:
+    """(style, text) lines of what the first `pulumi up` changes; style is "", "warn" or "loud"."""
+    if adoption.changes:
+        yield "", "The first `pulumi up` changes, to meet Talend's requirements (in place; nothing is re-created):"
+        for change in adoption.changes:
+            yield "", f"  {change.what}: {change.now} → {change.then}"
+    else:
+        yield "", "The first `pulumi up` only brings the app into the stack: it already meets Talend's requirements."
+    for line in adoption.people:
+        yield "loud", f"!! People: {line}"
+    for line in adoption.notes:
+        yield "warn", f"Note: {line}"
+
+
+def next_steps(path: Path, app_id: str) -> list[str]:
+    """What to run after adopt, in order."""
+    return [
+        f"talend-okta preflight --config {path} --app-id {app_id}    # who the change affects, collisions",
+        "pulumi preview --diff    # expect import and update only: no create, replace or delete",
+        "pulumi up, then talend-okta verify    # the app keeps its id",
+        "pulumi config rm talend-okta:adopt    # after the first pulumi up (the import ids then change nothing)",
+    ]
