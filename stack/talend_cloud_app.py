@@ -30,6 +30,7 @@ def user_provisioning_capabilities(provisioning: ProvisioningSettings) -> okta.a
             lifecycle_deactivate=okta.app.FeaturesCapabilitiesUpdateLifecycleDeactivateArgs(
                 status=_status(provisioning.deactivate_users)
             ),
+            password=okta.app.FeaturesCapabilitiesUpdatePasswordArgs(**talend.NO_PASSWORD_SYNC),
         ),
     )
 
@@ -69,7 +70,6 @@ class TalendCloudApp(pulumi.ComponentResource):
 
     def __init__(self, name: str, settings: StackSettings, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("talend-okta:index:TalendCloudApp", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         self.adopt = settings.adopt
         self.sso_url = talend.sso_url(settings.region, settings.account_id)
         self.scim_base_url = talend.scim_base_url(settings.region)
@@ -101,6 +101,10 @@ class TalendCloudApp(pulumi.ComponentResource):
         )
         self.app_id = self.app.id
         self.metadata_url = self.app.metadata_url
+        # Okta deletes an app's connection, features, assignments and push mappings with the app. Saying so keeps
+        # `pulumi destroy` from deleting them one by one before it stops at the protected app: unassigning the
+        # groups alone would deactivate everyone in Talend.
+        child = pulumi.ResourceOptions(parent=self, deleted_with=self.app)
 
         if settings.provisioning.manage:
             self._provisioning(name, settings, child)
@@ -108,7 +112,7 @@ class TalendCloudApp(pulumi.ComponentResource):
         assigned: dict[str, pulumi.Output[str]] = {}
         pushed: dict[str, pulumi.Output[str]] = {}
         for group in settings.groups:
-            group_id = self._assign(name, group)
+            group_id = self._assign(name, group, child)
             assigned[group.name] = group_id
             if group.push:
                 pushed[group.name] = group_id
@@ -161,7 +165,7 @@ class TalendCloudApp(pulumi.ComponentResource):
             ),
         )
 
-    def _assign(self, name: str, group: GroupSettings) -> pulumi.Output[str]:
+    def _assign(self, name: str, group: GroupSettings, child: pulumi.ResourceOptions) -> pulumi.Output[str]:
         """Assign an existing Okta group (non-authoritative: assignments made by hand survive); push it if asked."""
         group_id = okta.group.get_group_output(name=group.name, opts=pulumi.InvokeOutputOptions(parent=self)).id
         # Resource names carry the group name, so a preview says which group a removal unassigns. A renamed group
@@ -172,10 +176,12 @@ class TalendCloudApp(pulumi.ComponentResource):
             app_id=self.app.id,
             group_id=group_id,
             priority=group.priority,
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                aliases=_former_names(f"{name}-assign-", group),
-                import_=_import_id(self.adopt, lambda ids: ids.assignments.get(group.name)),
+            opts=pulumi.ResourceOptions.merge(
+                child,
+                pulumi.ResourceOptions(
+                    aliases=_former_names(f"{name}-assign-", group),
+                    import_=_import_id(self.adopt, lambda ids: ids.assignments.get(group.name)),
+                ),
             ),
         )
         if group.push:
@@ -186,10 +192,12 @@ class TalendCloudApp(pulumi.ComponentResource):
                 status="ACTIVE",
                 # Dropping push from the config must not delete the group (and its role mappings) in Talend.
                 delete_target_group_on_destroy=False,
-                opts=pulumi.ResourceOptions(
-                    parent=self,
-                    aliases=_former_names(f"{name}-push-", group),
-                    import_=_import_id(self.adopt, lambda ids: ids.push_groups.get(group.name)),
+                opts=pulumi.ResourceOptions.merge(
+                    child,
+                    pulumi.ResourceOptions(
+                        aliases=_former_names(f"{name}-push-", group),
+                        import_=_import_id(self.adopt, lambda ids: ids.push_groups.get(group.name)),
+                    ),
                 ),
             )
         return group_id

@@ -212,7 +212,8 @@ def _groups(okta: OktaClient, app: App, adoption: Adoption, import_ids: dict[str
         name = names[assignment.id]
         mapping = next((m for m in mappings if m.source_group_id == assignment.id), None)
         entry: dict[str, Any] = {"name": name, "push": mapping is not None}
-        if assignment.priority is not None:
+        # Okta's 0 can't be declared (the provider never sends it); left out, the provider leaves it as it is.
+        if assignment.priority:
             entry["priority"] = assignment.priority
         groups.append(entry)
         assignments[name] = f"{app.id}/{assignment.id}"

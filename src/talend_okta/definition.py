@@ -59,3 +59,7 @@ def attribute_statements(domain_name: str) -> list[tuple[str, str]]:
 def email_prefix(email: str) -> str:
     """What Okta's Email-prefix format makes of an email: the part before the first @."""
     return email.split("@", 1)[0]
+
+# Provisioning → To App → Sync Password: off, since Talend signs people in through SSO. Okta always returns this
+# block, so the stack declares it; left undeclared, it reads back as a change on every preview.
+NO_PASSWORD_SYNC = {"status": "DISABLED", "seed": "RANDOM", "change": "KEEP_EXISTING"}

@@ -41,7 +41,12 @@ class GroupSettings(_Settings):
     name: str = Field(min_length=1, description="Okta group name, resolved to its ID at deploy time.")
     push: bool = Field(default=False, description="Also push the group (and its members) to Talend.")
     priority: int | None = Field(
-        default=None, ge=0, description="Assignment priority when a user is in several assigned groups."
+        default=None,
+        ge=1,
+        le=100,
+        # Okta's priorities run 0 (highest) to 100, but the Okta provider never sends 0: it would silently
+        # become whatever Okta picks. Omitting it asks Okta for the next free priority.
+        description="Assignment priority when a user is in several assigned groups: 1 (highest) to 100.",
     )
     former_names: list[str] = Field(
         default_factory=list,
@@ -238,6 +243,8 @@ def describe(err: ValidationError) -> str:
         return f"{key}: required setting is missing"
     if kind == "literal_error":
         return f"{key}: must be one of {', '.join(REGIONS)} (got {first['input']!r})"
+    if path.endswith(".priority") and kind in ("greater_than_equal", "less_than_equal", "int_parsing", "int_type"):
+        return f"{key}: must be a whole number from 1 (highest) to 100, or left out to let Okta choose (got {first['input']!r})"
     if kind == "string_pattern_mismatch":
         allowed = "an Okta app id, like 0oa1b2c3d4" if path == "adopt.app" else "letters, digits, '-' or '_'"
         return f"{key}: must be {allowed} (got {first['input']!r})"

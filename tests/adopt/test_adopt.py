@@ -58,7 +58,7 @@ def test_hand_built_app_becomes_a_stack_config(hand_built: HandBuilt) -> None:
         "talend-okta:domainName": DOMAIN,
         "talend-okta:appLabel": "Talend Cloud",
         "talend-okta:groups": [
-            {"name": DEVELOPERS, "push": True, "priority": 0},
+            {"name": DEVELOPERS, "push": True},  # Okta's priority 0 can't be declared: left out
             {"name": ANALYSTS, "push": False, "priority": 1},
         ],
         "talend-okta:provisioning": {

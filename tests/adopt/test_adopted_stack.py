@@ -58,7 +58,7 @@ def test_adopted_objects_are_registered_with_their_import_ids(
         assignment = assignments[f"talend-assign-{name}"]
         assert assignment.resource_id == f"{app_id}/{groups[name]}"
         assert (assignment.inputs["appId"], assignment.inputs["groupId"]) == (app_id, groups[name])
-    assert assignments[f"talend-assign-{DEVELOPERS}"].inputs["priority"] == 0
+    assert "priority" not in assignments[f"talend-assign-{DEVELOPERS}"].inputs
     assert assignments[f"talend-assign-{ANALYSTS}"].inputs["priority"] == 1
 
     # Push group: appId, sourceGroupId (and target group name/id, app config) force a replacement.

@@ -52,7 +52,8 @@ class PulumiProject:
     """A copy of the project in `root`, with one stack named `engine` and its config."""
 
     root: Path
-    config: dict[str, Any] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    """Variables the program itself reads (e.g. TALEND_SCIM_URL for the sandbox's Talend)."""
 
     def __post_init__(self) -> None:
         (self.root / "project").mkdir(parents=True)
@@ -87,7 +88,7 @@ class PulumiProject:
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
             "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
             "NO_COLOR": "1",
-        }
+        } | self.extra_env
 
     def run(self, *args: str, check: bool = True, timeout: float = 300) -> Result:
         """`pulumi ARGS` in the project, non-interactive; `check` fails the test on a non-zero exit."""

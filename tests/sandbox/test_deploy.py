@@ -21,7 +21,7 @@ def settings(**overrides: Any) -> StackSettings:
         "accountId": "acct-1",
         "domainName": "acme.eu.cloud.talend.com",
         "scimToken": SCIM_TOKEN,
-        "groups": [{"name": "Talend Developers", "push": True, "priority": 0}, {"name": "Talend Operators"}],
+        "groups": [{"name": "Talend Developers", "push": True, "priority": 1}, {"name": "Talend Operators"}],
         "provisioning": {"deactivateUsers": False},
     }
     return load_settings({**raw, **overrides})
@@ -60,7 +60,7 @@ def test_deploy_creates_what_the_stack_declares(
     assert capabilities["update"]["profile"]["status"] == "ENABLED"
     assert capabilities["update"]["lifecycleDeactivate"]["status"] == "DISABLED"
     assert set(groups) == {developers, operators}
-    assert groups[developers] == 0  # Okta numbers the group without a priority itself
+    assert groups[developers] == 1
     assert [(m["sourceGroupId"], m["status"]) for m in mappings] == [(developers, "ACTIVE")]
     assert deployed.stack_outputs["pushedGroups"] == {"Talend Developers": developers}
     assert deployed.stack_outputs["assignedGroups"] == {"Talend Developers": developers, "Talend Operators": operators}

@@ -106,7 +106,7 @@ def test_manage_false_declares_no_provisioning(run_stack: RunStack) -> None:
 
 def test_groups_assigned_with_priority_and_pushed_when_asked(run_stack: RunStack) -> None:
     groups = [
-        {"name": "Talend Developers", "push": True, "priority": 0},
+        {"name": "Talend Developers", "push": True, "priority": 1},
         {"name": "Talend Operators", "priority": 5},
         {"name": "Talend Viewers"},
     ]
@@ -116,7 +116,7 @@ def test_groups_assigned_with_priority_and_pushed_when_asked(run_stack: RunStack
     assignments = {r.inputs["groupId"]: r for r in run.of_type(ASSIGNMENT)}
     assert set(assignments) == {group_id(g["name"]) for g in groups}
     assert all(r.inputs["appId"] == "0oa-talend" for r in assignments.values())
-    assert assignments[group_id("Talend Developers")].inputs["priority"] == 0
+    assert assignments[group_id("Talend Developers")].inputs["priority"] == 1
     assert assignments[group_id("Talend Operators")].inputs["priority"] == 5
     assert "priority" not in assignments[group_id("Talend Viewers")].inputs
     # resource names say which group, so a preview shows which group a change unassigns

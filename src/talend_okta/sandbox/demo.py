@@ -42,9 +42,9 @@ from talend_okta.settings import NAMESPACE, StackSettings, load_settings, namesp
 
 DEVELOPERS, OPERATORS, CONTRACTORS = "Talend Developers", "Talend Operators", "Contractors"
 GROUPS: list[dict[str, Any]] = [
-    {"name": DEVELOPERS, "push": True, "priority": 0},
-    {"name": OPERATORS, "push": False, "priority": 1},
-    {"name": CONTRACTORS, "push": False, "priority": 2},
+    {"name": DEVELOPERS, "push": True, "priority": 1},
+    {"name": OPERATORS, "push": False, "priority": 2},
+    {"name": CONTRACTORS, "push": False, "priority": 3},
 ]
 DRIFTER = "ann.lee"  # the person an admin deactivates by hand in Talend (step 6)
 COLLISION = "jdoe"  # jdoe@acme.example and jdoe@partner.example: one Talend userName

@@ -120,6 +120,7 @@ def user_provisioning_capabilities(settings: StackSettings) -> dict[str, Any]:
         "update": {
             "profile": _status(provisioning.update_user_attributes),
             "lifecycleDeactivate": _status(provisioning.deactivate_users),
+            "password": talend.NO_PASSWORD_SYNC,
         },
     }
 
