@@ -82,13 +82,32 @@ ScimTokenOption = Annotated[
         show_default=False,
     ),
 ]
+TalendApiUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--talend-api-url",
+        envvar="TALEND_API_URL",
+        help="Talend API host for role mappings, e.g. https://api.eu.cloud.talend.com (default: the SCIM URL's).",
+        show_default=False,
+    ),
+]
+TalendApiTokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--talend-api-token",
+        envvar="TALEND_API_TOKEN",
+        help="Talend token whose owner has SSO - Manage, for role mappings (default: the SCIM token). Prefer the "
+        "environment variable.",
+        show_default=False,
+    ),
+]
 StackOutputsOption = Annotated[
     str | None,
     typer.Option(
         "--stack-outputs",
         metavar="FILE|-",
         help="JSON of `pulumi stack output --json --show-secrets` (- for stdin): supplies oktaOrgUrl, appId, "
-        "scimBaseUrl, provisioning and pushedGroups. Options and environment variables win.",
+        "scimBaseUrl, provisioning, pushedGroups and roleMappings. Options and environment variables win.",
         show_default=False,
     ),
 ]
@@ -136,6 +155,8 @@ def verify(
     app_id: AppIdOption = None,
     scim_url: ScimUrlOption = None,
     scim_token: ScimTokenOption = None,
+    talend_api_url: TalendApiUrlOption = None,
+    talend_api_token: TalendApiTokenOption = None,
     stack_outputs: StackOutputsOption = None,
     timeout: Annotated[
         float,
@@ -163,10 +184,10 @@ def verify(
 ) -> None:
     """Check that Talend holds exactly the users and groups Okta provisions to it.
 
-    Checks talend-credentials, okta-provisioning, user-sync and group-sync; exit 0 when all pass, 1 when one
-    fails, 2 when verify cannot run.
+    Checks talend-credentials, okta-provisioning, user-sync and group-sync, and role-mapping when the stack
+    outputs declare roleMappings; exit 0 when all pass, 1 when one fails, 2 when verify cannot run.
     """
-    redact = Redactor([okta_token, scim_token])
+    redact = Redactor([okta_token, scim_token, talend_api_token])
     try:
         settings = connection_settings(
             okta_url=okta_url,
@@ -175,6 +196,8 @@ def verify(
             scim_url=scim_url,
             scim_token=scim_token,
             outputs=read_stack_outputs(stack_outputs),
+            talend_api_url=talend_api_url,
+            talend_api_token=talend_api_token,
         )
         redact.add(*settings.secrets())
         check_output_dir("--json", json_path)

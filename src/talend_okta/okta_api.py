@@ -56,6 +56,28 @@ class AppCredentials(_OktaModel):
     user_name_template: UserNameTemplate = UserNameTemplate()
 
 
+class AttributeStatement(_OktaModel):
+    """A SAML attribute statement: EXPRESSION (`values`) or GROUP (the person's groups that pass the filter)."""
+
+    type: str = "EXPRESSION"
+    name: str = ""
+    values: list[str] | None = None
+    filter_type: str | None = None
+    filter_value: str | None = None
+
+
+class SignOnSettings(_OktaModel):
+    attribute_statements: list[AttributeStatement] | None = None
+
+
+class AppSettings(_OktaModel):
+    sign_on: SignOnSettings | None = None
+
+    @property
+    def attribute_statements(self) -> list[AttributeStatement]:
+        return (self.sign_on.attribute_statements if self.sign_on else None) or []
+
+
 class App(_OktaModel):
     """An Okta app (GET /api/v1/apps/{id})."""
 
@@ -68,6 +90,7 @@ class App(_OktaModel):
     features: list[str] = []
     """Read-only: what provisioning does (SCIM_PROVISIONING, PUSH_NEW_USERS, …), even when the connection API
     reports UNKNOWN for the app."""
+    settings: AppSettings = AppSettings()
 
 
 class AppUserCredentials(_OktaModel):
