@@ -707,12 +707,12 @@ def role_mapping_check(app: App, declared: RoleMappings, held: RoleMappings, ten
 
     if problems:
         return CheckResult(name=ROLE_MAPPING, ok=False, detail="; ".join(sorted(problems, key=_problem_order)))
-    groups = "group" if len(declared) == 1 else "groups"
+    mapped = "1 customer role" if len(declared) == 1 else f"{len(declared)} customer roles"
     return CheckResult(
         name=ROLE_MAPPING,
         ok=True,
-        detail=f"Talend maps {len(declared)} customer roles as declared, to roles it has; the app sends "
-        f"{definition.CUSTOMER_ROLES} for those {len(declared)} {groups} (people get them at their next SSO sign-in)",
+        detail=f"Talend maps {mapped} as declared, to roles it has; the app sends {definition.CUSTOMER_ROLES} for "
+        "those groups (people get the roles at their next SSO sign-in)",
     )
 
 
