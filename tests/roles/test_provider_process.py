@@ -47,7 +47,13 @@ def provider_process() -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
 
 
 def struct(values: dict[str, Any]) -> struct_pb2.Struct:
-    return asyncio.run(rpc.serialize_properties(values, {}))
+    # A loop of its own, as Pulumi's provider process does: asyncio.run() would unset the thread's current loop,
+    # which the mock-runtime tests of the program rely on.
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(rpc.serialize_properties(values, {}))
+    finally:
+        loop.close()
 
 
 def plain(values: struct_pb2.Struct) -> dict[str, Any]:
