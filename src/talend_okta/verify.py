@@ -7,6 +7,8 @@ Checks, each reported by name:
   still to be done by hand.
 - `user-sync`: every user assigned to the app is active in Talend under their Okta app username, and no one else is.
 - `group-sync`: every pushed group exists in Talend with the same members.
+- `role-mapping` (when the stack declares roleMappings): Talend's role mappings are the declared ones, every mapped
+  role exists, and the app sends CustomerRoles.
 
 Okta provisions asynchronously, so `verify` re-reads until everything is in sync or time is up. Both sides are read
 page by page, at the same time (two threads, one per service); memory grows with users, not with pages.
@@ -658,10 +660,13 @@ def report_json(report: VerifyReport) -> str:
 
 
 def check_role_mapping(talend: TalendApiClient, app: App, declared: Mapping[str, list[str]]) -> CheckResult:
-    """Read Talend's mappings and roles, then compare. A rejected token fails the check; other `ApiError`s raise."""
+    """Read Talend's mappings and roles, then compare. Raises `ApiUnreachable` (verify cannot run); any other
+    failed answer (a rejected token, an error after retries, a body that is not a role list) fails the check."""
     try:
         held = talend.role_mappings()
         tenant_roles = talend.role_names()
+    except ApiUnreachable:
+        raise
     except ApiAuthError as err:
         why = f"the token's owner needs {SSO_PERMISSION}" if err.status == 403 else "the token is wrong or expired"
         return CheckResult(
@@ -669,6 +674,8 @@ def check_role_mapping(talend: TalendApiClient, app: App, declared: Mapping[str,
             ok=False,
             detail=f"{err} ({why}; --talend-api-token, TALEND_API_TOKEN)",
         )
+    except ApiError as err:
+        return CheckResult(name=ROLE_MAPPING, ok=False, detail=str(err))
     return role_mapping_check(app, normalized(declared), held, tenant_roles)
 
 

@@ -154,3 +154,17 @@ def test_no_role_check_without_declared_mappings(world: World) -> None:
     ]
     assert "talend-api" not in result.report["requests"]
     assert SCIM_TOKEN not in result.output
+
+
+def test_garbage_and_server_errors_from_the_role_api_fail_the_check(world: World) -> None:
+    deployed(world)
+    world.talend_faults.add(r"^/security/role-mappings$", 200, b"<html>maintenance</html>")
+    detail = run(world).check("role-mapping")["detail"]
+    assert detail == "Talend answered GET /security/role-mappings with a body that is not JSON (none)"
+    world.talend_faults.add(r"^/security/role-mappings$", 503, b"", times=10)
+    result = run(world)
+    assert result.exit_code == 1
+    assert result.check("role-mapping")["detail"].startswith(
+        "Talend answered GET /security/role-mappings with 503 Fault (4 tries)"
+    )
+    assert result.check("user-sync")["ok"] is True
