@@ -159,6 +159,12 @@ class TalendCloudApp(pulumi.ComponentResource):
             mappings=self.role_mappings,
             opts=child,
         )
+        # Shown by `pulumi preview` and `up`: the API replaces the tenant's whole mapping set.
+        pulumi.log.info(
+            f"Talend role mappings are authoritative: the tenant keeps exactly {', '.join(self.role_mappings)}; "
+            "any other mapping in Talend is removed",
+            resource=self.talend_role_mappings,
+        )
 
     def _provisioning(self, name: str, settings: StackSettings, child: pulumi.ResourceOptions) -> None:
         # Okta documents these two APIs only for some catalog apps; for a custom SAML app it may ignore them.

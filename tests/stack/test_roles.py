@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 from typing import Any
 
@@ -80,6 +81,16 @@ def test_role_mapping_resource_declares_the_mappings(
     urn = next(u for u in run.urns() if u.endswith("::talend-role-mappings"))
     assert "talend-okta:index:TalendCloudApp$pulumi-python:dynamic/talend:RoleMappings" in urn
     assert run.outputs["roleMappings"] == declared
+
+
+def test_preview_says_the_mappings_are_authoritative(run_stack: RunStack, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    groups = [{"name": "B", "talendRoles": ["Operator"]}, {"name": "A", "talendRoles": ["API Tester"]}]
+    run_stack(base_config(groups=groups))
+    assert (
+        "Talend role mappings are authoritative: the tenant keeps exactly A, B; any other mapping in Talend is removed"
+        in caplog.messages
+    )
 
 
 def test_no_roles_no_statement_no_resource(run_stack: RunStack) -> None:
