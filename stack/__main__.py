@@ -28,5 +28,6 @@ pulumi.export("metadataUrl", talend_app.metadata_url)
 pulumi.export("assignedGroups", talend_app.assigned_groups)
 pulumi.export("pushedGroups", talend_app.pushed_groups)
 pulumi.export("provisioning", settings.provisioning.model_dump(by_alias=True))
+pulumi.export("roleMappings", talend_app.role_mappings)
 if (org_url := okta_org_url()) is not None:
     pulumi.export("oktaOrgUrl", org_url)

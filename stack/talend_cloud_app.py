@@ -1,4 +1,5 @@
-"""The Talend Cloud app in Okta, as one component: SAML sign-on, SCIM provisioning, assignments, group push."""
+"""The Talend Cloud app in Okta, as one component: SAML sign-on, SCIM provisioning, assignments, group push, and
+the Talend role mappings that turn the app's CustomerRoles into Talend roles."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import pulumi
 import pulumi_okta as okta
 
 from talend_okta import definition as talend
+from talend_okta.role_mapping import TalendRoleMappings
 from talend_okta.settings import AdoptSettings, GroupSettings, ProvisioningSettings, StackSettings
+from talend_okta.talend_api import normalized
 from talend_okta.verify import check_talend_credentials
 
 
@@ -33,6 +36,20 @@ def user_provisioning_capabilities(provisioning: ProvisioningSettings) -> okta.a
             password=okta.app.FeaturesCapabilitiesUpdatePasswordArgs(**talend.NO_PASSWORD_SYNC),
         ),
     )
+
+
+def customer_roles_statements(settings: StackSettings) -> list[okta.app.SamlAttributeStatementArgs]:
+    """`CustomerRoles`: the person's groups that are customer roles, exactly those names (none without roles)."""
+    if not settings.role_mappings:
+        return []
+    return [
+        okta.app.SamlAttributeStatementArgs(
+            name=talend.CUSTOMER_ROLES,
+            type="GROUP",
+            filter_type=talend.GROUP_FILTER_TYPE,
+            filter_value=talend.customer_roles_filter(list(settings.role_mappings)),
+        )
+    ]
 
 
 def require_talend_credentials(scim_url: str, token: str) -> None:
@@ -64,7 +81,9 @@ class TalendCloudApp(pulumi.ComponentResource):
     assigned_groups: pulumi.Output[dict[str, str]]
     pushed_groups: pulumi.Output[dict[str, str]]
     adopt: AdoptSettings | None
+    role_mappings: dict[str, list[str]]
     connection: okta.app.Connection | None = None
+    talend_role_mappings: TalendRoleMappings | None = None
     features: okta.app.Features | None = None
     credentials_hook: pulumi.ResourceHook | None = None
 
@@ -96,7 +115,8 @@ class TalendCloudApp(pulumi.ComponentResource):
             attribute_statements=[
                 okta.app.SamlAttributeStatementArgs(name=attribute, values=[expression])
                 for attribute, expression in talend.attribute_statements(settings.domain_name)
-            ],
+            ]
+            + customer_roles_statements(settings),
             opts=pulumi.ResourceOptions(parent=self, protect=True, import_=_import_id(self.adopt, lambda ids: ids.app)),
         )
         self.app_id = self.app.id
@@ -119,6 +139,10 @@ class TalendCloudApp(pulumi.ComponentResource):
         self.assigned_groups = pulumi.Output.all(**assigned) if assigned else pulumi.Output.from_input({})
         self.pushed_groups = pulumi.Output.all(**pushed) if pushed else pulumi.Output.from_input({})
 
+        self.role_mappings = normalized(settings.role_mappings)  # as Talend applies them: sorted, no repeats
+        if self.role_mappings:
+            self._roles(name, settings)
+
         self.register_outputs(
             {
                 "appId": self.app_id,
@@ -127,7 +151,26 @@ class TalendCloudApp(pulumi.ComponentResource):
                 "metadataUrl": self.metadata_url,
                 "assignedGroups": self.assigned_groups,
                 "pushedGroups": self.pushed_groups,
+                "roleMappings": self.role_mappings,
             }
+        )
+
+    def _roles(self, name: str, settings: StackSettings) -> None:
+        """Talend's tenant-wide role mappings: each customer role (an Okta group's name) → Talend roles."""
+        # Talend's API host, or TALEND_API_URL where the deployment talks to Talend elsewhere (the sandbox).
+        api_url = os.environ.get("TALEND_API_URL") or talend.api_base_url(settings.region)
+        self.talend_role_mappings = TalendRoleMappings(
+            f"{name}-role-mappings",
+            api_url=api_url,
+            api_token=settings.role_api_token.get_secret_value(),
+            mappings=self.role_mappings,
+            opts=pulumi.ResourceOptions(parent=self),  # in Talend: not deleted with the Okta app
+        )
+        # Shown by `pulumi preview` and `up`: the API replaces the tenant's whole mapping set.
+        pulumi.log.info(
+            f"Talend role mappings are authoritative: the tenant keeps exactly {', '.join(self.role_mappings)}; "
+            "any other mapping in Talend is removed",
+            resource=self.talend_role_mappings,
         )
 
     def _provisioning(self, name: str, settings: StackSettings, child: pulumi.ResourceOptions) -> None:

@@ -19,7 +19,15 @@ from rich.markup import escape
 from talend_okta import adopt as adoption
 from talend_okta.http import ApiError, InputError, check_base_url
 from talend_okta.okta_api import OktaClient, check_app_id
-from talend_okta.preflight import okta_target, print_table, read_stack_config, run_preflight, to_json, to_markdown
+from talend_okta.preflight import (
+    okta_target,
+    print_table,
+    read_stack_config,
+    run_preflight,
+    talend_target,
+    to_json,
+    to_markdown,
+)
 from talend_okta.redact import Redactor
 from talend_okta.settings import SettingsError
 from talend_okta.verify import (
@@ -84,13 +92,32 @@ ScimTokenOption = Annotated[
         show_default=False,
     ),
 ]
+TalendApiUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--talend-api-url",
+        envvar="TALEND_API_URL",
+        help="Talend API host for role mappings, e.g. https://api.eu.cloud.talend.com (default: the SCIM URL's).",
+        show_default=False,
+    ),
+]
+TalendApiTokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--talend-api-token",
+        envvar="TALEND_API_TOKEN",
+        help="Talend token whose owner has SSO - Manage, for role mappings (default: the SCIM token). Prefer the "
+        "environment variable.",
+        show_default=False,
+    ),
+]
 StackOutputsOption = Annotated[
     str | None,
     typer.Option(
         "--stack-outputs",
         metavar="FILE|-",
         help="JSON of `pulumi stack output --json --show-secrets` (- for stdin): supplies oktaOrgUrl, appId, "
-        "scimBaseUrl, provisioning and pushedGroups. Options and environment variables win.",
+        "scimBaseUrl, provisioning, pushedGroups and roleMappings. Options and environment variables win.",
         show_default=False,
     ),
 ]
@@ -138,6 +165,8 @@ def verify(
     app_id: AppIdOption = None,
     scim_url: ScimUrlOption = None,
     scim_token: ScimTokenOption = None,
+    talend_api_url: TalendApiUrlOption = None,
+    talend_api_token: TalendApiTokenOption = None,
     stack_outputs: StackOutputsOption = None,
     timeout: Annotated[
         float,
@@ -165,10 +194,10 @@ def verify(
 ) -> None:
     """Check that Talend holds exactly the users and groups Okta provisions to it.
 
-    Checks talend-credentials, okta-provisioning, user-sync and group-sync; exit 0 when all pass, 1 when one
-    fails, 2 when verify cannot run.
+    Checks talend-credentials, okta-provisioning, user-sync and group-sync, and role-mapping when the stack
+    outputs declare roleMappings; exit 0 when all pass, 1 when one fails, 2 when verify cannot run.
     """
-    redact = Redactor([okta_token, scim_token])
+    redact = Redactor([okta_token, scim_token, talend_api_token])
     try:
         settings = connection_settings(
             okta_url=okta_url,
@@ -177,6 +206,8 @@ def verify(
             scim_url=scim_url,
             scim_token=scim_token,
             outputs=read_stack_outputs(stack_outputs),
+            talend_api_url=talend_api_url,
+            talend_api_token=talend_api_token,
         )
         redact.add(*settings.secrets())
         check_output_dir("--json", json_path)
@@ -258,6 +289,17 @@ def preflight(
     okta_url: OktaUrlOption = None,
     okta_token: OktaTokenOption = None,
     app_id: AppIdOption = None,
+    talend_api_url: TalendApiUrlOption = None,
+    talend_api_token: Annotated[
+        str | None,
+        typer.Option(
+            "--talend-api-token",
+            envvar="TALEND_API_TOKEN",
+            help="Talend token whose owner has SSO - Manage: compare with the role mappings Talend holds now "
+            "(without it, with the stack outputs' roleMappings). Prefer the environment variable.",
+            show_default=False,
+        ),
+    ] = None,
     stack_outputs: StackOutputsOption = None,
     max_deactivations: Annotated[
         int, typer.Option(min=0, metavar="N", help="Fail when more people than this would be deactivated.")
@@ -278,11 +320,12 @@ def preflight(
 ) -> None:
     """What deploying the stack config does to people in Talend: who is created, who is deactivated, collisions.
 
-    Reads the app's assignments and the configured groups' members from Okta; changes nothing. Exit 0 when safe,
-    1 on userName collisions, unknown groups, a renamed group without formerNames, or more deactivations than
-    --max-deactivations (unless --allow-mass-deactivation), 2 when preflight cannot run.
+    Reads the app's assignments and the configured groups' members from Okta (and Talend's role mappings with
+    --talend-api-token); changes nothing. Exit 0 when safe, 1 on userName collisions, unknown groups, a renamed
+    group without formerNames, more deactivations than --max-deactivations (unless --allow-mass-deactivation) or
+    Talend role names the tenant does not have, 2 when preflight cannot run.
     """
-    redact = Redactor([okta_token])
+    redact = Redactor([okta_token, talend_api_token])
     try:
         if json_path == "-" and markdown_path == "-":
             raise InputError("--json and --markdown: only one of them can write to stdout (-)")
@@ -293,12 +336,15 @@ def preflight(
         target = okta_target(
             okta_url=okta_url, okta_token=okta_token, app_id=app_id, outputs=outputs, config=stack_config
         )
+        talend = talend_target(api_url=talend_api_url, api_token=talend_api_token, outputs=outputs, config=stack_config)
         report = run_preflight(
             stack_config,
             target,
             max_deactivations=max_deactivations,
             allow_mass_deactivation=allow_mass_deactivation,
             redactor=redact,
+            talend=talend,
+            last_role_mappings=outputs.role_mappings if outputs is not None else None,
         )
     except (InputError, SettingsError, ApiError) as err:
         fail(str(err), redact)

@@ -136,13 +136,23 @@ class JsonApi:
 
     def get(self, url: str, params: Mapping[str, str | int] | None = None) -> httpx.Response:
         """GET with retries; returns a 2xx response or raises an `ApiError`."""
+        return self.send("GET", url, params)
+
+    def post_json(self, url: str, body: Any) -> httpx.Response:
+        """POST a JSON body with the same retries as GET: only for idempotent calls (a full replace)."""
+        return self.send("POST", url, json_body=body)
+
+    def send(
+        self, method: str, url: str, params: Mapping[str, str | int] | None = None, *, json_body: Any = None
+    ) -> httpx.Response:
+        """One request with retries; returns a 2xx response or raises an `ApiError`."""
         full_url = url if url.startswith(("https://", "http://")) else self.base_url + url
         tries = rate_limit_waits = 0
         while True:
             tries += 1
             try:
                 self.requests += 1
-                response = self._client.get(full_url, params=params)
+                response = self._client.request(method, full_url, params=params, json=json_body)
             except httpx.TransportError as err:
                 if tries < self.retry.attempts:
                     self.sleep(self._backoff(tries))

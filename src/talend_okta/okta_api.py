@@ -57,9 +57,13 @@ class AppCredentials(_OktaModel):
 
 
 class AttributeStatement(_OktaModel):
-    name: str
+    """A SAML attribute statement: EXPRESSION (`values`) or GROUP (the person's groups that pass the filter)."""
+
     type: str = "EXPRESSION"
+    name: str = ""
     values: list[str] = []
+    filter_type: str | None = None
+    filter_value: str | None = None
 
 
 class SamlSignOn(_OktaModel):
@@ -81,6 +85,10 @@ class SamlSignOn(_OktaModel):
 
 class AppSettings(_OktaModel):
     sign_on: SamlSignOn | None = None
+
+    @property
+    def attribute_statements(self) -> list[AttributeStatement]:
+        return self.sign_on.attribute_statements if self.sign_on else []
 
 
 class App(_OktaModel):

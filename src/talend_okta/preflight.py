@@ -25,11 +25,13 @@ from pydantic import BaseModel, ConfigDict, SecretStr, computed_field
 from rich.console import Console
 from rich.table import Table
 
-from talend_okta.definition import email_prefix
+from talend_okta.definition import api_base_url, email_prefix
 from talend_okta.http import InputError, check_base_url
 from talend_okta.okta_api import AppUser, Group, OktaClient, OktaUser, check_app_id
 from talend_okta.redact import Redactor
+from talend_okta.role_preflight import Member, RolePlan, Source, plan_roles
 from talend_okta.settings import SettingsError, StackSettings, load_settings, namespace_keys, okta_org_url
+from talend_okta.talend_api import TalendApiClient, api_origin
 from talend_okta.verify import StackOutputs
 
 SECRET_PLACEHOLDER = "preflight-needs-no-secret"  # stands in for `secure:` values, never decrypted
@@ -129,6 +131,25 @@ def okta_target(
     )
 
 
+@dataclass(frozen=True)
+class TalendTarget:
+    """Talend's API, to read the role mappings a deploy would replace (optional: preflight runs without it)."""
+
+    api_url: str
+    token: SecretStr
+
+
+def talend_target(
+    *, api_url: str | None, api_token: str | None, outputs: StackOutputs | None, config: StackConfig
+) -> TalendTarget | None:
+    """Only with a token; the URL defaults to the stack outputs' SCIM host, else the config's region."""
+    if not api_token or not api_token.strip():
+        return None
+    scim_url = outputs.scim_base_url if outputs else None
+    url = api_url or (api_origin(scim_url) if scim_url else api_base_url(config.settings.region))
+    return TalendTarget(check_base_url(url, "--talend-api-url (TALEND_API_URL)"), SecretStr(api_token.strip()))
+
+
 def run_preflight(
     config: StackConfig,
     target: OktaTarget,
@@ -136,11 +157,27 @@ def run_preflight(
     max_deactivations: int = 10,
     allow_mass_deactivation: bool = False,
     redactor: Redactor | None = None,
+    talend: TalendTarget | None = None,
+    last_role_mappings: Mapping[str, list[str]] | None = None,
 ) -> PreflightReport:
-    """Read Okta, then plan. Raises `ApiError` (one redacted line) when Okta cannot be read."""
+    """Read Okta (and Talend's role mappings when `talend` is given), then plan. Raises `ApiError` (one redacted
+    line) when Okta or Talend cannot be read.
+
+    `last_role_mappings`: the stack outputs' `roleMappings`, compared with when Talend is not read.
+    """
+    before: Mapping[str, list[str]] = last_role_mappings or {}
+    source: Source = "stack outputs" if last_role_mappings is not None else "none"
+    tenant_roles: list[str] | None = None
+    if talend is not None:
+        with TalendApiClient(
+            talend.api_url, talend.token.get_secret_value(), setting="--talend-api-url", redactor=redactor
+        ) as api:
+            before, tenant_roles, source = api.role_mappings(), api.role_names(), "talend"
+    with_roles = bool(config.settings.role_mappings or before or talend is not None)
     with OktaClient(target.org_url, target.token.get_secret_value(), redactor=redactor) as client:
         snapshot = read_okta(client, config.settings, target.app_id)
-    return plan(
+        extra = read_role_groups(client, snapshot, before) if with_roles else []
+    report = plan(
         snapshot,
         config.settings,
         stack_config=str(config.path),
@@ -148,6 +185,45 @@ def run_preflight(
         max_deactivations=max_deactivations,
         allow_mass_deactivation=allow_mass_deactivation,
     )
+    if not with_roles:
+        return report
+    members = role_members(snapshot, extra, config.settings)
+    roles = plan_roles(before, config.settings.role_mappings, members, compared_with=source, tenant_roles=tenant_roles)
+    return report.model_copy(update={"roles": roles})
+
+
+def read_role_groups(client: OktaClient, snapshot: OktaSnapshot, before: Mapping[str, list[str]]) -> list[GroupMembers]:
+    """Groups mapped before the deploy that are no longer configured: their members may lose roles."""
+    read = {g.name for g in (*snapshot.configured_groups, *snapshot.removed_groups)}
+    groups = []
+    for name in sorted(before.keys() - read):
+        group = client.find_group(name)  # a customer role may name no Okta group (made by hand in Talend)
+        groups.append(GroupMembers(name, group, list(client.iter_group_members(group.id)) if group else []))
+    return groups
+
+
+def role_members(snapshot: OktaSnapshot, extra: list[GroupMembers], settings: StackSettings) -> list[Member]:
+    """Everyone in a group read from Okta, with the groups they are in and whether the app has them before/after."""
+    assigned_now = {u.id for u in snapshot.app_users if u.is_active}
+    direct = {u.id for u in snapshot.app_users if u.is_active and u.scope == "USER"}
+    configured, _ = _members(snapshot.configured_groups)
+    groups: dict[str, set[str]] = defaultdict(set)
+    users: dict[str, OktaUser] = {}
+    for group in (*snapshot.configured_groups, *snapshot.removed_groups, *extra):
+        for user in group.members:
+            groups[user.id].add(group.name)
+            users.setdefault(user.id, user)
+    return [
+        Member(
+            user_id=user_id,
+            user_name=_person(user, []).user_name,
+            who=user.profile.email or user.profile.login or user_id,
+            groups=frozenset(groups[user_id]),
+            assigned_before=user_id in assigned_now,
+            assigned_after=user_id in configured or user_id in direct,
+        )
+        for user_id, user in users.items()
+    ]
 
 
 # --- What Okta holds now -------------------------------------------------------------------------------------
@@ -267,6 +343,7 @@ class PreflightReport(_ReportModel):
     max_deactivations: int
     mass_deactivation_allowed: bool
     notes: list[str]
+    roles: RolePlan | None = None  # with talendRoles in the config, roleMappings in the outputs, or Talend read
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -282,6 +359,8 @@ class PreflightReport(_ReportModel):
                 f"{len(self.deactivated)} people would be deactivated in Talend, more than --max-deactivations "
                 f"{self.max_deactivations} (if intended, allow it with --allow-mass-deactivation)"
             )
+        if self.roles is not None:
+            problems += self.roles.problems
         return problems
 
     @property
@@ -507,10 +586,31 @@ def print_table(report: PreflightReport, console: Console) -> None:
         for collision in report.collisions:
             table.add_row(collision.user_name, ", ".join(_who(p) for p in collision.people))
         console.print(table)
+    if report.roles is not None:
+        _print_roles(report.roles, console)
     for line in report.problems:
         console.print(f"problem: {line}", markup=False, highlight=False)
-    for line in report.notes:
+    for line in [*report.notes, *(report.roles.notes() if report.roles else [])]:
         console.print(f"note: {line}", markup=False, highlight=False)
+
+
+def _print_roles(roles: RolePlan, console: Console) -> None:
+    """Role mappings the deploy replaces (Talend's API replaces them all), and who gains or loses which role."""
+    if roles.mappings:
+        table = Table("customer role", "change", "Talend roles now", "after the deploy", title_justify="left")
+        table.title = f"Talend role mappings (compared with {roles.compared_with}; the deploy replaces them all)"
+        for mapping in roles.mappings:
+            change = "REMOVED" if mapping.change == "removed" else mapping.change
+            table.add_row(mapping.name, change, ", ".join(mapping.before) or "-", ", ".join(mapping.after) or "-")
+        console.print(table)
+    if roles.people:
+        table = Table("userName", "email / login", "gains", "loses", title_justify="left")
+        table.title = f"Talend roles at next SSO sign-in ({len(roles.people)} people)"
+        for person in roles.people:
+            table.add_row(
+                person.user_name or "-", person.who, ", ".join(person.gains) or "-", ", ".join(person.loses) or "-"
+            )
+        console.print(table)
 
 
 def _change(report: PreflightReport, group: GroupChange) -> str:
@@ -574,8 +674,47 @@ def to_markdown(report: PreflightReport) -> str:
             members = "" if group.change == "not found" else str(group.members)
             lines.append(f"| {_md(group.name)} | {_md(_change(report, group))}{empty} | {members} |")
         lines.append("")
-    lines += [f"_{_md(note)}_" for note in report.notes]
+    if report.roles is not None:
+        lines += _roles_markdown(report.roles)
+    lines += [f"_{_md(note)}_" for note in [*report.notes, *(report.roles.notes() if report.roles else [])]]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _roles_markdown(roles: RolePlan) -> list[str]:
+    lines: list[str] = []
+    if roles.removed:
+        names = ", ".join(f"`{_md(m.name)}`" for m in roles.removed)
+        lines += [
+            "> [!WARNING]",
+            f"> **The deploy removes {len(roles.removed)} role mappings Talend holds today:** {names} (Talend's "
+            "role-mapping API replaces every mapping of the tenant).",
+            "",
+        ]
+    if roles.mappings:
+        lines += [
+            f"#### Talend role mappings (compared with {roles.compared_with})",
+            "",
+            "| customer role | change | Talend roles now | after the deploy |",
+            "|---|---|---|---|",
+        ]
+        for m in roles.mappings:
+            change = f"**{m.change}**" if m.change == "removed" else m.change
+            lines.append(
+                f"| {_md(m.name)} | {change} | {_md(', '.join(m.before)) or '-'} | {_md(', '.join(m.after)) or '-'} |"
+            )
+        lines.append("")
+    if roles.people:
+        lines += [
+            f"<details open><summary>Talend roles at next SSO sign-in ({len(roles.people)} people)</summary>",
+            "",
+            "| userName | email / login | gains | loses |",
+            "|---|---|---|---|",
+        ]
+        for p in roles.people[:MARKDOWN_ROWS]:
+            gains, loses = _md(", ".join(p.gains)) or "-", _md(", ".join(p.loses)) or "-"
+            lines.append(f"| {_md(p.user_name or '-')} | {_md(p.who)} | {gains} | {loses} |")
+        lines += [*_more(len(roles.people), columns=4), "", "</details>", ""]
+    return lines
 
 
 def _people_list(title: str, people: list[Person], *, open_: bool) -> list[str]:

@@ -50,6 +50,18 @@ class ScimGroup(_ScimModel):
         return [] if value is None else value  # Okta's SCIM guide allows `members: null`
 
 
+class ScimRole(_ScimModel):
+    """A Talend role (`GET /scim/v2/Roles`, a Talend extension). Role mappings name roles by display name."""
+
+    id: str
+    display_name: str | None = None
+    name: str | None = None  # Talend documents the field loosely: either may carry the role's name
+
+    @property
+    def role_name(self) -> str:
+        return self.display_name or self.name or self.id
+
+
 ResourceT = TypeVar("ResourceT", bound=_ScimModel)
 
 
@@ -116,6 +128,10 @@ class TalendScimClient(ApiClient):
 
     def iter_groups(self, count: int = MAX_PAGE) -> Iterator[ScimGroup]:
         return self._iter("/Groups", ScimGroup, count, "displayName,members")
+
+    def iter_roles(self, count: int = MAX_PAGE) -> Iterator[ScimRole]:
+        """The tenant's Talend roles."""
+        return self._iter("/Roles", ScimRole, count, "")  # no `attributes`: which name field Talend fills varies
 
     def _iter(self, path: str, model: type[ResourceT], count: int, attributes: str) -> Iterator[ResourceT]:
         start = 1

@@ -53,6 +53,11 @@ class GroupSettings(_Settings):
         description="Names this group had in earlier deployments; keeps its assignment and push when the config "
         "renames it.",
     )
+    talend_roles: list[str] | None = Field(
+        default=None,
+        description="Talend role names the group's members get at their next SSO sign-in (the group becomes a "
+        "customer role named after it).",
+    )
 
     @field_validator("name")
     @classmethod
@@ -71,6 +76,23 @@ class GroupSettings(_Settings):
         if (own := info.data.get("name")) in names:
             raise ValueError(f"{own!r} is the group's own name; list only names it had in earlier deployments")
         return names
+
+    @field_validator("talend_roles")
+    @classmethod
+    def _talend_roles(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("must name at least one Talend role; leave talendRoles out for a group without roles")
+        roles = [role.strip() for role in value]
+        if not all(roles):
+            raise ValueError("must not contain a blank role name")
+        if len({role.casefold() for role in roles}) < len(roles):
+            raise ValueError("lists a role twice")
+        # Talend splits CustomerRoles values on commas: such a group name could never match its mapping.
+        if "," in (info.data.get("name") or ""):
+            raise ValueError("a group whose name contains ',' cannot be a customer role (Talend splits on commas)")
+        return roles
 
 
 class ProvisioningSettings(_Settings):
@@ -134,6 +156,10 @@ class StackSettings(_Settings):
     domain_name: str = Field(description="Talend Cloud account name, sent as the TalendCloudDomainName attribute.")
     app_label: str = Field(default="Talend Cloud", min_length=1, max_length=100, description="Okta app label.")
     scim_token: SecretStr = Field(description="Talend personal access token Okta uses for SCIM (a secret).")
+    talend_api_token: SecretStr | None = Field(
+        default=None,
+        description="Talend token for the role-mapping API (a secret, needs SSO - Manage); defaults to scimToken.",
+    )
     groups: list[GroupSettings] = Field(default_factory=list, description="Okta groups assigned to the app.")
     provisioning: ProvisioningSettings = Field(default_factory=ProvisioningSettings)
     adopt: AdoptSettings | None = Field(
@@ -155,12 +181,22 @@ class StackSettings(_Settings):
             raise ValueError("must not contain quotes, backslashes, spaces or control characters")
         return value
 
-    @field_validator("scim_token")
+    @field_validator("scim_token", "talend_api_token")
     @classmethod
-    def _token(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value().strip():
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
             raise ValueError("must not be empty (a Talend personal access token)")
         return value
+
+    @property
+    def role_mappings(self) -> dict[str, list[str]]:
+        """Customer role (the Okta group name) → Talend role names, for the groups that have roles."""
+        return {group.name: group.talend_roles for group in self.groups if group.talend_roles}
+
+    @property
+    def role_api_token(self) -> SecretStr:
+        """The token for Talend's role-mapping API: talendApiToken, else the SCIM token."""
+        return self.talend_api_token or self.scim_token
 
     @model_validator(mode="after")
     def _unique_groups(self) -> StackSettings:
@@ -244,7 +280,8 @@ def describe(err: ValidationError) -> str:
     if kind == "literal_error":
         return f"{key}: must be one of {', '.join(REGIONS)} (got {first['input']!r})"
     if path.endswith(".priority") and kind in ("greater_than_equal", "less_than_equal", "int_parsing", "int_type"):
-        return f"{key}: must be a whole number from 1 (highest) to 100, or left out to let Okta choose (got {first['input']!r})"
+        allowed = "a whole number from 1 (highest) to 100, or left out to let Okta choose"
+        return f"{key}: must be {allowed} (got {first['input']!r})"
     if kind == "string_pattern_mismatch":
         allowed = "an Okta app id, like 0oa1b2c3d4" if path == "adopt.app" else "letters, digits, '-' or '_'"
         return f"{key}: must be {allowed} (got {first['input']!r})"

@@ -7,6 +7,8 @@ Checks, each reported by name:
   still to be done by hand.
 - `user-sync`: every user assigned to the app is active in Talend under their Okta app username, and no one else is.
 - `group-sync`: every pushed group exists in Talend with the same members.
+- `role-mapping` (when the stack declares roleMappings): Talend's role mappings are the declared ones, every mapped
+  role exists, and the app sends CustomerRoles.
 
 Okta provisions asynchronously, so `verify` re-reads until everything is in sync or time is up. Both sides are read
 page by page, at the same time (two threads, one per service); memory grows with users, not with pages.
@@ -20,13 +22,14 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic.alias_generators import to_camel
 
+from talend_okta import definition
 from talend_okta.definition import EMAIL_PREFIX_TEMPLATE
 from talend_okta.http import (
     ApiAuthError,
@@ -42,11 +45,20 @@ from talend_okta.okta_api import App, OktaClient, check_app_id
 from talend_okta.redact import Redactor
 from talend_okta.scim_api import TalendScimClient
 from talend_okta.settings import ProvisioningSettings
+from talend_okta.talend_api import (
+    SSO_PERMISSION,
+    RoleMappings,
+    TalendApiClient,
+    api_origin,
+    normalized,
+    unknown_roles,
+)
 
 CREDENTIALS = "talend-credentials"
 PROVISIONING = "okta-provisioning"
 USER_SYNC = "user-sync"
 GROUP_SYNC = "group-sync"
+ROLE_MAPPING = "role-mapping"
 
 Progress = Callable[[str], None]
 
@@ -71,9 +83,19 @@ class ConnectionSettings(BaseModel):
     connection_url: str = ""  # the base URL Okta's connection should hold; empty: scim_url
     provisioning: ProvisioningSettings = ProvisioningSettings()
     pushed_groups: dict[str, str] = Field(default_factory=dict)  # Okta group name → id the stack pushes
+    role_mappings: dict[str, list[str]] = Field(default_factory=dict)  # customer role → Talend roles (declared)
+    talend_api_url: str = ""  # Talend's API origin (role mappings); empty: the SCIM URL's origin
+    talend_api_token: SecretStr | None = None  # empty: the SCIM token
 
     def secrets(self) -> list[str]:
-        return [self.okta_token.get_secret_value(), self.scim_token.get_secret_value()]
+        tokens = [self.okta_token.get_secret_value(), self.scim_token.get_secret_value()]
+        return tokens + ([self.talend_api_token.get_secret_value()] if self.talend_api_token else [])
+
+    @property
+    def role_api(self) -> tuple[str, str]:
+        """(URL, token) for Talend's role-mapping API: the options, else the SCIM URL's origin and the SCIM token."""
+        token = self.talend_api_token or self.scim_token
+        return self.talend_api_url or api_origin(self.scim_url), token.get_secret_value()
 
 
 class StackOutputs(BaseModel):
@@ -88,6 +110,7 @@ class StackOutputs(BaseModel):
     provisioning: ProvisioningSettings | None = None
     assigned_groups: dict[str, str] = Field(default_factory=dict)  # group name → Okta group id
     pushed_groups: dict[str, str] = Field(default_factory=dict)
+    role_mappings: dict[str, list[str]] = Field(default_factory=dict)  # customer role → Talend roles
 
 
 def load_stack_outputs(text: str, source: str = "--stack-outputs") -> StackOutputs:
@@ -116,6 +139,8 @@ def connection_settings(
     scim_url: str | None,
     scim_token: str | None,
     outputs: StackOutputs | None = None,
+    talend_api_url: str | None = None,
+    talend_api_token: str | None = None,
 ) -> ConnectionSettings:
     """Options (or their environment variables) win over stack outputs; anything missing is an `InputError`."""
     outputs = outputs or StackOutputs()
@@ -143,6 +168,9 @@ def connection_settings(
         connection_url=outputs.scim_base_url or "",
         provisioning=outputs.provisioning or ProvisioningSettings(),
         pushed_groups=outputs.pushed_groups,
+        role_mappings=outputs.role_mappings,
+        talend_api_url=check_base_url(talend_api_url, "--talend-api-url (TALEND_API_URL)") if talend_api_url else "",
+        talend_api_token=SecretStr(talend_api_token.strip()) if talend_api_token and talend_api_token.strip() else None,
     )
 
 
@@ -547,8 +575,12 @@ def verify(
             report = _poll(
                 okta, talend, settings, poll, frozenset(u.casefold() for u in ignore_users), progress, sleep, clock
             )
+            requests = {"okta": okta.requests, "talend": talend.requests}
+            if settings.role_mappings:
+                progress("checking Talend's role mappings")
+                report, requests["talend-api"] = _with_role_check(report, okta, settings, poll, retry, sleep, redact)
             report.seconds = round(clock() - started, 3)
-            report.requests = {"okta": okta.requests, "talend": talend.requests}
+            report.requests = requests
             return report
     except ApiAuthError as err:
         hint = "; check --okta-token (OKTA_API_TOKEN), an Okta API token" if err.service == "Okta" else ""
@@ -619,3 +651,104 @@ def _poll(
 
 def report_json(report: VerifyReport) -> str:
     return report.model_dump_json(indent=2) + "\n"
+
+
+# --- check 5: role-mapping ---------------------------------------------------------------------------------------
+# Runs when the stack outputs declare roleMappings. Nothing here waits: mappings change only when someone writes
+# them, so one read of each side decides. Roles reach people at their next SSO sign-in, not at provisioning, so the
+# check is about the tenant's mapping, not about any person's roles.
+
+
+def check_role_mapping(talend: TalendApiClient, app: App, declared: Mapping[str, list[str]]) -> CheckResult:
+    """Read Talend's mappings and roles, then compare. Raises `ApiUnreachable` (verify cannot run); any other
+    failed answer (a rejected token, an error after retries, a body that is not a role list) fails the check."""
+    try:
+        held = talend.role_mappings()
+        tenant_roles = talend.role_names()
+    except ApiUnreachable:
+        raise
+    except ApiAuthError as err:
+        why = f"the token's owner needs {SSO_PERMISSION}" if err.status == 403 else "the token is wrong or expired"
+        return CheckResult(
+            name=ROLE_MAPPING,
+            ok=False,
+            detail=f"{err} ({why}; --talend-api-token, TALEND_API_TOKEN)",
+        )
+    except ApiError as err:
+        return CheckResult(name=ROLE_MAPPING, ok=False, detail=str(err))
+    return role_mapping_check(app, normalized(declared), held, tenant_roles)
+
+
+def role_mapping_check(app: App, declared: RoleMappings, held: RoleMappings, tenant_roles: list[str]) -> CheckResult:
+    """Compare what the stack declares with what Talend holds and what the Okta app sends."""
+    problems: list[str] = []
+    statement = next((s for s in app.settings.attribute_statements if s.name == definition.CUSTOMER_ROLES), None)
+    expected_filter = definition.customer_roles_filter(list(declared))
+    if statement is None:
+        problems.append(f"the Okta app sends no {definition.CUSTOMER_ROLES} attribute")
+    elif (statement.type, statement.filter_type, statement.filter_value) != (
+        "GROUP",
+        definition.GROUP_FILTER_TYPE,
+        expected_filter,
+    ):
+        sends = f"{statement.type} {statement.filter_type or ''} {statement.filter_value or ''}".strip()
+        problems.append(
+            f"the Okta app's {definition.CUSTOMER_ROLES} is {sends}, expected GROUP {definition.GROUP_FILTER_TYPE} "
+            f"{expected_filter}"
+        )
+
+    for name, roles in declared.items():
+        if name not in held:
+            problems.append(f"{name!r} is not mapped in Talend (declared: {', '.join(roles)})")
+        elif held[name] != roles:
+            problems.append(
+                f"{name!r} maps to {', '.join(held[name]) or 'no role'} in Talend, declared: {', '.join(roles)}"
+            )
+    for name in held.keys() - declared.keys():
+        problems.append(
+            f"Talend also maps {name!r} to {', '.join(held[name]) or 'no role'} (not declared: the next deploy "
+            "removes it)"
+        )
+    if unknown := sorted(set(unknown_roles(held, tenant_roles)) | set(unknown_roles(declared, tenant_roles))):
+        problems.append(f"Talend has no role named {', '.join(repr(r) for r in unknown)}")
+
+    if problems:
+        return CheckResult(name=ROLE_MAPPING, ok=False, detail="; ".join(sorted(problems, key=_problem_order)))
+    mapped = "1 customer role" if len(declared) == 1 else f"{len(declared)} customer roles"
+    return CheckResult(
+        name=ROLE_MAPPING,
+        ok=True,
+        detail=f"Talend maps {mapped} as declared, to roles it has; the app sends {definition.CUSTOMER_ROLES} for "
+        "those groups (people get the roles at their next SSO sign-in)",
+    )
+
+
+def _problem_order(problem: str) -> tuple[int, str]:
+    return (0 if problem.startswith("the Okta app") else 1, problem)
+
+
+def _with_role_check(
+    report: VerifyReport,
+    okta: OktaClient,
+    settings: ConnectionSettings,
+    poll: PollSettings,
+    retry: RetryPolicy | None,
+    sleep: Sleep,
+    redact: Redactor,
+) -> tuple[VerifyReport, int]:
+    """The report with the role-mapping check added, and the requests it took."""
+    api_url, token = settings.role_api
+    app = okta.get_app(settings.app_id)
+    with TalendApiClient(
+        api_url,
+        token,
+        setting="--talend-api-url (TALEND_API_URL)",
+        timeout=poll.request_timeout,
+        retry=retry,
+        sleep=sleep,
+        redactor=redact,
+    ) as talend:
+        check = check_role_mapping(talend, app, settings.role_mappings)
+        requests = talend.requests
+    checks = [*report.checks, check]
+    return report.model_copy(update={"checks": checks, "ok": report.ok and check.ok}), requests

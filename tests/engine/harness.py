@@ -79,16 +79,20 @@ class PulumiProject:
         # virtualenv's python comes first on PATH; the engine's binaries (and the Okta plugin) next.
         path = os.pathsep.join([str(ENGINE_BIN), str(VENV_BIN), os.environ.get("PATH", "")])
         keep = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "OKTA_", "TALEND_"))}
-        return keep | {
-            "PATH": path,
-            "PULUMI_HOME": str(self.root / "home"),
-            "PULUMI_BACKEND_URL": f"file://{self.root / 'state'}",
-            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
-            "NO_COLOR": "1",
-        } | self.extra_env
+        return (
+            keep
+            | {
+                "PATH": path,
+                "PULUMI_HOME": str(self.root / "home"),
+                "PULUMI_BACKEND_URL": f"file://{self.root / 'state'}",
+                "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+                "PULUMI_SKIP_UPDATE_CHECK": "true",
+                "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+                "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
+                "NO_COLOR": "1",
+            }
+            | self.extra_env
+        )
 
     def run(self, *args: str, check: bool = True, timeout: float = 300) -> Result:
         """`pulumi ARGS` in the project, non-interactive; `check` fails the test on a non-zero exit."""

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from talend_okta.definition import EMAIL_PREFIX_TEMPLATE, scim_base_url
-from talend_okta.sandbox.demo import CONTRACTORS, DEVELOPERS, OPERATORS, seed_org, talend_okta_command
+from talend_okta.sandbox.demo import DEVELOPERS, OPERATORS, seed_org, talend_okta_command
 from talend_okta.sandbox.okta import OktaSandbox
 from talend_okta.sandbox.talend import RunningTalend, run_talend
 from tests.engine.harness import NO_OKTA_PLUGIN, PulumiProject, okta_plugin
@@ -154,7 +154,8 @@ def test_preview_up_and_verify(project: PulumiProject, org: Org) -> None:
     assert org.talend_apps() == []  # a preview changes nothing
 
     up = project.run("up", "--yes", "--skip-preview")
-    assert TALEND_TOKEN not in up.output and OKTA_TOKEN not in up.output
+    assert TALEND_TOKEN not in up.output
+    assert OKTA_TOKEN not in up.output
 
     outputs = project.outputs()
     (app,) = org.talend_apps()
@@ -197,7 +198,8 @@ def test_redeploy_changes_nothing_and_drift_is_caught_then_repaired(project: Pul
     app_id = project.outputs()["appId"]
 
     again = project.run("up", "--yes", "--skip-preview")
-    assert "unchanged" in again.output and "updated" not in again.output
+    assert "unchanged" in again.output
+    assert "updated" not in again.output
     project.run("preview", "--refresh", "--expect-no-changes")
 
     # An admin, by hand: username format back to Okta username, Create Users off, Operators unassigned.
@@ -259,9 +261,7 @@ def test_group_rename_with_and_without_former_names(project: PulumiProject, org:
     configure(project, org)
     project.run("up", "--yes", "--skip-preview")
     renamed = "Talend Engineers"
-    org.okta.put(
-        f"/api/v1/groups/{org.group_ids[DEVELOPERS]}", json={"profile": {"name": renamed}}
-    ).raise_for_status()
+    org.okta.put(f"/api/v1/groups/{org.group_ids[DEVELOPERS]}", json={"profile": {"name": renamed}}).raise_for_status()
 
     configure(project, org, groups=[{**GROUPS[0], "name": renamed, "formerNames": [DEVELOPERS]}, GROUPS[1]])
     with_aliases = steps(project)

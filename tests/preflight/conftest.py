@@ -17,7 +17,15 @@ from talend_okta.cli import app as cli_app
 from talend_okta.sandbox.okta import OktaSandbox
 
 CANARY_TOKEN = "canary-okta-token-preflight-5d2e9a"
-ENV_OPTIONS = ("OKTA_ORG_URL", "OKTA_API_TOKEN", "TALEND_OKTA_APP_ID", "TALEND_SCIM_URL", "TALEND_SCIM_TOKEN")
+ENV_OPTIONS = (
+    "OKTA_ORG_URL",
+    "OKTA_API_TOKEN",
+    "TALEND_OKTA_APP_ID",
+    "TALEND_SCIM_URL",
+    "TALEND_SCIM_TOKEN",
+    "TALEND_API_URL",
+    "TALEND_API_TOKEN",
+)
 
 
 @dataclass

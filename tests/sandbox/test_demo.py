@@ -51,6 +51,14 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
     assert "✗ user-sync: 7/8 assigned users active in Talend; 1 inactive in Talend" in output
     assert "inactive in Talend (1): ann.lee" in output
     assert "verify caught the drift" in output
+    # Roles: preflight shows who gains which Talend role, verify checks the mapping, then catches one changed by hand.
+    assert "Talend roles at next SSO sign-in (5 people)" in output
+    assert "POST http://127.0.0.1:" in output
+    assert "✓ role-mapping: Talend maps 1 customer role as declared" in output
+    assert (
+        "✗ role-mapping: 'Talend Developers' maps to Integration Developer, Security Administrator in Talend, "
+        "declared: Integration Developer, Pipelines Designer"
+    ) in output
     assert "Every step behaved as expected." in output
     # Neither token anywhere: not in the output, not in the files left behind (state, config, stack outputs).
     for token in (OKTA_CANARY, TALEND_CANARY):
@@ -108,7 +116,7 @@ def test_serve_prints_the_environment_serves_with_it_and_stops_on_sigterm(
 ) -> None:
     process, printed, later = served
     exports = dict(line.removeprefix("export ").split("=", 1) for line in printed if line.startswith("export "))
-    assert set(exports) == {"OKTA_ORG_URL", "OKTA_API_TOKEN", "TALEND_SCIM_URL", "TALEND_SCIM_TOKEN"}
+    assert set(exports) == {"OKTA_ORG_URL", "OKTA_API_TOKEN", "TALEND_SCIM_URL", "TALEND_SCIM_TOKEN", "TALEND_API_URL"}
     assert (exports["OKTA_API_TOKEN"], exports["TALEND_SCIM_TOKEN"]) == ("sandbox-okta-token", "sandbox-talend-token")
     assert f"pulumi config set okta:httpProxy {exports['OKTA_ORG_URL']}" in printed
     assert "pulumi config set --secret talend-okta:scimToken sandbox-talend-token" in printed
@@ -122,6 +130,8 @@ def test_serve_prints_the_environment_serves_with_it_and_stops_on_sigterm(
     talend = {"Authorization": f"Bearer {exports['TALEND_SCIM_TOKEN']}"}
     users = httpx.get(f"{exports['TALEND_SCIM_URL']}/Users", headers=talend, timeout=5)
     assert (users.status_code, users.json()["totalResults"]) == (200, 0)
+    mappings = httpx.get(f"{exports['TALEND_API_URL']}/security/role-mappings", headers=talend, timeout=5)
+    assert (mappings.status_code, mappings.json()) == (200, [])
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=15) == 0

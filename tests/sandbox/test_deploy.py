@@ -97,3 +97,30 @@ def test_okta_refusing_the_token_is_one_line_without_it(sandbox: OktaSandbox) ->
     with sandbox.serve() as base_url, OktaAdmin(base_url, wrong) as okta, pytest.raises(DeployError) as caught:
         deploy(okta, settings(), scim_base_url="http://127.0.0.1:9/scim/v2")
     assert str(caught.value) == "POST /api/v1/apps?activate=true: HTTP 401 Invalid token provided"
+
+
+def test_deploy_sends_customer_roles_and_writes_the_role_mappings(sandbox: OktaSandbox, talend: RunningTalend) -> None:
+    sandbox.add_group("Talend Developers")
+    sandbox.add_group("Talend Operators")
+    talend.roles.set_mapping("Made by hand", ["Operator"])
+    groups = [{"name": "Talend Developers", "talendRoles": ["Integration Developer"]}, {"name": "Talend Operators"}]
+    calls: list[str] = []
+    with sandbox.serve() as base_url, OktaAdmin(base_url, API_TOKEN, log=calls.append) as okta:
+        deployed = deploy(okta, settings(groups=groups), scim_base_url=talend.scim_url, talend_api_url=talend.api_url)
+        app = okta.call("GET", f"/api/v1/apps/{deployed.app_id}")
+
+    (customer_roles,) = [s for s in app["settings"]["signOn"]["attributeStatements"] if s["name"] == "CustomerRoles"]
+    assert customer_roles["type"] == "GROUP"
+    assert (customer_roles["filterType"], customer_roles["filterValue"]) == ("REGEX", "^(Talend Developers)$")
+    assert talend.roles.snapshot() == {"Talend Developers": ["Integration Developer"]}  # authoritative
+    assert deployed.stack_outputs["roleMappings"] == {"Talend Developers": ["Integration Developer"]}
+    assert f"POST {talend.api_url}/security/role-mappings → replaced the tenant's role mappings (1)" in calls
+
+
+def test_an_unknown_talend_role_stops_the_deploy_before_writing(sandbox: OktaSandbox, talend: RunningTalend) -> None:
+    sandbox.add_group("Talend Developers")
+    groups = [{"name": "Talend Developers", "talendRoles": ["Wizard"]}]
+    with sandbox.serve() as base_url, OktaAdmin(base_url, API_TOKEN) as okta, pytest.raises(DeployError) as raised:
+        deploy(okta, settings(groups=groups), scim_base_url=talend.scim_url, talend_api_url=talend.api_url)
+    assert str(raised.value).startswith("talendRoles: Talend has no role named 'Wizard'; the tenant's roles are: ")
+    assert talend.roles.writes == 0

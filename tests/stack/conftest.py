@@ -32,7 +32,7 @@ def run_stack(runs: list[StackRun]) -> RunStack:
             f"{PROJECT}:{key}": value if isinstance(value, str) else json.dumps(value) for key, value in config.items()
         }
         values.update({f"okta:{key}": value for key, value in (okta_config or {}).items()})
-        pulumi.runtime.set_all_config(values, secret_keys=[f"{PROJECT}:scimToken"])
+        pulumi.runtime.set_all_config(values, secret_keys=[f"{PROJECT}:scimToken", f"{PROJECT}:talendApiToken"])
         result = StackRun(mocks, monitor)
         runs.append(result)
 

@@ -58,9 +58,11 @@ class RecordingMonitor(MockMonitor):
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.aliases: dict[str, list[Any]] = {}  # resource name → the alias specs sent to the engine
+        self.additional_secret_outputs: dict[str, list[str]] = {}  # resource name → outputs the engine must encrypt
 
     def RegisterResource(self, request: Any) -> Any:
         self.aliases[request.name] = list(request.aliases)
+        self.additional_secret_outputs[request.name] = list(request.additionalSecretOutputs)
         return super().RegisterResource(request)
 
     def alias_urns(self, name: str) -> list[str]:

@@ -2,8 +2,9 @@
 
 The demo (`python -m talend_okta.sandbox.demo`) tells the story in numbered steps: start both servers, seed an Okta
 org, run `talend-okta preflight` on a stack config (it catches an Email-prefix collision), deploy the Talend app over
-the Okta API as the Pulumi component does, let Okta provision, run `talend-okta verify`, deactivate a person by hand
-in Talend and show verify catching the drift. Exit 0 when every step behaved as expected, 1 (naming the step) when
+the Okta API as the Pulumi component does (with one group mapped to Talend roles), let Okta provision, run
+`talend-okta verify`, deactivate a person by hand in Talend and show verify catching the drift, then change a role
+mapping by hand and show verify catching that. Exit 0 when every step behaved as expected, 1 (naming the step) when
 one did not. The `talend-okta` commands run as subprocesses, exactly as a person would run them.
 
 `--serve` (`make sandbox`) starts both servers on fixed ports with the same org, prints the variables that point
@@ -42,11 +43,12 @@ from talend_okta.settings import NAMESPACE, StackSettings, load_settings, namesp
 
 DEVELOPERS, OPERATORS, CONTRACTORS = "Talend Developers", "Talend Operators", "Contractors"
 GROUPS: list[dict[str, Any]] = [
-    {"name": DEVELOPERS, "push": True, "priority": 1},
+    {"name": DEVELOPERS, "push": True, "priority": 1, "talendRoles": ["Integration Developer", "Pipelines Designer"]},
     {"name": OPERATORS, "push": False, "priority": 2},
     {"name": CONTRACTORS, "push": False, "priority": 3},
 ]
 DRIFTER = "ann.lee"  # the person an admin deactivates by hand in Talend (step 6)
+HAND_MADE_ROLES = ["Integration Developer", "Security Administrator"]  # what an admin maps DEVELOPERS to (step 7)
 COLLISION = "jdoe"  # jdoe@acme.example and jdoe@partner.example: one Talend userName
 
 # Fixed tokens for `--serve`, which people type into their shell: local-only, they guard nothing else.
@@ -253,9 +255,11 @@ def run_demo(story: Story, workdir: Path, okta_token: str, talend_token: str) ->
         scim = servers.enter_context(scim_client(talend, talend_token))
         story.say(f"Okta sandbox:        {okta_url}  (state in {state_file})")
         story.say(f"Talend SCIM API:     {talend.scim_url}")
+        story.say(f"Talend role API:     {talend.api_url}/security/role-mappings")
         story.say(
             "Tokens:              random for this run, passed to talend-okta in environment variables (not shown)"
         )
+        env.update(TALEND_API_URL=talend.api_url, TALEND_API_TOKEN=talend_token)
 
         story.step("Seed the Okta org")
         seed_org(sandbox)
@@ -290,12 +294,17 @@ def run_demo(story: Story, workdir: Path, okta_token: str, talend_token: str) ->
         story.expect(
             f"Will be created in Talend ({len(expected)})" in output, f"preflight should create {len(expected)}"
         )
+        developers = sum(DEVELOPERS in p.groups for p in ORG)
+        story.expect(
+            f"Talend roles at next SSO sign-in ({developers} people)" in output,
+            f"preflight should show the {developers} {DEVELOPERS} gaining their Talend roles",
+        )
 
         story.step("Deploy the Talend app over the Okta API, as the stack's resources do")
         settings = settings_from(config, talend_token)
         with OktaAdmin(okta_url, okta_token, log=lambda line: story.say(f"  {line}")) as okta:
             try:
-                deployed = deploy(okta, settings, scim_base_url=talend.scim_url)
+                deployed = deploy(okta, settings, scim_base_url=talend.scim_url, talend_api_url=talend.api_url)
             except DeployError as err:
                 raise Surprise(str(err)) from None
         outputs_file.write_text(json.dumps(deployed.stack_outputs, indent=2), encoding="utf-8")
@@ -321,6 +330,22 @@ def run_demo(story: Story, workdir: Path, okta_token: str, talend_token: str) ->
         story.expect(code == 1, f"verify should fail on the drift with exit code 1, got {code}")
         story.expect(f"inactive in Talend (1): {DRIFTER}" in output, f"verify did not name {DRIFTER!r} as inactive")
         story.say(f"[bold green]verify caught the drift:[/] {DRIFTER} is assigned in Okta but inactive in Talend.")
+
+        story.step("Change a role mapping by hand in Talend, and verify again")
+        story.say(
+            f"An admin maps {DEVELOPERS} to {', '.join(HAND_MADE_ROLES)} in Talend Management Console "
+            f"(the stack declares {', '.join(settings.role_mappings[DEVELOPERS])})."
+        )
+        talend.roles.set_mapping(DEVELOPERS, HAND_MADE_ROLES)
+        code, output = story.run(verify, env)
+        story.expect(code == 1, f"verify should fail on the changed mapping with exit code 1, got {code}")
+        caught = f"'{DEVELOPERS}' maps to {', '.join(HAND_MADE_ROLES)} in Talend"
+        story.expect("✗ role-mapping:" in output and caught in output, "verify did not report the changed mapping")
+        story.say(
+            "[bold green]verify caught it.[/] The stack's role mappings are authoritative: `pulumi preview --refresh` "
+            "shows the change as drift and the next `pulumi up` puts the declared mapping back. People get their "
+            "roles at their next sign-in through SSO."
+        )
 
         story.step("Stop the servers")
     story.say("Both servers stopped. [bold green]Every step behaved as expected.[/]")
@@ -370,6 +395,9 @@ def serve_sandbox(
         out(f"export OKTA_API_TOKEN={okta_token}")
         out(f"export TALEND_SCIM_URL={talend.scim_url}")
         out(f"export TALEND_SCIM_TOKEN={talend_token}")
+        out(f"export TALEND_API_URL={talend.api_url}")
+        out()
+        out("# (TALEND_API_URL: Talend's role-mapping API, for verify and for the program's role mappings)")
         out()
         out("# pulumi (in a stack for the sandbox, e.g. `pulumi stack init sandbox` with Pulumi.dev.yaml's settings;")
         out("# the provider reads OKTA_API_TOKEN from the environment):")

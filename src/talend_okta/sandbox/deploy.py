@@ -2,8 +2,9 @@
 
 This mirrors `stack/talend_cloud_app.py` (`TalendCloudApp`) call for call, with the request bodies pulumi-okta
 sends (see tests/sandbox/okta-recordings/), so the demo exercises the same API the stack does without the Pulumi
-CLI: the SAML 2.0 app, the SCIM connection (then its credentials check, like the stack's after-create hook), the
-To App switches, group assignments and push groups. Keep the two in step: a change to the component belongs here.
+CLI: the SAML 2.0 app (with CustomerRoles when groups have roles), the SCIM connection (then its credentials
+check, like the stack's after-create hook), the To App switches, group assignments, push groups and Talend's role
+mappings. Keep the two in step: a change to the component belongs here.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import httpx
 
 from talend_okta import definition as talend
 from talend_okta.redact import Redactor
+from talend_okta.role_mapping import RoleMappingError, RoleMappingProvider
 from talend_okta.settings import StackSettings
+from talend_okta.talend_api import as_body, normalized
 from talend_okta.verify import check_talend_credentials
 
 Log = Callable[[str], None]
@@ -57,6 +60,10 @@ class OktaAdmin:
 
     def __exit__(self, *exc: object) -> None:
         self._http.close()
+
+    def log(self, line: str) -> None:
+        """A line in the same log as the Okta calls (the deploy's calls to Talend)."""
+        self._log(line)
 
     def call(self, method: str, path: str, body: Any = None, params: dict[str, str] | None = None) -> Any:
         """One API call; returns the JSON body (None when empty). Raises `DeployError` unless 2xx."""
@@ -106,10 +113,26 @@ def saml_app_body(settings: StackSettings) -> dict[str, Any]:
                 "attributeStatements": [
                     {"type": "EXPRESSION", "name": name, "namespace": UNSPECIFIED_NAMESPACE, "values": [expression]}
                     for name, expression in talend.attribute_statements(settings.domain_name)
-                ],
+                ]
+                + customer_roles_statements(settings),
             },
         },
     }
+
+
+def customer_roles_statements(settings: StackSettings) -> list[dict[str, Any]]:
+    """The GROUP statement `CustomerRoles` when a group has roles (as the recordings show Okta storing it)."""
+    if not settings.role_mappings:
+        return []
+    return [
+        {
+            "type": "GROUP",
+            "name": talend.CUSTOMER_ROLES,
+            "namespace": UNSPECIFIED_NAMESPACE,
+            "filterType": talend.GROUP_FILTER_TYPE,
+            "filterValue": talend.customer_roles_filter(list(settings.role_mappings)),
+        }
+    ]
 
 
 def user_provisioning_capabilities(settings: StackSettings) -> dict[str, Any]:
@@ -134,8 +157,11 @@ def find_group_id(okta: OktaAdmin, name: str) -> str:
     raise DeployError(f"group {name!r} does not exist in Okta")
 
 
-def deploy(okta: OktaAdmin, settings: StackSettings, *, scim_base_url: str | None = None) -> Deployed:
-    """Create everything `TalendCloudApp` declares. `scim_base_url` replaces Talend's real one (local stand-in)."""
+def deploy(
+    okta: OktaAdmin, settings: StackSettings, *, scim_base_url: str | None = None, talend_api_url: str | None = None
+) -> Deployed:
+    """Create everything `TalendCloudApp` declares. `scim_base_url` and `talend_api_url` replace Talend's real
+    hosts (the local stand-in)."""
     scim_url = scim_base_url or talend.scim_base_url(settings.region)
     app = okta.call("POST", "/api/v1/apps", saml_app_body(settings), params={"activate": "true"})
     app_id = str(app["id"])
@@ -167,6 +193,21 @@ def deploy(okta: OktaAdmin, settings: StackSettings, *, scim_base_url: str | Non
             okta.call("POST", f"/api/v1/apps/{app_id}/group-push/mappings", mapping)
             pushed[group.name] = group_id
 
+    mappings = normalized(settings.role_mappings)
+    if mappings:
+        # The stack's role-mapping resource, through the very provider `pulumi up` runs (create).
+        api_url = talend_api_url or talend.api_base_url(settings.region)
+        props = {
+            "apiUrl": api_url,
+            "apiToken": settings.role_api_token.get_secret_value(),
+            "mappings": as_body(mappings),
+        }
+        try:
+            RoleMappingProvider().create(props)
+        except RoleMappingError as err:
+            raise DeployError(str(err)) from None
+        okta.log(f"POST {api_url}/security/role-mappings → replaced the tenant's role mappings ({len(mappings)})")
+
     outputs: dict[str, Any] = {
         "appId": app_id,
         "appLabel": settings.app_label,
@@ -176,6 +217,7 @@ def deploy(okta: OktaAdmin, settings: StackSettings, *, scim_base_url: str | Non
         "assignedGroups": assigned,
         "pushedGroups": pushed,
         "provisioning": settings.provisioning.model_dump(by_alias=True),
+        "roleMappings": mappings,
         "oktaOrgUrl": okta.org_url,
     }
     return Deployed(app_id=app_id, assigned_groups=assigned, pushed_groups=pushed, stack_outputs=outputs)

@@ -1,15 +1,16 @@
 """A Talend Cloud SCIM stand-in: scim2-server under `/scim/v2`, guarded by a bearer token.
 
 Like Talend, it answers 401 to a missing or wrong token and serves Users and Groups with filters and paging.
-PATCH answers 200 with the resource, which is what Okta's SCIM client expects.
+PATCH answers 200 with the resource, which is what Okta's SCIM client expects. Talend's role API (role mappings and
+`/scim/v2/Roles`) is served on the same host by `talend_roles`.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from scim2_models import Context
@@ -20,6 +21,7 @@ from scim2_server.testserver.application import BEARER_TOKEN_SCHEME, BearerToken
 from scim2_server.utils import load_default_provider
 
 from talend_okta.sandbox.serving import LOOPBACK, serve_wsgi
+from talend_okta.sandbox.talend_roles import TalendRoleRoutes, TalendRoles
 
 TENANT = "scim"
 
@@ -40,16 +42,26 @@ def _provider() -> Any:
     return provider
 
 
-def build_talend_app(token: str, storage: InMemoryStorage | None = None) -> TenantDispatcher:
-    """A WSGI app serving Talend's SCIM API at `/scim/v2`, accepting only `Bearer <token>`."""
+def build_talend_app(
+    token: str,
+    storage: InMemoryStorage | None = None,
+    *,
+    roles: TalendRoles | None = None,
+    users_only_tokens: Iterable[str] = (),
+) -> TalendRoleRoutes:
+    """A WSGI app serving Talend's SCIM API at `/scim/v2` and its role API, accepting only `Bearer <token>`.
+
+    `users_only_tokens`: tokens of owners with Users - Manage but not SSO - Manage (SCIM yes, role mappings 403).
+    """
     provider = _provider()
     app = BearerTokenApplication(
         storage if storage is not None else InMemoryStorage(),
         provider,
         service=_PatchReturnsResource(provider),
-        bearer_tokens=[token],
+        bearer_tokens=[token, *users_only_tokens],
     )
-    return TenantDispatcher(lambda tenant: app if tenant == TENANT else None)
+    scim = TenantDispatcher(lambda tenant: app if tenant == TENANT else None)
+    return TalendRoleRoutes(scim, roles if roles is not None else TalendRoles(), [token], users_only_tokens)
 
 
 @dataclass(frozen=True)
@@ -58,11 +70,16 @@ class RunningTalend:
 
     scim_url: str
     storage: InMemoryStorage
+    api_url: str = ""  # Talend's API origin: /security/role-mappings, /scim/v2/Roles
+    roles: TalendRoles = field(default_factory=TalendRoles)  # to seed or change role mappings directly
 
 
 @contextmanager
-def run_talend(token: str, host: str = LOOPBACK, port: int = 0) -> Iterator[RunningTalend]:
+def run_talend(
+    token: str, host: str = LOOPBACK, port: int = 0, *, users_only_tokens: Iterable[str] = ()
+) -> Iterator[RunningTalend]:
     """Serve the stand-in on loopback until the block ends."""
-    storage = InMemoryStorage()
-    with serve_wsgi(build_talend_app(token, storage), host, port) as base_url:
-        yield RunningTalend(scim_url=f"{base_url}/{TENANT}/v2", storage=storage)
+    storage, roles = InMemoryStorage(), TalendRoles()
+    app = build_talend_app(token, storage, roles=roles, users_only_tokens=users_only_tokens)
+    with serve_wsgi(app, host, port) as base_url:
+        yield RunningTalend(scim_url=f"{base_url}/{TENANT}/v2", storage=storage, api_url=base_url, roles=roles)
