@@ -407,7 +407,11 @@ def _sorted(names: Iterable[str]) -> list[str]:
     return sorted(names, key=_order)
 
 
-def _user_sync(okta: _OktaSide, talend: _TalendSide, ignore: frozenset[str]) -> tuple[CheckResult, UsersReport]:
+def _user_sync(
+    okta: _OktaSide, talend: _TalendSide, ignore: frozenset[str], provisioning: ProvisioningSettings
+) -> tuple[CheckResult, UsersReport]:
+    """The stack's To App switches say what Okta is meant to do: with Create Users off, assigned people missing in
+    Talend are expected; with Deactivate Users off, so are unassigned people left active. Both are still listed."""
     by_name: dict[str, list[str]] = defaultdict(list)
     for user_name in okta.user_names.values():
         by_name[user_name.casefold()].append(user_name)
@@ -433,15 +437,27 @@ def _user_sync(okta: _OktaSide, talend: _TalendSide, ignore: frozenset[str]) -> 
         names.sort(key=_order)
     report.collisions.sort(key=lambda names: [_order(name) for name in names])
 
+    missing = f"{len(report.missing)} missing in Talend" if report.missing else ""
+    left_active = (
+        f"{len(report.unexpected_active)} active in Talend but not assigned" if report.unexpected_active else ""
+    )
+    expected_gaps = [
+        f"{missing} (createUsers is off: Okta does not create them)" if missing and not provisioning.create_users else "",
+        f"{left_active} (deactivateUsers is off: Okta leaves them active)"
+        if left_active and not provisioning.deactivate_users
+        else "",
+    ]
     problems = [
-        f"{len(report.missing)} missing in Talend" if report.missing else "",
+        missing if provisioning.create_users else "",
         f"{len(report.inactive)} inactive in Talend" if report.inactive else "",
-        f"{len(report.unexpected_active)} active in Talend but not assigned" if report.unexpected_active else "",
+        left_active if provisioning.deactivate_users else "",
         f"{len(report.collisions)} app usernames shared by several Okta users" if report.collisions else "",
         f"{len(report.sync_errors)} with Okta syncState ERROR" if report.sync_errors else "",
     ]
     problems = [problem for problem in problems if problem]
-    summary = f"{report.in_sync}/{report.expected} assigned users active in Talend"
+    summary = "; ".join(
+        [f"{report.in_sync}/{report.expected} assigned users active in Talend", *filter(None, expected_gaps)]
+    )
     if not problems:
         return CheckResult(name=USER_SYNC, ok=True, detail=summary), report
     needs_person = bool(report.collisions or report.sync_errors)  # Okta will not resolve these on its own
@@ -593,7 +609,7 @@ def _poll(
                 okta_read = pool.submit(_read_okta, okta, settings, progress)
                 talend_read = pool.submit(_read_talend, talend, progress)
                 okta_side, talend_side = okta_read.result(), talend_read.result()
-                users_check, users = _user_sync(okta_side, talend_side, ignore)
+                users_check, users = _user_sync(okta_side, talend_side, ignore, settings.provisioning)
                 groups_check, groups = _group_sync(okta_side, talend_side, app.label or app.id)
             else:
                 users_check, users = _skipped(USER_SYNC, "Talend refused the token"), UsersReport()

@@ -605,3 +605,54 @@ def test_connection_checked_against_the_stack_url_while_talend_is_read_elsewhere
     assert run.check(PROVISIONING)["ok"] is True, run.check(PROVISIONING)
     wrong = world.run("--stack-outputs", "-", input_text=json.dumps({**outputs, "scimBaseUrl": world.scim_url}))
     assert wrong.check(PROVISIONING)["detail"] == f"the SCIM base URL is {declared}, expected {world.scim_url}"
+
+
+def outputs_with_switches(world: World, **switches: bool) -> str:
+    provisioning = {"manage": True, "createUsers": True, "updateUserAttributes": True, "deactivateUsers": True}
+    return json.dumps(
+        {"appId": world.app_id, "scimBaseUrl": world.scim_url, "provisioning": provisioning | switches}
+    )
+
+
+def test_deactivate_users_off_lists_people_left_active_without_failing(world: World) -> None:
+    world.okta.set_user_provisioning(world.app_id, create=True, update_profile=True, deactivate=False)
+    alice = world.person("alice")
+    world.person("bob")
+    world.okta.sync()
+    world.okta.remove_member(world.group_id, alice)  # Deactivate Users is off: Okta leaves alice active in Talend
+    world.okta.sync()
+
+    run = world.run("--stack-outputs", "-", input_text=outputs_with_switches(world, deactivateUsers=False))
+
+    assert run.exit_code == 0, run.stdout
+    assert run.report is not None
+    assert run.report["users"]["unexpected_active"] == ["alice"]  # still listed
+    assert run.check(USER_SYNC)["detail"] == (
+        "1/1 assigned users active in Talend; 1 active in Talend but not assigned "
+        "(deactivateUsers is off: Okta leaves them active)"
+    )
+    assert "active in Talend but not assigned in Okta (1): alice" in run.stdout
+    # With the switch on, the same Talend is a failure.
+    world.okta.set_user_provisioning(world.app_id, create=True, update_profile=True, deactivate=True)
+    strict = world.run("--stack-outputs", "-", input_text=outputs_with_switches(world))
+    assert strict.exit_code == 1
+    assert "1 active in Talend but not assigned" in strict.check(USER_SYNC)["detail"]
+
+
+def test_create_users_off_lists_assigned_people_missing_without_failing(world: World) -> None:
+    world.okta.set_user_provisioning(world.app_id, create=False, update_profile=True, deactivate=True)
+    world.talend_user("alice")  # invited in Talend by hand; Okta links and updates her
+    world.person("alice")
+    world.person("bob")  # Create Users is off: Okta never creates bob
+    world.okta.sync()
+
+    run = world.run("--stack-outputs", "-", input_text=outputs_with_switches(world, createUsers=False), timeout="30")
+
+    assert run.exit_code == 0, run.stdout
+    assert run.report is not None
+    assert run.report["users"]["missing"] == ["bob"]
+    assert run.report["passes"] == 1  # nothing to wait for
+    assert run.check(USER_SYNC)["detail"] == (
+        "1/2 assigned users active in Talend; 1 missing in Talend (createUsers is off: Okta does not create them)"
+    )
+    assert "missing in Talend (1): bob" in run.stdout
