@@ -656,3 +656,22 @@ def test_create_users_off_lists_assigned_people_missing_without_failing(world: W
         "1/2 assigned users active in Talend; 1 missing in Talend (createUsers is off: Okta does not create them)"
     )
     assert "missing in Talend (1): bob" in run.stdout
+
+
+@pytest.mark.parametrize("status", ["INACTIVE", "DEPROVISIONED"])
+def test_ended_app_users_okta_still_lists_are_not_expected_in_talend(world: World, status: str) -> None:
+    """Okta may keep listing an ended assignment (status INACTIVE or DEPROVISIONED): not expected in Talend."""
+    alice = world.person("alice")
+    world.person("bob")
+    world.okta.sync()
+    world.okta.set_sync_state(world.app_id, alice, "SYNCHRONIZED", status=status)
+    world.set_talend_active("alice", False)  # Okta deactivated her in Talend
+
+    run = world.run()
+
+    assert run.exit_code == 0, run.stdout
+    assert run.report is not None
+    assert (run.report["users"]["expected"], run.report["users"]["inactive"]) == (1, [])
+    listed = [p for m, p in world.okta.requests if m == "GET" and p.startswith(f"/api/v1/apps/{world.app_id}/users")]
+    assert listed  # she was in the list Okta returned, and verify skipped her
+    assert world.okta.app_user(world.app_id, alice)["status"] == status  # type: ignore[index]
