@@ -30,6 +30,7 @@ from pydantic.alias_generators import to_camel
 from talend_okta.definition import EMAIL_PREFIX_TEMPLATE
 from talend_okta.http import (
     ApiAuthError,
+    ApiBodyError,
     ApiError,
     ApiStatusError,
     ApiUnreachable,
@@ -38,7 +39,7 @@ from talend_okta.http import (
     Sleep,
     check_base_url,
 )
-from talend_okta.okta_api import App, OktaClient, check_app_id
+from talend_okta.okta_api import PROVISIONING_NOT_ENABLED, App, OktaClient, check_app_id
 from talend_okta.redact import Redactor
 from talend_okta.scim_api import TalendScimClient
 from talend_okta.settings import ProvisioningSettings
@@ -70,7 +71,7 @@ class ConnectionSettings(BaseModel):
     scim_token: SecretStr
     connection_url: str = ""  # the base URL Okta's connection should hold; empty: scim_url
     provisioning: ProvisioningSettings = ProvisioningSettings()
-    pushed_groups: dict[str, str] = Field(default_factory=dict)  # Okta group name → id the stack pushes
+    pushed_groups: dict[str, str] | None = None  # Okta group name → id the stack pushes; None: not known
 
     def secrets(self) -> list[str]:
         return [self.okta_token.get_secret_value(), self.scim_token.get_secret_value()]
@@ -87,7 +88,7 @@ class StackOutputs(BaseModel):
     scim_token: SecretStr | None = None
     provisioning: ProvisioningSettings | None = None
     assigned_groups: dict[str, str] = Field(default_factory=dict)  # group name → Okta group id
-    pushed_groups: dict[str, str] = Field(default_factory=dict)
+    pushed_groups: dict[str, str] | None = None
 
 
 def load_stack_outputs(text: str, source: str = "--stack-outputs") -> StackOutputs:
@@ -349,6 +350,7 @@ class _OktaSide:
     sync_errors: list[str] = field(default_factory=list)
     groups: list[_PushedGroup] = field(default_factory=list)
     unpushed: list[str] = field(default_factory=list)  # groups the stack pushes that have no push mapping
+    push_error: ApiStatusError | ApiBodyError | None = None  # Okta would not list the push mappings
 
 
 @dataclass
@@ -370,17 +372,24 @@ def _read_okta(okta: OktaClient, settings: ConnectionSettings, progress: Progres
         if count % 5000 == 0:
             progress(f"read {count} Okta app users")
 
+    if settings.pushed_groups == {}:
+        return side  # the stack pushes no group: nothing to read (Okta refuses push mappings without provisioning)
     mapped: set[str] = set()
-    for mapping in okta.iter_push_mappings(settings.app_id):
-        mapped.add(mapping.source_group_id)
-        group = okta.get_group(mapping.source_group_id)
-        members = {
-            side.user_names[member.id].casefold(): side.user_names[member.id]
-            for member in okta.iter_group_members(mapping.source_group_id)
-            if member.id in side.user_names  # Okta pushes only members assigned to the app
-        }
-        side.groups.append(_PushedGroup(group.profile.name, mapping.status, members))
-    side.unpushed = sorted(name for name, group_id in settings.pushed_groups.items() if group_id not in mapped)
+    try:
+        for mapping in okta.iter_push_mappings(settings.app_id):
+            mapped.add(mapping.source_group_id)
+            group = okta.get_group(mapping.source_group_id)
+            members = {
+                side.user_names[member.id].casefold(): side.user_names[member.id]
+                for member in okta.iter_group_members(mapping.source_group_id)
+                if member.id in side.user_names  # Okta pushes only members assigned to the app
+            }
+            side.groups.append(_PushedGroup(group.profile.name, mapping.status, members))
+    except (ApiStatusError, ApiBodyError) as err:  # group-sync fails; the other checks still report
+        side.push_error, side.groups = err, []
+        return side
+    pushed = settings.pushed_groups or {}
+    side.unpushed = sorted(name for name, group_id in pushed.items() if group_id not in mapped)
     return side
 
 
@@ -442,7 +451,9 @@ def _user_sync(
         f"{len(report.unexpected_active)} active in Talend but not assigned" if report.unexpected_active else ""
     )
     expected_gaps = [
-        f"{missing} (createUsers is off: Okta does not create them)" if missing and not provisioning.create_users else "",
+        f"{missing} (createUsers is off: Okta does not create them)"
+        if missing and not provisioning.create_users
+        else "",
         f"{left_active} (deactivateUsers is off: Okta leaves them active)"
         if left_active and not provisioning.deactivate_users
         else "",
@@ -465,7 +476,29 @@ def _user_sync(
     return CheckResult(name=USER_SYNC, ok=False, detail=detail, settled=needs_person), report
 
 
-def _group_sync(okta: _OktaSide, talend: _TalendSide, app_label: str) -> tuple[CheckResult, list[GroupReport]]:
+def _push_unreadable(error: ApiError, app_label: str, pushed: Iterable[str]) -> CheckResult:
+    """group-sync when Okta would not list the app's push mappings: what to do in the admin console."""
+    app = f"Okta Admin Console → Applications → Applications → {app_label}"
+    names = ", ".join(pushed) or "the groups the stack pushes"
+    if isinstance(error, ApiStatusError) and error.code == PROVISIONING_NOT_ENABLED:
+        why = "Okta pushes groups only once provisioning is enabled for the app"
+        steps = [
+            f"{app} → General → App Settings → Edit: Provisioning = SCIM; Save (with the other okta-provisioning "
+            "steps)",
+            f"Run the deploy (`pulumi up`) again: the stack then pushes {names}",
+        ]
+    else:
+        why = "check that the Okta token may read the app's push groups"
+        steps = [f"{app} → Push Groups: check that {names} are pushed and active"]
+    detail = f"could not read the app's group push mappings ({why}): {error}"
+    return CheckResult(name=GROUP_SYNC, ok=False, detail=detail, steps=steps)
+
+
+def _group_sync(
+    okta: _OktaSide, talend: _TalendSide, app_label: str, pushed: Iterable[str] = ()
+) -> tuple[CheckResult, list[GroupReport]]:
+    if okta.push_error is not None:
+        return _push_unreadable(okta.push_error, app_label, pushed), []
     where = f"Okta Admin Console → Applications → Applications → {app_label} → Push Groups"
     reports: list[GroupReport] = []
     problems: list[str] = []
@@ -610,7 +643,9 @@ def _poll(
                 talend_read = pool.submit(_read_talend, talend, progress)
                 okta_side, talend_side = okta_read.result(), talend_read.result()
                 users_check, users = _user_sync(okta_side, talend_side, ignore, settings.provisioning)
-                groups_check, groups = _group_sync(okta_side, talend_side, app.label or app.id)
+                groups_check, groups = _group_sync(
+                    okta_side, talend_side, app.label or app.id, settings.pushed_groups or {}
+                )
             else:
                 users_check, users = _skipped(USER_SYNC, "Talend refused the token"), UsersReport()
                 groups_check, groups = _skipped(GROUP_SYNC, "Talend refused the token"), []

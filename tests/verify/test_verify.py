@@ -609,9 +609,7 @@ def test_connection_checked_against_the_stack_url_while_talend_is_read_elsewhere
 
 def outputs_with_switches(world: World, **switches: bool) -> str:
     provisioning = {"manage": True, "createUsers": True, "updateUserAttributes": True, "deactivateUsers": True}
-    return json.dumps(
-        {"appId": world.app_id, "scimBaseUrl": world.scim_url, "provisioning": provisioning | switches}
-    )
+    return json.dumps({"appId": world.app_id, "scimBaseUrl": world.scim_url, "provisioning": provisioning | switches})
 
 
 def test_deactivate_users_off_lists_people_left_active_without_failing(world: World) -> None:
@@ -675,3 +673,47 @@ def test_ended_app_users_okta_still_lists_are_not_expected_in_talend(world: Worl
     listed = [p for m, p in world.okta.requests if m == "GET" and p.startswith(f"/api/v1/apps/{world.app_id}/users")]
     assert listed  # she was in the list Okta returned, and verify skipped her
     assert world.okta.app_user(world.app_id, alice)["status"] == status  # type: ignore[index]
+
+
+def test_push_mappings_are_not_read_when_the_stack_pushes_no_group(world: World) -> None:
+    world.person("alice")
+    world.okta.sync()
+    outputs = {"appId": world.app_id, "scimBaseUrl": world.scim_url, "pushedGroups": {}}
+
+    run = world.run("--stack-outputs", "-", input_text=json.dumps(outputs))
+
+    assert run.exit_code == 0, run.stdout
+    assert run.check(GROUP_SYNC)["detail"] == "no groups are pushed"
+    assert not any("group-push" in path for _, path in world.okta.requests)
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "step"),
+    [
+        (400, "E0000001", "Run the deploy (`pulumi up`) again: the stack then pushes Talend Developers"),
+        (403, "E0000006", "Push Groups: check that Talend Developers are pushed and active"),
+    ],
+)
+def test_an_error_reading_push_mappings_fails_group_sync_only(world: World, status: int, code: str, step: str) -> None:
+    developers = world.okta.add_group("Talend Developers")
+    world.okta.add_member(developers, world.person("alice"))
+    world.okta.sync()
+    summary = (
+        "Provisioning is not enabled for the app instance." if code == "E0000001" else "You do not have permission"
+    )
+    body = json.dumps({"errorCode": code, "errorSummary": summary, "errorCauses": []})
+    world.okta.inject_fault("GET", r"/group-push/mappings$", status, body=body, times=100)
+    outputs = {"appId": world.app_id, "scimBaseUrl": world.scim_url, "pushedGroups": {"Talend Developers": developers}}
+
+    run = world.run("--stack-outputs", "-", input_text=json.dumps(outputs), timeout="30")
+
+    assert run.exit_code == 1, run.stderr  # not "could not run": the other checks report
+    assert run.report is not None
+    assert run.report["passes"] == 1  # a refusal does not fix itself
+    assert [c["ok"] for c in run.report["checks"]] == [True, True, True, False]
+    check = run.check(GROUP_SYNC)
+    assert check["detail"].startswith("could not read the app's group push mappings (")
+    assert f"{status}" in check["detail"] and code in check["detail"]
+    assert check["steps"][-1].endswith(step)
+    assert "still to do by hand:" in run.stdout
+    assert "✓ user-sync: 1/1 assigned users active in Talend" in run.stdout

@@ -37,7 +37,9 @@ def steps(workflow: dict[str, Any], job: str | None = None) -> list[dict[str, An
 
 def pulumi_steps(workflow: dict[str, Any], job: str | None = None) -> list[dict[str, Any]]:
     return [
-        s for s in steps(workflow, job) if s.get("uses", "").startswith(PULUMI_ACTION) and s.get("with", {}).get("command")
+        s
+        for s in steps(workflow, job)
+        if s.get("uses", "").startswith(PULUMI_ACTION) and s.get("with", {}).get("command")
     ]
 
 
@@ -153,8 +155,8 @@ def test_verify_ignores_the_token_owner_from_a_repository_variable() -> None:
         (verify,) = runs("verify", load(name), job)
         assert verify["env"]["TALEND_TOKEN_OWNER"] == "${{ vars.TALEND_TOKEN_OWNER }}", name
         (words,) = invocations(verify["run"])
-        assert '{TALEND_TOKEN_OWNER:+--ignore-user' in words, name  # no empty --ignore-user when unset
-        assert '$TALEND_TOKEN_OWNER}' in words, name
+        assert "{TALEND_TOKEN_OWNER:+--ignore-user" in words, name  # no empty --ignore-user when unset
+        assert "$TALEND_TOKEN_OWNER}" in words, name
 
 
 # --- Drift ---------------------------------------------------------------------------------------------------------
