@@ -456,8 +456,8 @@ def _group_changes(snapshot: OktaSnapshot, by_hand: list[GroupMembers]) -> list[
         )
     for other in sorted(snapshot.removed_groups, key=lambda g: g.name.casefold()):
         group_id = other.group.id if other.group else None
-        change: Literal["removed", "assigned by hand"] = "assigned by hand" if other in by_hand else "removed"
-        changes.append(GroupChange(name=other.name, id=group_id, members=len(other.members), change=change))
+        outcome: Literal["removed", "assigned by hand"] = "assigned by hand" if other in by_hand else "removed"
+        changes.append(GroupChange(name=other.name, id=group_id, members=len(other.members), change=outcome))
     return changes
 
 

@@ -713,7 +713,8 @@ def test_an_error_reading_push_mappings_fails_group_sync_only(world: World, stat
     assert [c["ok"] for c in run.report["checks"]] == [True, True, True, False]
     check = run.check(GROUP_SYNC)
     assert check["detail"].startswith("could not read the app's group push mappings (")
-    assert f"{status}" in check["detail"] and code in check["detail"]
+    assert f"{status}" in check["detail"]
+    assert code in check["detail"]
     assert check["steps"][-1].endswith(step)
     assert "still to do by hand:" in run.stdout
     assert "✓ user-sync: 1/1 assigned users active in Talend" in run.stdout
