@@ -18,6 +18,7 @@ treat `JDoe` and `jdoe` as one user, and Okta looks users up with the same case-
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -210,14 +211,34 @@ class VerifyReport(BaseModel):
 # --- check 1: talend-credentials ---------------------------------------------------------------------------------
 
 
-def check_talend_credentials(scim_url: str, token: str, timeout: float = 30.0) -> CheckResult:
-    """Does Talend's SCIM API accept `token`? For the Pulumi program's hook; never raises, never shows the token."""
+def check_talend_credentials(scim_url: str, token: str, timeout: float = 30.0, *, total: float = 60.0) -> CheckResult:
+    """Does Talend's SCIM API accept `token`? For the Pulumi program's hook; never raises, never shows the token.
+
+    Gives up after `total` seconds in all, retries and waits included, so a slow Talend cannot stall `pulumi up`:
+    the check runs in a daemon thread, and closing its client at the deadline ends a request still under way.
+    """
     redact = Redactor([token])
     try:
-        with TalendScimClient(scim_url, token, timeout=timeout, redactor=redact) as talend:
-            return _credentials_check(talend)
-    except (ApiError, InputError) as err:
+        talend = TalendScimClient(scim_url, token, timeout=min(timeout, total), redactor=redact)
+    except InputError as err:
         return CheckResult(name=CREDENTIALS, ok=False, detail=redact(str(err)))
+    answer: list[CheckResult] = []
+
+    def check() -> None:
+        try:
+            answer.append(_credentials_check(talend))
+        except Exception as err:  # an ApiError, or whatever the client closed at the deadline raises
+            answer.append(CheckResult(name=CREDENTIALS, ok=False, detail=redact(str(err))))
+
+    worker = threading.Thread(target=check, name="talend-credentials", daemon=True)
+    worker.start()
+    worker.join(total)
+    talend.close()
+    if answer:
+        return answer[0]
+    return CheckResult(
+        name=CREDENTIALS, ok=False, detail=f"Talend at {talend.base_url} did not answer within {total:g} s"
+    )
 
 
 def _credentials_check(talend: TalendScimClient) -> CheckResult:

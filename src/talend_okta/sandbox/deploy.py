@@ -2,7 +2,7 @@
 
 This mirrors `stack/talend_cloud_app.py` (`TalendCloudApp`) call for call, with the request bodies pulumi-okta
 sends (see tests/sandbox/okta-recordings/), so the demo exercises the same API the stack does without the Pulumi
-CLI: the SAML 2.0 app, the SCIM connection (then its credentials check, like the stack's after-create hook), the
+CLI: the SAML 2.0 app, the SCIM connection (after its credentials check, like the stack's before-create hook), the
 To App switches, group assignments and push groups. Keep the two in step: a change to the component belongs here.
 """
 
@@ -141,13 +141,13 @@ def deploy(okta: OktaAdmin, settings: StackSettings, *, scim_base_url: str | Non
 
     if settings.provisioning.manage:
         token = settings.scim_token.get_secret_value()
-        connection = {"baseUrl": scim_url, "profile": {"authScheme": "TOKEN", "token": token}}
-        okta.call("POST", f"/api/v1/apps/{app_id}/connections/default", connection)
-        okta.call("POST", f"/api/v1/apps/{app_id}/connections/default/lifecycle/activate")
-        # The stack's after-create hook: fail the deploy when Talend refuses the token.
+        # The stack's before-create hook: Talend must accept the token before Okta is given it.
         credentials = check_talend_credentials(scim_url, token, timeout=10.0)
         if not credentials.ok:
             raise DeployError(f"{credentials.name}: {credentials.detail}")
+        connection = {"baseUrl": scim_url, "profile": {"authScheme": "TOKEN", "token": token}}
+        okta.call("POST", f"/api/v1/apps/{app_id}/connections/default", connection)
+        okta.call("POST", f"/api/v1/apps/{app_id}/connections/default/lifecycle/activate")
         okta.call(
             "PUT",
             f"/api/v1/apps/{app_id}/features/{talend.USER_PROVISIONING}",
