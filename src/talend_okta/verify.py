@@ -73,6 +73,7 @@ class ConnectionSettings(BaseModel):
     connection_url: str = ""  # the base URL Okta's connection should hold; empty: scim_url
     provisioning: ProvisioningSettings = ProvisioningSettings()
     pushed_groups: dict[str, str] | None = None  # Okta group name → id the stack pushes; None: not known
+    stack_manages_provisioning: bool = False  # the stack outputs say provisioning.manage: true
 
     def secrets(self) -> list[str]:
         return [self.okta_token.get_secret_value(), self.scim_token.get_secret_value()]
@@ -145,6 +146,7 @@ def connection_settings(
         connection_url=outputs.scim_base_url or "",
         provisioning=outputs.provisioning or ProvisioningSettings(),
         pushed_groups=outputs.pushed_groups,
+        stack_manages_provisioning=bool(outputs.provisioning and outputs.provisioning.manage),
     )
 
 
@@ -331,7 +333,15 @@ def _provisioning_check(okta: OktaClient, app: App, settings: ConnectionSettings
         problems.append(f"the username template is {template or 'not set'}, expected Email prefix")
         steps.append(f"{where} → Sign On → Settings → Edit: Application username format = Email prefix; Save")
 
+    # Okta ignores this app's connection API: `pulumi up` fails on the To App features until the stack stops
+    # declaring them, and the admin console stays where provisioning is set (verify still checks it).
+    stop_managing = (
+        "In the stack config set talend-okta:provisioning.manage to false (Okta ignores the provisioning API for "
+        "this app, so `pulumi up` fails on its To App features), then run the deploy again"
+    )
+    api_ignored = connection.status == "UNKNOWN" and settings.stack_manages_provisioning
     if problems:
+        steps += [stop_managing] if api_ignored else []
         return CheckResult(name=PROVISIONING, ok=False, detail="; ".join(problems), steps=steps)
     if connection.status == "UNKNOWN":
         path = (
@@ -341,11 +351,8 @@ def _provisioning_check(okta: OktaClient, app: App, settings: ConnectionSettings
     else:
         path = f"connection ENABLED to {connection.base_url}"
     on = [name for name, want in switches if want]
-    return CheckResult(
-        name=PROVISIONING,
-        ok=True,
-        detail=f"{path}; {to_app}: {', '.join(on) or 'all off'}; usernames = Email prefix",
-    )
+    detail = f"{path}; {to_app}: {', '.join(on) or 'all off'}; usernames = Email prefix"
+    return CheckResult(name=PROVISIONING, ok=True, detail=detail, steps=[stop_managing] if api_ignored else [])
 
 
 def _same_url(actual: str | None, expected: str) -> bool | None:
