@@ -718,3 +718,23 @@ def test_an_error_reading_push_mappings_fails_group_sync_only(world: World, stat
     assert check["steps"][-1].endswith(step)
     assert "still to do by hand:" in run.stdout
     assert "✓ user-sync: 1/1 assigned users active in Talend" in run.stdout
+
+
+@pytest.mark.parametrize("manage", [True, False])
+def test_where_okta_ignores_the_provisioning_api_verify_says_to_stop_managing_it(world: World, manage: bool) -> None:
+    app_id = app_configured_by_hand(world)
+    provisioning = {"manage": manage, "createUsers": True, "updateUserAttributes": True, "deactivateUsers": True}
+    outputs = {
+        "appId": app_id,
+        "appLabel": "Talend By Hand",
+        "scimBaseUrl": world.scim_url,
+        "provisioning": provisioning,
+    }
+
+    run = world.run("--stack-outputs", "-", input_text=json.dumps(outputs))
+
+    assert run.exit_code == 0, run.stdout
+    check = run.check(PROVISIONING)
+    assert check["ok"] is True
+    stop_managing = [step for step in check["steps"] if "set talend-okta:provisioning.manage to false" in step]
+    assert len(stop_managing) == (1 if manage else 0)
