@@ -731,7 +731,7 @@ def test_where_okta_ignores_the_provisioning_api_verify_says_to_stop_managing_it
         "provisioning": provisioning,
     }
 
-    run = world.run("--stack-outputs", "-", input_text=json.dumps(outputs))
+    run = world.run("--stack-outputs", "-", input_text=json.dumps(outputs), env={"TALEND_OKTA_APP_ID": app_id})
 
     assert run.exit_code == 0, run.stdout
     check = run.check(PROVISIONING)
