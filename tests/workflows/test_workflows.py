@@ -327,3 +327,22 @@ def test_saved_stack_outputs_are_kept(tmp_path: Path) -> None:
     saved = {"appId": "0oa2deployed", "pushedGroups": {"Talend Developers": "00g1"}, "oktaOrgUrl": "https://x.okta.com"}
     outputs = run_outputs_step(tmp_path, saved)
     assert {key: outputs[key] for key in saved} == saved
+
+
+def test_stack_state_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    outputs = tmp_path / "stack-outputs.json"
+    outputs.write_text("{}")
+    command = [sys.executable, "-m", "talend_okta.stack_state", "--config", str(REPO / "Pulumi.dev.yaml")]
+    not_json = subprocess.run([*command, "--outputs", str(outputs)], input="<html>", capture_output=True, text=True)
+    no_config = subprocess.run(
+        [*command[:-1], str(tmp_path / "missing.yaml"), "--outputs", str(outputs)],
+        input=json.dumps(FIRST_DEPLOY_STATE),
+        capture_output=True,
+        text=True,
+    )
+    for done in (not_json, no_config):
+        assert done.returncode == 2
+        assert done.stderr.startswith("talend_okta.stack_state: error: ")
+        assert done.stderr.count("\n") == 1
+    assert "cannot read the stack config file" in no_config.stderr
+    assert outputs.read_text() == "{}"  # nothing half-done
