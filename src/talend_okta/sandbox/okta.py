@@ -138,7 +138,8 @@ class OktaSandbox:
         provisioning: bool = True,
         connection_api: bool = True,
     ) -> str:
-        """Create an active custom SAML 2.0 app; returns its id ("0oa…").
+        """Create an active custom SAML 2.0 app; returns its id ("0oa…"). (Apps created over HTTP follow the
+        sandbox's `provisioning_api` instead.)
 
         `provisioning=False` makes an app without provisioning (connections GET → status UNKNOWN, features
         GET → 400 E0000001), like a SAML app whose SCIM switch was never turned on.

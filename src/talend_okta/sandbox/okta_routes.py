@@ -2,7 +2,8 @@
 
 `OktaRoutes.dispatch` finds the handler for a request and runs it holding the org's lock. Handlers check what
 Okta checks, change the org through its methods (okta_org), and answer with Okta's status codes and error bodies;
-a `SandboxError` from the org becomes Okta's E0000001, an `UnknownId` its E0000007.
+a `SandboxError` from the org becomes Okta's E0000001, an `UnknownId` its E0000007. Under `/sandbox/admin/` are
+the Admin Console actions Okta has no API for (enable SCIM for a custom app, To App), for `sandbox.admin`.
 """
 
 from __future__ import annotations
