@@ -166,6 +166,12 @@ class TalendCloudApp(pulumi.ComponentResource):
         # `talend-okta verify` reads back what Okta holds and lists the admin-console steps still to do.
         token = pulumi.Output.secret(settings.scim_token.get_secret_value())
         self.credentials_check_url = credentials_check_url(self.scim_base_url, okta_org_url, os.environ)
+        if os.environ.get("TALEND_SCIM_URL", "").strip() and self.credentials_check_url == self.scim_base_url:
+            pulumi.log.warn(
+                "TALEND_SCIM_URL is ignored by the credentials check: it sends the token only to the stack's SCIM URL "
+                f"{self.scim_base_url} (a loopback TALEND_SCIM_URL only while okta:httpProxy points at the sandbox)",
+                resource=self,
+            )
         self.credentials_hook = hook = credentials_hook(self.credentials_check_url, settings.scim_token)
         self.connection = okta.app.Connection(
             f"{name}-scim",

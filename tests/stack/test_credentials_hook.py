@@ -57,12 +57,15 @@ def test_no_hook_without_managed_provisioning(run_stack: RunStack) -> None:
     assert not any(run.monitor.hooks.values())
 
 
-def test_the_bound_hook_fails_on_a_rejected_token(run_stack: RunStack, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_bound_hook_fails_on_a_rejected_token(
+    run_stack: RunStack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     # Against the offline sandbox (okta:httpProxy on loopback) the check may go to the local stand-in.
     with run_talend("the-right-token") as talend:
         monkeypatch.setenv("TALEND_SCIM_URL", talend.scim_url)
         component = run_stack(base_config(), okta_config=SANDBOX_OKTA).namespace["talend_app"]
         assert component.credentials_check_url == talend.scim_url
+        assert not any("TALEND_SCIM_URL is ignored" in r.getMessage() for r in caplog.records)
         with pytest.raises(RuntimeError, match=r"^talend-credentials: .*401") as raised:
             component.credentials_hook.callback(None)
     assert CANARY_TOKEN not in str(raised.value)
@@ -78,11 +81,18 @@ def test_the_bound_hook_fails_on_a_rejected_token(run_stack: RunStack, monkeypat
     ids=["real-org", "sandbox-non-loopback", "no-org"],
 )
 def test_the_token_goes_only_to_the_declared_scim_url(
-    run_stack: RunStack, monkeypatch: pytest.MonkeyPatch, okta_config: dict[str, str], leftover: str
+    run_stack: RunStack,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    okta_config: dict[str, str],
+    leftover: str,
 ) -> None:
     monkeypatch.setenv("TALEND_SCIM_URL", leftover)
     component = run_stack(base_config(), okta_config=okta_config).namespace["talend_app"]
     assert component.credentials_check_url == DECLARED
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(w.startswith("TALEND_SCIM_URL is ignored by the credentials check") for w in warnings), warnings
+    assert not any(leftover in w for w in warnings)  # the ignored value is not echoed
 
 
 def test_credentials_check_url_rules() -> None:
