@@ -18,7 +18,8 @@ def read_settings() -> StackSettings:
 
 
 settings = read_settings()
-talend_app = TalendCloudApp("talend", settings)
+org_url = okta_org_url()
+talend_app = TalendCloudApp("talend", settings, okta_org_url=org_url)
 
 pulumi.export("appId", talend_app.app_id)
 pulumi.export("appLabel", settings.app_label)
@@ -29,5 +30,5 @@ pulumi.export("assignedGroups", talend_app.assigned_groups)
 pulumi.export("pushedGroups", talend_app.pushed_groups)
 pulumi.export("provisioning", settings.provisioning.model_dump(by_alias=True))
 pulumi.export("roleMappings", talend_app.role_mappings)
-if (org_url := okta_org_url()) is not None:
+if org_url is not None:
     pulumi.export("oktaOrgUrl", org_url)

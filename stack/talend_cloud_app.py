@@ -4,16 +4,22 @@ the Talend role mappings that turn the app's CustomerRoles into Talend roles."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from urllib.parse import urlsplit
 
 import pulumi
 import pulumi_okta as okta
+from pydantic import SecretStr
 
 from talend_okta import definition as talend
+from talend_okta.http import is_loopback
 from talend_okta.role_mapping import TalendRoleMappings
 from talend_okta.settings import AdoptSettings, GroupSettings, ProvisioningSettings, StackSettings
 from talend_okta.talend_api import normalized
 from talend_okta.verify import check_talend_credentials
+
+CREDENTIALS_CHECK_SECONDS = 60.0
+"""The credentials hook gives up after this long in all (retries included): a slow Talend must not stall `pulumi up`."""
 
 
 def _status(enabled: bool) -> str:
@@ -53,21 +59,40 @@ def customer_roles_statements(settings: StackSettings) -> list[okta.app.SamlAttr
 
 
 def require_talend_credentials(scim_url: str, token: str) -> None:
-    """Raise when Talend's SCIM API rejects the token (the message never shows it)."""
-    result = check_talend_credentials(scim_url, token)
+    """Raise when Talend's SCIM API rejects the token or does not answer in time (the message never shows it)."""
+    result = check_talend_credentials(scim_url, token, total=CREDENTIALS_CHECK_SECONDS)
     if not result.ok:
         raise RuntimeError(f"{result.name}: {result.detail}")
 
 
-def credentials_hook(scim_url: str, token: pulumi.Output[str]) -> pulumi.ResourceHook:
-    """After the SCIM connection is created or updated, prove Talend accepts the token, or fail the deployment.
+def talend_url(declared: str, variable: str, okta_org_url: str | None, environ: Mapping[str, str]) -> str:
+    """Where the program may send a Talend token: the stack's declared Talend URL.
 
-    Hooks run only with the Pulumi CLI (≥ 3.238.0 makes a failing after-hook fail `pulumi up`), never under mocks
-    or in previews; `talend-okta verify` after `pulumi up` remains the gate that runs every time.
+    Only when the stack itself points Okta at a loopback sandbox (`okta:httpProxy`) may `variable`
+    (`TALEND_SCIM_URL`, `TALEND_API_URL`) redirect it, and only to a loopback URL (the sandbox's Talend stand-in);
+    a leftover variable never sends the token elsewhere.
     """
-    secret: dict[str, str] = {}
-    token.apply(lambda value: secret.setdefault("token", value))
-    return pulumi.ResourceHook("talend-credentials", lambda _: require_talend_credentials(scim_url, secret["token"]))
+    local = environ.get(variable, "").strip()
+    if okta_org_url and _is_loopback_url(okta_org_url) and local and _is_loopback_url(local):
+        return local
+    return declared
+
+
+def _is_loopback_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and is_loopback(parts.hostname or "")
+
+
+def credentials_hook(scim_url: str, token: SecretStr) -> pulumi.ResourceHook:
+    """Before the SCIM connection is created or updated, prove Talend accepts the token, or stop there.
+
+    A before-hook that raises stops the create or update, so a token Talend rejects never reaches Okta. Hooks run
+    only with the Pulumi CLI (≥ 3.182.0), never under mocks or in previews; `talend-okta verify` after `pulumi up`
+    remains the gate that runs every time.
+    """
+    return pulumi.ResourceHook(
+        "talend-credentials", lambda _: require_talend_credentials(scim_url, token.get_secret_value())
+    )
 
 
 class TalendCloudApp(pulumi.ComponentResource):
@@ -86,8 +111,18 @@ class TalendCloudApp(pulumi.ComponentResource):
     talend_role_mappings: TalendRoleMappings | None = None
     features: okta.app.Features | None = None
     credentials_hook: pulumi.ResourceHook | None = None
+    credentials_check_url: str | None = None
 
-    def __init__(self, name: str, settings: StackSettings, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        settings: StackSettings,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        okta_org_url: str | None = None,
+    ) -> None:
+        """`okta_org_url`: where the stack's Okta provider points (a loopback sandbox lets the credentials check
+        go to the local Talend stand-in)."""
         super().__init__("talend-okta:index:TalendCloudApp", name, None, opts)
         self.adopt = settings.adopt
         self.sso_url = talend.sso_url(settings.region, settings.account_id)
@@ -127,7 +162,7 @@ class TalendCloudApp(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, deleted_with=self.app)
 
         if settings.provisioning.manage:
-            self._provisioning(name, settings, child)
+            self._provisioning(name, settings, child, okta_org_url)
 
         assigned: dict[str, pulumi.Output[str]] = {}
         pushed: dict[str, pulumi.Output[str]] = {}
@@ -141,7 +176,7 @@ class TalendCloudApp(pulumi.ComponentResource):
 
         self.role_mappings = normalized(settings.role_mappings)  # as Talend applies them: sorted, no repeats
         if self.role_mappings:
-            self._roles(name, settings)
+            self._roles(name, settings, okta_org_url)
 
         self.register_outputs(
             {
@@ -155,10 +190,9 @@ class TalendCloudApp(pulumi.ComponentResource):
             }
         )
 
-    def _roles(self, name: str, settings: StackSettings) -> None:
+    def _roles(self, name: str, settings: StackSettings, okta_org_url: str | None) -> None:
         """Talend's tenant-wide role mappings: each customer role (an Okta group's name) → Talend roles."""
-        # Talend's API host, or TALEND_API_URL where the deployment talks to Talend elsewhere (the sandbox).
-        api_url = os.environ.get("TALEND_API_URL") or talend.api_base_url(settings.region)
+        api_url = talend_url(talend.api_base_url(settings.region), "TALEND_API_URL", okta_org_url, os.environ)
         self.talend_role_mappings = TalendRoleMappings(
             f"{name}-role-mappings",
             api_url=api_url,
@@ -173,13 +207,20 @@ class TalendCloudApp(pulumi.ComponentResource):
             resource=self.talend_role_mappings,
         )
 
-    def _provisioning(self, name: str, settings: StackSettings, child: pulumi.ResourceOptions) -> None:
+    def _provisioning(
+        self, name: str, settings: StackSettings, child: pulumi.ResourceOptions, okta_org_url: str | None
+    ) -> None:
         # Okta documents these two APIs only for some catalog apps; for a custom SAML app it may ignore them.
         # `talend-okta verify` reads back what Okta holds and lists the admin-console steps still to do.
         token = pulumi.Output.secret(settings.scim_token.get_secret_value())
-        # The check goes where verify goes: TALEND_SCIM_URL when set (the offline sandbox's stand-in).
-        check_url = os.environ.get("TALEND_SCIM_URL") or self.scim_base_url
-        self.credentials_hook = hook = credentials_hook(check_url, token)
+        self.credentials_check_url = talend_url(self.scim_base_url, "TALEND_SCIM_URL", okta_org_url, os.environ)
+        if os.environ.get("TALEND_SCIM_URL", "").strip() and self.credentials_check_url == self.scim_base_url:
+            pulumi.log.warn(
+                "TALEND_SCIM_URL is ignored by the credentials check: it sends the token only to the stack's SCIM URL "
+                f"{self.scim_base_url} (a loopback TALEND_SCIM_URL only while okta:httpProxy points at the sandbox)",
+                resource=self,
+            )
+        self.credentials_hook = hook = credentials_hook(self.credentials_check_url, settings.scim_token)
         self.connection = okta.app.Connection(
             f"{name}-scim",
             id_property=self.app.id,
@@ -189,7 +230,7 @@ class TalendCloudApp(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(
                 child,
                 pulumi.ResourceOptions(
-                    hooks=pulumi.ResourceHookBinding(after_create=[hook], after_update=[hook]),
+                    hooks=pulumi.ResourceHookBinding(before_create=[hook], before_update=[hook]),
                     import_=_import_id(self.adopt, lambda ids: ids.connection),
                 ),
             ),

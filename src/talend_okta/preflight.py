@@ -3,7 +3,8 @@
 Reads the stack config file (e.g. `Pulumi.dev.yaml`) and, from Okta, the app's current assignments and the
 members of the configured groups; then plans, without touching anything:
 - who will be created in Talend (members of configured groups not assigned to the app yet),
-- who will be deactivated (assigned now, but by no configured group and not directly),
+- who will be deactivated (assigned now, but by no configured group, not directly and not by a group assigned by
+  hand outside the stack),
 - `userName` collisions under the Email-prefix rule (`jdoe@a.com` and `jdoe@b.com` both become `jdoe`),
 - members without an email (Okta cannot compute their userName),
 - groups the last deployment assigned under another name (from the stack outputs): unless the config lists that
@@ -295,7 +296,7 @@ class GroupChange(_ReportModel):
     name: str
     id: str | None
     members: int
-    change: Literal["kept", "added", "removed", "not found"]
+    change: Literal["kept", "added", "removed", "not found", "assigned by hand"]
 
 
 class Rename(_ReportModel):
@@ -385,26 +386,30 @@ def plan(
 
     `last_assigned`: the groups the last deployment assigned (stack output `assignedGroups`); None when unknown.
     """
+    removed, by_hand = _managed(snapshot.removed_groups, last_assigned)
     members, member_of = _members(snapshot.configured_groups)
-    leaving, left_from = _members(snapshot.removed_groups)
+    leaving, left_from = _members(removed)
+    staying, _ = _members(by_hand)  # the deploy leaves these groups (and their members) assigned
     current = {u.id: u for u in snapshot.app_users if u.is_active}
-    direct = {user_id: u for user_id, u in current.items() if u.scope == "USER"}
+    # Assigned after the deploy whatever the configured groups say: directly (scope USER) or by a hand-made group.
+    anchored = {user_id: u for user_id, u in current.items() if u.scope == "USER" or user_id in staying}
+    kept = {user_id: u for user_id, u in anchored.items() if user_id not in members}
 
     created = [_person(u, member_of[user_id]) for user_id, u in members.items() if user_id not in current]
     deactivated = [
         _leaver(u, leaving.get(user_id), left_from[user_id])
         for user_id, u in current.items()
-        if user_id not in members and user_id not in direct
+        if user_id not in members and user_id not in kept
     ]
     # Everyone assigned after the deploy, as Talend will name them.
     resulting = [_person(u, member_of[user_id]) for user_id, u in members.items()]
-    resulting += [_leaver(u, None, []) for user_id, u in direct.items() if user_id not in members]
+    resulting += [_leaver(u, None, []) for u in kept.values()]
 
     return PreflightReport(
         stack_config=stack_config,
         app_id=snapshot.app_id,
-        groups=_group_changes(snapshot),
-        renames=_renames(snapshot, settings, last_assigned or {}, current, direct, member_of),
+        groups=_group_changes(snapshot, by_hand),
+        renames=_renames(snapshot, settings, last_assigned or {}, current, anchored, member_of),
         created=_sorted(created),
         deactivated=_sorted(deactivated),
         collisions=_collisions(resulting),
@@ -412,8 +417,23 @@ def plan(
         unchanged=len(resulting) - len(created),
         max_deactivations=max_deactivations,
         mass_deactivation_allowed=allow_mass_deactivation,
-        notes=_notes(snapshot, settings, last_assigned),
+        notes=_notes(snapshot, settings, last_assigned, by_hand),
     )
+
+
+def _managed(
+    assigned_elsewhere: list[GroupMembers], last_assigned: Mapping[str, str] | None
+) -> tuple[list[GroupMembers], list[GroupMembers]]:
+    """Split the groups assigned now but not configured into (removed by the deploy, assigned by hand).
+
+    The stack's assignments are non-authoritative: a deploy unassigns only groups it managed, i.e. those in the
+    last deployment's `assignedGroups`. Without that output every such group counts as removed (the safe side).
+    """
+    if last_assigned is None:
+        return assigned_elsewhere, []
+    managed = set(last_assigned.values())
+    removed = [g for g in assigned_elsewhere if g.group is not None and g.group.id in managed]
+    return removed, [g for g in assigned_elsewhere if g not in removed]
 
 
 def _members(groups: Iterable[GroupMembers]) -> tuple[dict[str, OktaUser], dict[str, list[str]]]:
@@ -469,7 +489,7 @@ def _renames(
     settings: StackSettings,
     last_assigned: Mapping[str, str],
     current: Mapping[str, AppUser],
-    direct: Mapping[str, AppUser],
+    anchored: Mapping[str, AppUser],
     member_of: Mapping[str, list[str]],
 ) -> list[Rename]:
     """Configured groups whose Okta id the last deployment assigned under another name.
@@ -488,7 +508,7 @@ def _renames(
             only_here = [
                 u.id
                 for u in configured.members
-                if u.id in current and u.id not in direct and member_of.get(u.id) == [configured.name]
+                if u.id in current and u.id not in anchored and member_of.get(u.id) == [configured.name]
             ]
             renames.append(
                 Rename(
@@ -503,7 +523,7 @@ def _renames(
     return renames
 
 
-def _group_changes(snapshot: OktaSnapshot) -> list[GroupChange]:
+def _group_changes(snapshot: OktaSnapshot, by_hand: list[GroupMembers]) -> list[GroupChange]:
     changes = []
     for configured in snapshot.configured_groups:
         if configured.group is None:
@@ -513,18 +533,33 @@ def _group_changes(snapshot: OktaSnapshot) -> list[GroupChange]:
         changes.append(
             GroupChange(name=configured.name, id=configured.group.id, members=len(configured.members), change=change)
         )
-    for removed in sorted(snapshot.removed_groups, key=lambda g: g.name.casefold()):
-        group_id = removed.group.id if removed.group else None
-        changes.append(GroupChange(name=removed.name, id=group_id, members=len(removed.members), change="removed"))
+    for other in sorted(snapshot.removed_groups, key=lambda g: g.name.casefold()):
+        group_id = other.group.id if other.group else None
+        outcome: Literal["removed", "assigned by hand"] = "assigned by hand" if other in by_hand else "removed"
+        changes.append(GroupChange(name=other.name, id=group_id, members=len(other.members), change=outcome))
     return changes
 
 
-def _notes(snapshot: OktaSnapshot, settings: StackSettings, last_assigned: Mapping[str, str] | None) -> list[str]:
+def _notes(
+    snapshot: OktaSnapshot,
+    settings: StackSettings,
+    last_assigned: Mapping[str, str] | None,
+    by_hand: list[GroupMembers],
+) -> list[str]:
     notes = []
     if snapshot.app_id is None:
         notes.append("The app is not deployed yet: everyone in the configured groups will be created.")
     elif last_assigned is None:
-        notes.append("Without the app's stack outputs, groups renamed since the last deployment are not checked.")
+        notes.append(
+            "Without the app's stack outputs, groups renamed since the last deployment are not checked, and every "
+            "assigned group the config does not list counts as removed (also one assigned by hand)."
+        )
+    if by_hand:
+        names = ", ".join(sorted((g.name for g in by_hand), key=str.casefold))
+        notes.append(
+            f"Assigned by hand, outside this stack (not in the last deployment's assignedGroups): {names}. The deploy "
+            "leaves them assigned, and their members stay in Talend."
+        )
     if any(c.group is not None and not c.members for c in snapshot.configured_groups):
         notes.append("An empty group assigns nobody: its former members are counted as deactivated.")
     provisioning = settings.provisioning

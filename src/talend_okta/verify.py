@@ -20,6 +20,7 @@ treat `JDoe` and `jdoe` as one user, and Okta looks users up with the same case-
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -33,6 +34,7 @@ from talend_okta import definition
 from talend_okta.definition import EMAIL_PREFIX_TEMPLATE
 from talend_okta.http import (
     ApiAuthError,
+    ApiBodyError,
     ApiError,
     ApiStatusError,
     ApiUnreachable,
@@ -41,7 +43,7 @@ from talend_okta.http import (
     Sleep,
     check_base_url,
 )
-from talend_okta.okta_api import App, OktaClient, check_app_id
+from talend_okta.okta_api import PROVISIONING_NOT_ENABLED, App, OktaClient, check_app_id
 from talend_okta.redact import Redactor
 from talend_okta.scim_api import TalendScimClient
 from talend_okta.settings import ProvisioningSettings
@@ -82,7 +84,8 @@ class ConnectionSettings(BaseModel):
     scim_token: SecretStr
     connection_url: str = ""  # the base URL Okta's connection should hold; empty: scim_url
     provisioning: ProvisioningSettings = ProvisioningSettings()
-    pushed_groups: dict[str, str] = Field(default_factory=dict)  # Okta group name → id the stack pushes
+    pushed_groups: dict[str, str] | None = None  # Okta group name → id the stack pushes; None: not known
+    stack_manages_provisioning: bool = False  # the stack outputs say provisioning.manage: true
     role_mappings: dict[str, list[str]] = Field(default_factory=dict)  # customer role → Talend roles (declared)
     talend_api_url: str = ""  # Talend's API origin (role mappings); empty: the SCIM URL's origin
     talend_api_token: SecretStr | None = None  # empty: the SCIM token
@@ -109,7 +112,7 @@ class StackOutputs(BaseModel):
     scim_token: SecretStr | None = None
     provisioning: ProvisioningSettings | None = None
     assigned_groups: dict[str, str] = Field(default_factory=dict)  # group name → Okta group id
-    pushed_groups: dict[str, str] = Field(default_factory=dict)
+    pushed_groups: dict[str, str] | None = None
     role_mappings: dict[str, list[str]] = Field(default_factory=dict)  # customer role → Talend roles
 
 
@@ -171,6 +174,7 @@ def connection_settings(
         role_mappings=outputs.role_mappings,
         talend_api_url=check_base_url(talend_api_url, "--talend-api-url (TALEND_API_URL)") if talend_api_url else "",
         talend_api_token=SecretStr(talend_api_token.strip()) if talend_api_token and talend_api_token.strip() else None,
+        stack_manages_provisioning=bool(outputs.provisioning and outputs.provisioning.manage),
     )
 
 
@@ -237,14 +241,34 @@ class VerifyReport(BaseModel):
 # --- check 1: talend-credentials ---------------------------------------------------------------------------------
 
 
-def check_talend_credentials(scim_url: str, token: str, timeout: float = 30.0) -> CheckResult:
-    """Does Talend's SCIM API accept `token`? For the Pulumi program's hook; never raises, never shows the token."""
+def check_talend_credentials(scim_url: str, token: str, timeout: float = 30.0, *, total: float = 60.0) -> CheckResult:
+    """Does Talend's SCIM API accept `token`? For the Pulumi program's hook; never raises, never shows the token.
+
+    Gives up after `total` seconds in all, retries and waits included, so a slow Talend cannot stall `pulumi up`:
+    the check runs in a daemon thread, and closing its client at the deadline ends a request still under way.
+    """
     redact = Redactor([token])
     try:
-        with TalendScimClient(scim_url, token, timeout=timeout, redactor=redact) as talend:
-            return _credentials_check(talend)
-    except (ApiError, InputError) as err:
+        talend = TalendScimClient(scim_url, token, timeout=min(timeout, total), redactor=redact)
+    except InputError as err:
         return CheckResult(name=CREDENTIALS, ok=False, detail=redact(str(err)))
+    answer: list[CheckResult] = []
+
+    def check() -> None:
+        try:
+            answer.append(_credentials_check(talend))
+        except Exception as err:  # an ApiError, or whatever the client closed at the deadline raises
+            answer.append(CheckResult(name=CREDENTIALS, ok=False, detail=redact(str(err))))
+
+    worker = threading.Thread(target=check, name="talend-credentials", daemon=True)
+    worker.start()
+    worker.join(total)
+    talend.close()
+    if answer:
+        return answer[0]
+    return CheckResult(
+        name=CREDENTIALS, ok=False, detail=f"Talend at {talend.base_url} did not answer within {total:g} s"
+    )
 
 
 def _credentials_check(talend: TalendScimClient) -> CheckResult:
@@ -337,7 +361,15 @@ def _provisioning_check(okta: OktaClient, app: App, settings: ConnectionSettings
         problems.append(f"the username template is {template or 'not set'}, expected Email prefix")
         steps.append(f"{where} → Sign On → Settings → Edit: Application username format = Email prefix; Save")
 
+    # Okta ignores this app's connection API: `pulumi up` fails on the To App features until the stack stops
+    # declaring them, and the admin console stays where provisioning is set (verify still checks it).
+    stop_managing = (
+        "In the stack config set talend-okta:provisioning.manage to false (Okta ignores the provisioning API for "
+        "this app, so `pulumi up` fails on its To App features), then run the deploy again"
+    )
+    api_ignored = connection.status == "UNKNOWN" and settings.stack_manages_provisioning
     if problems:
+        steps += [stop_managing] if api_ignored else []
         return CheckResult(name=PROVISIONING, ok=False, detail="; ".join(problems), steps=steps)
     if connection.status == "UNKNOWN":
         path = (
@@ -347,11 +379,8 @@ def _provisioning_check(okta: OktaClient, app: App, settings: ConnectionSettings
     else:
         path = f"connection ENABLED to {connection.base_url}"
     on = [name for name, want in switches if want]
-    return CheckResult(
-        name=PROVISIONING,
-        ok=True,
-        detail=f"{path}; {to_app}: {', '.join(on) or 'all off'}; usernames = Email prefix",
-    )
+    detail = f"{path}; {to_app}: {', '.join(on) or 'all off'}; usernames = Email prefix"
+    return CheckResult(name=PROVISIONING, ok=True, detail=detail, steps=[stop_managing] if api_ignored else [])
 
 
 def _same_url(actual: str | None, expected: str) -> bool | None:
@@ -377,6 +406,7 @@ class _OktaSide:
     sync_errors: list[str] = field(default_factory=list)
     groups: list[_PushedGroup] = field(default_factory=list)
     unpushed: list[str] = field(default_factory=list)  # groups the stack pushes that have no push mapping
+    push_error: ApiStatusError | ApiBodyError | None = None  # Okta would not list the push mappings
 
 
 @dataclass
@@ -398,17 +428,24 @@ def _read_okta(okta: OktaClient, settings: ConnectionSettings, progress: Progres
         if count % 5000 == 0:
             progress(f"read {count} Okta app users")
 
+    if settings.pushed_groups == {}:
+        return side  # the stack pushes no group: nothing to read (Okta refuses push mappings without provisioning)
     mapped: set[str] = set()
-    for mapping in okta.iter_push_mappings(settings.app_id):
-        mapped.add(mapping.source_group_id)
-        group = okta.get_group(mapping.source_group_id)
-        members = {
-            side.user_names[member.id].casefold(): side.user_names[member.id]
-            for member in okta.iter_group_members(mapping.source_group_id)
-            if member.id in side.user_names  # Okta pushes only members assigned to the app
-        }
-        side.groups.append(_PushedGroup(group.profile.name, mapping.status, members))
-    side.unpushed = sorted(name for name, group_id in settings.pushed_groups.items() if group_id not in mapped)
+    try:
+        for mapping in okta.iter_push_mappings(settings.app_id):
+            mapped.add(mapping.source_group_id)
+            group = okta.get_group(mapping.source_group_id)
+            members = {
+                side.user_names[member.id].casefold(): side.user_names[member.id]
+                for member in okta.iter_group_members(mapping.source_group_id)
+                if member.id in side.user_names  # Okta pushes only members assigned to the app
+            }
+            side.groups.append(_PushedGroup(group.profile.name, mapping.status, members))
+    except (ApiStatusError, ApiBodyError) as err:  # group-sync fails; the other checks still report
+        side.push_error, side.groups = err, []
+        return side
+    pushed = settings.pushed_groups or {}
+    side.unpushed = sorted(name for name, group_id in pushed.items() if group_id not in mapped)
     return side
 
 
@@ -435,7 +472,11 @@ def _sorted(names: Iterable[str]) -> list[str]:
     return sorted(names, key=_order)
 
 
-def _user_sync(okta: _OktaSide, talend: _TalendSide, ignore: frozenset[str]) -> tuple[CheckResult, UsersReport]:
+def _user_sync(
+    okta: _OktaSide, talend: _TalendSide, ignore: frozenset[str], provisioning: ProvisioningSettings
+) -> tuple[CheckResult, UsersReport]:
+    """The stack's To App switches say what Okta is meant to do: with Create Users off, assigned people missing in
+    Talend are expected; with Deactivate Users off, so are unassigned people left active. Both are still listed."""
     by_name: dict[str, list[str]] = defaultdict(list)
     for user_name in okta.user_names.values():
         by_name[user_name.casefold()].append(user_name)
@@ -461,15 +502,29 @@ def _user_sync(okta: _OktaSide, talend: _TalendSide, ignore: frozenset[str]) -> 
         names.sort(key=_order)
     report.collisions.sort(key=lambda names: [_order(name) for name in names])
 
+    missing = f"{len(report.missing)} missing in Talend" if report.missing else ""
+    left_active = (
+        f"{len(report.unexpected_active)} active in Talend but not assigned" if report.unexpected_active else ""
+    )
+    expected_gaps = [
+        f"{missing} (createUsers is off: Okta does not create them)"
+        if missing and not provisioning.create_users
+        else "",
+        f"{left_active} (deactivateUsers is off: Okta leaves them active)"
+        if left_active and not provisioning.deactivate_users
+        else "",
+    ]
     problems = [
-        f"{len(report.missing)} missing in Talend" if report.missing else "",
+        missing if provisioning.create_users else "",
         f"{len(report.inactive)} inactive in Talend" if report.inactive else "",
-        f"{len(report.unexpected_active)} active in Talend but not assigned" if report.unexpected_active else "",
+        left_active if provisioning.deactivate_users else "",
         f"{len(report.collisions)} app usernames shared by several Okta users" if report.collisions else "",
         f"{len(report.sync_errors)} with Okta syncState ERROR" if report.sync_errors else "",
     ]
     problems = [problem for problem in problems if problem]
-    summary = f"{report.in_sync}/{report.expected} assigned users active in Talend"
+    summary = "; ".join(
+        [f"{report.in_sync}/{report.expected} assigned users active in Talend", *filter(None, expected_gaps)]
+    )
     if not problems:
         return CheckResult(name=USER_SYNC, ok=True, detail=summary), report
     needs_person = bool(report.collisions or report.sync_errors)  # Okta will not resolve these on its own
@@ -477,7 +532,29 @@ def _user_sync(okta: _OktaSide, talend: _TalendSide, ignore: frozenset[str]) -> 
     return CheckResult(name=USER_SYNC, ok=False, detail=detail, settled=needs_person), report
 
 
-def _group_sync(okta: _OktaSide, talend: _TalendSide, app_label: str) -> tuple[CheckResult, list[GroupReport]]:
+def _push_unreadable(error: ApiError, app_label: str, pushed: Iterable[str]) -> CheckResult:
+    """group-sync when Okta would not list the app's push mappings: what to do in the admin console."""
+    app = f"Okta Admin Console → Applications → Applications → {app_label}"
+    names = ", ".join(pushed) or "the groups the stack pushes"
+    if isinstance(error, ApiStatusError) and error.code == PROVISIONING_NOT_ENABLED:
+        why = "Okta pushes groups only once provisioning is enabled for the app"
+        steps = [
+            f"{app} → General → App Settings → Edit: Provisioning = SCIM; Save (with the other okta-provisioning "
+            "steps)",
+            f"Run the deploy (`pulumi up`) again: the stack then pushes {names}",
+        ]
+    else:
+        why = "check that the Okta token may read the app's push groups"
+        steps = [f"{app} → Push Groups: check that {names} are pushed and active"]
+    detail = f"could not read the app's group push mappings ({why}): {error}"
+    return CheckResult(name=GROUP_SYNC, ok=False, detail=detail, steps=steps)
+
+
+def _group_sync(
+    okta: _OktaSide, talend: _TalendSide, app_label: str, pushed: Iterable[str] = ()
+) -> tuple[CheckResult, list[GroupReport]]:
+    if okta.push_error is not None:
+        return _push_unreadable(okta.push_error, app_label, pushed), []
     where = f"Okta Admin Console → Applications → Applications → {app_label} → Push Groups"
     reports: list[GroupReport] = []
     problems: list[str] = []
@@ -625,8 +702,10 @@ def _poll(
                 okta_read = pool.submit(_read_okta, okta, settings, progress)
                 talend_read = pool.submit(_read_talend, talend, progress)
                 okta_side, talend_side = okta_read.result(), talend_read.result()
-                users_check, users = _user_sync(okta_side, talend_side, ignore)
-                groups_check, groups = _group_sync(okta_side, talend_side, app.label or app.id)
+                users_check, users = _user_sync(okta_side, talend_side, ignore, settings.provisioning)
+                groups_check, groups = _group_sync(
+                    okta_side, talend_side, app.label or app.id, settings.pushed_groups or {}
+                )
             else:
                 users_check, users = _skipped(USER_SYNC, "Talend refused the token"), UsersReport()
                 groups_check, groups = _skipped(GROUP_SYNC, "Talend refused the token"), []

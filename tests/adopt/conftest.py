@@ -109,7 +109,8 @@ def build_by_hand(admin: OktaAdmin, sandbox: OktaSandbox) -> tuple[str, dict[str
 
 @pytest.fixture
 def hand_built(tmp_path: Path) -> Iterator[HandBuilt]:
-    sandbox = OktaSandbox(OKTA_TOKEN, scim_timeout=5.0)
+    # Provisioning set up over the API, as Okta allows for apps whose provisioning API it documents.
+    sandbox = OktaSandbox(OKTA_TOKEN, scim_timeout=5.0, provisioning_api="supported")
     with sandbox.serve() as okta_url, OktaAdmin(okta_url, OKTA_TOKEN) as admin:
         app_id, groups, mapping_id = build_by_hand(admin, sandbox)
         yield HandBuilt(sandbox, okta_url, app_id, groups, mapping_id, tmp_path)

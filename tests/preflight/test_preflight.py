@@ -76,6 +76,39 @@ def test_removing_a_group_deactivates_only_people_no_longer_assigned(org: Org) -
     }
 
 
+def test_a_group_assigned_by_hand_outside_the_stack_is_not_a_deactivation(org: Org) -> None:
+    """Assignments are non-authoritative: a deploy unassigns only groups it managed (the last assignedGroups)."""
+    jdoe, asmith, bwayne = org.people("acme.com", "jdoe", "asmith", "bwayne")
+    org.group("Talend Developers", jdoe)
+    org.group("Finance", asmith, bwayne)
+    org.group("Talend Operators", bwayne)
+    org.deploy("Talend Developers", "Talend Operators")
+    org.okta.assign_group(org.app_id, org.groups["Finance"])  # by hand in the admin console, never in the config
+    org.config(["Talend Developers"])  # Operators leaves the config
+
+    result, report = org.report()
+
+    assert result.exit_code == 0
+    assert report["deactivated"] == []  # bwayne stays through Finance; asmith only ever had Finance
+    assert report["unchanged"] == 3
+    assert {g["name"]: g["change"] for g in report["groups"]} == {
+        "Talend Developers": "kept",
+        "Finance": "assigned by hand",
+        "Talend Operators": "removed",
+    }
+    assert any(
+        note.startswith("Assigned by hand, outside this stack (not in the last deployment's assignedGroups): Finance.")
+        for note in report["notes"]
+    )
+    markdown = org.preflight("--markdown", "-").stdout
+    assert "| Finance | assigned by hand | 2 |" in markdown
+
+    # Only the stack's own groups count: removing Developers deactivates jdoe, not the Finance people.
+    org.config([])
+    result, report = org.report()
+    assert user_names(report["deactivated"]) == ["jdoe"]
+
+
 def test_replacing_a_group_by_an_empty_one_deactivates_everyone(org: Org) -> None:
     people = org.people("acme.com", "jdoe", "asmith", "bwayne")
     org.group("Talend Developers", *people)
@@ -397,7 +430,7 @@ def test_renames_are_checked_only_with_the_apps_stack_outputs(renamed: Org) -> N
     report = json.loads(result.stdout)
     assert result.exit_code == 0
     assert report["renames"] == []
-    assert (
-        "Without the app's stack outputs, groups renamed since the last deployment are not checked."
-        in (report["notes"])
+    assert any(
+        note.startswith("Without the app's stack outputs, groups renamed since the last deployment are not checked")
+        for note in report["notes"]
     )

@@ -42,9 +42,21 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
     assert "preflight BLOCKED" in output
     assert "problem: userName 'jdoe' would be shared by jdoe@acme.example, jdoe@partner.example" in output
     assert "preflight OK: 8 created, 0 deactivated" in output
-    # The deploy went over the Okta API.
+    # The deploy went over the Okta API, and Okta refused what it does not offer a custom SAML app.
     assert "POST /api/v1/apps?activate=true → 200" in output
     assert "connections/default/lifecycle/activate → 204" in output
+    assert "✗ okta.app.Features: PUT /api/v1/apps/" in output
+    assert "✗ okta.PushGroup Talend Developers: POST /api/v1/apps/" in output
+    # verify listed the admin-console steps, the admin did them with the sandbox's admin command, verify passed.
+    assert "✗ okta-provisioning: provisioning is not enabled for the app (connection UNKNOWN)" in output
+    assert "still to do by hand:" in output
+    assert "General → App Settings → Edit: Provisioning = SCIM; Save" in output
+    assert "4. In the stack config set talend-okta:provisioning.manage to false" in output
+    assert "✗ group-sync: could not read the app's group push mappings" in output
+    assert "$ python -m talend_okta.sandbox.admin enable-scim --app-id " in output
+    assert "$ python -m talend_okta.sandbox.admin to-app --app-id " in output
+    assert "✓ okta-provisioning: provisioning enabled in the admin console" in output
+    assert "✓ group-sync: 1 pushed groups in sync" in output
     # verify's report: in sync, then the hand-made change caught.
     assert "talend-okta verify: in sync" in output
     assert "✓ user-sync: 8/8 assigned users active in Talend" in output
@@ -80,10 +92,15 @@ def test_a_step_that_cannot_run_is_named_and_exits_1(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], list[str], queue.Queue[str]]]:
-    """`make sandbox` on free ports: the process, the lines it printed until it serves, and the later lines."""
+def served(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[subprocess.Popen[str], list[str], queue.Queue[str]]]:
+    """`make sandbox` on free ports: the process, the lines it printed until it serves, and the later lines.
+
+    Parametrize indirectly with extra options (e.g. `["--provisioning-api", "supported"]`)."""
+    extra: list[str] = getattr(request, "param", [])
     process = subprocess.Popen(
-        demo_command("--serve", "--okta-port", "0", "--talend-port", "0", "--workdir", str(tmp_path)),
+        demo_command("--serve", "--okta-port", "0", "--talend-port", "0", "--workdir", str(tmp_path), *extra),
         env={k: v for k, v in demo_env().items() if not k.startswith("TALEND_OKTA_SANDBOX_")},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -138,10 +155,12 @@ def test_serve_prints_the_environment_serves_with_it_and_stops_on_sigterm(
     assert later.get(timeout=5) == "Sandbox stopped."
 
 
+@pytest.mark.parametrize("served", [["--provisioning-api", "supported"]], indirect=True)
 def test_serve_provisions_apps_declared_with_talends_real_scim_url(
     served: tuple[subprocess.Popen[str], list[str], queue.Queue[str]],
 ) -> None:
-    """What `pulumi up` against `make sandbox` does: the connection names api.eu.cloud.talend.com."""
+    """What `pulumi up` against `make sandbox --provisioning-api supported` does: the connection names
+    api.eu.cloud.talend.com, and Okta honours it."""
     _, printed, _ = served
     exports = dict(line.removeprefix("export ").split("=", 1) for line in printed if line.startswith("export "))
     talend = httpx.Client(
@@ -192,3 +211,57 @@ def test_serve_on_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert done.stderr.strip().splitlines() == [
         "sandbox: error: cannot start: Address already in use (choose other ports with --okta-port, --talend-port)"
     ]
+
+
+def test_serve_refuses_the_provisioning_api_by_default_and_the_admin_command_enables_scim(
+    served: tuple[subprocess.Popen[str], list[str], queue.Queue[str]],
+) -> None:
+    """The path a real org takes: the API's connection is ignored, features refused; the admin enables SCIM."""
+    _, printed, _ = served
+    exports = dict(line.removeprefix("export ").split("=", 1) for line in printed if line.startswith("export "))
+    assert any(line.startswith("Provisioning API: refused") for line in printed)
+    assert any(line.startswith("python -m talend_okta.sandbox.admin enable-scim --app-id") for line in printed)
+    okta = httpx.Client(
+        base_url=exports["OKTA_ORG_URL"], headers={"Authorization": f"SSWS {exports['OKTA_API_TOKEN']}"}
+    )
+    with okta:
+        email_prefix = {"userNameTemplate": {"template": EMAIL_PREFIX_TEMPLATE, "type": "BUILT_IN"}}
+        body = {"label": "Talend Cloud", "signOnMode": "SAML_2_0", "credentials": email_prefix}
+        app = okta.post("/api/v1/apps", params={"activate": "true"}, json=body).json()
+        connection = {
+            "baseUrl": "https://api.eu.cloud.talend.com/scim/v2",
+            "profile": {"authScheme": "TOKEN", "token": exports["TALEND_SCIM_TOKEN"]},
+        }
+        assert okta.post(f"/api/v1/apps/{app['id']}/connections/default", json=connection).json()["status"] == "UNKNOWN"
+        switches = {"create": {"lifecycleCreate": {"status": "ENABLED"}}}
+        refused = okta.put(f"/api/v1/apps/{app['id']}/features/USER_PROVISIONING", json=switches)
+        assert (refused.status_code, refused.json()["errorCode"]) == (400, "E0000001")
+        group = okta.get("/api/v1/groups", params={"q": "Talend Operators"}).json()[0]
+        assert okta.put(f"/api/v1/apps/{app['id']}/groups/{group['id']}", json={}).status_code == 200
+
+        env = demo_env() | {
+            "OKTA_ORG_URL": exports["OKTA_ORG_URL"],
+            "OKTA_API_TOKEN": exports["OKTA_API_TOKEN"],
+            "TALEND_SCIM_TOKEN": exports["TALEND_SCIM_TOKEN"],
+        }
+        admin = [sys.executable, "-m", "talend_okta.sandbox.admin"]
+        for args in (["enable-scim", "--base-url", "https://api.eu.cloud.talend.com/scim/v2"], ["to-app"]):
+            done = subprocess.run([*admin, *args, "--app-id", app["id"]], env=env, capture_output=True, text=True)
+            assert done.returncode == 0, done.stderr
+            assert exports["TALEND_SCIM_TOKEN"] not in done.stdout + done.stderr
+        features = okta.get(f"/api/v1/apps/{app['id']}").json()["features"]
+        assert {"SCIM_PROVISIONING", "PUSH_NEW_USERS", "PUSH_PROFILE_UPDATES", "PUSH_USER_DEACTIVATION"} <= set(
+            features
+        )
+
+    talend = httpx.Client(
+        base_url=exports["TALEND_SCIM_URL"], headers={"Authorization": f"Bearer {exports['TALEND_SCIM_TOKEN']}"}
+    )
+    with talend:
+        wanted = {"chen.wu", "eve.moss", "farid.haddad", "gita.rao"}
+        for _ in range(100):  # routed from Talend's real host to the stand-in, in the background
+            names = {u["userName"] for u in talend.get("/Users", params={"count": 100}).json().get("Resources", [])}
+            if names == wanted:
+                break
+            threading.Event().wait(0.1)
+        assert names == wanted

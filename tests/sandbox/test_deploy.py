@@ -27,9 +27,8 @@ def settings(**overrides: Any) -> StackSettings:
     return load_settings({**raw, **overrides})
 
 
-def test_deploy_creates_what_the_stack_declares(
-    sandbox: OktaSandbox, talend: RunningTalend, scim: httpx.Client
-) -> None:
+def test_deploy_creates_what_the_stack_declares(talend: RunningTalend, scim: httpx.Client) -> None:
+    sandbox = OktaSandbox(API_TOKEN, scim_timeout=5.0, provisioning_api="supported")  # the optimistic path
     developers = sandbox.add_group("Talend Developers")
     operators = sandbox.add_group("Talend Operators")
     sandbox.add_group("Talend Developers (old)")  # `q` matches it too: only the exact name may be assigned
@@ -124,3 +123,42 @@ def test_an_unknown_talend_role_stops_the_deploy_before_writing(sandbox: OktaSan
         deploy(okta, settings(groups=groups), scim_base_url=talend.scim_url, talend_api_url=talend.api_url)
     assert str(raised.value).startswith("talendRoles: Talend has no role named 'Wizard'; the tenant's roles are: ")
     assert talend.roles.writes == 0
+
+
+def test_a_custom_saml_app_gets_its_features_and_push_groups_refused_and_the_rest_deployed(
+    sandbox: OktaSandbox, talend: RunningTalend, scim: httpx.Client
+) -> None:
+    """The default sandbox treats the app as Okta treats a custom SAML app: like `pulumi up`, the deploy goes on
+    past what Okta refuses, lists it, and writes the stack outputs; after the admin's steps, a second run pushes."""
+    developers = sandbox.add_group("Talend Developers")
+    operators = sandbox.add_group("Talend Operators")
+    ann = sandbox.add_user("ann@corp.example", "ann.lee@corp.example", "Ann", "Lee")
+    sandbox.add_member(developers, ann)
+
+    with sandbox.serve() as base_url, OktaAdmin(base_url, API_TOKEN) as okta:
+        first = deploy(okta, settings(), scim_base_url=talend.scim_url)
+        app_id = first.app_id
+        connection = okta.call("GET", f"/api/v1/apps/{app_id}/connections/default")
+        groups = {g["id"] for g in okta.call("GET", f"/api/v1/apps/{app_id}/groups")}
+
+        sandbox.set_connection(app_id, talend.scim_url, SCIM_TOKEN)  # the admin enables SCIM by hand, and To App
+        sandbox.set_user_provisioning(app_id, create=True, update_profile=True, deactivate=False)
+        second = deploy(okta, settings(provisioning={"manage": False}), scim_base_url=talend.scim_url, app_id=app_id)
+        mappings = okta.call("GET", f"/api/v1/apps/{app_id}/group-push/mappings")
+        third = deploy(okta, settings(provisioning={"manage": False}), scim_base_url=talend.scim_url, app_id=app_id)
+
+    assert [failure.split(": ", 1)[0] for failure in first.failed] == [
+        "okta.app.Features",
+        "okta.PushGroup Talend Developers",
+    ]
+    assert all("HTTP 400 Provisioning is not enabled for the app instance." in f for f in first.failed)
+    assert (connection["status"], connection["baseUrl"]) == ("UNKNOWN", None)  # accepted, and ignored
+    assert groups == {developers, operators}  # assignments do not depend on provisioning
+    assert first.stack_outputs["appId"] == app_id
+    assert first.stack_outputs["pushedGroups"] == {"Talend Developers": developers}  # what the stack declares
+    assert (second.failed, second.app_id) == ([], app_id)
+    assert [m["sourceGroupId"] for m in mappings] == [developers]
+    assert third.failed == []  # a push group made by an earlier run is not created again
+    sandbox.sync()
+    assert scim_users(scim)["ann.lee"]["active"] is True
+    assert list(scim_groups(scim)) == ["Talend Developers"]

@@ -242,7 +242,7 @@ def test_an_unreachable_scim_server_ends_in_error(sandbox: OktaSandbox) -> None:
 
 
 def test_auto_sync_provisions_in_the_background_after_api_calls(talend: RunningTalend, scim: httpx.Client) -> None:
-    sandbox = OktaSandbox(API_TOKEN)
+    sandbox = OktaSandbox(API_TOKEN, provisioning_api="supported")  # the connection API honoured for custom apps
     with sandbox.serve(auto_sync=True) as base_url, httpx.Client(base_url=base_url) as okta:
         okta.headers["Authorization"] = f"SSWS {API_TOKEN}"
         app = okta.post(

@@ -53,16 +53,21 @@ class OktaMocks(pulumi.runtime.Mocks):
 
 
 class RecordingMonitor(MockMonitor):
-    """The mock engine, also keeping the aliases each registration carried (the mocks only see inputs)."""
+    """The mock engine, also keeping the aliases and resource hooks each registration carried (the mocks only see
+    inputs); the hooks are what the engine would run around the resource's create, update or delete."""
 
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.aliases: dict[str, list[Any]] = {}  # resource name → the alias specs sent to the engine
         self.additional_secret_outputs: dict[str, list[str]] = {}  # resource name → outputs the engine must encrypt
+        self.hooks: dict[str, dict[str, list[str]]] = {}  # resource name → hook type → names of the bound hooks
 
     def RegisterResource(self, request: Any) -> Any:
         self.aliases[request.name] = list(request.aliases)
         self.additional_secret_outputs[request.name] = list(request.additionalSecretOutputs)
+        self.hooks[request.name] = {
+            field.name: list(names) for field, names in request.hooks.ListFields() if field.name != "on_error"
+        }
         return super().RegisterResource(request)
 
     def alias_urns(self, name: str) -> list[str]:

@@ -100,10 +100,16 @@ def test_no_roles_no_statement_no_resource(run_stack: RunStack) -> None:
     assert run.outputs["roleMappings"] == {}
 
 
-def test_talend_api_url_from_the_environment(run_stack: RunStack, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_talend_api_url_from_the_environment_only_for_the_sandbox(
+    run_stack: RunStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The token goes to a loopback TALEND_API_URL only while the stack points Okta at the loopback sandbox."""
     monkeypatch.setenv("TALEND_API_URL", "http://127.0.0.1:18081")
-    run = run_stack(base_config(groups=[{"name": "A", "talendRoles": ["Operator"]}]))
-    assert run.one(ROLE_MAPPINGS).inputs["apiUrl"] == "http://127.0.0.1:18081"
+    config = base_config(groups=[{"name": "A", "talendRoles": ["Operator"]}])
+    sandbox = run_stack(config, okta_config={"httpProxy": "http://127.0.0.1:18080"})
+    real_org = run_stack(config, okta_config={"orgName": "acme", "baseUrl": "okta.com"})
+    assert sandbox.one(ROLE_MAPPINGS).inputs["apiUrl"] == "http://127.0.0.1:18081"
+    assert real_org.one(ROLE_MAPPINGS).inputs["apiUrl"] == "https://api.eu.cloud.talend.com"
 
 
 BAD: list[tuple[str, dict[str, Any], str]] = [

@@ -605,3 +605,136 @@ def test_connection_checked_against_the_stack_url_while_talend_is_read_elsewhere
     assert run.check(PROVISIONING)["ok"] is True, run.check(PROVISIONING)
     wrong = world.run("--stack-outputs", "-", input_text=json.dumps({**outputs, "scimBaseUrl": world.scim_url}))
     assert wrong.check(PROVISIONING)["detail"] == f"the SCIM base URL is {declared}, expected {world.scim_url}"
+
+
+def outputs_with_switches(world: World, **switches: bool) -> str:
+    provisioning = {"manage": True, "createUsers": True, "updateUserAttributes": True, "deactivateUsers": True}
+    return json.dumps({"appId": world.app_id, "scimBaseUrl": world.scim_url, "provisioning": provisioning | switches})
+
+
+def test_deactivate_users_off_lists_people_left_active_without_failing(world: World) -> None:
+    world.okta.set_user_provisioning(world.app_id, create=True, update_profile=True, deactivate=False)
+    alice = world.person("alice")
+    world.person("bob")
+    world.okta.sync()
+    world.okta.remove_member(world.group_id, alice)  # Deactivate Users is off: Okta leaves alice active in Talend
+    world.okta.sync()
+
+    run = world.run("--stack-outputs", "-", input_text=outputs_with_switches(world, deactivateUsers=False))
+
+    assert run.exit_code == 0, run.stdout
+    assert run.report is not None
+    assert run.report["users"]["unexpected_active"] == ["alice"]  # still listed
+    assert run.check(USER_SYNC)["detail"] == (
+        "1/1 assigned users active in Talend; 1 active in Talend but not assigned "
+        "(deactivateUsers is off: Okta leaves them active)"
+    )
+    assert "active in Talend but not assigned in Okta (1): alice" in run.stdout
+    # With the switch on, the same Talend is a failure.
+    world.okta.set_user_provisioning(world.app_id, create=True, update_profile=True, deactivate=True)
+    strict = world.run("--stack-outputs", "-", input_text=outputs_with_switches(world))
+    assert strict.exit_code == 1
+    assert "1 active in Talend but not assigned" in strict.check(USER_SYNC)["detail"]
+
+
+def test_create_users_off_lists_assigned_people_missing_without_failing(world: World) -> None:
+    world.okta.set_user_provisioning(world.app_id, create=False, update_profile=True, deactivate=True)
+    world.talend_user("alice")  # invited in Talend by hand; Okta links and updates her
+    world.person("alice")
+    world.person("bob")  # Create Users is off: Okta never creates bob
+    world.okta.sync()
+
+    run = world.run("--stack-outputs", "-", input_text=outputs_with_switches(world, createUsers=False), timeout="30")
+
+    assert run.exit_code == 0, run.stdout
+    assert run.report is not None
+    assert run.report["users"]["missing"] == ["bob"]
+    assert run.report["passes"] == 1  # nothing to wait for
+    assert run.check(USER_SYNC)["detail"] == (
+        "1/2 assigned users active in Talend; 1 missing in Talend (createUsers is off: Okta does not create them)"
+    )
+    assert "missing in Talend (1): bob" in run.stdout
+
+
+@pytest.mark.parametrize("status", ["INACTIVE", "DEPROVISIONED"])
+def test_ended_app_users_okta_still_lists_are_not_expected_in_talend(world: World, status: str) -> None:
+    """Okta may keep listing an ended assignment (status INACTIVE or DEPROVISIONED): not expected in Talend."""
+    alice = world.person("alice")
+    world.person("bob")
+    world.okta.sync()
+    world.okta.set_sync_state(world.app_id, alice, "SYNCHRONIZED", status=status)
+    world.set_talend_active("alice", False)  # Okta deactivated her in Talend
+
+    run = world.run()
+
+    assert run.exit_code == 0, run.stdout
+    assert run.report is not None
+    assert (run.report["users"]["expected"], run.report["users"]["inactive"]) == (1, [])
+    listed = [p for m, p in world.okta.requests if m == "GET" and p.startswith(f"/api/v1/apps/{world.app_id}/users")]
+    assert listed  # she was in the list Okta returned, and verify skipped her
+    assert world.okta.app_user(world.app_id, alice)["status"] == status  # type: ignore[index]
+
+
+def test_push_mappings_are_not_read_when_the_stack_pushes_no_group(world: World) -> None:
+    world.person("alice")
+    world.okta.sync()
+    outputs = {"appId": world.app_id, "scimBaseUrl": world.scim_url, "pushedGroups": {}}
+
+    run = world.run("--stack-outputs", "-", input_text=json.dumps(outputs))
+
+    assert run.exit_code == 0, run.stdout
+    assert run.check(GROUP_SYNC)["detail"] == "no groups are pushed"
+    assert not any("group-push" in path for _, path in world.okta.requests)
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "step"),
+    [
+        (400, "E0000001", "Run the deploy (`pulumi up`) again: the stack then pushes Talend Developers"),
+        (403, "E0000006", "Push Groups: check that Talend Developers are pushed and active"),
+    ],
+)
+def test_an_error_reading_push_mappings_fails_group_sync_only(world: World, status: int, code: str, step: str) -> None:
+    developers = world.okta.add_group("Talend Developers")
+    world.okta.add_member(developers, world.person("alice"))
+    world.okta.sync()
+    summary = (
+        "Provisioning is not enabled for the app instance." if code == "E0000001" else "You do not have permission"
+    )
+    body = json.dumps({"errorCode": code, "errorSummary": summary, "errorCauses": []})
+    world.okta.inject_fault("GET", r"/group-push/mappings$", status, body=body, times=100)
+    outputs = {"appId": world.app_id, "scimBaseUrl": world.scim_url, "pushedGroups": {"Talend Developers": developers}}
+
+    run = world.run("--stack-outputs", "-", input_text=json.dumps(outputs), timeout="30")
+
+    assert run.exit_code == 1, run.stderr  # not "could not run": the other checks report
+    assert run.report is not None
+    assert run.report["passes"] == 1  # a refusal does not fix itself
+    assert [c["ok"] for c in run.report["checks"]] == [True, True, True, False]
+    check = run.check(GROUP_SYNC)
+    assert check["detail"].startswith("could not read the app's group push mappings (")
+    assert f"{status}" in check["detail"]
+    assert code in check["detail"]
+    assert check["steps"][-1].endswith(step)
+    assert "still to do by hand:" in run.stdout
+    assert "✓ user-sync: 1/1 assigned users active in Talend" in run.stdout
+
+
+@pytest.mark.parametrize("manage", [True, False])
+def test_where_okta_ignores_the_provisioning_api_verify_says_to_stop_managing_it(world: World, manage: bool) -> None:
+    app_id = app_configured_by_hand(world)
+    provisioning = {"manage": manage, "createUsers": True, "updateUserAttributes": True, "deactivateUsers": True}
+    outputs = {
+        "appId": app_id,
+        "appLabel": "Talend By Hand",
+        "scimBaseUrl": world.scim_url,
+        "provisioning": provisioning,
+    }
+
+    run = world.run("--stack-outputs", "-", input_text=json.dumps(outputs), env={"TALEND_OKTA_APP_ID": app_id})
+
+    assert run.exit_code == 0, run.stdout
+    check = run.check(PROVISIONING)
+    assert check["ok"] is True
+    stop_managing = [step for step in check["steps"] if "set talend-okta:provisioning.manage to false" in step]
+    assert len(stop_managing) == (1 if manage else 0)

@@ -1,14 +1,18 @@
 """`make demo` and `make sandbox`: the whole flow offline, against the Okta sandbox and the Talend SCIM stand-in.
 
-The demo (`python -m talend_okta.sandbox.demo`) tells the story in numbered steps: start both servers, seed an Okta
-org, run `talend-okta preflight` on a stack config (it catches an Email-prefix collision), deploy the Talend app over
-the Okta API as the Pulumi component does (with one group mapped to Talend roles), let Okta provision, run
-`talend-okta verify`, deactivate a person by hand in Talend and show verify catching the drift, then change a role
-mapping by hand and show verify catching that. Exit 0 when every step behaved as expected, 1 (naming the step) when
-one did not. The `talend-okta` commands run as subprocesses, exactly as a person would run them.
+The demo (`python -m talend_okta.sandbox.demo`) tells the story a real org goes through, in numbered steps: start
+both servers, seed an Okta org, run `talend-okta preflight` on a stack config (it catches an Email-prefix collision),
+deploy the Talend app over the Okta API as the Pulumi component does, with one group mapped to Talend roles (Okta
+refuses the custom SAML app's To App features and push group, as it does for such apps), run `talend-okta verify`
+(it lists the admin-console steps that remain), do those steps as an admin would
+(`python -m talend_okta.sandbox.admin`), deploy again, let Okta provision, run verify (it passes), deactivate a
+person by hand in Talend and show verify catching the drift, then change a role mapping by hand and show verify
+catching that. Exit 0 when every step behaved as expected, 1 (naming the step) when one did not. The `talend-okta`
+and admin commands run as subprocesses, exactly as a person would run them.
 
 `--serve` (`make sandbox`) starts both servers on fixed ports with the same org, prints the variables that point
-`pulumi` and `talend-okta` at them, and waits for Ctrl-C (or SIGTERM).
+`pulumi` and `talend-okta` at them, and waits for Ctrl-C (or SIGTERM). `--provisioning-api supported` makes the
+sandbox honour the connection and features APIs for custom apps (the optimistic path); `refused` is the default.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -38,6 +43,7 @@ from talend_okta.definition import REGIONS, email_prefix, scim_base_url
 from talend_okta.redact import Redactor
 from talend_okta.sandbox.deploy import DeployError, OktaAdmin, deploy
 from talend_okta.sandbox.okta import OktaSandbox
+from talend_okta.sandbox.okta_routes import ProvisioningApi
 from talend_okta.sandbox.talend import RunningTalend, run_talend
 from talend_okta.settings import NAMESPACE, StackSettings, load_settings, namespace_keys
 
@@ -110,7 +116,7 @@ def seed_org(sandbox: OktaSandbox) -> dict[str, str]:
     return group_ids
 
 
-def stack_config(okta_url: str, groups: list[dict[str, Any]]) -> dict[str, Any]:
+def stack_config(okta_url: str, groups: list[dict[str, Any]], *, manage: bool = True) -> dict[str, Any]:
     """A `Pulumi.<stack>.yaml` for the sandbox. The SCIM token is a secret: it never goes in this file."""
     return {
         "config": {
@@ -120,7 +126,7 @@ def stack_config(okta_url: str, groups: list[dict[str, Any]]) -> dict[str, Any]:
             f"{NAMESPACE}:appLabel": "Talend Cloud",
             f"{NAMESPACE}:groups": groups,
             f"{NAMESPACE}:provisioning": {
-                "manage": True,
+                "manage": manage,
                 "createUsers": True,
                 "updateUserAttributes": True,
                 "deactivateUsers": True,
@@ -157,6 +163,9 @@ def talend_okta_command() -> list[str]:
     if script.exists():
         return [str(script)]
     return [sys.executable, "-c", "from talend_okta.cli import app; app()"]
+
+
+ADMIN = "python -m talend_okta.sandbox.admin"  # the admin-console actions, as the README shows them
 
 
 def scim_client(talend: RunningTalend, token: str) -> httpx.Client:
@@ -214,12 +223,21 @@ class Story:
         if not condition:
             raise Surprise(what)
 
-    def run(self, args: list[str], env: dict[str, str]) -> tuple[int, str]:
-        """Run `talend-okta <args>`, stream its output indented, return (exit code, output)."""
-        self.console.print(Text(f"$ talend-okta {' '.join(args)}", style="bold cyan"))
+    def run(self, args: list[str], env: dict[str, str], *, admin: bool = False) -> tuple[int, str]:
+        """Run `talend-okta <args>` (with `admin`: the sandbox's admin command), stream its output indented, return
+        (exit code, output)."""
+        shown, command = (
+            (ADMIN, [sys.executable, "-m", "talend_okta.sandbox.admin"])
+            if admin
+            else (
+                "talend-okta",
+                talend_okta_command(),
+            )
+        )
+        self.console.print(Text(f"$ {shown} {' '.join(args)}", style="bold cyan"))
         lines: list[str] = []
         with subprocess.Popen(
-            [*talend_okta_command(), *args],
+            [*command, *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -300,7 +318,7 @@ def run_demo(story: Story, workdir: Path, okta_token: str, talend_token: str) ->
             f"preflight should show the {developers} {DEVELOPERS} gaining their Talend roles",
         )
 
-        story.step("Deploy the Talend app over the Okta API, as the stack's resources do")
+        story.step("Deploy (`pulumi up`, first run): Okta refuses what it does not offer a custom SAML app")
         settings = settings_from(config, talend_token)
         with OktaAdmin(okta_url, okta_token, log=lambda line: story.say(f"  {line}")) as okta:
             try:
@@ -309,8 +327,57 @@ def run_demo(story: Story, workdir: Path, okta_token: str, talend_token: str) ->
                 raise Surprise(str(err)) from None
         outputs_file.write_text(json.dumps(deployed.stack_outputs, indent=2), encoding="utf-8")
         story.say(f"App {deployed.app_id}; stack outputs (no secrets) in {outputs_file}.")
+        for failure in deployed.failed:
+            story.say(f"  [red]✗[/] {failure}")
+        refused = ["okta.app.Features", f"okta.PushGroup {DEVELOPERS}"]
+        story.expect(
+            [failure.split(":")[0] for failure in deployed.failed] == refused,
+            f"Okta should refuse {refused} for a custom SAML app, refused {deployed.failed}",
+        )
+        story.say(
+            "`pulumi up` ends with these errors: Okta documents its provisioning APIs only for some catalog apps, so "
+            "the connection is ignored and the To App features and the push group are refused. The deploy pipeline "
+            "runs verify anyway, to say what remains."
+        )
 
-        story.step("Let Okta provision, then verify")
+        story.step("Verify lists the steps an admin does by hand")
+        verify = ["verify", "--stack-outputs", str(outputs_file), "--timeout", "0"]
+        code, output = story.run(verify, env)
+        story.expect(code == 1, f"verify should fail before provisioning is enabled, got exit code {code}")
+        for wanted in (
+            "General → App Settings → Edit: Provisioning = SCIM",
+            f"SCIM connector base URL = {talend.scim_url}",
+            "To App → Edit: enable Create Users, enable Update User Attributes, enable Deactivate Users",
+            "set talend-okta:provisioning.manage to false",
+            "could not read the app's group push mappings",
+        ):
+            story.expect(wanted in output.replace("\n  │ ", " "), f"verify did not list {wanted!r}")
+
+        story.step("The admin does them in the Okta Admin Console")
+        app = ["--app-id", deployed.app_id]
+        admin_env = {**env, "OKTA_ORG_URL": okta_url}  # the Talend token goes in TALEND_SCIM_TOKEN, as for verify
+        code, _ = story.run(["enable-scim", *app, "--base-url", talend.scim_url], admin_env, admin=True)
+        story.expect(code == 0, f"enabling SCIM should succeed, got exit code {code}")
+        code, _ = story.run(["to-app", *app], admin_env, admin=True)
+        story.expect(code == 0, f"saving To App should succeed, got exit code {code}")
+        config = stack_config(okta_url, [g for g in GROUPS if g["name"] != CONTRACTORS], manage=False)
+        write_stack_config(config_file, config)
+        story.say(
+            f"And, as verify said, {config_file} now has provisioning.manage: false: the admin console holds the "
+            "provisioning settings, verify keeps checking them."
+        )
+
+        story.step("Deploy again (`pulumi up`, second run), let Okta provision, then verify")
+        settings = settings_from(config, talend_token)
+        with OktaAdmin(okta_url, okta_token, log=lambda line: story.say(f"  {line}")) as okta:
+            try:
+                deployed = deploy(
+                    okta, settings, scim_base_url=talend.scim_url, talend_api_url=talend.api_url, app_id=deployed.app_id
+                )
+            except DeployError as err:
+                raise Surprise(str(err)) from None
+        outputs_file.write_text(json.dumps(deployed.stack_outputs, indent=2), encoding="utf-8")
+        story.expect(deployed.failed == [], f"the second deploy should succeed, failed: {deployed.failed}")
         story.expect(sandbox.wait_for_sync(SYNC_WAIT), f"provisioning still running after {SYNC_WAIT:.0f} s")
         users = talend_users(scim)
         story.say(f"Talend now holds {len(users)} users: {', '.join(sorted(users))}.")
@@ -320,7 +387,7 @@ def run_demo(story: Story, workdir: Path, okta_token: str, talend_token: str) ->
         )
         verify = ["verify", "--stack-outputs", str(outputs_file), "--timeout", "30"]
         code, output = story.run(verify, env)
-        story.expect(code == 0, f"verify should pass after provisioning, got exit code {code}")
+        story.expect(code == 0, f"verify should pass after the admin's steps, got exit code {code}")
 
         story.step("Change Talend by hand, and verify again")
         story.say(f"An admin deactivates {DRIFTER!r} in Talend Management Console (SCIM PATCH active=false).")
@@ -367,7 +434,13 @@ def stop_signals() -> Iterator[threading.Event]:
 
 
 def serve_sandbox(
-    console: Console, workdir: Path, okta_token: str, talend_token: str, okta_port: int, talend_port: int
+    console: Console,
+    workdir: Path,
+    okta_token: str,
+    talend_token: str,
+    okta_port: int,
+    talend_port: int,
+    provisioning_api: ProvisioningApi = "refused",
 ) -> None:
     """Both servers with the demo's org, until Ctrl-C or SIGTERM; prints how to point pulumi and talend-okta."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -377,7 +450,13 @@ def serve_sandbox(
         talend = servers.enter_context(run_talend(talend_token, port=talend_port))
         # The stack declares Talend's real SCIM host; the sandbox provisions to the stand-in instead.
         routes = {scim_base_url(region): talend.scim_url for region in REGIONS}
-        sandbox = OktaSandbox(okta_token, state_file=state_file, scim_timeout=SCIM_TIMEOUT, scim_routes=routes)
+        sandbox = OktaSandbox(
+            okta_token,
+            state_file=state_file,
+            scim_timeout=SCIM_TIMEOUT,
+            scim_routes=routes,
+            provisioning_api=provisioning_api,
+        )
         okta_url = servers.enter_context(sandbox.serve(port=okta_port, auto_sync=True))
         seed_org(sandbox)
 
@@ -407,6 +486,14 @@ def serve_sandbox(
         out(f"pulumi config set --secret talend-okta:scimToken {talend_token}")
         out("# after `pulumi up`, for talend-okta: export TALEND_OKTA_APP_ID=$(pulumi stack output appId)")
         out()
+        if provisioning_api == "refused":
+            out("Provisioning API: refused (as Okta treats a custom SAML app): the connection is ignored, To App")
+            out("features and push groups are refused until an admin enables SCIM. The admin-console actions:")
+            out(f"{ADMIN} enable-scim --app-id $TALEND_OKTA_APP_ID --base-url https://api.eu.cloud.talend.com/scim/v2")
+            out(f"{ADMIN} to-app --app-id $TALEND_OKTA_APP_ID   # --no-create, --no-update, --no-deactivate")
+        else:
+            out("Provisioning API: supported (the optimistic path): Okta honours the connection and features APIs.")
+        out()
         out("Serving until Ctrl-C.")
         while not stop.wait(0.2):
             pass
@@ -414,6 +501,14 @@ def serve_sandbox(
 
 
 # --- command line ------------------------------------------------------------------------------------------------
+
+
+class ProvisioningApiChoice(StrEnum):
+    """--provisioning-api: how the sandbox treats a custom SAML app's connection and features APIs."""
+
+    REFUSED = "refused"
+    SUPPORTED = "supported"
+
 
 cli = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
@@ -423,6 +518,14 @@ def main(
     serve: Annotated[
         bool, typer.Option("--serve", help="Leave both servers running (make sandbox) instead of running the demo.")
     ] = False,
+    provisioning_api: Annotated[
+        ProvisioningApiChoice,
+        typer.Option(
+            "--provisioning-api",
+            help="With --serve: how Okta treats a custom SAML app's connection and features APIs: refused (as Okta "
+            "documents; an admin enables SCIM with `python -m talend_okta.sandbox.admin`) or supported.",
+        ),
+    ] = ProvisioningApiChoice.REFUSED,
     okta_port: Annotated[
         int | None,
         typer.Option(
@@ -468,6 +571,7 @@ def main(
                 talend_token or SERVE_TALEND_TOKEN,
                 SERVE_OKTA_PORT if okta_port is None else okta_port,
                 SERVE_TALEND_PORT if talend_port is None else talend_port,
+                "supported" if provisioning_api is ProvisioningApiChoice.SUPPORTED else "refused",
             )
         except OSError as err:
             hint = " (choose other ports with --okta-port, --talend-port)" if err.errno == errno.EADDRINUSE else ""

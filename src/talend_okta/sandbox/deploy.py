@@ -2,8 +2,8 @@
 
 This mirrors `stack/talend_cloud_app.py` (`TalendCloudApp`) call for call, with the request bodies pulumi-okta
 sends (see tests/sandbox/okta-recordings/), so the demo exercises the same API the stack does without the Pulumi
-CLI: the SAML 2.0 app (with CustomerRoles when groups have roles), the SCIM connection (then its credentials
-check, like the stack's after-create hook), the To App switches, group assignments, push groups and Talend's role
+CLI: the SAML 2.0 app (with CustomerRoles when groups have roles), the SCIM connection (after its credentials
+check, like the stack's before-create hook), the To App switches, group assignments, push groups and Talend's role
 mappings. Keep the two in step: a change to the component belongs here.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -39,6 +39,7 @@ class Deployed:
     assigned_groups: dict[str, str]  # Okta group name → id
     pushed_groups: dict[str, str]
     stack_outputs: dict[str, Any]
+    failed: list[str] = field(default_factory=list)  # "<resource>: <Okta's answer>", as `pulumi up` reports them
 
 
 class OktaAdmin:
@@ -158,40 +159,66 @@ def find_group_id(okta: OktaAdmin, name: str) -> str:
 
 
 def deploy(
-    okta: OktaAdmin, settings: StackSettings, *, scim_base_url: str | None = None, talend_api_url: str | None = None
+    okta: OktaAdmin,
+    settings: StackSettings,
+    *,
+    scim_base_url: str | None = None,
+    talend_api_url: str | None = None,
+    app_id: str | None = None,
 ) -> Deployed:
     """Create everything `TalendCloudApp` declares. `scim_base_url` and `talend_api_url` replace Talend's real
-    hosts (the local stand-in)."""
+    hosts (the local stand-in).
+
+    `app_id`: the app an earlier run created (`pulumi up` again: the app is kept, assignments are put again, push
+    groups not made yet are created). Like `pulumi up`, a resource Okta refuses (the To App features and push
+    groups of a custom SAML app, until provisioning is enabled by hand) does not stop the others: it is listed in
+    `Deployed.failed`, and the stack outputs are still written.
+    """
     scim_url = scim_base_url or talend.scim_base_url(settings.region)
-    app = okta.call("POST", "/api/v1/apps", saml_app_body(settings), params={"activate": "true"})
-    app_id = str(app["id"])
+    if app_id is None:
+        app = okta.call("POST", "/api/v1/apps", saml_app_body(settings), params={"activate": "true"})
+        app_id = str(app["id"])
+    else:
+        app = okta.call("GET", f"/api/v1/apps/{app_id}")
+    failed: list[str] = []
+
+    def attempt(resource: str, method: str, path: str, body: Any = None) -> Any:
+        try:
+            return okta.call(method, path, body)
+        except DeployError as err:
+            failed.append(f"{resource}: {err}")
+            return None
 
     if settings.provisioning.manage:
         token = settings.scim_token.get_secret_value()
-        connection = {"baseUrl": scim_url, "profile": {"authScheme": "TOKEN", "token": token}}
-        okta.call("POST", f"/api/v1/apps/{app_id}/connections/default", connection)
-        okta.call("POST", f"/api/v1/apps/{app_id}/connections/default/lifecycle/activate")
-        # The stack's after-create hook: fail the deploy when Talend refuses the token.
+        # The stack's before-create hook: Talend must accept the token before Okta is given it.
         credentials = check_talend_credentials(scim_url, token, timeout=10.0)
         if not credentials.ok:
             raise DeployError(f"{credentials.name}: {credentials.detail}")
-        okta.call(
-            "PUT",
-            f"/api/v1/apps/{app_id}/features/{talend.USER_PROVISIONING}",
-            user_provisioning_capabilities(settings),
-        )
+        connection = {"baseUrl": scim_url, "profile": {"authScheme": "TOKEN", "token": token}}
+        okta.call("POST", f"/api/v1/apps/{app_id}/connections/default", connection)
+        okta.call("POST", f"/api/v1/apps/{app_id}/connections/default/lifecycle/activate")
+        features = f"/api/v1/apps/{app_id}/features/{talend.USER_PROVISIONING}"
+        attempt("okta.app.Features", "PUT", features, user_provisioning_capabilities(settings))
 
     assigned: dict[str, str] = {}
     pushed: dict[str, str] = {}
+    pushing = [group for group in settings.groups if group.push]
+    mappings_path = f"/api/v1/apps/{app_id}/group-push/mappings"
+    already = set()
+    if pushing and app_id is not None:  # groups an earlier run pushed are in the stack's state: not created again
+        with suppress(DeployError):
+            already = {m.get("sourceGroupId") for m in okta.call("GET", mappings_path) or []}
     for group in settings.groups:
         group_id = find_group_id(okta, group.name)
         assignment = {"priority": group.priority} if group.priority is not None else {}
         okta.call("PUT", f"/api/v1/apps/{app_id}/groups/{group_id}", assignment)
         assigned[group.name] = group_id
         if group.push:
-            mapping = {"sourceGroupId": group_id, "status": "ACTIVE"}
-            okta.call("POST", f"/api/v1/apps/{app_id}/group-push/mappings", mapping)
-            pushed[group.name] = group_id
+            pushed[group.name] = group_id  # the stack exports what it declares, pushed or not
+            if group_id not in already:
+                mapping = {"sourceGroupId": group_id, "status": "ACTIVE"}
+                attempt(f"okta.PushGroup {group.name}", "POST", mappings_path, mapping)
 
     mappings = normalized(settings.role_mappings)
     if mappings:
@@ -220,4 +247,4 @@ def deploy(
         "roleMappings": mappings,
         "oktaOrgUrl": okta.org_url,
     }
-    return Deployed(app_id=app_id, assigned_groups=assigned, pushed_groups=pushed, stack_outputs=outputs)
+    return Deployed(app_id=app_id, assigned_groups=assigned, pushed_groups=pushed, stack_outputs=outputs, failed=failed)

@@ -42,7 +42,7 @@ from talend_okta.sandbox.okta_http import (
     rate_limited,
 )
 from talend_okta.sandbox.okta_org import NO_PROVISIONING, Org, SandboxError
-from talend_okta.sandbox.okta_routes import OktaRoutes
+from talend_okta.sandbox.okta_routes import ADMIN_PREFIX, OktaRoutes, ProvisioningApi
 from talend_okta.sandbox.okta_state import App
 from talend_okta.sandbox.provisioning import Provisioner
 from talend_okta.sandbox.serving import LOOPBACK, serve_wsgi
@@ -67,13 +67,17 @@ class OktaSandbox:
         *,
         rate_limit: int = 10_000,
         scim_routes: Mapping[str, str] | None = None,
+        provisioning_api: ProvisioningApi = "refused",
     ) -> None:
-        """`scim_routes` maps SCIM base URL prefixes (e.g. Talend's real hosts) to local ones provisioning uses."""
+        """`scim_routes` maps SCIM base URL prefixes (e.g. Talend's real hosts) to local ones provisioning uses.
+
+        `provisioning_api`: for apps created over the API, "refused" (default, as Okta treats a custom SAML app:
+        connection ignored, features and push groups refused until an admin enables SCIM) or "supported"."""
         self._api_token = api_token
         self._scim_timeout = scim_timeout
         self._org = Org(api_token, state_file)
         self._provisioner = Provisioner(self._org, timeout=scim_timeout, routes=scim_routes or {})
-        self._routes = OktaRoutes(self._org)
+        self._routes = OktaRoutes(self._org, provisioning_api=provisioning_api)
         self._faults: list[Fault] = []
         self._rate_limiter = RateLimiter(rate_limit)
         self._base_url = f"http://{LOOPBACK}"
@@ -134,7 +138,8 @@ class OktaSandbox:
         provisioning: bool = True,
         connection_api: bool = True,
     ) -> str:
-        """Create an active custom SAML 2.0 app; returns its id ("0oa…").
+        """Create an active custom SAML 2.0 app; returns its id ("0oa…"). (Apps created over HTTP follow the
+        sandbox's `provisioning_api` instead.)
 
         `provisioning=False` makes an app without provisioning (connections GET → status UNKNOWN, features
         GET → 400 E0000001), like a SAML app whose SCIM switch was never turned on.
@@ -346,7 +351,7 @@ class OktaSandbox:
         if fault is not None:
             return finish(fault.response(), start_response, limit_headers)
         try:
-            if request.path.startswith("/api/"):
+            if request.path.startswith(("/api/", ADMIN_PREFIX)):
                 self._authenticate(request)
             if not allowed:
                 raise rate_limited()

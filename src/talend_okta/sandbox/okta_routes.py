@@ -2,14 +2,15 @@
 
 `OktaRoutes.dispatch` finds the handler for a request and runs it holding the org's lock. Handlers check what
 Okta checks, change the org through its methods (okta_org), and answer with Okta's status codes and error bodies;
-a `SandboxError` from the org becomes Okta's E0000001, an `UnknownId` its E0000007.
+a `SandboxError` from the org becomes Okta's E0000001, an `UnknownId` its E0000007. Under `/sandbox/admin/` are
+the Admin Console actions Okta has no API for (enable SCIM for a custom app, To App), for `sandbox.admin`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Literal
 
 from talend_okta.definition import USER_PROVISIONING
 from talend_okta.sandbox import okta_json
@@ -43,11 +44,21 @@ ADMIN = User(
 """The owner of the API token (`/api/v1/users/me`); not one of the org's users."""
 
 
-class OktaRoutes:
-    """The `/api/v1/...` endpoints the project and pulumi-okta use."""
+ProvisioningApi = Literal["refused", "supported"]
+ADMIN_PREFIX = "/sandbox/admin/"
+"""Not Okta's API: what an admin does in the Okta Admin Console, for `python -m talend_okta.sandbox.admin`."""
 
-    def __init__(self, org: Org) -> None:
+
+class OktaRoutes:
+    """The `/api/v1/...` endpoints the project and pulumi-okta use, and the sandbox's admin-console actions."""
+
+    def __init__(self, org: Org, *, provisioning_api: ProvisioningApi = "refused") -> None:
+        """`provisioning_api`: how Okta treats the connection and features APIs of a custom SAML app created over
+        the API. "refused" (what Okta documents: they are for some catalog apps only): the connection is accepted
+        and ignored (reads UNKNOWN), the features answer E0000001, until an admin enables SCIM in the console.
+        "supported": as if Okta honoured them, so a deploy over the API provisions end to end."""
         self._org = org
+        self._connection_api = provisioning_api == "supported"
         self._sorted_cache: dict[str, tuple[int, list[str]]] = {}
         self._routes = self._build_routes()
 
@@ -125,6 +136,8 @@ class OktaRoutes:
             ("GET", f"/api/v1/apps/{i}/group-push/mappings/{i}", self._get_push_mapping),
             ("PATCH", f"/api/v1/apps/{i}/group-push/mappings/{i}", self._patch_push_mapping),
             ("DELETE", f"/api/v1/apps/{i}/group-push/mappings/{i}", self._delete_push_mapping),
+            ("PUT", f"{ADMIN_PREFIX}apps/{i}/provisioning", self._admin_enable_scim),
+            ("PUT", f"{ADMIN_PREFIX}apps/{i}/to-app", self._admin_to_app),
         ]
         return [(method, re.compile(path), handler) for method, path, handler in table]
 
@@ -361,10 +374,11 @@ class OktaRoutes:
             stored = okta_json.generic_app_body(body, name, created)
         if request.query.get("activate", "true").lower() == "false":
             stored["status"] = "INACTIVE"
-        # Apps created through the API act as if SCIM had been switched on in the Admin Console and Okta honoured
-        # its connection API (as for the catalog apps it documents), so a deploy provisions end to end; see
-        # `OktaSandbox.add_saml_app(connection_api=False)` for a custom app whose connection API Okta ignores.
-        app = self._org.create_app(stored)
+        # Okta documents its connection and features APIs only for some catalog apps: by default a custom app
+        # created here gets them refused until an admin enables SCIM by hand (the admin routes below). A catalogue
+        # app (it brings its `name`) comes with provisioning, as in the recordings.
+        catalogue = isinstance(body.get("name"), str)
+        app = self._org.create_app(stored, connection_api=self._connection_api or catalogue)
         return Response(200, okta_json.app(request.base_url, app))
 
     def _get_app(self, request: Request, app_id: str) -> Response:
@@ -580,8 +594,17 @@ class OktaRoutes:
 
     # --- group push mappings ---
 
-    def _list_push_mappings(self, request: Request, app_id: str) -> Response:
+    def _push_app(self, app_id: str) -> App:
+        """Group push "requires provisioning enabled in the target app" (Okta's GroupPushMapping API): for an app
+        whose connection API Okta ignores, until an admin switches SCIM on, its endpoints answer with the features
+        API's E0000001 (the exact body is not recorded)."""
         app = self._org.app(app_id)
+        if not app.provisioning or (not app.connection_api and app.connection is None):
+            raise OktaError(400, "E0000001", NO_PROVISIONING, [NO_PROVISIONING])
+        return app
+
+    def _list_push_mappings(self, request: Request, app_id: str) -> Response:
+        app = self._push_app(app_id)
         source = request.query.get("sourceGroupId")
         status = request.query.get("status")
 
@@ -607,7 +630,7 @@ class OktaRoutes:
         return mapping
 
     def _post_push_mapping(self, request: Request, app_id: str) -> Response:
-        app = self._provisioning_app(app_id)
+        app = self._push_app(app_id)
         body = request.json()
         source = body.get("sourceGroupId")
         if not isinstance(source, str) or not source:
@@ -639,3 +662,40 @@ class OktaRoutes:
             raise invalid("status: deactivate the group push mapping before deleting it")
         self._org.delete_push_mapping(app, mapping, delete_target=request.query.get("deleteTargetGroup") == "true")
         return Response(200)
+
+    # --- the admin console (sandbox only) ---
+
+    def _admin_enable_scim(self, request: Request, app_id: str) -> Response:
+        """General → App Settings → Provisioning = SCIM, then Provisioning → Integration: base URL, HTTP header
+        token; Save. The connection is enabled; Okta's connection API may still report UNKNOWN for the app."""
+        app = self._org.app(app_id)
+        if not app.provisioning:
+            raise invalid("provisioning: this app can't provision")
+        body = request.json()
+        base_url, token = body.get("baseUrl"), body.get("token")
+        if not isinstance(base_url, str) or not base_url.startswith(("https://", "http://")):
+            raise invalid("baseUrl: must be an http(s) URL")
+        if not isinstance(token, str) or not token:
+            raise invalid("token: The field cannot be left blank")
+        self._org.configure_connection(app, base_url, token, "ENABLED")
+        return Response(200, {"appId": app_id, "features": okta_json.app_features(app)})
+
+    def _admin_to_app(self, request: Request, app_id: str) -> Response:
+        """Provisioning → To App → Edit: Create Users, Update User Attributes, Deactivate Users; Save."""
+        app = self._org.app(app_id)
+        if not app.provisioning or app.connection is None:
+            raise OktaError(400, "E0000001", NO_PROVISIONING, [NO_PROVISIONING])
+        body = request.json()
+        switches = {key: body.get(key) for key in ("create", "update", "deactivate")}
+        if not all(isinstance(on, bool) for on in switches.values()):
+            raise invalid("create, update, deactivate: must be true or false")
+
+        def status(on: object) -> JSON:
+            return {"status": "ENABLED" if on else "DISABLED"}
+
+        update = {
+            "create": {"lifecycleCreate": status(switches["create"])},
+            "update": {"profile": status(switches["update"]), "lifecycleDeactivate": status(switches["deactivate"])},
+        }
+        self._org.update_user_provisioning(app, update)
+        return Response(200, {"appId": app_id, "features": okta_json.app_features(app)})

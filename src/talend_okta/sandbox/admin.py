@@ -1,0 +1,109 @@
+"""What an admin does by hand in the Okta Admin Console, against the running sandbox (`make sandbox`, the demo).
+
+Okta offers no public API that switches SCIM provisioning on for a custom SAML app: an admin does it in the
+console. These commands are those console actions for the sandbox (its `/sandbox/admin/` routes, not Okta's API):
+
+    python -m talend_okta.sandbox.admin enable-scim --app-id 0oa… --base-url https://api.eu.cloud.talend.com/scim/v2
+        General → App Settings → Provisioning = SCIM; Provisioning → Integration: SCIM connector base URL,
+        HTTP Header authentication with the Talend token (TALEND_SCIM_TOKEN); Save.
+    python -m talend_okta.sandbox.admin to-app --app-id 0oa… [--no-create] [--no-update] [--no-deactivate]
+        Provisioning → To App → Edit: Create Users, Update User Attributes, Deactivate Users; Save.
+
+The sandbox is found through OKTA_ORG_URL and OKTA_API_TOKEN (what `make sandbox` prints); only loopback URLs.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, NoReturn
+from urllib.parse import urlsplit
+
+import typer
+
+from talend_okta.http import is_loopback
+from talend_okta.redact import Redactor
+from talend_okta.sandbox.deploy import DeployError, OktaAdmin
+
+cli = typer.Typer(
+    name="talend_okta.sandbox.admin",
+    help="Okta Admin Console actions on the local Okta sandbox.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+OktaUrl = Annotated[str, typer.Option("--okta-url", envvar="OKTA_ORG_URL", help="The sandbox's URL (loopback).")]
+OktaToken = Annotated[
+    str, typer.Option("--okta-token", envvar="OKTA_API_TOKEN", help="The sandbox's API token.", show_default=False)
+]
+AppId = Annotated[str, typer.Option("--app-id", envvar="TALEND_OKTA_APP_ID", help="The Talend app's id in Okta.")]
+
+
+def _admin_call(okta_url: str, okta_token: str, path: str, body: dict[str, Any], secrets: list[str]) -> Any:
+    """One PUT to the sandbox's admin routes; any problem is one line on stderr and exit code 2."""
+    redact = Redactor([okta_token, *secrets])
+    host = urlsplit(okta_url).hostname or ""
+    if not okta_url.startswith(("http://", "https://")) or not is_loopback(host):
+        _fail(f"--okta-url (OKTA_ORG_URL): only the local Okta sandbox, on a loopback address (got {okta_url!r})")
+    try:
+        with OktaAdmin(okta_url, okta_token) as okta:
+            return okta.call("PUT", path, body)
+    except DeployError as err:
+        _fail(redact(str(err)))
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"sandbox admin: error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+@cli.command("enable-scim")
+def enable_scim(
+    app_id: AppId,
+    base_url: Annotated[str, typer.Option("--base-url", help="SCIM connector base URL (Talend's SCIM API).")],
+    okta_url: OktaUrl,
+    okta_token: OktaToken,
+    scim_token: Annotated[
+        str,
+        typer.Option(
+            "--scim-token", envvar="TALEND_SCIM_TOKEN", help="The Talend personal access token.", show_default=False
+        ),
+    ],
+) -> None:
+    """Provisioning = SCIM, with the connector's base URL and the Talend token (HTTP Header); Save."""
+    answer = _admin_call(
+        okta_url,
+        okta_token,
+        f"/sandbox/admin/apps/{app_id}/provisioning",
+        {"baseUrl": base_url, "token": scim_token},
+        [scim_token],
+    )
+    typer.echo(f"App {app_id}: Provisioning = SCIM, base URL {base_url}, token set; features: {_features(answer)}")
+
+
+@cli.command("to-app")
+def to_app(
+    app_id: AppId,
+    okta_url: OktaUrl,
+    okta_token: OktaToken,
+    create: Annotated[bool, typer.Option("--create/--no-create", help="Create Users.")] = True,
+    update: Annotated[bool, typer.Option("--update/--no-update", help="Update User Attributes.")] = True,
+    deactivate: Annotated[bool, typer.Option("--deactivate/--no-deactivate", help="Deactivate Users.")] = True,
+) -> None:
+    """Provisioning → To App: Create Users, Update User Attributes, Deactivate Users; Save."""
+    answer = _admin_call(
+        okta_url,
+        okta_token,
+        f"/sandbox/admin/apps/{app_id}/to-app",
+        {"create": create, "update": update, "deactivate": deactivate},
+        [],
+    )
+    typer.echo(f"App {app_id}: To App saved; features: {_features(answer)}")
+
+
+def _features(answer: Any) -> str:
+    features = answer.get("features") if isinstance(answer, dict) else None
+    return ", ".join(str(f) for f in features or []) or "none"
+
+
+if __name__ == "__main__":
+    cli()
