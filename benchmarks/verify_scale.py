@@ -332,17 +332,23 @@ def measure(users: int, latency_ms: float, sample: int, page_cap: int, ways: lis
 def paging_markdown(rows: list[dict[str, Any]]) -> str:
     """The table for concurrent SCIM pages: verify against sequential paging, in the same run."""
     lines = [
-        "| users | way | Talend requests (bound) | requests | seconds | peak RSS (MB) | vs fetch (sequential) |",
-        "|---:|---|---:|---:|---:|---:|---:|",
+        "| users | way | Talend requests (bound) | requests | seconds | peak RSS (MB) | verify vs fetch "
+        "(sequential paging) | verify vs verify-sequential |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
-        bound = -(-row["users"] // row["page_cap"]) + 10
+        bound = -(-row["users"] // row["page_cap"]) + 10  # ceil(N / cap) + 10
         for way in (way for way in WAYS if way in row):
             result = row[way]
-            speedup = f"{row['fetch']['seconds'] / result['seconds']:.1f}× faster" if "fetch" in row else ""
+            ratios = ["", ""]
+            if way == "verify":
+                ratios = [
+                    f"**{row[other]['seconds'] / result['seconds']:.1f}× faster**" if other in row else ""
+                    for other in ("fetch", "verify-sequential")
+                ]
             lines.append(
                 f"| {row['users']:,} | {way} | {result['talend_requests']:,} ({bound:,}) | {result['requests']:,} | "
-                f"{result['seconds']:.1f} | {result['peak_mb']:.0f} | {speedup if way != 'fetch' else ''} |"
+                f"{result['seconds']:.1f} | {result['peak_mb']:.0f} | {ratios[0]} | {ratios[1]} |"
             )
     return "\n".join(lines)
 

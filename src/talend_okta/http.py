@@ -221,7 +221,7 @@ class JsonApi:
     def _raise_for_status(self, response: httpx.Response, tries: int) -> NoReturn:
         code, summary = error_summary(response)
         status = response.status_code
-        reason = f"{status} {response.reason_phrase}".strip()
+        reason = self._shorten(f"{status} {response.reason_phrase}")
         text = f"answered {self._what(response)} with {reason}"
         if code or summary:
             text += ": " + self._shorten(" ".join(part for part in (code, summary) if part))

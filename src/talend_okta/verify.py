@@ -9,7 +9,9 @@ Checks, each reported by name:
 - `group-sync`: every pushed group exists in Talend with the same members.
 
 Okta provisions asynchronously, so `verify` re-reads until everything is in sync or time is up. Both sides are read
-page by page, at the same time (two threads, one per service); memory grows with users, not with pages.
+page by page, at the same time (one thread per service; Talend's SCIM pages a few at a time once the first page
+says how many there are); memory grows with users, not with pages. A Talend list whose pages do not add up fails
+user-sync and group-sync rather than letting them pass.
 
 userNames are compared case-insensitively: SCIM defines `userName` as caseExact=false, Talend and scim2-server
 treat `JDoe` and `jdoe` as one user, and Okta looks users up with the same case-insensitive `userName eq` filter.
