@@ -56,6 +56,7 @@ class PagedScim:
             first_request_here = self.starts.count(start) == 1
             if self.hold and start > 1 and first_request_here:
                 self._lock.wait_for(lambda: self._in_flight >= self.hold, timeout=1.0)
+                self._lock.wait_for(lambda: self._in_flight > self.hold, timeout=0.2)  # time for one too many
         try:
             if start in self.rate_limited and first_request_here:
                 headers = {"Retry-After": str(self.rate_limited[start])}
