@@ -6,11 +6,12 @@ Okta token rejected): then one line on stderr, never a traceback, never a token.
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, TextIO, cast
 
 import typer
 from rich.console import Console
@@ -349,11 +350,31 @@ def preflight(
     except (InputError, SettingsError, ApiError) as err:
         fail(str(err), redact)
 
-    print_table(report, Console(stderr="-" in (json_path, markdown_path), highlight=False, soft_wrap=True))
+    stream = sys.stderr if "-" in (json_path, markdown_path) else sys.stdout
+    redacting = cast(TextIO, RedactingStream(stream, redact))  # a text stream, though not nominally a TextIO
+    print_table(report, Console(file=redacting, highlight=False, soft_wrap=True))
     for option, path, text in (("--json", json_path, to_json), ("--markdown", markdown_path, to_markdown)):
         if path is not None:
             write_text(redact(text(report)), path, option, redact)
     raise typer.Exit(report.exit_code)
+
+
+class RedactingStream(io.TextIOBase):
+    """A text stream that masks secrets in everything written through it (for tables of what Okta holds)."""
+
+    def __init__(self, stream: TextIO, redact: Redactor) -> None:
+        self._stream = stream
+        self._redact = redact
+
+    def write(self, text: str) -> int:
+        self._stream.write(self._redact(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
 
 
 def write_text(text: str, path: str, option: str, redact: Redactor) -> None:

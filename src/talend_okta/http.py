@@ -3,13 +3,16 @@
 What it retries, and how long it waits, is all here:
 - 5xx answers, timeouts and transport errors: `RetryPolicy.attempts` tries, with doubling backoff.
 - 429: waits for the time the server names (`Retry-After`, or Okta's `X-Rate-Limit-Reset` epoch seconds read
-  against the response's `Date`), capped, at most `RetryPolicy.rate_limit_waits` times.
-Every error is an `ApiError` whose message is one line with the secrets already masked.
+  against the response's `Date`), capped, at most `RetryPolicy.rate_limit_waits` times. Requests sent meanwhile
+  from other threads (concurrent pages) wait for the same moment.
+Every error is an `ApiError` whose message is one line with the secrets already masked (masked first, then
+shortened, so a cut never leaves part of a token). Any httpx failure becomes one: nothing else escapes.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -36,7 +39,8 @@ class ApiError(Exception):
 
 
 class ApiUnreachable(ApiError):
-    """No HTTP answer (connection refused, DNS, TLS, timeout), even after retries."""
+    """No usable HTTP answer, even after retries: connection refused, DNS, TLS, timeout, a protocol error, a body
+    that cannot be decoded (a false Content-Encoding), a URL httpx refuses. The caller cannot run."""
 
 
 class ApiStatusError(ApiError):
@@ -72,18 +76,41 @@ class RetryPolicy:
 
 
 LOOPBACK_NAMES = frozenset({"localhost"})
+MAX_MESSAGE = 300  # characters of a server's error text shown in one message
+DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 def check_base_url(url: str, setting: str) -> str:
     """`url` without a trailing slash; https only, except http to a loopback host (local stand-ins)."""
     parts = urlsplit(url.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+    if parts.scheme.lower() not in ("https", "http") or not parts.hostname:
         raise InputError(f"{setting}: must be an https:// URL (got {url!r})")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
+    if parts.scheme.lower() == "http" and not is_loopback(parts.hostname):
         raise InputError(f"{setting}: plain http:// is only allowed for loopback hosts; use https:// (got {url!r})")
     if parts.query or parts.fragment or parts.username or parts.password:
         raise InputError(f"{setting}: must be a plain base URL without query, fragment or credentials")
+    try:  # what httpx would refuse only when sending
+        _ = parts.port
+        httpx.URL(url.strip())
+        parts.hostname.encode("idna")
+    except (ValueError, httpx.InvalidURL) as err:
+        raise InputError(f"{setting}: not a valid URL: {err} (got {url!r})") from None
     return url.strip().rstrip("/")
+
+
+def origin(url: str | httpx.URL) -> tuple[str, str, int | None]:
+    """(scheme, host, port) as URLs compare: case-insensitive scheme and host, the default port made explicit."""
+    parsed = httpx.URL(url) if isinstance(url, str) else url
+    scheme = parsed.scheme.lower()
+    return scheme, parsed.host.lower().rstrip("."), parsed.port or DEFAULT_PORTS.get(scheme)
+
+
+def same_origin(a: str | httpx.URL, b: str | httpx.URL) -> bool:
+    """Do `a` and `b` name the same server? (`https://Acme.okta.com` = `https://acme.okta.com:443`.)"""
+    try:
+        return origin(a) == origin(b)
+    except httpx.InvalidURL:
+        return False
 
 
 def is_loopback(host: str) -> bool:
@@ -116,6 +143,8 @@ class JsonApi:
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
         self.requests = 0  # HTTP requests sent, retries included (benchmarks report it)
+        self._lock = threading.Lock()  # pages may be read from several threads
+        self._paused_until = 0.0  # time.monotonic() before which no request is sent (a 429 asked us to wait)
         self._client = httpx.Client(
             headers={"Accept": "application/json", **headers},
             timeout=httpx.Timeout(timeout),
@@ -148,10 +177,15 @@ class JsonApi:
         """One request with retries; returns a 2xx response or raises an `ApiError`."""
         full_url = url if url.startswith(("https://", "http://")) else self.base_url + url
         tries = rate_limit_waits = 0
+        paused = False  # this request waited out a 429 itself: no second wait for the same pause
         while True:
             tries += 1
+            if not paused:
+                self._wait_for_rate_limit()
+            paused = False
             try:
-                self.requests += 1
+                with self._lock:
+                    self.requests += 1
                 response = self._client.request(method, full_url, params=params, json=json_body)
             except httpx.TransportError as err:
                 if tries < self.retry.attempts:
@@ -161,17 +195,35 @@ class JsonApi:
                     "timed out" if isinstance(err, httpx.TimeoutException) else f"failed ({type(err).__name__}: {err})"
                 )
                 self._fail(ApiUnreachable, f"at {self.base_url} could not be reached: request {kind}, {tries} tries")
+            except httpx.DecodingError as err:  # e.g. Content-Encoding: gzip on a body that is not
+                what = f"GET {urlsplit(full_url).path}"
+                self._fail(ApiUnreachable, f"answered {what} with a body that could not be decoded ({err})")
+            except (httpx.HTTPError, httpx.InvalidURL, UnicodeError) as err:
+                self._fail(ApiUnreachable, f"at {self.base_url} could not be asked: {type(err).__name__}: {err}")
             if response.is_success:
                 return response
             if response.status_code == 429 and rate_limit_waits < self.retry.rate_limit_waits:
                 rate_limit_waits += 1
                 wait = rate_limit_wait(response, time.time())
-                self.sleep(min(self.retry.max_rate_limit_wait, self._backoff(tries) if wait is None else wait))
+                self._pause(min(self.retry.max_rate_limit_wait, self._backoff(tries) if wait is None else wait))
+                paused = True
                 continue
             if response.status_code >= 500 and tries < self.retry.attempts:
                 self.sleep(self._backoff(tries))
                 continue
             self._raise_for_status(response, tries)
+
+    def _pause(self, seconds: float) -> None:
+        """Wait `seconds`, and hold every other request of this client until then too."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+        self.sleep(seconds)
+
+    def _wait_for_rate_limit(self) -> None:
+        with self._lock:
+            left = self._paused_until - time.monotonic()
+        if left > 0:
+            self.sleep(left)
 
     def _backoff(self, tries: int) -> float:
         return float(min(self.retry.max_backoff, self.retry.backoff * 2 ** (tries - 1)))
@@ -179,14 +231,22 @@ class JsonApi:
     def _raise_for_status(self, response: httpx.Response, tries: int) -> NoReturn:
         code, summary = error_summary(response)
         status = response.status_code
-        reason = f"{status} {response.reason_phrase}".strip()
+        reason = self._shorten(f"{status} {response.reason_phrase}")
         text = f"answered {self._what(response)} with {reason}"
         if code or summary:
-            text += ": " + " ".join(part for part in (code, summary) if part)
+            text += ": " + self._shorten(" ".join(part for part in (code, summary) if part))
+        if response.is_redirect:
+            where = self._shorten(response.headers.get("location", "elsewhere"))
+            text += f", a redirect to {where}: not followed (it would carry the token); check the URL"
         if status >= 500 or status == 429:
             text += f" ({tries} tries)"
         error_type = ApiAuthError if status in (401, 403) else ApiStatusError
-        raise error_type(self.redact(f"{self.service} {text}"), self.service, status, code) from None
+        raise error_type(self.redact(f"{self.service} {text}"), self.service, status, code and self.redact(code))
+
+    def _shorten(self, text: str) -> str:
+        """A server's text as one line: masked first, then cut (a cut token would escape the mask)."""
+        line = " ".join(self.redact(text).split())
+        return line if len(line) <= MAX_MESSAGE else line[: MAX_MESSAGE - 1] + "…"
 
     def _what(self, response: httpx.Response) -> str:
         return f"{response.request.method} {response.request.url.path}"
@@ -245,16 +305,20 @@ def _first_error(err: pydantic.ValidationError) -> str:
 
 
 def error_summary(response: httpx.Response) -> tuple[str | None, str | None]:
-    """(code, summary) from an Okta (`errorCode`/`errorSummary`) or SCIM (`scimType`/`detail`) error body."""
+    """(code, summary) from an Okta (`errorCode`/`errorSummary`) or SCIM (`scimType`/`detail`) error body, or a
+    plain-text body as the summary. Whole and unmasked: the caller masks, then shortens."""
+    if response.headers.get("content-type", "").startswith("text/plain"):
+        return None, response.text.strip() or None
     try:
         body = response.json()
     except ValueError:
         return None, None
     if not isinstance(body, dict):
         return None, None
-    code = body.get("errorCode") or body.get("scimType")
-    summary = body.get("errorSummary") or body.get("detail")
-    return (str(code) if code else None), (str(summary)[:200] if summary else None)
+    fields = {key.lower(): value for key, value in body.items()}  # SCIM attribute names are case-insensitive
+    code = fields.get("errorcode") or fields.get("scimtype")
+    summary = fields.get("errorsummary") or fields.get("detail")
+    return (str(code) if code else None), (str(summary) if summary else None)
 
 
 def rate_limit_wait(response: httpx.Response, now: float) -> float | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel, ConfigDict, TypeAdapter
@@ -25,6 +24,7 @@ from talend_okta.http import (
     RetryPolicy,
     Sleep,
     check_base_url,
+    same_origin,
 )
 from talend_okta.redact import Redactor
 
@@ -246,7 +246,6 @@ class OktaClient(ApiClient):
             sleep=sleep,
             transport=transport,
         )
-        self._origin = urlsplit(self.org_url)[:2]
 
     def current_user(self) -> OktaUser:
         """The token's own user; the cheapest call that proves the token works."""
@@ -308,8 +307,12 @@ class OktaClient(ApiClient):
         url = response.links.get("next", {}).get("url")
         if not url:
             return None
-        url = str(response.url.join(url))
-        if urlsplit(url)[:2] != self._origin:
+        try:
+            url = str(response.url.join(url))
+        except httpx.InvalidURL:
+            message = self._api.redact(f"Okta sent a next-page link that is not a URL: {url}")
+            raise ApiBodyError(message, "Okta") from None
+        if not same_origin(url, self.org_url):  # one origin however spelled: https://Acme.okta.com:443
             raise ApiBodyError(self._api.redact(f"Okta sent a next-page link to another host: {url}"), "Okta")
         if url == str(response.request.url):
             raise ApiBodyError(self._api.redact(f"Okta sent a next-page link to the page itself: {url}"), "Okta")

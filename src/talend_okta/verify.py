@@ -11,7 +11,9 @@ Checks, each reported by name:
   role exists, and the app sends CustomerRoles.
 
 Okta provisions asynchronously, so `verify` re-reads until everything is in sync or time is up. Both sides are read
-page by page, at the same time (two threads, one per service); memory grows with users, not with pages.
+page by page, at the same time (one thread per service; Talend's SCIM pages a few at a time once the first page
+says how many there are); memory grows with users, not with pages. A Talend list whose pages do not add up fails
+user-sync and group-sync rather than letting them pass.
 
 userNames are compared case-insensitively: SCIM defines `userName` as caseExact=false, Talend and scim2-server
 treat `JDoe` and `jdoe` as one user, and Okta looks users up with the same case-insensitive `userName eq` filter.
@@ -45,7 +47,7 @@ from talend_okta.http import (
 )
 from talend_okta.okta_api import PROVISIONING_NOT_ENABLED, App, OktaClient, check_app_id
 from talend_okta.redact import Redactor
-from talend_okta.scim_api import TalendScimClient
+from talend_okta.scim_api import ScimPagingError, TalendScimClient
 from talend_okta.settings import ProvisioningSettings
 from talend_okta.talend_api import (
     SSO_PERMISSION,
@@ -186,6 +188,7 @@ class PollSettings:
     interval: float = 5.0  # first wait between passes; grows by half each pass
     max_interval: float = 30.0
     request_timeout: float = 30.0  # per HTTP request
+    scim_concurrency: int = 4  # SCIM pages read at once, once totalResults is known (1: one after the other)
 
 
 # --- the report --------------------------------------------------------------------------------------------------
@@ -272,21 +275,27 @@ def check_talend_credentials(scim_url: str, token: str, timeout: float = 30.0, *
 
 
 def _credentials_check(talend: TalendScimClient) -> CheckResult:
-    """Raises `ApiUnreachable` (verify cannot run); any answer but a valid ListResponse fails the check."""
+    """Raises when Talend gave no verdict on the token (verify cannot run): unreachable, a redirect, a 5xx or 429
+    after the retries. Any other answer but a valid ListResponse fails the check."""
     try:
         total = talend.check_credentials()
     except ApiUnreachable:
         raise
-    except ApiAuthError as err:
-        why = "the token is wrong, expired or its owner deactivated" if err.status == 401 else "the token lacks rights"
-        return CheckResult(
-            name=CREDENTIALS,
-            ok=False,
-            detail=f"{err} ({why}; Talend needs a personal access token of a user with Users - Manage)",
-        )
+    except ApiStatusError as err:
+        if 300 <= err.status < 400 or err.status >= 500 or err.status == 429:
+            raise
+        return _refused(err)
     except ApiError as err:
         return CheckResult(name=CREDENTIALS, ok=False, detail=str(err))
     return CheckResult(name=CREDENTIALS, ok=True, detail=f"Talend accepted the token ({total} SCIM users)")
+
+
+def _refused(err: ApiStatusError) -> CheckResult:
+    if isinstance(err, ApiAuthError):
+        why = "the token is wrong, expired or its owner deactivated" if err.status == 401 else "the token lacks rights"
+        detail = f"{err} ({why}; Talend needs a personal access token of a user with Users - Manage)"
+        return CheckResult(name=CREDENTIALS, ok=False, detail=detail)
+    return CheckResult(name=CREDENTIALS, ok=False, detail=str(err))
 
 
 # --- check 2: okta-provisioning ----------------------------------------------------------------------------------
@@ -608,6 +617,10 @@ def _skipped(name: str, why: str) -> CheckResult:
     return CheckResult(name=name, ok=False, detail=f"not checked: {why}")
 
 
+def _untrusted(name: str, err: ScimPagingError) -> CheckResult:
+    return CheckResult(name=name, ok=False, detail=f"not checked: {err}", settled=not err.transient)
+
+
 def _ignore(progress: str) -> None:
     """The default progress sink: nothing to show."""
 
@@ -647,6 +660,7 @@ def verify(
                 retry=retry,
                 sleep=sleep,
                 redactor=redact,
+                concurrency=poll.scim_concurrency,
             ) as talend,
         ):
             report = _poll(
@@ -701,11 +715,16 @@ def _poll(
                 progress(f"pass {passes}: reading app users in Okta and users in Talend")
                 okta_read = pool.submit(_read_okta, okta, settings, progress)
                 talend_read = pool.submit(_read_talend, talend, progress)
-                okta_side, talend_side = okta_read.result(), talend_read.result()
-                users_check, users = _user_sync(okta_side, talend_side, ignore, settings.provisioning)
-                groups_check, groups = _group_sync(
-                    okta_side, talend_side, app.label or app.id, settings.pushed_groups or {}
-                )
+                try:
+                    okta_side, talend_side = okta_read.result(), talend_read.result()
+                except ScimPagingError as err:  # never a pass; if the list was changing, look again
+                    users_check, users = _untrusted(USER_SYNC, err), UsersReport()
+                    groups_check, groups = _untrusted(GROUP_SYNC, err), list[GroupReport]()
+                else:
+                    users_check, users = _user_sync(okta_side, talend_side, ignore, settings.provisioning)
+                    groups_check, groups = _group_sync(
+                        okta_side, talend_side, app.label or app.id, settings.pushed_groups or {}
+                    )
             else:
                 users_check, users = _skipped(USER_SYNC, "Talend refused the token"), UsersReport()
                 groups_check, groups = _skipped(GROUP_SYNC, "Talend refused the token"), []

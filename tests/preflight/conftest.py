@@ -16,7 +16,7 @@ from typer.testing import CliRunner, Result
 from talend_okta.cli import app as cli_app
 from talend_okta.sandbox.okta import OktaSandbox
 
-CANARY_TOKEN = "canary-okta-token-preflight-5d2e9a"
+CANARY_TOKEN = "canary-okta-pf-5d2e9a7c41b3"
 ENV_OPTIONS = (
     "OKTA_ORG_URL",
     "OKTA_API_TOKEN",
