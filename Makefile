@@ -8,6 +8,9 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	# Pulumi starts Python dynamic providers (the role mappings) in the program's folder and looks for
+	# Pulumi.yaml's `virtualenv: .venv` there, while the program itself finds it next to Pulumi.yaml.
+	ln -sfn ../$(VENV) stack/.venv
 	touch $@
 
 install: $(VENV)/.installed

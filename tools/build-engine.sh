@@ -35,9 +35,10 @@ host_version=$(cd tools/pulumi-language-python && go list -m -f '{{.Version}}' g
 build pulumi pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "$cli_version"
 build pulumi-language-python pulumi-language-python \
 	github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python "$host_version"
-# The host runs programs through this script, looked up next to the host binary (not on PATH). It ships in the
-# SDK module of the CLI's release.
+# Two scripts from the SDK module of the CLI's release: the host runs programs through the first, looked up next to
+# the host binary (not on PATH); the second serves Python dynamic providers (the role mappings).
 sdk_dir=$(cd tools/pulumi && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)
 install -m 0755 "$sdk_dir/python/cmd/pulumi-language-python-exec" "$bin/pulumi-language-python-exec"
+install -m 0755 "$sdk_dir/python/dist/pulumi-resource-pulumi-python" "$bin/pulumi-resource-pulumi-python"
 
 echo "engine: built pulumi $("$bin/pulumi" version), pulumi-language-python $host_version into $bin/"

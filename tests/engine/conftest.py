@@ -13,7 +13,12 @@ from tests.engine.harness import ENGINE_BIN, PulumiProject
 def engine_built() -> None:
     missing = [
         name
-        for name in ("pulumi", "pulumi-language-python", "pulumi-language-python-exec")
+        for name in (
+            "pulumi",
+            "pulumi-language-python",
+            "pulumi-language-python-exec",
+            "pulumi-resource-pulumi-python",
+        )
         if not (ENGINE_BIN / name).is_file()
     ]
     if missing:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,9 @@ import pytest
 from talend_okta.definition import EMAIL_PREFIX_TEMPLATE, scim_base_url
 from talend_okta.sandbox.demo import DEVELOPERS, OPERATORS, seed_org, talend_okta_command
 from talend_okta.sandbox.okta import OktaSandbox
+from talend_okta.sandbox.okta_routes import ProvisioningApi
 from talend_okta.sandbox.talend import RunningTalend, run_talend
+from tests.adopt.conftest import hand_built_app_body
 from tests.engine.harness import NO_OKTA_PLUGIN, PulumiProject, okta_plugin
 
 OKTA_TOKEN = "engine-canary-okta-token-3b9e41c7"
@@ -59,18 +62,33 @@ class Org:
         return [app for app in self.get("/api/v1/apps") if app.get("label") == "Talend Cloud"]
 
 
-@pytest.fixture
-def org() -> Iterator[Org]:
+@contextmanager
+def sandbox_org(provisioning_api: ProvisioningApi, *, seed: bool = True) -> Iterator[Org]:
     if okta_plugin() is None:
         pytest.skip(NO_OKTA_PLUGIN)
     with run_talend(TALEND_TOKEN) as talend:
-        sandbox = OktaSandbox(OKTA_TOKEN, scim_timeout=5.0, scim_routes={scim_base_url("eu"): talend.scim_url})
-        group_ids = seed_org(sandbox)
+        routes = {scim_base_url("eu"): talend.scim_url}
+        sandbox = OktaSandbox(OKTA_TOKEN, scim_timeout=5.0, scim_routes=routes, provisioning_api=provisioning_api)
+        group_ids = seed_org(sandbox) if seed else {}
         with (
             sandbox.serve(auto_sync=True) as url,
             httpx.Client(base_url=url, headers={"Authorization": f"SSWS {OKTA_TOKEN}"}, timeout=10.0) as okta,
         ):
             yield Org(sandbox, url, talend, group_ids, okta)
+
+
+@pytest.fixture
+def org() -> Iterator[Org]:
+    """An org whose Okta honours the provisioning APIs for the app (as for the catalog apps Okta documents)."""
+    with sandbox_org("supported") as running:
+        yield running
+
+
+@pytest.fixture
+def real_org() -> Iterator[Org]:
+    """An org that treats the app as Okta treats a custom SAML app: provisioning APIs refused or ignored."""
+    with sandbox_org("refused") as running:
+        yield running
 
 
 def configure(
@@ -82,7 +100,8 @@ def configure(
     talend_token: str = TALEND_TOKEN,
 ) -> None:
     """The example stack, pointed at the sandbox (`okta:httpProxy`), tokens set as Pulumi secrets."""
-    project.extra_env = {"TALEND_SCIM_URL": org.talend.scim_url}
+    # The sandbox's Talend stand-in: the program sends tokens there because okta:httpProxy is loopback too.
+    project.extra_env = {"TALEND_SCIM_URL": org.talend.scim_url, "TALEND_API_URL": org.talend.api_url}
     project.set_config(
         {
             "okta:orgName": "sandbox",
@@ -114,17 +133,18 @@ def type_of(urn: str) -> str:
     return urn.split("::")[-2].split("$")[-1]
 
 
-def verify(project: PulumiProject, org: Org) -> subprocess.CompletedProcess[str]:
+def verify(project: PulumiProject, org: Org, *, timeout: int = 60) -> subprocess.CompletedProcess[str]:
     """`talend-okta verify` on the stack's outputs, as the deploy workflow runs it."""
     outputs = json.dumps(project.outputs())
     env = project.env() | {
         "OKTA_API_TOKEN": OKTA_TOKEN,
         "TALEND_SCIM_URL": org.talend.scim_url,
         "TALEND_SCIM_TOKEN": TALEND_TOKEN,
+        "TALEND_API_URL": org.talend.api_url,
         "NO_PROXY": "127.0.0.1",
     }
     return subprocess.run(
-        [*talend_okta_command(), "verify", "--stack-outputs", "-", "--timeout", "60"],
+        [*talend_okta_command(), "verify", "--stack-outputs", "-", "--timeout", str(timeout)],
         input=outputs,
         env=env,
         capture_output=True,
@@ -304,3 +324,124 @@ def test_manage_false_deploys_no_connection_or_features(project: PulumiProject, 
     app_id = project.outputs()["appId"]
     assert org.app(app_id)["status"] == "ACTIVE"
     assert org.sandbox.requests.count(("POST", f"/api/v1/apps/{app_id}/connections/default")) == 0
+
+
+def test_first_deploy_to_an_org_that_refuses_the_provisioning_apis(project: PulumiProject, real_org: Org) -> None:
+    """k. the first `pulumi up` meets Okta's refusal; verify names the admin-console steps; once the admin did them,
+    the stack leaves provisioning to the console (`manage: false`), and `pulumi up` and verify pass."""
+    org = real_org
+    configure(project, org)
+
+    first = project.run("up", "--yes", "--skip-preview", check=False)
+
+    assert first.code != 0
+    # Okta refuses group push until provisioning is on; the provider stops there and says only "400".
+    assert "talend-push-Talend Developers **creating failed**" in first.output
+    assert TALEND_TOKEN not in first.output
+    (app,) = org.talend_apps()  # the app and its assignments exist: nobody is left without the app
+    assert {g["id"] for g in org.get(f"/api/v1/apps/{app['id']}/groups")} == {
+        org.group_ids[DEVELOPERS],
+        org.group_ids[OPERATORS],
+    }
+    told = verify(project, org, timeout=0)
+    assert told.returncode == 1
+    assert "Provisioning → Integration" in told.stdout
+    assert "To App" in told.stdout
+
+    # The admin does the steps in the admin console; the stack stops declaring what Okta will not take.
+    org.sandbox.set_connection(app["id"], scim_base_url("eu"), TALEND_TOKEN)
+    org.sandbox.set_user_provisioning(app["id"], create=True, update_profile=True, deactivate=True)
+    configure(project, org, provisioning={"manage": False})
+    project.run("up", "--yes", "--skip-preview")
+
+    assert project.outputs()["appId"] == app["id"]
+    passed = verify(project, org)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    project.run("preview", "--refresh", "--expect-no-changes")
+
+
+def test_role_mappings_drift_is_caught_and_repaired(project: PulumiProject, org: Org) -> None:
+    """Issue 10 with the engine: the dynamic provider writes Talend's mappings; one changed by hand is drift."""
+    roles = ["Integration Developer", "Operator"]
+    configure(project, org, groups=[{**GROUPS[0], "talendRoles": roles}, GROUPS[1]])
+    org.talend.roles.set_mapping("Made by hand", ["Security Administrator"])
+
+    project.run("up", "--yes", "--skip-preview")
+
+    assert org.talend.roles.snapshot() == {DEVELOPERS: roles}  # authoritative: the mapping made by hand is gone
+    (app,) = org.talend_apps()
+    (customer_roles,) = [s for s in app["settings"]["signOn"]["attributeStatements"] if s["name"] == "CustomerRoles"]
+    assert (customer_roles["type"], customer_roles["filterValue"]) == ("GROUP", f"^({DEVELOPERS})$")
+    project.run("preview", "--refresh", "--expect-no-changes")
+
+    org.talend.roles.set_mapping(DEVELOPERS, ["Operator"])  # an admin, in Talend Management Console
+    drift = project.run("preview", "--refresh", "--expect-no-changes", "--diff", check=False)
+    assert drift.code != 0
+    assert "talend-role-mappings" in drift.output
+
+    project.run("up", "--yes", "--refresh", "--skip-preview")
+    assert org.talend.roles.snapshot() == {DEVELOPERS: roles}
+    project.run("preview", "--refresh", "--expect-no-changes")
+    state = project.run("stack", "export").output
+    assert TALEND_TOKEN not in state
+
+
+@pytest.fixture
+def bare_org() -> Iterator[Org]:
+    """A supported-provisioning org with no groups or people yet (the test builds them)."""
+    with sandbox_org("supported", seed=False) as running:
+        yield running
+
+
+def test_adopted_app_is_imported_not_recreated(project: PulumiProject, bare_org: Org) -> None:
+    """Issue 11 with the engine: after `talend-okta adopt`, preview creates, replaces and deletes nothing; up
+    brings the hand-built app to Talend's requirements in place; verify passes; the app id is unchanged."""
+    org = bare_org
+    okta = org.okta
+    developers = okta.post("/api/v1/groups", json={"profile": {"name": DEVELOPERS}}).json()["id"]
+    operators = okta.post("/api/v1/groups", json={"profile": {"name": OPERATORS}}).json()["id"]
+    for login, group in (("ann.lee", developers), ("bob.ray", developers), ("eve.moss", operators)):
+        user = org.sandbox.add_user(f"{login}@acme.example", f"{login}@acme.example", "A", "B")
+        okta.put(f"/api/v1/groups/{group}/users/{user}").raise_for_status()
+    body = hand_built_app_body(sso_url=SSO_URL)  # Okta-username format, unsigned assertion: as an admin left it
+    app_id = okta.post("/api/v1/apps", params={"activate": "true"}, json=body).json()["id"]
+    connection = {"baseUrl": scim_base_url("eu"), "profile": {"authScheme": "TOKEN", "token": TALEND_TOKEN}}
+    okta.post(f"/api/v1/apps/{app_id}/connections/default", json=connection).raise_for_status()
+    okta.post(f"/api/v1/apps/{app_id}/connections/default/lifecycle/activate").raise_for_status()
+    to_app = {"create": {"lifecycleCreate": {"status": "ENABLED"}}, "update": {"profile": {"status": "ENABLED"}}}
+    okta.put(f"/api/v1/apps/{app_id}/features/USER_PROVISIONING", json=to_app).raise_for_status()
+    for priority, group in ((1, developers), (2, operators)):
+        okta.put(f"/api/v1/apps/{app_id}/groups/{group}", json={"priority": priority}).raise_for_status()
+    okta.post(f"/api/v1/apps/{app_id}/group-push/mappings", json={"sourceGroupId": developers, "status": "ACTIVE"})
+    org.sandbox.wait_for_sync()
+
+    adopted = subprocess.run(
+        [*talend_okta_command(), "adopt", "--app-id", app_id, "--out", str(project.stack_file), "--force"],
+        env=project.env() | {"OKTA_ORG_URL": org.url, "OKTA_API_TOKEN": OKTA_TOKEN, "NO_PROXY": "127.0.0.1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert adopted.returncode == 0, adopted.stdout + adopted.stderr
+    project.extra_env = {"TALEND_SCIM_URL": org.talend.scim_url}
+    project.set_secret("okta:apiToken", OKTA_TOKEN)
+    project.set_secret("talend-okta:scimToken", TALEND_TOKEN)
+
+    planned = [s for s in steps(project) if type_of(s["urn"]) != "talend-okta:index:TalendCloudApp"]
+    assert not [s for s in planned if s["op"] in ("create", "replace", "delete", "create-replacement")]
+    assert {name_of(s["urn"]): s["op"] for s in planned if s["op"] == "import"}.keys() >= {
+        "talend-app",
+        f"talend-assign-{DEVELOPERS}",
+        f"talend-assign-{OPERATORS}",
+        f"talend-push-{DEVELOPERS}",
+    }
+
+    project.run("up", "--yes", "--skip-preview")
+
+    assert project.outputs()["appId"] == app_id
+    (app,) = org.talend_apps()
+    assert app["credentials"]["userNameTemplate"]["template"] == EMAIL_PREFIX_TEMPLATE
+    assert app["settings"]["signOn"]["assertionSigned"] is True
+    checked = verify(project, org)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
