@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -91,14 +92,20 @@ def test_a_step_that_cannot_run_is_named_and_exits_1(tmp_path: Path) -> None:
     assert "Traceback" not in done.stdout + done.stderr
 
 
+Served = tuple[subprocess.Popen[str], list[str], queue.Queue[str]]
+
+
 @pytest.fixture
-def served(
-    tmp_path: Path, request: pytest.FixtureRequest
-) -> Iterator[tuple[subprocess.Popen[str], list[str], queue.Queue[str]]]:
+def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Served]:
     """`make sandbox` on free ports: the process, the lines it printed until it serves, and the later lines.
 
     Parametrize indirectly with extra options (e.g. `["--provisioning-api", "supported"]`)."""
-    extra: list[str] = getattr(request, "param", [])
+    with serving(tmp_path, getattr(request, "param", [])) as running:
+        yield running
+
+
+@contextmanager
+def serving(tmp_path: Path, extra: list[str]) -> Iterator[Served]:
     process = subprocess.Popen(
         demo_command("--serve", "--okta-port", "0", "--talend-port", "0", "--workdir", str(tmp_path), *extra),
         env={k: v for k, v in demo_env().items() if not k.startswith("TALEND_OKTA_SANDBOX_")},
@@ -193,6 +200,49 @@ def test_serve_provisions_apps_declared_with_talends_real_scim_url(
                 break
             threading.Event().wait(0.1)
         assert names == wanted
+
+
+def test_serve_with_a_state_dir_keeps_the_org_across_restarts(tmp_path: Path) -> None:
+    """`--state-dir`: a Pulumi state made against the sandbox stays valid when `make sandbox` restarts; the
+    in-memory Talend stand-in starts empty and Okta pushes the assigned people again."""
+    state_dir = tmp_path / "kept"
+    options = ["--state-dir", str(state_dir), "--provisioning-api", "supported"]
+    with serving(tmp_path, options) as (process, printed, _):
+        env = dict(line.removeprefix("export ").split("=", 1) for line in printed if line.startswith("export "))
+        okta = httpx.Client(base_url=env["OKTA_ORG_URL"], headers={"Authorization": f"SSWS {env['OKTA_API_TOKEN']}"})
+        with okta:
+            email_prefix = {"userNameTemplate": {"template": EMAIL_PREFIX_TEMPLATE, "type": "BUILT_IN"}}
+            body = {"label": "Talend Cloud", "signOnMode": "SAML_2_0", "credentials": email_prefix}
+            app = okta.post("/api/v1/apps", params={"activate": "true"}, json=body).json()
+            profile = {"authScheme": "TOKEN", "token": env["TALEND_SCIM_TOKEN"]}
+            # Talend's real host, as the stack declares it: routed to wherever the stand-in listens after a restart.
+            connection = {"baseUrl": "https://api.eu.cloud.talend.com/scim/v2", "profile": profile}
+            okta.post(f"/api/v1/apps/{app['id']}/connections/default", json=connection).raise_for_status()
+            okta.post(f"/api/v1/apps/{app['id']}/connections/default/lifecycle/activate").raise_for_status()
+            switches = {"create": {"lifecycleCreate": {"status": "ENABLED"}}}
+            okta.put(f"/api/v1/apps/{app['id']}/features/USER_PROVISIONING", json=switches).raise_for_status()
+            group = okta.get("/api/v1/groups", params={"q": "Talend Operators"}).json()[0]
+            okta.put(f"/api/v1/apps/{app['id']}/groups/{group['id']}", json={}).raise_for_status()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+
+    with serving(tmp_path, options) as (_, printed, _):
+        assert any("kept across restarts, resumed" in line for line in printed)
+        env = dict(line.removeprefix("export ").split("=", 1) for line in printed if line.startswith("export "))
+        headers = {"Authorization": f"SSWS {env['OKTA_API_TOKEN']}"}
+        apps = httpx.get(f"{env['OKTA_ORG_URL']}/api/v1/apps", headers=headers, timeout=5).json()
+        assert [a["id"] for a in apps] == [app["id"]]
+        groups = httpx.get(f"{env['OKTA_ORG_URL']}/api/v1/groups", headers=headers, timeout=5).json()
+        assert len(groups) == 3  # not seeded a second time
+        talend = {"Authorization": f"Bearer {env['TALEND_SCIM_TOKEN']}"}
+        names: set[str] = set()
+        for _ in range(100):  # pushed again into the empty stand-in
+            users = httpx.get(f"{env['TALEND_SCIM_URL']}/Users", params={"count": 100}, headers=talend, timeout=5)
+            names = {u["userName"] for u in users.json().get("Resources", [])}
+            if len(names) == 4:
+                break
+            threading.Event().wait(0.1)
+        assert names == {"chen.wu", "eve.moss", "farid.haddad", "gita.rao"}
 
 
 def test_serve_on_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:

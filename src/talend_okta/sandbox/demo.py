@@ -441,11 +441,17 @@ def serve_sandbox(
     okta_port: int,
     talend_port: int,
     provisioning_api: ProvisioningApi = "refused",
+    state_dir: Path | None = None,
 ) -> None:
-    """Both servers with the demo's org, until Ctrl-C or SIGTERM; prints how to point pulumi and talend-okta."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    state_file = workdir / "okta-sandbox.json"
-    state_file.unlink(missing_ok=True)
+    """Both servers with the demo's org, until Ctrl-C or SIGTERM; prints how to point pulumi and talend-okta.
+
+    `state_dir`: keep the Okta org there across restarts (a Pulumi state made against it stays valid); otherwise
+    each start is a fresh org in `workdir`."""
+    kept = state_dir is not None
+    (state_dir or workdir).mkdir(parents=True, exist_ok=True)
+    state_file = (state_dir or workdir) / "okta-sandbox.json"
+    if not kept:
+        state_file.unlink(missing_ok=True)
     with stop_signals() as stop, ExitStack() as servers:
         talend = servers.enter_context(run_talend(talend_token, port=talend_port))
         # The stack declares Talend's real SCIM host; the sandbox provisions to the stand-in instead.
@@ -457,13 +463,18 @@ def serve_sandbox(
             scim_routes=routes,
             provisioning_api=provisioning_api,
         )
+        resumed = sandbox.has_state()
         okta_url = servers.enter_context(sandbox.serve(port=okta_port, auto_sync=True))
-        seed_org(sandbox)
+        if resumed:
+            sandbox.reprovision()  # the Talend stand-in starts empty: Okta pushes everyone again
+        else:
+            seed_org(sandbox)
 
         def out(line: str = "") -> None:
             console.print(line, markup=False, highlight=False, soft_wrap=True)
 
-        out(f"Okta sandbox at {okta_url} (state in {state_file}, fresh each start)")
+        how = "kept across restarts" if kept else "fresh each start; --state-dir DIR keeps it"
+        out(f"Okta sandbox at {okta_url} (state in {state_file}, {how}{', resumed' if resumed else ''})")
         out(f"Talend SCIM stand-in at {talend.scim_url}")
         out(f"Seeded: {len(ORG)} people in {', '.join(g['name'] for g in GROUPS)} (one {COLLISION!r} collision).")
         out("Okta's SCIM calls to https://api.<region>.cloud.talend.com/scim/v2 go to the stand-in.")
@@ -541,6 +552,13 @@ def main(
     workdir: Annotated[Path, typer.Option(help="Where the sandbox keeps its state and the demo's files.")] = Path(
         ".sandbox"
     ),
+    state_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --serve: keep the Okta org in this folder across restarts, so a Pulumi state made against "
+            "the sandbox stays valid (the Talend stand-in starts empty; Okta pushes everyone again).",
+        ),
+    ] = None,
     okta_token: Annotated[
         str | None,
         typer.Option(
@@ -572,6 +590,7 @@ def main(
                 SERVE_OKTA_PORT if okta_port is None else okta_port,
                 SERVE_TALEND_PORT if talend_port is None else talend_port,
                 "supported" if provisioning_api is ProvisioningApiChoice.SUPPORTED else "refused",
+                state_dir,
             )
         except OSError as err:
             hint = " (choose other ports with --okta-port, --talend-port)" if err.errno == errno.EADDRINUSE else ""

@@ -286,6 +286,16 @@ class OktaSandbox:
     # Provisioning
     # ---------------------------------------------------------------------------------------------------------
 
+    def reprovision(self) -> None:
+        """Push every app user and group again (see `Org.reprovision`)."""
+        with self._org.lock:
+            self._org.reprovision()
+
+    def has_state(self) -> bool:
+        """Whether the org holds anything yet (a state file from an earlier run)."""
+        with self._org.lock:
+            return bool(self._org.state.users or self._org.state.apps)
+
     def sync(self, *, retry_errors: bool = False) -> None:
         """Run all pending provisioning now (SCIM calls to each app's connection), then return.
 

@@ -137,6 +137,18 @@ class Org:
         """Push a group mapping; without a mapping id, delete the app's groups queued in `scim_group_deletions`."""
         self.group_queue[f"{app_id}/{mapping_id}"] = None
 
+    def reprovision(self) -> None:
+        """Forget what was pushed to SCIM and queue every app user and push mapping again: for a kept Okta state
+        whose Talend starts empty (the stand-in lives in memory), as Okta re-pushes after a connection is reset."""
+        for app in self.state.apps.values():
+            for user_id, record in app.users.items():
+                record.external_id = None
+                self.queue_user(app.id, user_id)
+            for mapping in app.push_mappings.values():
+                mapping.scim_group_id = None
+                self.queue_group(app.id, mapping.id)
+        self.changed()
+
     def new_id(self, prefix: str) -> str:
         """Okta-looking 20-character ids that sort in creation order (the paging cursor relies on it)."""
         number, digits = self.state.next_id, ""
