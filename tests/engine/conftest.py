@@ -6,22 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.harness import ENGINE_BIN, PulumiProject
+from talend_okta.sandbox.engine import ENGINE_BIN, missing_engine
+from tests.engine.harness import PulumiProject
 
 
 @pytest.fixture(scope="session", autouse=True)
 def engine_built() -> None:
-    missing = [
-        name
-        for name in (
-            "pulumi",
-            "pulumi-language-python",
-            "pulumi-language-python-exec",
-            "pulumi-resource-pulumi-python",
-        )
-        if not (ENGINE_BIN / name).is_file()
-    ]
-    if missing:
+    if missing := missing_engine():
         pytest.fail(f"the engine is not built ({', '.join(missing)} missing from {ENGINE_BIN}): run `make engine`")
 
 
