@@ -42,7 +42,7 @@ from rich.text import Text
 from talend_okta.definition import REGIONS, email_prefix, scim_base_url
 from talend_okta.redact import Redactor
 from talend_okta.sandbox.deploy import DeployError, OktaAdmin, deploy
-from talend_okta.sandbox.engine import NO_OKTA_PLUGIN, PulumiWorkspace, missing_engine, okta_plugin
+from talend_okta.sandbox.engine import ENGINE_BIN, NO_OKTA_PLUGIN, PulumiWorkspace, missing_engine, okta_plugin
 from talend_okta.sandbox.okta import OktaSandbox
 from talend_okta.sandbox.okta_routes import ProvisioningApi
 from talend_okta.sandbox.talend import RunningTalend, run_talend
@@ -558,13 +558,19 @@ def serve_sandbox(
         out()
         out("# (TALEND_API_URL: Talend's role-mapping API, for verify and for the program's role mappings)")
         out()
-        out("# pulumi (in a stack for the sandbox, e.g. `pulumi stack init sandbox` with Pulumi.dev.yaml's settings;")
-        out("# the provider reads OKTA_API_TOKEN from the environment):")
+        out("# pulumi, from the repository (a local state; the provider reads OKTA_API_TOKEN from the environment):")
+        if not missing_engine():
+            out(f"export PATH={ENGINE_BIN}:$PWD/.venv/bin:$PATH   # the engine `make engine` built")
+        out(f"export PULUMI_BACKEND_URL=file://{state_file.parent.resolve()}/pulumi-state")
+        out("export PULUMI_CONFIG_PASSPHRASE=sandbox PULUMI_SKIP_UPDATE_CHECK=true   # local-only, offline")
+        out(f"mkdir -p {state_file.parent.resolve()}/pulumi-state")
+        out("cp Pulumi.dev.yaml Pulumi.sandbox.yaml && pulumi stack init sandbox")
         out(f"pulumi config set okta:httpProxy {okta_url}")
-        out("pulumi config set okta:orgName sandbox   # ignored while httpProxy is set")
-        out("pulumi config set okta:baseUrl okta.com  # ignored while httpProxy is set")
         out(f"pulumi config set --secret talend-okta:scimToken {talend_token}")
-        out("# after `pulumi up`, for talend-okta: export TALEND_OKTA_APP_ID=$(pulumi stack output appId)")
+        out("pulumi preview --diff && pulumi up --yes")
+        out("talend-okta verify --stack-outputs <(pulumi stack output --json --show-secrets)")
+        if okta_plugin() is None:
+            out(f"# {NO_OKTA_PLUGIN}")
         out()
         if provisioning_api == "refused":
             out("Provisioning API: refused (as Okta treats a custom SAML app): the connection is ignored, To App")
