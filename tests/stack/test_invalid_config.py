@@ -11,6 +11,16 @@ from tests.stack.harness import CANARY_TOKEN, RunStack, StackRun, base_config
 
 CASES: list[tuple[str, dict[str, Any], str]] = [
     ("unknown region", base_config(region="us-east"), "talend-okta:region: must be one of us, eu, ap, au, us-west"),
+    (
+        "priority 0",  # Okta's highest, but the provider never sends 0: it would silently become Okta's choice
+        base_config(groups=[{"name": "A", "priority": 0}]),
+        "talend-okta:groups[0].priority: must be a whole number from 1 (highest) to 100, or left out to let Okta choose",
+    ),
+    (
+        "priority above 100",
+        base_config(groups=[{"name": "A", "priority": 101}]),
+        "talend-okta:groups[0].priority: must be a whole number from 1 (highest) to 100",
+    ),
     ("region missing", {"domainName": "acme", "scimToken": "t"}, "talend-okta:region: required setting is missing"),
     ("unknown key", base_config(scimUrl="https://x"), "talend-okta:scimUrl: unknown setting; allowed here: region,"),
     ("empty domainName", base_config(domainName=" "), "talend-okta:domainName: must not be empty"),
