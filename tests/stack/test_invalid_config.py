@@ -14,7 +14,7 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     (
         "priority 0",  # Okta's highest, but the provider never sends 0: it would silently become Okta's choice
         base_config(groups=[{"name": "A", "priority": 0}]),
-        "talend-okta:groups[0].priority: must be a whole number from 1 (highest) to 100, or left out to let Okta choose",
+        "talend-okta:groups[0].priority: must be a whole number from 1 (highest) to 100, or left out to let Okta",
     ),
     (
         "priority above 100",
