@@ -33,21 +33,23 @@ def demo_env() -> dict[str, str]:
     return env
 
 
+def run_the_demo(workdir: Path, env: dict[str, str], timeout: float) -> str:
+    """`make demo` in a subprocess; asserts it exited 0 and returns everything it printed."""
+    done = subprocess.run(
+        demo_command("--workdir", str(workdir)), env=env, capture_output=True, text=True, timeout=timeout
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    return output
+
+
 def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
     """Without the engine (as in CI, where the Okta provider cannot be built): one line says why, and the demo
     deploys over the Okta API as the stack's resources do."""
     workdir = tmp_path / "sandbox"
     no_engine = tmp_path / "no-engine"
     no_engine.mkdir()
-    done = subprocess.run(
-        demo_command("--workdir", str(workdir)),
-        env=demo_env() | {"TALEND_OKTA_ENGINE_BIN": str(no_engine)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output
+    output = run_the_demo(workdir, demo_env() | {"TALEND_OKTA_ENGINE_BIN": str(no_engine)}, timeout=120)
     assert "The engine is not built (pulumi missing): run `make engine` to deploy with `pulumi up`." in output
     # Preflight blocked the Email-prefix collision, then passed without Contractors.
     assert "preflight BLOCKED" in output
@@ -258,15 +260,7 @@ def test_serve_with_a_state_dir_keeps_the_org_across_restarts(tmp_path: Path) ->
 def test_the_demo_deploys_with_the_real_pulumi_up_when_the_engine_is_built(tmp_path: Path) -> None:
     if missing_engine() or okta_plugin() is None:
         pytest.skip(NO_OKTA_PLUGIN)
-    done = subprocess.run(
-        demo_command("--workdir", str(tmp_path / "sandbox")),
-        env=demo_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output
+    output = run_the_demo(tmp_path / "sandbox", demo_env(), timeout=600)
     assert "Deploys run with the real `pulumi up` (make engine)." in output
     assert "$ pulumi up --yes --skip-preview" in output
     assert "okta:index:PushGroup talend-push-Talend Developers" in output  # refused on the first run
