@@ -249,12 +249,15 @@ def test_app_username_follows_the_template(sandbox: OktaSandbox, template: str, 
     assert (app_user["status"], app_user["syncState"]) == ("ACTIVE", "DISABLED")  # no connection yet
 
 
-def test_absolute_form_request_line(okta: httpx.Client, sandbox: OktaSandbox) -> None:
-    """pulumi-okta with okta:httpProxy sends `GET http://host:port/api/v1/... HTTP/1.1` (okta.md §4)."""
+@pytest.mark.parametrize("with_port", [True, False], ids=["v2-client", "v4-v6-clients-drop-the-port"])
+def test_absolute_form_request_line(okta: httpx.Client, sandbox: OktaSandbox, with_port: bool) -> None:
+    """pulumi-okta with okta:httpProxy sends `GET http://host:port/api/v1/... HTTP/1.1` (okta.md §4); its newer
+    SDK clients leave the port out (`GET http://127.0.0.1/api/v1/...`, seen with the real provider)."""
     group_id = sandbox.add_group("Talend Users")
     base = urlsplit(str(okta.base_url))
-    request_line = f"GET http://{base.netloc}/api/v1/groups/{group_id}?expand=stats HTTP/1.1\r\n"
-    headers = f"Host: {base.netloc}\r\nAuthorization: SSWS {API_TOKEN}\r\nProxy-Authorization: Basic Og==\r\n"
+    netloc = base.netloc if with_port else str(base.hostname)
+    request_line = f"GET http://{netloc}/api/v1/groups/{group_id}?expand=stats HTTP/1.1\r\n"
+    headers = f"Host: {netloc}\r\nAuthorization: SSWS {API_TOKEN}\r\nProxy-Authorization: Basic Og==\r\n"
     with socket.create_connection((base.hostname, base.port), timeout=5) as conn:
         conn.sendall(f"{request_line}{headers}Connection: close\r\n\r\n".encode())
         raw = b""
