@@ -265,6 +265,8 @@ def test_the_demo_deploys_with_the_real_pulumi_up_when_the_engine_is_built(tmp_p
     assert "$ pulumi up --yes --skip-preview" in output
     assert "okta:index:PushGroup talend-push-Talend Developers" in output  # refused on the first run
     assert "✓ user-sync: 8/8 assigned users active in Talend" in output
+    assert "error: no changes were expected for preview but changes were proposed" in output  # the drift check
+    assert "Repaired: Talend maps Talend Developers as the stack declares." in output
     assert "Every step behaved as expected." in output
     assert OKTA_CANARY not in output
     assert TALEND_CANARY not in output

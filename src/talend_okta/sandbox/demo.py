@@ -20,6 +20,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -42,7 +43,14 @@ from rich.text import Text
 from talend_okta.definition import REGIONS, email_prefix, scim_base_url
 from talend_okta.redact import Redactor
 from talend_okta.sandbox.deploy import DeployError, OktaAdmin, deploy
-from talend_okta.sandbox.engine import ENGINE_BIN, NO_OKTA_PLUGIN, PulumiWorkspace, missing_engine, okta_plugin
+from talend_okta.sandbox.engine import (
+    ENGINE_BIN,
+    NO_OKTA_PLUGIN,
+    PulumiWorkspace,
+    Result,
+    missing_engine,
+    okta_plugin,
+)
 from talend_okta.sandbox.okta import OktaSandbox
 from talend_okta.sandbox.okta_routes import ProvisioningApi
 from talend_okta.sandbox.talend import RunningTalend, run_talend
@@ -292,6 +300,9 @@ class ApiDeploy:
         return Deployment(deployed.app_id, deployed.stack_outputs, deployed.failed)
 
 
+SUMMARY_LINE = re.compile(r"^\s+[+~-] \d+ ")  # `    + 6 created`, `    ~ 1 to update`
+
+
 class PulumiDeploy:
     """`pulumi up` with the engine `make engine` built and the Okta provider plugin, in a workspace in workdir."""
 
@@ -307,14 +318,19 @@ class PulumiDeploy:
 
     def __call__(self, config: dict[str, Any]) -> Deployment:
         self._workspace.set_config({"okta:orgName": "sandbox", "okta:baseUrl": "okta.com", **config["config"]})
-        self._story.console.print(Text("$ pulumi up --yes --skip-preview", style="bold cyan"))
-        result = self._workspace.run("up", "--yes", "--skip-preview", check=False, timeout=600)
-        for line in result.output.splitlines():
-            if "**" in line or line.startswith(("Resources:", "    +", "    ~", "    -")) or "error:" in line:
-                self._story.console.print(Text(f"  │ {self._story.redact(line)}"))
-        self._story.console.print(Text(f"  └ exit code {result.code}", style="dim"))
+        result = self.show("up", "--yes", "--skip-preview")
         outputs = self._workspace.outputs()
         return Deployment(str(outputs.get("appId", "")), outputs, result.failed_resources())
+
+    def show(self, *args: str) -> Result:
+        """Run `pulumi ARGS` and show its summary lines (changes, failures, errors), as a person would read them."""
+        self._story.console.print(Text(f"$ pulumi {' '.join(args)}", style="bold cyan"))
+        result = self._workspace.run(*args, check=False, timeout=600)
+        for line in result.output.splitlines():
+            if "**" in line or line.startswith("Resources:") or SUMMARY_LINE.match(line) or "error:" in line:
+                self._story.console.print(Text(f"  │ {self._story.redact(line)}"))
+        self._story.console.print(Text(f"  └ exit code {result.code}", style="dim"))
+        return result
 
 
 def choose_deploy(
@@ -482,6 +498,17 @@ def run_demo(story: Story, workdir: Path, okta_token: str, talend_token: str) ->
             "shows the change as drift and the next `pulumi up` puts the declared mapping back. People get their "
             "roles at their next sign-in through SSO."
         )
+        if isinstance(deploy_stack, PulumiDeploy):
+            story.step("The drift check sees it, and `pulumi up` puts the declared mapping back")
+            drift = deploy_stack.show("preview", "--refresh", "--expect-no-changes")
+            story.expect(drift.code != 0, "`pulumi preview --refresh --expect-no-changes` should fail on the drift")
+            story.expect("talend-role-mappings" in drift.output, "the drift check did not name the role mappings")
+            story.expect(deploy_stack.show("up", "--refresh", "--yes").code == 0, "`pulumi up` should repair it")
+            story.expect(
+                talend.roles.snapshot() == {DEVELOPERS: settings.role_mappings[DEVELOPERS]},
+                f"Talend should map {DEVELOPERS} as declared again, maps {talend.roles.snapshot()}",
+            )
+            story.say(f"[bold green]Repaired:[/] Talend maps {DEVELOPERS} as the stack declares.")
 
         story.step("Stop the servers")
     story.say("Both servers stopped. [bold green]Every step behaved as expected.[/]")
