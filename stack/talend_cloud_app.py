@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from urllib.parse import urlsplit
 
 import pulumi
 import pulumi_okta as okta
 from pydantic import SecretStr
 
 from talend_okta import definition as talend
-from talend_okta.http import is_loopback
+from talend_okta.http import is_loopback_url
 from talend_okta.role_mapping import TalendRoleMappings
 from talend_okta.settings import AdoptSettings, GroupSettings, ProvisioningSettings, StackSettings
 from talend_okta.talend_api import normalized
@@ -73,14 +72,9 @@ def talend_url(declared: str, variable: str, okta_org_url: str | None, environ: 
     a leftover variable never sends the token elsewhere.
     """
     local = environ.get(variable, "").strip()
-    if okta_org_url and _is_loopback_url(okta_org_url) and local and _is_loopback_url(local):
+    if okta_org_url and is_loopback_url(okta_org_url) and local and is_loopback_url(local):
         return local
     return declared
-
-
-def _is_loopback_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and is_loopback(parts.hostname or "")
 
 
 def credentials_hook(scim_url: str, token: SecretStr) -> pulumi.ResourceHook:
@@ -190,15 +184,28 @@ class TalendCloudApp(pulumi.ComponentResource):
             }
         )
 
+    def _talend_url(self, declared: str, variable: str, okta_org_url: str | None) -> str:
+        """`talend_url`, with a warning (never the value) when a set variable is ignored."""
+        chosen = talend_url(declared, variable, okta_org_url, os.environ)
+        if os.environ.get(variable, "").strip() and chosen == declared:
+            pulumi.log.warn(
+                f"{variable} is ignored: the program sends the Talend token only to the stack's {declared} "
+                f"(a loopback {variable} only while okta:httpProxy points at the sandbox)",
+                resource=self,
+            )
+        return chosen
+
     def _roles(self, name: str, settings: StackSettings, okta_org_url: str | None) -> None:
         """Talend's tenant-wide role mappings: each customer role (an Okta group's name) → Talend roles."""
-        api_url = talend_url(talend.api_base_url(settings.region), "TALEND_API_URL", okta_org_url, os.environ)
+        api_url = self._talend_url(talend.api_base_url(settings.region), "TALEND_API_URL", okta_org_url)
         self.talend_role_mappings = TalendRoleMappings(
             f"{name}-role-mappings",
             api_url=api_url,
             api_token=settings.role_api_token.get_secret_value(),
             mappings=self.role_mappings,
-            opts=pulumi.ResourceOptions(parent=self),  # in Talend: not deleted with the Okta app
+            # In Talend, so Okta does not remove it with the app; but `pulumi destroy` must not replace Talend's
+            # mappings with none before it stops at the protected app: a destroy leaves them as they are.
+            opts=pulumi.ResourceOptions(parent=self, deleted_with=self.app),
         )
         # Shown by `pulumi preview` and `up`: the API replaces the tenant's whole mapping set.
         pulumi.log.info(
@@ -213,13 +220,7 @@ class TalendCloudApp(pulumi.ComponentResource):
         # Okta documents these two APIs only for some catalog apps; for a custom SAML app it may ignore them.
         # `talend-okta verify` reads back what Okta holds and lists the admin-console steps still to do.
         token = pulumi.Output.secret(settings.scim_token.get_secret_value())
-        self.credentials_check_url = talend_url(self.scim_base_url, "TALEND_SCIM_URL", okta_org_url, os.environ)
-        if os.environ.get("TALEND_SCIM_URL", "").strip() and self.credentials_check_url == self.scim_base_url:
-            pulumi.log.warn(
-                "TALEND_SCIM_URL is ignored by the credentials check: it sends the token only to the stack's SCIM URL "
-                f"{self.scim_base_url} (a loopback TALEND_SCIM_URL only while okta:httpProxy points at the sandbox)",
-                resource=self,
-            )
+        self.credentials_check_url = self._talend_url(self.scim_base_url, "TALEND_SCIM_URL", okta_org_url)
         self.credentials_hook = hook = credentials_hook(self.credentials_check_url, settings.scim_token)
         self.connection = okta.app.Connection(
             f"{name}-scim",

@@ -177,8 +177,7 @@ def _get_app(okta: OktaClient, app_id: str) -> App:
 
 def _domain_name(app: App) -> str:
     """The account name in the `TalendCloudDomainName` statement: an Okta string literal, "<name>"."""
-    statements = app.settings.sign_on.attribute_statements if app.settings.sign_on else []
-    values = next((s.values for s in statements if s.name == "TalendCloudDomainName"), None)
+    values = next((s.values for s in app.settings.attribute_statements if s.name == "TalendCloudDomainName"), None)
     literal = values[0].strip() if values else ""
     name = literal[1:-1] if len(literal) > 1 and literal[0] == literal[-1] == '"' else ""
     if not name or '"' in name or "\\" in name:

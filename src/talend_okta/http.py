@@ -122,6 +122,12 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def is_loopback_url(url: str) -> bool:
+    """An http(s) URL on this machine (the offline sandbox)."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and is_loopback(parts.hostname or "")
+
+
 class JsonApi:
     """A small httpx client for one API: base URL, auth header, timeouts, retries, JSON decoding."""
 
@@ -196,7 +202,7 @@ class JsonApi:
                 )
                 self._fail(ApiUnreachable, f"at {self.base_url} could not be reached: request {kind}, {tries} tries")
             except httpx.DecodingError as err:  # e.g. Content-Encoding: gzip on a body that is not
-                what = f"GET {urlsplit(full_url).path}"
+                what = f"{method} {urlsplit(full_url).path}"
                 self._fail(ApiUnreachable, f"answered {what} with a body that could not be decoded ({err})")
             except (httpx.HTTPError, httpx.InvalidURL, UnicodeError) as err:
                 self._fail(ApiUnreachable, f"at {self.base_url} could not be asked: {type(err).__name__}: {err}")

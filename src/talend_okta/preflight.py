@@ -174,7 +174,8 @@ def run_preflight(
             talend.api_url, talend.token.get_secret_value(), setting="--talend-api-url", redactor=redactor
         ) as api:
             before, tenant_roles, source = api.role_mappings(), api.role_names(), "talend"
-    with_roles = bool(config.settings.role_mappings or before or talend is not None)
+    # Only a stack that declares (or declared) role mappings owns them: otherwise the deploy leaves Talend's alone.
+    with_roles = bool(config.settings.role_mappings or last_role_mappings)
     with OktaClient(target.org_url, target.token.get_secret_value(), redactor=redactor) as client:
         snapshot = read_okta(client, config.settings, target.app_id)
         extra = read_role_groups(client, snapshot, before) if with_roles else []

@@ -22,6 +22,7 @@ import typer
 from talend_okta.definition import scim_base_url
 from talend_okta.preflight import StackConfig, read_stack_config
 from talend_okta.settings import SettingsError
+from talend_okta.talend_api import normalized
 
 SAML_APP = "okta:app/saml:Saml"
 
@@ -36,6 +37,7 @@ def missing_outputs(state: Mapping[str, Any], config: StackConfig) -> dict[str, 
         "appLabel": settings.app_label,
         "scimBaseUrl": scim_base_url(settings.region),
         "provisioning": settings.provisioning.model_dump(by_alias=True),
+        "roleMappings": normalized(settings.role_mappings) or None,
         "oktaOrgUrl": config.okta_org_url,
     }
     return {key: value for key, value in outputs.items() if value is not None}

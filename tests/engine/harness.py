@@ -17,8 +17,8 @@ class PulumiProject(PulumiWorkspace):
     def __init__(self, root: Path) -> None:
         super().__init__(root / "pulumi", PASSPHRASE)
 
-    def run(self, *args: str, check: bool = True, timeout: float = 300) -> Result:
+    def run(self, *args: str, check: bool = True, timeout: float = 300, stdin: str | None = None) -> Result:
         try:
-            return super().run(*args, check=check, timeout=timeout)
+            return super().run(*args, check=check, timeout=timeout, stdin=stdin)
         except RuntimeError as err:
             raise AssertionError(str(err)) from None

@@ -294,17 +294,20 @@ def test_group_rename_with_and_without_former_names(project: PulumiProject, org:
 
 
 def test_destroy_stops_at_the_protected_app(project: PulumiProject, org: Org) -> None:
-    """h. destroy deletes nothing while the app is protected; after unprotect it removes everything."""
-    configure(project, org)
+    """h. destroy deletes nothing while the app is protected (no assignment, no Talend role mapping); after
+    unprotect it removes the app."""
+    configure(project, org, groups=[{**GROUPS[0], "talendRoles": ["Operator"]}, GROUPS[1]])
     project.run("up", "--yes", "--skip-preview")
     app_id = project.outputs()["appId"]
     before = len(org.get(f"/api/v1/apps/{app_id}/groups"))
+    assert org.talend.roles.snapshot() == {DEVELOPERS: ["Operator"]}
 
     refused = project.run("destroy", "--yes", "--skip-preview", check=False)
     assert refused.code != 0
     assert "protected" in refused.output
     assert org.app(app_id)["status"] == "ACTIVE"
     assert len(org.get(f"/api/v1/apps/{app_id}/groups")) == before
+    assert org.talend.roles.snapshot() == {DEVELOPERS: ["Operator"]}
 
     urn = next(line for line in project.run("stack", "--show-urns").output.split() if line.endswith("::talend-app"))
     project.run("state", "unprotect", urn, "--yes")

@@ -153,7 +153,10 @@ def test_serve_prints_the_environment_serves_with_it_and_stops_on_sigterm(
     process, printed, later = served
     exports = dict(line.removeprefix("export ").split("=", 1) for line in printed if line.startswith("export "))
     talend_okta = {"OKTA_ORG_URL", "OKTA_API_TOKEN", "TALEND_SCIM_URL", "TALEND_SCIM_TOKEN", "TALEND_API_URL"}
-    assert set(exports) - {"PATH"} == talend_okta | {"PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"}
+    assert set(exports) - {"PATH", "TALEND_OKTA_APP_ID"} == talend_okta | {
+        "PULUMI_BACKEND_URL",
+        "PULUMI_CONFIG_PASSPHRASE",
+    }
     assert "pulumi stack init sandbox" in "\n".join(printed)
     assert (exports["OKTA_API_TOKEN"], exports["TALEND_SCIM_TOKEN"]) == ("sandbox-okta-token", "sandbox-talend-token")
     assert f"pulumi config set okta:httpProxy {exports['OKTA_ORG_URL']}" in printed

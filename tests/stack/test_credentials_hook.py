@@ -91,7 +91,9 @@ def test_the_token_goes_only_to_the_declared_scim_url(
     component = run_stack(base_config(), okta_config=okta_config).namespace["talend_app"]
     assert component.credentials_check_url == DECLARED
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert any(w.startswith("TALEND_SCIM_URL is ignored by the credentials check") for w in warnings), warnings
+    assert any(w.startswith("TALEND_SCIM_URL is ignored: the program sends the Talend token only") for w in warnings), (
+        warnings
+    )
     assert not any(leftover in w for w in warnings)  # the ignored value is not echoed
 
 

@@ -101,7 +101,7 @@ def test_no_roles_no_statement_no_resource(run_stack: RunStack) -> None:
 
 
 def test_talend_api_url_from_the_environment_only_for_the_sandbox(
-    run_stack: RunStack, monkeypatch: pytest.MonkeyPatch
+    run_stack: RunStack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The token goes to a loopback TALEND_API_URL only while the stack points Okta at the loopback sandbox."""
     monkeypatch.setenv("TALEND_API_URL", "http://127.0.0.1:18081")
@@ -110,6 +110,9 @@ def test_talend_api_url_from_the_environment_only_for_the_sandbox(
     real_org = run_stack(config, okta_config={"orgName": "acme", "baseUrl": "okta.com"})
     assert sandbox.one(ROLE_MAPPINGS).inputs["apiUrl"] == "http://127.0.0.1:18081"
     assert real_org.one(ROLE_MAPPINGS).inputs["apiUrl"] == "https://api.eu.cloud.talend.com"
+    assert any(
+        m.startswith("TALEND_API_URL is ignored: the program sends the Talend token only") for m in caplog.messages
+    )
 
 
 BAD: list[tuple[str, dict[str, Any], str]] = [

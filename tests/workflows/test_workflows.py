@@ -319,6 +319,7 @@ def test_after_a_failed_first_deploy_verify_still_gets_what_it_needs(tmp_path: P
         "appLabel": "Talend Cloud",
         "scimBaseUrl": "https://api.eu.cloud.talend.com/scim/v2",
         "provisioning": {"manage": True, "createUsers": True, "updateUserAttributes": True, "deactivateUsers": True},
+        "roleMappings": {"Talend Developers": ["Integration Developer", "Operator"]},  # so verify checks them too
         "oktaOrgUrl": "https://acme.okta.com",
     }
 

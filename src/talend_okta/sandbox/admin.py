@@ -15,11 +15,10 @@ The sandbox is found through OKTA_ORG_URL and OKTA_API_TOKEN (what `make sandbox
 from __future__ import annotations
 
 from typing import Annotated, Any, NoReturn
-from urllib.parse import urlsplit
 
 import typer
 
-from talend_okta.http import is_loopback
+from talend_okta.http import is_loopback_url
 from talend_okta.redact import Redactor
 from talend_okta.sandbox.deploy import DeployError, OktaAdmin
 
@@ -41,8 +40,7 @@ AppId = Annotated[str, typer.Option("--app-id", envvar="TALEND_OKTA_APP_ID", hel
 def _admin_call(okta_url: str, okta_token: str, path: str, body: dict[str, Any], secrets: list[str]) -> Any:
     """One PUT to the sandbox's admin routes; any problem is one line on stderr and exit code 2."""
     redact = Redactor([okta_token, *secrets])
-    host = urlsplit(okta_url).hostname or ""
-    if not okta_url.startswith(("http://", "https://")) or not is_loopback(host):
+    if not is_loopback_url(okta_url):
         _fail(f"--okta-url (OKTA_ORG_URL): only the local Okta sandbox, on a loopback address (got {okta_url!r})")
     try:
         with OktaAdmin(okta_url, okta_token) as okta:

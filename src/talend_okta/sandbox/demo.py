@@ -595,6 +595,7 @@ def serve_sandbox(
         out(f"pulumi config set okta:httpProxy {okta_url}")
         out(f"pulumi config set --secret talend-okta:scimToken {talend_token}")
         out("pulumi preview --diff && pulumi up --yes")
+        out("export TALEND_OKTA_APP_ID=$(pulumi stack output appId)   # for verify and the admin commands below")
         out("talend-okta verify --stack-outputs <(pulumi stack output --json --show-secrets)")
         if okta_plugin() is None:
             out(f"# {NO_OKTA_PLUGIN}")

@@ -175,6 +175,7 @@ def deploy(
     `Deployed.failed`, and the stack outputs are still written.
     """
     scim_url = scim_base_url or talend.scim_base_url(settings.region)
+    again = app_id is not None  # an earlier run made the app (and perhaps push groups)
     if app_id is None:
         app = okta.call("POST", "/api/v1/apps", saml_app_body(settings), params={"activate": "true"})
         app_id = str(app["id"])
@@ -206,7 +207,7 @@ def deploy(
     pushing = [group for group in settings.groups if group.push]
     mappings_path = f"/api/v1/apps/{app_id}/group-push/mappings"
     already = set()
-    if pushing and app_id is not None:  # groups an earlier run pushed are in the stack's state: not created again
+    if pushing and again:  # groups an earlier run pushed are in the stack's state: not created again
         with suppress(DeployError):
             already = {m.get("sourceGroupId") for m in okta.call("GET", mappings_path) or []}
     for group in settings.groups:

@@ -112,10 +112,11 @@ class PulumiWorkspace:
             | self.extra_env
         )
 
-    def run(self, *args: str, check: bool = True, timeout: float = 300) -> Result:
+    def run(self, *args: str, check: bool = True, timeout: float = 300, stdin: str | None = None) -> Result:
         """`pulumi ARGS` in the project, non-interactive; `check` raises on a non-zero exit."""
         done = subprocess.run(
             [str(ENGINE_BIN / "pulumi"), *args, "--non-interactive"],
+            input=stdin,
             cwd=self.project,
             env=self.env(),
             stdout=subprocess.PIPE,
@@ -137,7 +138,8 @@ class PulumiWorkspace:
         self.stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
 
     def set_secret(self, key: str, value: str) -> None:
-        self.run("config", "set", "--secret", key, value)
+        # On stdin, not the command line: arguments show in process lists and in `run`'s error message.
+        self.run("config", "set", "--secret", key, stdin=value)
 
     def outputs(self) -> dict[str, Any]:
         result: dict[str, Any] = self.run("stack", "output", "--json", "--show-secrets").json()
