@@ -140,3 +140,13 @@ def test_canary_talend_token_in_no_output(devs_and_ops: Org, talend: RunningTale
         assert TALEND_TOKEN not in text
         assert CANARY_TOKEN not in text
     assert json.loads(texts[2])["roles"]["unknown_roles"] == ["Data Wizard"]
+
+
+def test_a_stack_without_role_mappings_leaves_talends_alone(devs_and_ops: Org, talend: RunningTalend) -> None:
+    """With a Talend token at hand but no talendRoles now or before, the deploy declares no role mappings: the
+    mappings made in Talend are not reported as removed."""
+    talend.roles.set_mapping("Made by hand", ["Operator"])
+    devs_and_ops.config(["Talend Developers", "Talend Operators"])
+    result, report = devs_and_ops.report(env=with_talend(talend))
+    assert result.exit_code == 0, result.stdout
+    assert report["roles"] is None
