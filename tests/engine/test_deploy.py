@@ -7,6 +7,7 @@ codes. They need the `pulumi-resource-okta` plugin (see harness.NO_OKTA_PLUGIN f
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -255,9 +256,14 @@ def test_rejected_talend_token_fails_up_without_showing_it(project: PulumiProjec
     up = project.run("up", "--yes", "--skip-preview", check=False)
 
     assert up.code != 0
-    assert "talend-credentials" in up.output
+    assert (
+        'before hook "talend-credentials" failed: talend-credentials: Talend answered GET /scim/v2/Users with 401'
+        in (up.output)
+    )
     assert wrong not in up.output
-    assert "Traceback" not in up.output
+    # When the update fails while the program still registers resources, Pulumi's Python SDK may print its own
+    # "Resource monitor has terminated" traceback (a race in the SDK, seen about one run in three); none is ours.
+    assert not re.search(r'File "[^"]*(/stack/|/talend_okta/)', up.output)
 
 
 @pytest.mark.skip(reason=POLICY_PACKS_NEED_A_NEWER_HOST)
