@@ -129,30 +129,41 @@ def is_loopback_url(url: str) -> bool:
 
 
 class JsonApi:
-    """A small httpx client for one API: base URL, auth header, timeouts, retries, JSON decoding."""
+    """A small httpx client for one API: base URL, auth header, timeouts, retries, JSON decoding.
+
+    The token goes into the `Authorization` header and into the redactor in one place, so no client can send a
+    token it does not also mask."""
 
     def __init__(
         self,
         service: str,
         base_url: str,
-        headers: Mapping[str, str],
+        auth: tuple[str, str],
+        headers: Mapping[str, str] | None = None,
         *,
-        redactor: Redactor,
+        redactor: Redactor | None = None,
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         sleep: Sleep = time.sleep,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        scheme, token = auth  # ("SSWS", Okta API token) or ("Bearer", Talend token)
         self.service = service  # "Okta" or "Talend", for messages
         self.base_url = base_url.rstrip("/")
-        self.redact = redactor
+        self.redact = redactor or Redactor()
+        self.redact.add(token)
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
         self.requests = 0  # HTTP requests sent, retries included (benchmarks report it)
         self._lock = threading.Lock()  # pages may be read from several threads
         self._paused_until = 0.0  # time.monotonic() before which no request is sent (a 429 asked us to wait)
         self._client = httpx.Client(
-            headers={"Accept": "application/json", **headers},
+            headers={
+                "Accept": "application/json",
+                "User-Agent": "talend-okta",
+                **(headers or {}),
+                "Authorization": f"{scheme} {token}",
+            },
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,  # a redirect must not carry the token to another host
             transport=transport,

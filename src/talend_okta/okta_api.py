@@ -234,12 +234,10 @@ class OktaClient(ApiClient):
         redactor: Redactor | None = None,
     ) -> None:
         self.org_url = check_base_url(org_url, "Okta org URL")
-        redactor = redactor or Redactor()
-        redactor.add(api_token)
         self._api = JsonApi(
             "Okta",
             self.org_url,
-            {"Authorization": f"SSWS {api_token}", "User-Agent": "talend-okta-verify"},
+            ("SSWS", api_token),
             redactor=redactor,
             timeout=timeout,
             retry=retry,

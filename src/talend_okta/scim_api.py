@@ -157,16 +157,11 @@ class TalendScimClient(ApiClient):
     ) -> None:
         self.base_url = check_base_url(base_url, "Talend SCIM URL")
         self.concurrency = max(1, concurrency)  # pages read at once once totalResults is known
-        redactor = redactor or Redactor()
-        redactor.add(token)
         self._api = JsonApi(
             "Talend",
             self.base_url,
-            {
-                "Authorization": f"Bearer {token}",
-                "Accept": "application/scim+json, application/json",
-                "User-Agent": "talend-okta-verify",
-            },
+            ("Bearer", token),
+            {"Accept": "application/scim+json, application/json"},
             redactor=redactor,
             timeout=timeout,
             retry=retry,

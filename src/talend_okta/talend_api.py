@@ -84,12 +84,10 @@ class TalendApiClient(ApiClient):
         redactor: Redactor | None = None,
     ) -> None:
         self.base_url = check_base_url(api_url, setting)
-        redactor = redactor or Redactor()
-        redactor.add(token)
         self._api = JsonApi(
             "Talend",
             self.base_url,
-            {"Authorization": f"Bearer {token}", "User-Agent": "talend-okta"},
+            ("Bearer", token),
             redactor=redactor,
             timeout=timeout,
             retry=retry,
@@ -103,7 +101,7 @@ class TalendApiClient(ApiClient):
             retry=retry,
             sleep=sleep,
             transport=transport,
-            redactor=redactor,
+            redactor=self._api.redact,  # one redactor: both clients' messages mask the token
         )
 
     def close(self) -> None:
