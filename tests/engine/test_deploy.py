@@ -1,7 +1,8 @@
 """`pulumi preview`, `up`, `refresh` and `destroy` with the real CLI and Okta provider against the sandbox.
 
 Each scenario asserts what the sandbox then holds (read back over Okta's API, as a person would), not only exit
-codes. They need the `pulumi-resource-okta` plugin (see harness.NO_OKTA_PLUGIN for why it may be missing).
+codes. They need the `pulumi-resource-okta` plugin (talend_okta.sandbox.engine.NO_OKTA_PLUGIN says why it may be
+missing).
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def configure(
 
 
 def steps(project: PulumiProject, *args: str) -> list[dict[str, Any]]:
-    """The resource steps of a preview, from `pulumi preview --json`: [{op, urn, type, ...}]."""
+    """The resource steps of a preview, from `pulumi preview --json`: [{op, urn, ...}], the stack itself left out."""
     result = project.run("preview", "--json", *args)
     plan: dict[str, Any] = json.loads(result.output)
     return [step for step in plan.get("steps", []) if type_of(step["urn"]) != "pulumi:pulumi:Stack"]
@@ -268,18 +269,11 @@ def test_rejected_talend_token_fails_up_without_showing_it(project: PulumiProjec
 
 @pytest.mark.skip(reason=POLICY_PACKS_NEED_A_NEWER_HOST)
 def test_policy_pack(project: PulumiProject, org: Org) -> None:
-    """f. the example stack passes the policy pack; a stack that breaks a policy fails with the policy's message."""
+    """f. the example stack passes the policy pack under the CLI. (No stack config can break a policy: the program
+    always complies; tests/policy feeds each policy violating resources.)"""
     configure(project, org)
-    project.run("preview", "--policy-pack", "policy")
-
-    project.set_config({"talend-okta:provisioning": {"manage": True}})
-    # Talend's userName is the email prefix: an app whose username template is changed by a transformation breaks
-    # the policy. The program never does that, so break it in the policy pack's view: a stack whose domain name
-    # points the SSO at another host is refused by the program itself; use a plaintext token instead.
-    project.run("config", "set", "talend-okta:scimToken", TALEND_TOKEN)
-    violated = project.run("preview", "--policy-pack", "policy", check=False)
-    assert violated.code != 0
-    assert "scim" in violated.output.lower()
+    passed = project.run("preview", "--policy-pack", "policy")
+    assert "Policies:" in passed.output
 
 
 def test_group_rename_with_and_without_former_names(project: PulumiProject, org: Org) -> None:
