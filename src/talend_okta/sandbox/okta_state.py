@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import os
-import secrets
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet, InvalidToken
 from pydantic import BaseModel, Field
 
 
@@ -136,42 +135,21 @@ def save_state(state: State, path: Path) -> None:
         raise
 
 
-# Sealing: a keystream from HMAC-SHA256 keyed with the sandbox's own API token, plus an HMAC tag.
-# Not meant as strong crypto, only to keep the SCIM token out of the state file's plaintext.
+# Sealing: Fernet (AES-CBC + HMAC) keyed with a hash of the sandbox's own API token, to keep the SCIM token out of
+# the state file's plaintext.
 
 
-def _keystream(key: bytes, nonce: bytes, length: int) -> bytes:
-    blocks = (hmac.digest(key, nonce + i.to_bytes(4, "big"), "sha256") for i in range(length // 32 + 1))
-    return b"".join(blocks)[:length]
-
-
-def _derive(api_token: str, purpose: bytes) -> bytes:
-    return hashlib.sha256(purpose + api_token.encode()).digest()
-
-
-def _xor(data: bytes, api_token: str, nonce: bytes) -> bytes:
-    """Encrypts and decrypts alike."""
-    stream = _keystream(_derive(api_token, b"enc"), nonce, len(data))
-    return bytes(a ^ b for a, b in zip(data, stream, strict=True))
-
-
-def _tag(api_token: str, nonce: bytes, cipher: bytes) -> bytes:
-    return hmac.digest(_derive(api_token, b"mac"), nonce + cipher, "sha256")[:16]
+def _fernet(api_token: str) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"talend-okta-sandbox:" + api_token.encode()).digest()))
 
 
 def seal(secret: str, api_token: str) -> str:
-    nonce = secrets.token_bytes(16)
-    cipher = _xor(secret.encode(), api_token, nonce)
-    return base64.urlsafe_b64encode(nonce + _tag(api_token, nonce, cipher) + cipher).decode()
+    return _fernet(api_token).encrypt(secret.encode()).decode()
 
 
 def unseal(sealed: str, api_token: str) -> str | None:
     """The secret, or None when it was sealed under another API token (or is damaged)."""
     try:
-        raw = base64.urlsafe_b64decode(sealed.encode())
-    except ValueError:
+        return _fernet(api_token).decrypt(sealed.encode()).decode()
+    except InvalidToken:
         return None
-    nonce, tag, cipher = raw[:16], raw[16:32], raw[32:]
-    if not hmac.compare_digest(tag, _tag(api_token, nonce, cipher)):
-        return None
-    return _xor(cipher, api_token, nonce).decode()
