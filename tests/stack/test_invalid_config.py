@@ -86,6 +86,34 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("bad provisioning flag", base_config(provisioning={"manage": "sometimes"}), "talend-okta:provisioning.manage: "),
     ("empty label", base_config(appLabel=""), "talend-okta:appLabel: "),
+    # Roles (groups[].talendRoles, talendApiToken)
+    (
+        "empty role list",
+        base_config(groups=[{"name": "A", "talendRoles": []}]),
+        "talend-okta:groups[0].talendRoles: must name at least one Talend role; leave talendRoles out",
+    ),
+    (
+        "unknown roles key",
+        base_config(groups=[{"name": "A", "talendRole": ["Operator"]}]),
+        "talend-okta:groups[0].talendRole: unknown setting; allowed here: name, push, priority, formerNames, "
+        "talendRoles",
+    ),
+    (
+        "blank role",
+        base_config(groups=[{"name": "A", "talendRoles": ["Operator", " "]}]),
+        "talend-okta:groups[0].talendRoles: must not contain a blank role name",
+    ),
+    (
+        "roles not a list",
+        base_config(groups=[{"name": "A", "talendRoles": "Operator"}]),
+        "talend-okta:groups[0].talendRoles: Input should be a valid list",
+    ),
+    (
+        "comma in a role group's name",
+        base_config(groups=[{"name": "Dev, Ops", "talendRoles": ["Operator"]}]),
+        "talend-okta:groups[0].talendRoles: a group whose name contains ',' cannot be a customer role",
+    ),
+    ("empty talendApiToken", base_config(talendApiToken=" "), "talend-okta:talendApiToken: must not be empty"),
 ]
 
 

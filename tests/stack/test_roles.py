@@ -9,7 +9,6 @@ import re
 from typing import Any
 
 import dill
-import pulumi
 import pytest
 
 from talend_okta.role_mapping import RoleMappingProvider
@@ -113,50 +112,6 @@ def test_talend_api_url_from_the_environment_only_for_the_sandbox(
     assert any(
         m.startswith("TALEND_API_URL is ignored: the program sends the Talend token only") for m in caplog.messages
     )
-
-
-BAD: list[tuple[str, dict[str, Any], str]] = [
-    (
-        "empty role list",
-        base_config(groups=[{"name": "A", "talendRoles": []}]),
-        "talend-okta:groups[0].talendRoles: must name at least one Talend role; leave talendRoles out",
-    ),
-    (
-        "unknown key",
-        base_config(groups=[{"name": "A", "talendRole": ["Operator"]}]),
-        "talend-okta:groups[0].talendRole: unknown setting; allowed here: name, push, priority, formerNames, "
-        "talendRoles",
-    ),
-    (
-        "blank role",
-        base_config(groups=[{"name": "A", "talendRoles": ["Operator", " "]}]),
-        "talend-okta:groups[0].talendRoles: must not contain a blank role name",
-    ),
-    (
-        "roles not a list",
-        base_config(groups=[{"name": "A", "talendRoles": "Operator"}]),
-        "talend-okta:groups[0].talendRoles: Input should be a valid list",
-    ),
-    (
-        "comma in a role group's name",
-        base_config(groups=[{"name": "Dev, Ops", "talendRoles": ["Operator"]}]),
-        "talend-okta:groups[0].talendRoles: a group whose name contains ',' cannot be a customer role",
-    ),
-    ("empty talendApiToken", base_config(talendApiToken=" "), "talend-okta:talendApiToken: must not be empty"),
-]
-
-
-@pytest.mark.parametrize(("config", "message"), [c[1:] for c in BAD], ids=[c[0] for c in BAD])
-def test_bad_roles_setting_is_one_line_and_declares_nothing(
-    run_stack: RunStack, runs: list[StackRun], config: dict[str, Any], message: str
-) -> None:
-    with pytest.raises(pulumi.RunError) as raised:
-        run_stack(config)
-    text = str(raised.value)
-    assert text.startswith(message), text
-    assert "\n" not in text
-    assert CANARY_TOKEN not in text
-    assert runs[-1].mocks.resources == []
 
 
 def test_canary_talend_api_token_stays_secret_and_out_of_the_provider(run_stack: RunStack) -> None:
