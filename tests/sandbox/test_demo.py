@@ -107,6 +107,11 @@ def test_a_step_that_cannot_run_is_named_and_exits_1(tmp_path: Path) -> None:
 Served = tuple[subprocess.Popen[str], list[str], queue.Queue[str]]
 
 
+def exported(printed: list[str]) -> dict[str, str]:
+    """The `export NAME=value` lines `make sandbox` printed."""
+    return dict(line.removeprefix("export ").split("=", 1) for line in printed if line.startswith("export "))
+
+
 @pytest.fixture
 def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Served]:
     """`make sandbox` on free ports: the process, the lines it printed until it serves, and the later lines.
@@ -148,10 +153,10 @@ def serving(tmp_path: Path, extra: list[str]) -> Iterator[Served]:
 
 
 def test_serve_prints_the_environment_serves_with_it_and_stops_on_sigterm(
-    served: tuple[subprocess.Popen[str], list[str], queue.Queue[str]],
+    served: Served,
 ) -> None:
     process, printed, later = served
-    exports = dict(line.removeprefix("export ").split("=", 1) for line in printed if line.startswith("export "))
+    exports = exported(printed)
     talend_okta = {"OKTA_ORG_URL", "OKTA_API_TOKEN", "TALEND_SCIM_URL", "TALEND_SCIM_TOKEN", "TALEND_API_URL"}
     assert set(exports) - {"PATH", "TALEND_OKTA_APP_ID"} == talend_okta | {
         "PULUMI_BACKEND_URL",
@@ -179,87 +184,71 @@ def test_serve_prints_the_environment_serves_with_it_and_stops_on_sigterm(
     assert later.get(timeout=5) == "Sandbox stopped."
 
 
-@pytest.mark.parametrize("served", [["--provisioning-api", "supported"]], indirect=True)
-def test_serve_provisions_apps_declared_with_talends_real_scim_url(
-    served: tuple[subprocess.Popen[str], list[str], queue.Queue[str]],
-) -> None:
-    """What `pulumi up` against `make sandbox --provisioning-api supported` does: the connection names
-    api.eu.cloud.talend.com, and Okta honours it."""
-    _, printed, _ = served
-    exports = dict(line.removeprefix("export ").split("=", 1) for line in printed if line.startswith("export "))
-    talend = httpx.Client(
-        base_url=exports["TALEND_SCIM_URL"], headers={"Authorization": f"Bearer {exports['TALEND_SCIM_TOKEN']}"}
-    )
-    with (
-        httpx.Client(
-            base_url=exports["OKTA_ORG_URL"], headers={"Authorization": f"SSWS {exports['OKTA_API_TOKEN']}"}
-        ) as okta,
-        talend,
-    ):
+OPERATORS_IN_TALEND = {"chen.wu", "eve.moss", "farid.haddad", "gita.rao"}
+
+
+def deploy_operators(exports: dict[str, str]) -> str:
+    """What `pulumi up` against `make sandbox --provisioning-api supported` does, over the API: an Email-prefix app
+    whose connection names Talend's real host (routed to the stand-in), Create Users on, Talend Operators assigned.
+    Returns the app id."""
+    headers = {"Authorization": f"SSWS {exports['OKTA_API_TOKEN']}"}
+    with httpx.Client(base_url=exports["OKTA_ORG_URL"], headers=headers, timeout=5) as okta:
         email_prefix = {"userNameTemplate": {"template": EMAIL_PREFIX_TEMPLATE, "type": "BUILT_IN"}}
         body = {"label": "Talend Cloud", "signOnMode": "SAML_2_0", "credentials": email_prefix}
-        app = okta.post("/api/v1/apps", params={"activate": "true"}, json=body).json()
+        app_id = str(okta.post("/api/v1/apps", params={"activate": "true"}, json=body).json()["id"])
         connection = {
             "baseUrl": "https://api.eu.cloud.talend.com/scim/v2",
             "profile": {"authScheme": "TOKEN", "token": exports["TALEND_SCIM_TOKEN"]},
         }
-        assert okta.post(f"/api/v1/apps/{app['id']}/connections/default", json=connection).status_code == 200
-        assert okta.post(f"/api/v1/apps/{app['id']}/connections/default/lifecycle/activate").status_code == 204
+        assert okta.post(f"/api/v1/apps/{app_id}/connections/default", json=connection).status_code == 200
+        assert okta.post(f"/api/v1/apps/{app_id}/connections/default/lifecycle/activate").status_code == 204
         switches = {"create": {"lifecycleCreate": {"status": "ENABLED"}}}
-        assert okta.put(f"/api/v1/apps/{app['id']}/features/USER_PROVISIONING", json=switches).status_code == 200
+        assert okta.put(f"/api/v1/apps/{app_id}/features/USER_PROVISIONING", json=switches).status_code == 200
         group = okta.get("/api/v1/groups", params={"q": "Talend Operators"}).json()[0]
-        assert okta.put(f"/api/v1/apps/{app['id']}/groups/{group['id']}", json={}).status_code == 200
+        assert okta.put(f"/api/v1/apps/{app_id}/groups/{group['id']}", json={}).status_code == 200
+    return app_id
 
-        wanted = {"chen.wu", "eve.moss", "farid.haddad", "gita.rao"}
-        for _ in range(100):  # the sandbox provisions in the background, as Okta does
-            names = {u["userName"] for u in talend.get("/Users", params={"count": 100}).json().get("Resources", [])}
-            if names == wanted:
-                break
-            threading.Event().wait(0.1)
-        assert names == wanted
+
+def talend_user_names(exports: dict[str, str], wanted: set[str]) -> set[str]:
+    """Talend's userNames once they are `wanted` (the sandbox provisions in the background, as Okta does), or
+    what Talend holds after 10 s."""
+    headers = {"Authorization": f"Bearer {exports['TALEND_SCIM_TOKEN']}"}
+    names: set[str] = set()
+    for _ in range(100):
+        users = httpx.get(f"{exports['TALEND_SCIM_URL']}/Users", params={"count": 100}, headers=headers, timeout=5)
+        names = {u["userName"] for u in users.json().get("Resources", [])}
+        if names == wanted:
+            break
+        threading.Event().wait(0.1)
+    return names
+
+
+@pytest.mark.parametrize("served", [["--provisioning-api", "supported"]], indirect=True)
+def test_serve_provisions_apps_declared_with_talends_real_scim_url(served: Served) -> None:
+    """The connection names api.eu.cloud.talend.com, and Okta honours it."""
+    exports = exported(served[1])
+    deploy_operators(exports)
+    assert talend_user_names(exports, OPERATORS_IN_TALEND) == OPERATORS_IN_TALEND
 
 
 def test_serve_with_a_state_dir_keeps_the_org_across_restarts(tmp_path: Path) -> None:
     """`--state-dir`: a Pulumi state made against the sandbox stays valid when `make sandbox` restarts; the
     in-memory Talend stand-in starts empty and Okta pushes the assigned people again."""
-    state_dir = tmp_path / "kept"
-    options = ["--state-dir", str(state_dir), "--provisioning-api", "supported"]
+    options = ["--state-dir", str(tmp_path / "kept"), "--provisioning-api", "supported"]
     with serving(tmp_path, options) as (process, printed, _):
-        env = dict(line.removeprefix("export ").split("=", 1) for line in printed if line.startswith("export "))
-        okta = httpx.Client(base_url=env["OKTA_ORG_URL"], headers={"Authorization": f"SSWS {env['OKTA_API_TOKEN']}"})
-        with okta:
-            email_prefix = {"userNameTemplate": {"template": EMAIL_PREFIX_TEMPLATE, "type": "BUILT_IN"}}
-            body = {"label": "Talend Cloud", "signOnMode": "SAML_2_0", "credentials": email_prefix}
-            app = okta.post("/api/v1/apps", params={"activate": "true"}, json=body).json()
-            profile = {"authScheme": "TOKEN", "token": env["TALEND_SCIM_TOKEN"]}
-            # Talend's real host, as the stack declares it: routed to wherever the stand-in listens after a restart.
-            connection = {"baseUrl": "https://api.eu.cloud.talend.com/scim/v2", "profile": profile}
-            okta.post(f"/api/v1/apps/{app['id']}/connections/default", json=connection).raise_for_status()
-            okta.post(f"/api/v1/apps/{app['id']}/connections/default/lifecycle/activate").raise_for_status()
-            switches = {"create": {"lifecycleCreate": {"status": "ENABLED"}}}
-            okta.put(f"/api/v1/apps/{app['id']}/features/USER_PROVISIONING", json=switches).raise_for_status()
-            group = okta.get("/api/v1/groups", params={"q": "Talend Operators"}).json()[0]
-            okta.put(f"/api/v1/apps/{app['id']}/groups/{group['id']}", json={}).raise_for_status()
+        app_id = deploy_operators(exported(printed))
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0
 
     with serving(tmp_path, options) as (_, printed, _):
         assert any("kept across restarts, resumed" in line for line in printed)
-        env = dict(line.removeprefix("export ").split("=", 1) for line in printed if line.startswith("export "))
-        headers = {"Authorization": f"SSWS {env['OKTA_API_TOKEN']}"}
-        apps = httpx.get(f"{env['OKTA_ORG_URL']}/api/v1/apps", headers=headers, timeout=5).json()
-        assert [a["id"] for a in apps] == [app["id"]]
-        groups = httpx.get(f"{env['OKTA_ORG_URL']}/api/v1/groups", headers=headers, timeout=5).json()
+        exports = exported(printed)
+        headers = {"Authorization": f"SSWS {exports['OKTA_API_TOKEN']}"}
+        apps = httpx.get(f"{exports['OKTA_ORG_URL']}/api/v1/apps", headers=headers, timeout=5).json()
+        assert [a["id"] for a in apps] == [app_id]
+        groups = httpx.get(f"{exports['OKTA_ORG_URL']}/api/v1/groups", headers=headers, timeout=5).json()
         assert len(groups) == 3  # not seeded a second time
-        talend = {"Authorization": f"Bearer {env['TALEND_SCIM_TOKEN']}"}
-        names: set[str] = set()
-        for _ in range(100):  # pushed again into the empty stand-in
-            users = httpx.get(f"{env['TALEND_SCIM_URL']}/Users", params={"count": 100}, headers=talend, timeout=5)
-            names = {u["userName"] for u in users.json().get("Resources", [])}
-            if len(names) == 4:
-                break
-            threading.Event().wait(0.1)
-        assert names == {"chen.wu", "eve.moss", "farid.haddad", "gita.rao"}
+        assert talend_user_names(exports, OPERATORS_IN_TALEND) == OPERATORS_IN_TALEND  # pushed again
 
 
 def test_the_demo_deploys_with_the_real_pulumi_up_when_the_engine_is_built(tmp_path: Path) -> None:
@@ -296,11 +285,11 @@ def test_serve_on_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
 
 
 def test_serve_refuses_the_provisioning_api_by_default_and_the_admin_command_enables_scim(
-    served: tuple[subprocess.Popen[str], list[str], queue.Queue[str]],
+    served: Served,
 ) -> None:
     """The path a real org takes: the API's connection is ignored, features refused; the admin enables SCIM."""
     _, printed, _ = served
-    exports = dict(line.removeprefix("export ").split("=", 1) for line in printed if line.startswith("export "))
+    exports = exported(printed)
     assert any(line.startswith("Provisioning API: refused") for line in printed)
     assert any(line.startswith("python -m talend_okta.sandbox.admin enable-scim --app-id") for line in printed)
     okta = httpx.Client(
