@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from talend_okta.definition import EMAIL_PREFIX_TEMPLATE, scim_base_url
-from talend_okta.sandbox.demo import DEVELOPERS, OPERATORS, seed_org, talend_okta_command
+from talend_okta.sandbox.demo import DEVELOPERS, OPERATORS, seed_org, talend_okta_command, talend_routes
 from talend_okta.sandbox.okta import OktaSandbox
 from talend_okta.sandbox.okta_routes import ProvisioningApi
 from talend_okta.sandbox.talend import RunningTalend, run_talend
@@ -69,7 +69,7 @@ def sandbox_org(provisioning_api: ProvisioningApi, *, seed: bool = True) -> Iter
     if okta_plugin() is None:
         pytest.skip(NO_OKTA_PLUGIN)
     with run_talend(TALEND_TOKEN) as talend:
-        routes = {scim_base_url("eu"): talend.scim_url}
+        routes = talend_routes(talend)
         sandbox = OktaSandbox(OKTA_TOKEN, scim_timeout=5.0, scim_routes=routes, provisioning_api=provisioning_api)
         group_ids = seed_org(sandbox) if seed else {}
         with (

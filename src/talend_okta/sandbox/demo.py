@@ -63,7 +63,7 @@ GROUPS: list[dict[str, Any]] = [
     {"name": CONTRACTORS, "push": False, "priority": 3},
 ]
 DRIFTER = "ann.lee"  # the person an admin deactivates by hand in Talend (step 6)
-HAND_MADE_ROLES = ["Integration Developer", "Security Administrator"]  # what an admin maps DEVELOPERS to (step 7)
+HAND_MADE_ROLES = ["Integration Developer", "Security Administrator"]  # what an admin maps DEVELOPERS to by hand
 COLLISION = "jdoe"  # jdoe@acme.example and jdoe@partner.example: one Talend userName
 
 # Fixed tokens for `--serve`, which people type into their shell: local-only, they guard nothing else.
@@ -112,6 +112,11 @@ class Surprise(Exception):
 
 
 # --- building blocks ---------------------------------------------------------------------------------------------
+
+
+def talend_routes(talend: RunningTalend) -> dict[str, str]:
+    """The stack declares Talend's real SCIM host; the sandbox provisions to the stand-in instead."""
+    return {scim_base_url(region): talend.scim_url for region in REGIONS}
 
 
 def seed_org(sandbox: OktaSandbox) -> dict[str, str]:
@@ -359,8 +364,7 @@ def run_demo(story: Story, workdir: Path, okta_token: str, talend_token: str) ->
         workdir.mkdir(parents=True, exist_ok=True)
         state_file.unlink(missing_ok=True)  # a fresh org every run
         talend = servers.enter_context(run_talend(talend_token))
-        # The stack declares Talend's real SCIM host; the sandbox provisions to the stand-in instead.
-        routes = {scim_base_url(region): talend.scim_url for region in REGIONS}
+        routes = talend_routes(talend)
         sandbox = OktaSandbox(okta_token, state_file=state_file, scim_timeout=SCIM_TIMEOUT, scim_routes=routes)
         okta_url = servers.enter_context(sandbox.serve(auto_sync=True))
         scim = servers.enter_context(scim_client(talend, talend_token))
@@ -544,14 +548,14 @@ def serve_sandbox(
     `state_dir`: keep the Okta org there across restarts (a Pulumi state made against it stays valid); otherwise
     each start is a fresh org in `workdir`."""
     kept = state_dir is not None
-    (state_dir or workdir).mkdir(parents=True, exist_ok=True)
-    state_file = (state_dir or workdir) / "okta-sandbox.json"
+    folder = state_dir or workdir
+    folder.mkdir(parents=True, exist_ok=True)
+    state_file = folder / "okta-sandbox.json"
     if not kept:
         state_file.unlink(missing_ok=True)
     with stop_signals() as stop, ExitStack() as servers:
         talend = servers.enter_context(run_talend(talend_token, port=talend_port))
-        # The stack declares Talend's real SCIM host; the sandbox provisions to the stand-in instead.
-        routes = {scim_base_url(region): talend.scim_url for region in REGIONS}
+        routes = talend_routes(talend)
         sandbox = OktaSandbox(
             okta_token,
             state_file=state_file,
