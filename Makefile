@@ -4,10 +4,11 @@ PY := $(VENV)/bin/python
 
 .PHONY: demo sandbox test lint install engine clean
 
-$(VENV)/.installed: pyproject.toml
+# The product (`.`) with its test tools, and the offline sandbox (`sandbox/`, its own package, never in the wheel).
+$(VENV)/.installed: pyproject.toml sandbox/pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test]' -e ./sandbox
 	# Pulumi starts Python dynamic providers (the role mappings) in the program's folder and looks for
 	# Pulumi.yaml's `virtualenv: .venv` there, while the program itself finds it next to Pulumi.yaml.
 	ln -sfn ../$(VENV) stack/.venv
@@ -27,11 +28,11 @@ engine: .tools/bin/.built
 
 ## demo: the whole flow offline (Okta sandbox + Talend stand-in, provisioning, verify, drift), then exit.
 demo: install
-	$(PY) -m talend_okta.sandbox.demo
+	$(PY) -m talend_okta_sandbox.demo
 
 ## sandbox: leave both local servers running and print the variables that point pulumi and talend-okta at them.
 sandbox: install
-	$(PY) -m talend_okta.sandbox.demo --serve
+	$(PY) -m talend_okta_sandbox.demo --serve
 
 ## lint: ruff and mypy.
 lint: install

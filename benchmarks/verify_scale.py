@@ -58,8 +58,8 @@ def _serve_talend(users: int, latency: float, ready: Connection, stop: Event) ->
     from scim2_server.memory import InMemoryStorage
     from scim2_server.utils import load_default_provider
 
-    from talend_okta.sandbox.serving import serve_wsgi
-    from talend_okta.sandbox.talend import build_talend_app
+    from talend_okta_sandbox.serving import serve_wsgi
+    from talend_okta_sandbox.talend import build_talend_app
 
     storage = InMemoryStorage()
     user_type = next(rt for rt in load_default_provider().resource_types if rt.name == "User")
@@ -81,8 +81,8 @@ def _serve_talend(users: int, latency: float, ready: Connection, stop: Event) ->
 
 
 def _serve_okta(users: int, scim_url: str, latency: float, ready: Connection, stop: Event) -> None:
-    from talend_okta.sandbox.okta import OktaSandbox
-    from talend_okta.sandbox.serving import serve_wsgi
+    from talend_okta_sandbox.okta import OktaSandbox
+    from talend_okta_sandbox.serving import serve_wsgi
 
     okta = OktaSandbox(OKTA_TOKEN, rate_limit=1_000_000)
     with okta.bulk():
@@ -103,7 +103,7 @@ def _serve_paged_talend(users: int, latency: float, cap: int, ready: Connection,
     """A lean SCIM server: /Users by startIndex/count, at most `cap` per page, from pre-serialised users."""
     from urllib.parse import parse_qs
 
-    from talend_okta.sandbox.serving import serve_wsgi
+    from talend_okta_sandbox.serving import serve_wsgi
 
     resources = [
         json.dumps(

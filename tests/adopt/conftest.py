@@ -17,8 +17,8 @@ import pytest
 from typer.testing import CliRunner
 
 from talend_okta.cli import app as cli_app
-from talend_okta.sandbox.deploy import UNSPECIFIED_NAMESPACE, OktaAdmin
-from talend_okta.sandbox.okta import OktaSandbox
+from talend_okta_sandbox.deploy import UNSPECIFIED_NAMESPACE, OktaAdmin
+from talend_okta_sandbox.okta import OktaSandbox
 from tests.stack.conftest import run_stack, runs  # noqa: F401  (the program under mocks, for the adopted config)
 
 OKTA_TOKEN = "okta-adopt-canary-5d4c3b2a1f0e"

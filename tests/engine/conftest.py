@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from talend_okta.sandbox.engine import ENGINE_BIN, missing_engine
+from talend_okta_sandbox.engine import ENGINE_BIN, missing_engine
 from tests.engine.harness import PulumiProject
 
 

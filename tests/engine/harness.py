@@ -1,10 +1,10 @@
-"""The engine tier's workspace: the real CLI and `stack/` in a throwaway project (talend_okta.sandbox.engine)."""
+"""The engine tier's workspace: the real CLI and `stack/` in a throwaway project (talend_okta_sandbox.engine)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from talend_okta.sandbox.engine import ENGINE_BIN, NO_OKTA_PLUGIN, PulumiWorkspace, Result, okta_plugin
+from talend_okta_sandbox.engine import ENGINE_BIN, NO_OKTA_PLUGIN, PulumiWorkspace, Result, okta_plugin
 
 __all__ = ["ENGINE_BIN", "NO_OKTA_PLUGIN", "PulumiProject", "Result", "okta_plugin"]
 

@@ -1,7 +1,7 @@
 """`pulumi preview`, `up`, `refresh` and `destroy` with the real CLI and Okta provider against the sandbox.
 
 Each scenario asserts what the sandbox then holds (read back over Okta's API, as a person would), not only exit
-codes. They need the `pulumi-resource-okta` plugin (talend_okta.sandbox.engine.NO_OKTA_PLUGIN says why it may be
+codes. They need the `pulumi-resource-okta` plugin (talend_okta_sandbox.engine.NO_OKTA_PLUGIN says why it may be
 missing).
 """
 
@@ -19,10 +19,10 @@ import httpx
 import pytest
 
 from talend_okta.definition import EMAIL_PREFIX_TEMPLATE, scim_base_url
-from talend_okta.sandbox.demo import DEVELOPERS, OPERATORS, seed_org, talend_okta_command, talend_routes
-from talend_okta.sandbox.okta import OktaSandbox
-from talend_okta.sandbox.okta_routes import ProvisioningApi
-from talend_okta.sandbox.talend import RunningTalend, run_talend
+from talend_okta_sandbox.demo import DEVELOPERS, OPERATORS, seed_org, talend_okta_command, talend_routes
+from talend_okta_sandbox.okta import OktaSandbox
+from talend_okta_sandbox.okta_routes import ProvisioningApi
+from talend_okta_sandbox.talend import RunningTalend, run_talend
 from tests.adopt.conftest import hand_built_app_body
 from tests.engine.harness import NO_OKTA_PLUGIN, PulumiProject, okta_plugin
 

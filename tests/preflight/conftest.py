@@ -14,7 +14,7 @@ import yaml
 from typer.testing import CliRunner, Result
 
 from talend_okta.cli import app as cli_app
-from talend_okta.sandbox.okta import OktaSandbox
+from talend_okta_sandbox.okta import OktaSandbox
 
 CANARY_TOKEN = "canary-okta-pf-5d2e9a7c41b3"
 ENV_OPTIONS = (

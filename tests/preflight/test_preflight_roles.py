@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from talend_okta.sandbox.talend import RunningTalend, run_talend
+from talend_okta_sandbox.talend import RunningTalend, run_talend
 from tests.preflight.conftest import CANARY_TOKEN, Org
 
 TALEND_TOKEN = "canary-talend-api-preflight-3b7c1d"

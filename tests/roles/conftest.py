@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from talend_okta.sandbox.talend import RunningTalend, run_talend
+from talend_okta_sandbox.talend import RunningTalend, run_talend
 
 # Canary tokens: tests assert they never show up in any message.
 ADMIN_TOKEN = "talend-sso-admin-canary-8d2f4b6a"  # its owner has SSO - Manage

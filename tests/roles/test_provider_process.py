@@ -23,7 +23,7 @@ from pulumi.runtime.proto import provider_pb2 as proto
 from pulumi.runtime.proto import provider_pb2_grpc
 
 from talend_okta.role_mapping import RoleMappingProvider
-from talend_okta.sandbox.talend import RunningTalend
+from talend_okta_sandbox.talend import RunningTalend
 from tests.roles.conftest import ADMIN_TOKEN
 
 URN = "urn:pulumi:dev::talend-okta::talend-okta:index:TalendCloudApp$pulumi-python:dynamic/talend:RoleMappings::x"

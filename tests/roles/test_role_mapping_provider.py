@@ -10,7 +10,7 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from talend_okta.role_mapping import UNKNOWN, RoleMappingError, RoleMappingProvider
-from talend_okta.sandbox.talend import RunningTalend
+from talend_okta_sandbox.talend import RunningTalend
 from tests.roles.conftest import ADMIN_TOKEN, USERS_ONLY_TOKEN
 
 DEVS = {"name": "Talend Developers", "roles": ["Integration Developer", "Operator"]}

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from talend_okta.sandbox.okta import OktaSandbox
-from talend_okta.sandbox.talend import RunningTalend, run_talend
+from talend_okta_sandbox.okta import OktaSandbox
+from talend_okta_sandbox.talend import RunningTalend, run_talend
 
 API_TOKEN = "okta-sandbox-canary-7f3a"
 SCIM_TOKEN = "talend-scim-canary-91c2"

@@ -1,5 +1,5 @@
 """The realistic Okta path: a custom SAML app created over the API gets its provisioning APIs refused until an admin
-enables SCIM in the console, which `python -m talend_okta.sandbox.admin` does against the served sandbox."""
+enables SCIM in the console, which `python -m talend_okta_sandbox.admin` does against the served sandbox."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import httpx
 from typer.testing import CliRunner, Result
 
 from talend_okta.definition import EMAIL_PREFIX_TEMPLATE
-from talend_okta.sandbox.admin import cli
-from talend_okta.sandbox.okta import OktaSandbox
-from talend_okta.sandbox.talend import RunningTalend
+from talend_okta_sandbox.admin import cli
+from talend_okta_sandbox.okta import OktaSandbox
+from talend_okta_sandbox.talend import RunningTalend
 from tests.sandbox.conftest import API_TOKEN, SCIM_TOKEN, scim_users
 from tests.sandbox.test_api import assert_okta_error
 

@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from talend_okta.definition import EMAIL_PREFIX_TEMPLATE
-from talend_okta.sandbox.okta import OktaSandbox, SandboxError
-from talend_okta.sandbox.okta_json import OKTA_USERNAME_PREFIX_TEMPLATE, OKTA_USERNAME_TEMPLATE
-from talend_okta.sandbox.talend import RunningTalend
+from talend_okta_sandbox.okta import OktaSandbox, SandboxError
+from talend_okta_sandbox.okta_json import OKTA_USERNAME_PREFIX_TEMPLATE, OKTA_USERNAME_TEMPLATE
+from talend_okta_sandbox.talend import RunningTalend
 from tests.sandbox.conftest import API_TOKEN, SCIM_TOKEN, scim_users
 
 ERROR_KEYS = {"errorCode", "errorSummary", "errorLink", "errorId", "errorCauses"}

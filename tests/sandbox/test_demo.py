@@ -1,4 +1,4 @@
-"""`make demo` and `make sandbox`, run as people run them: `python -m talend_okta.sandbox.demo` in a subprocess."""
+"""`make demo` and `make sandbox`, run as people run them: `python -m talend_okta_sandbox.demo` in a subprocess."""
 
 from __future__ import annotations
 
@@ -17,14 +17,14 @@ import httpx
 import pytest
 
 from talend_okta.definition import EMAIL_PREFIX_TEMPLATE
-from talend_okta.sandbox.engine import NO_OKTA_PLUGIN, missing_engine, okta_plugin
+from talend_okta_sandbox.engine import NO_OKTA_PLUGIN, missing_engine, okta_plugin
 
 OKTA_CANARY = "okta-demo-canary-6e1f0b"
 TALEND_CANARY = "talend-demo-canary-c94a27"
 
 
 def demo_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "talend_okta.sandbox.demo", *args]
+    return [sys.executable, "-m", "talend_okta_sandbox.demo", *args]
 
 
 def demo_env() -> dict[str, str]:
@@ -66,8 +66,8 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
     assert "General → App Settings → Edit: Provisioning = SCIM; Save" in output
     assert "4. In the stack config set talend-okta:provisioning.manage to false" in output
     assert "✗ group-sync: could not read the app's group push mappings" in output
-    assert "$ python -m talend_okta.sandbox.admin enable-scim --app-id " in output
-    assert "$ python -m talend_okta.sandbox.admin to-app --app-id " in output
+    assert "$ python -m talend_okta_sandbox.admin enable-scim --app-id " in output
+    assert "$ python -m talend_okta_sandbox.admin to-app --app-id " in output
     assert "✓ okta-provisioning: provisioning enabled in the admin console" in output
     assert "✓ group-sync: 1 pushed groups in sync" in output
     # verify's report: in sync, then the hand-made change caught.
@@ -291,7 +291,7 @@ def test_serve_refuses_the_provisioning_api_by_default_and_the_admin_command_ena
     _, printed, _ = served
     exports = exported(printed)
     assert any(line.startswith("Provisioning API: refused") for line in printed)
-    assert any(line.startswith("python -m talend_okta.sandbox.admin enable-scim --app-id") for line in printed)
+    assert any(line.startswith("python -m talend_okta_sandbox.admin enable-scim --app-id") for line in printed)
     okta = httpx.Client(
         base_url=exports["OKTA_ORG_URL"], headers={"Authorization": f"SSWS {exports['OKTA_API_TOKEN']}"}
     )
@@ -315,7 +315,7 @@ def test_serve_refuses_the_provisioning_api_by_default_and_the_admin_command_ena
             "OKTA_API_TOKEN": exports["OKTA_API_TOKEN"],
             "TALEND_SCIM_TOKEN": exports["TALEND_SCIM_TOKEN"],
         }
-        admin = [sys.executable, "-m", "talend_okta.sandbox.admin"]
+        admin = [sys.executable, "-m", "talend_okta_sandbox.admin"]
         for args in (["enable-scim", "--base-url", "https://api.eu.cloud.talend.com/scim/v2"], ["to-app"]):
             done = subprocess.run([*admin, *args, "--app-id", app["id"]], env=env, capture_output=True, text=True)
             assert done.returncode == 0, done.stderr

@@ -8,10 +8,10 @@ import httpx
 import pytest
 
 from talend_okta.definition import EMAIL_PREFIX_TEMPLATE
-from talend_okta.sandbox.deploy import DeployError, OktaAdmin, deploy
-from talend_okta.sandbox.okta import OktaSandbox
-from talend_okta.sandbox.talend import RunningTalend
 from talend_okta.settings import StackSettings, load_settings
+from talend_okta_sandbox.deploy import DeployError, OktaAdmin, deploy
+from talend_okta_sandbox.okta import OktaSandbox
+from talend_okta_sandbox.talend import RunningTalend
 from tests.sandbox.conftest import API_TOKEN, SCIM_TOKEN, scim_groups, scim_users
 
 

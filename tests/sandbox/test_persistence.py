@@ -7,8 +7,8 @@ from pathlib import Path
 
 import httpx
 
-from talend_okta.sandbox.okta import OktaSandbox
-from talend_okta.sandbox.talend import RunningTalend
+from talend_okta_sandbox.okta import OktaSandbox
+from talend_okta_sandbox.talend import RunningTalend
 from tests.sandbox.conftest import API_TOKEN, SCIM_TOKEN, scim_users
 
 

@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from talend_okta.sandbox.okta import OktaSandbox
-from talend_okta.sandbox.provisioning import routed
-from talend_okta.sandbox.serving import serve_wsgi
-from talend_okta.sandbox.talend import RunningTalend
+from talend_okta_sandbox.okta import OktaSandbox
+from talend_okta_sandbox.provisioning import routed
+from talend_okta_sandbox.serving import serve_wsgi
+from talend_okta_sandbox.talend import RunningTalend
 from tests.sandbox.conftest import API_TOKEN, SCIM_TOKEN, scim_groups, scim_users
 
 

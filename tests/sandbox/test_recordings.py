@@ -17,7 +17,7 @@ import httpx
 import pytest
 import yaml
 
-from talend_okta.sandbox.okta import OktaSandbox
+from talend_okta_sandbox.okta import OktaSandbox
 from tests.sandbox.conftest import API_TOKEN
 
 RECORDINGS = Path(__file__).parent / "okta-recordings"

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from talend_okta.sandbox.talend import RunningTalend, run_talend
-from talend_okta.sandbox.talend_roles import TALEND_ROLES
+from talend_okta_sandbox.talend import RunningTalend, run_talend
+from talend_okta_sandbox.talend_roles import TALEND_ROLES
 
 ADMIN = "talend-sso-admin-token-77"
 USERS_ONLY = "talend-users-only-token-88"

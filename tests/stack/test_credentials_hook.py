@@ -15,7 +15,7 @@ import pytest
 
 import talend_cloud_app
 from talend_cloud_app import require_talend_credentials, talend_url
-from talend_okta.sandbox.talend import run_talend
+from talend_okta_sandbox.talend import run_talend
 from tests.stack.harness import CANARY_TOKEN, RunStack, base_config
 
 SANDBOX_OKTA = {"httpProxy": "http://127.0.0.1:18080"}

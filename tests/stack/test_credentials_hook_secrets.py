@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from talend_cloud_app import require_talend_credentials
-from talend_okta.sandbox.serving import serve_wsgi
+from talend_okta_sandbox.serving import serve_wsgi
 from tests.stack.harness import CANARY_TOKEN
 
 

@@ -21,10 +21,10 @@ from scim2_server.utils import load_default_provider
 from typer.testing import CliRunner
 
 from talend_okta.cli import app as cli_app
-from talend_okta.sandbox.okta import OktaSandbox
-from talend_okta.sandbox.serving import serve_wsgi
-from talend_okta.sandbox.talend import build_talend_app
 from talend_okta.verify import ConnectionSettings
+from talend_okta_sandbox.okta import OktaSandbox
+from talend_okta_sandbox.serving import serve_wsgi
+from talend_okta_sandbox.talend import build_talend_app
 
 # Canary tokens: tests assert they never show up in any output.
 OKTA_TOKEN = "okta-canary-6b1e0c9d8f7a5e4d"

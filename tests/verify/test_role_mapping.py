@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from talend_okta.definition import customer_roles_filter
-from talend_okta.sandbox.talend_roles import TalendRoleRoutes, TalendRoles
+from talend_okta_sandbox.talend_roles import TalendRoleRoutes, TalendRoles
 from tests.verify.conftest import OKTA_TOKEN, SCIM_TOKEN, USERS_GROUP, World, assert_no_secrets
 
 API_TOKEN = "talend-api-canary-5f4e3d2c1b0a9988"  # --talend-api-token, an owner with SSO - Manage

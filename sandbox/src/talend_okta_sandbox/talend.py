@@ -20,8 +20,8 @@ from scim2_server.service import ScimService
 from scim2_server.testserver.application import BEARER_TOKEN_SCHEME, BearerTokenApplication
 from scim2_server.utils import load_default_provider
 
-from talend_okta.sandbox.serving import LOOPBACK, serve_wsgi
-from talend_okta.sandbox.talend_roles import TalendRoleRoutes, TalendRoles
+from talend_okta_sandbox.serving import LOOPBACK, serve_wsgi
+from talend_okta_sandbox.talend_roles import TalendRoleRoutes, TalendRoles
 
 TENANT = "scim"
 

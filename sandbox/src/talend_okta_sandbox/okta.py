@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from talend_okta.definition import EMAIL_PREFIX_TEMPLATE
-from talend_okta.sandbox import okta_json
-from talend_okta.sandbox.okta_http import (
+from talend_okta_sandbox import okta_json
+from talend_okta_sandbox.okta_http import (
     Fault,
     OktaError,
     RateLimiter,
@@ -41,11 +41,11 @@ from talend_okta.sandbox.okta_http import (
     parse_request,
     rate_limited,
 )
-from talend_okta.sandbox.okta_org import NO_PROVISIONING, Org, SandboxError
-from talend_okta.sandbox.okta_routes import ADMIN_PREFIX, OktaRoutes, ProvisioningApi
-from talend_okta.sandbox.okta_state import App
-from talend_okta.sandbox.provisioning import Provisioner
-from talend_okta.sandbox.serving import LOOPBACK, serve_wsgi
+from talend_okta_sandbox.okta_org import NO_PROVISIONING, Org, SandboxError
+from talend_okta_sandbox.okta_routes import ADMIN_PREFIX, OktaRoutes, ProvisioningApi
+from talend_okta_sandbox.okta_state import App
+from talend_okta_sandbox.provisioning import Provisioner
+from talend_okta_sandbox.serving import LOOPBACK, serve_wsgi
 
 __all__ = ["OktaSandbox", "SandboxError"]
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import httpx
 
-from talend_okta.sandbox import okta_json
-from talend_okta.sandbox.okta_org import Org
-from talend_okta.sandbox.okta_state import App, AppUser
+from talend_okta_sandbox import okta_json
+from talend_okta_sandbox.okta_org import Org
+from talend_okta_sandbox.okta_state import App, AppUser
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"

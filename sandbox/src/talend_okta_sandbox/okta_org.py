@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from talend_okta.sandbox import okta_json
-from talend_okta.sandbox.okta_state import (
+from talend_okta_sandbox import okta_json
+from talend_okta_sandbox.okta_state import (
     App,
     AppUser,
     Connection,

@@ -3,10 +3,10 @@
 Okta offers no public API that switches SCIM provisioning on for a custom SAML app: an admin does it in the
 console. These commands are those console actions for the sandbox (its `/sandbox/admin/` routes, not Okta's API):
 
-    python -m talend_okta.sandbox.admin enable-scim --app-id 0oa… --base-url https://api.eu.cloud.talend.com/scim/v2
+    python -m talend_okta_sandbox.admin enable-scim --app-id 0oa… --base-url https://api.eu.cloud.talend.com/scim/v2
         General → App Settings → Provisioning = SCIM; Provisioning → Integration: SCIM connector base URL,
         HTTP Header authentication with the Talend token (TALEND_SCIM_TOKEN); Save.
-    python -m talend_okta.sandbox.admin to-app --app-id 0oa… [--no-create] [--no-update] [--no-deactivate]
+    python -m talend_okta_sandbox.admin to-app --app-id 0oa… [--no-create] [--no-update] [--no-deactivate]
         Provisioning → To App → Edit: Create Users, Update User Attributes, Deactivate Users; Save.
 
 The sandbox is found through OKTA_ORG_URL and OKTA_API_TOKEN (what `make sandbox` prints); only loopback URLs.
@@ -20,10 +20,10 @@ import typer
 
 from talend_okta.http import is_loopback_url
 from talend_okta.redact import Redactor
-from talend_okta.sandbox.deploy import DeployError, OktaAdmin
+from talend_okta_sandbox.deploy import DeployError, OktaAdmin
 
 cli = typer.Typer(
-    name="talend_okta.sandbox.admin",
+    name="talend_okta_sandbox.admin",
     help="Okta Admin Console actions on the local Okta sandbox.",
     add_completion=False,
     no_args_is_help=True,

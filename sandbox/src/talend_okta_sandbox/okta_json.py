@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from talend_okta.definition import EMAIL_PREFIX_TEMPLATE, email_prefix
-from talend_okta.sandbox.okta_state import App, AppUser, Connection, Group, GroupAssignment, PushMapping, User
+from talend_okta_sandbox.okta_state import App, AppUser, Connection, Group, GroupAssignment, PushMapping, User
 
 JSON = dict[str, Any]
 

@@ -1,11 +1,11 @@
 """`make demo` and `make sandbox`: the whole flow offline, against the Okta sandbox and the Talend SCIM stand-in.
 
-The demo (`python -m talend_okta.sandbox.demo`) tells the story a real org goes through, in numbered steps: start
+The demo (`python -m talend_okta_sandbox.demo`) tells the story a real org goes through, in numbered steps: start
 both servers, seed an Okta org, run `talend-okta preflight` on a stack config (it catches an Email-prefix collision),
 deploy the Talend app over the Okta API as the Pulumi component does, with one group mapped to Talend roles (Okta
 refuses the custom SAML app's To App features and push group, as it does for such apps), run `talend-okta verify`
 (it lists the admin-console steps that remain), do those steps as an admin would
-(`python -m talend_okta.sandbox.admin`), deploy again, let Okta provision, run verify (it passes), deactivate a
+(`python -m talend_okta_sandbox.admin`), deploy again, let Okta provision, run verify (it passes), deactivate a
 person by hand in Talend and show verify catching the drift, then change a role mapping by hand and show verify
 catching that. Exit 0 when every step behaved as expected, 1 (naming the step) when one did not. The `talend-okta`
 and admin commands run as subprocesses, exactly as a person would run them.
@@ -42,8 +42,9 @@ from rich.text import Text
 
 from talend_okta.definition import REGIONS, email_prefix, scim_base_url
 from talend_okta.redact import Redactor
-from talend_okta.sandbox.deploy import DeployError, OktaAdmin, deploy
-from talend_okta.sandbox.engine import (
+from talend_okta.settings import NAMESPACE, StackSettings, load_settings, namespace_keys
+from talend_okta_sandbox.deploy import DeployError, OktaAdmin, deploy
+from talend_okta_sandbox.engine import (
     ENGINE_BIN,
     NO_OKTA_PLUGIN,
     PulumiWorkspace,
@@ -51,10 +52,9 @@ from talend_okta.sandbox.engine import (
     missing_engine,
     okta_plugin,
 )
-from talend_okta.sandbox.okta import OktaSandbox
-from talend_okta.sandbox.okta_routes import ProvisioningApi
-from talend_okta.sandbox.talend import RunningTalend, run_talend
-from talend_okta.settings import NAMESPACE, StackSettings, load_settings, namespace_keys
+from talend_okta_sandbox.okta import OktaSandbox
+from talend_okta_sandbox.okta_routes import ProvisioningApi
+from talend_okta_sandbox.talend import RunningTalend, run_talend
 
 DEVELOPERS, OPERATORS, CONTRACTORS = "Talend Developers", "Talend Operators", "Contractors"
 GROUPS: list[dict[str, Any]] = [
@@ -179,7 +179,7 @@ def talend_okta_command() -> list[str]:
     return [sys.executable, "-c", "from talend_okta.cli import app; app()"]
 
 
-ADMIN = "python -m talend_okta.sandbox.admin"  # the admin-console actions, as the README shows them
+ADMIN = "python -m talend_okta_sandbox.admin"  # the admin-console actions, as the README shows them
 
 
 def scim_client(talend: RunningTalend, token: str) -> httpx.Client:
@@ -241,7 +241,7 @@ class Story:
         """Run `talend-okta <args>` (with `admin`: the sandbox's admin command), stream its output indented, return
         (exit code, output)."""
         shown, command = (
-            (ADMIN, [sys.executable, "-m", "talend_okta.sandbox.admin"])
+            (ADMIN, [sys.executable, "-m", "talend_okta_sandbox.admin"])
             if admin
             else (
                 "talend-okta",
@@ -641,7 +641,7 @@ def main(
         typer.Option(
             "--provisioning-api",
             help="With --serve: how Okta treats a custom SAML app's connection and features APIs: refused (as Okta "
-            "documents; an admin enables SCIM with `python -m talend_okta.sandbox.admin`) or supported.",
+            "documents; an admin enables SCIM with `python -m talend_okta_sandbox.admin`) or supported.",
         ),
     ] = ProvisioningApiChoice.REFUSED,
     okta_port: Annotated[

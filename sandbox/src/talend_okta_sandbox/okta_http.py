@@ -13,7 +13,7 @@ from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
-from talend_okta.sandbox import okta_json
+from talend_okta_sandbox import okta_json
 
 JSON = dict[str, Any]
 

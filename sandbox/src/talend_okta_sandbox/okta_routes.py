@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
 from talend_okta.definition import USER_PROVISIONING
-from talend_okta.sandbox import okta_json
-from talend_okta.sandbox.okta_http import (
+from talend_okta_sandbox import okta_json
+from talend_okta_sandbox.okta_http import (
     OktaError,
     Request,
     Response,
@@ -27,8 +27,8 @@ from talend_okta.sandbox.okta_http import (
     parse_expression,
     starts_with_any,
 )
-from talend_okta.sandbox.okta_org import NO_PROVISIONING, Org, SandboxError, UnknownId
-from talend_okta.sandbox.okta_state import App, GroupAssignment, PushMapping, User
+from talend_okta_sandbox.okta_org import NO_PROVISIONING, Org, SandboxError, UnknownId
+from talend_okta_sandbox.okta_state import App, GroupAssignment, PushMapping, User
 
 JSON = dict[str, Any]
 Handler = Callable[..., Response]
@@ -46,7 +46,7 @@ ADMIN = User(
 
 ProvisioningApi = Literal["refused", "supported"]
 ADMIN_PREFIX = "/sandbox/admin/"
-"""Not Okta's API: what an admin does in the Okta Admin Console, for `python -m talend_okta.sandbox.admin`."""
+"""Not Okta's API: what an admin does in the Okta Admin Console, for `python -m talend_okta_sandbox.admin`."""
 
 
 class OktaRoutes:
