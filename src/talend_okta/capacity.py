@@ -436,3 +436,31 @@ def plan_pushes(current: AppProfile | None, desired: AppProfile, people: int, ma
 
 def _statement_name(line: str) -> str:
     return line.split(" ", 1)[0]
+
+
+def statement_line(
+    name: str, kind: str, values: Iterable[str], filter_type: str | None, filter_value: str | None
+) -> str:
+    """A SAML attribute statement as one comparable line (Okta's app JSON and the spec spell it alike)."""
+    said = f"{filter_type} {filter_value}" if kind == "GROUP" else ",".join(values)
+    return f"{name} {kind} {said}"
+
+
+# --- the whole section -------------------------------------------------------------------------------------------
+
+
+class CapacityReport(_Model):
+    """What preflight says about seats, the token owner and mass pushes; `unchecked` names parts not checked."""
+
+    seats: SeatPlan | None = None
+    owner: OwnerPlan | None = None
+    pushes: PushPlan | None = None
+    unchecked: list[str] = []
+
+    @property
+    def problems(self) -> list[str]:
+        return [p for part in (self.seats, self.owner, self.pushes) if part is not None for p in part.problems]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [w for part in (self.seats, self.owner, self.pushes) if part is not None for w in part.warnings]
