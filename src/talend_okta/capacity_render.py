@@ -37,10 +37,10 @@ def print_capacity(capacity: CapacityReport, console: Console) -> None:
         console.print(f"Talend token owner: {owner.owner}{roles}", markup=False, highlight=False)
     if capacity.pushes is not None and capacity.pushes.count:
         console.print(f"Pushed to Talend again: {capacity.pushes.count} people", markup=False, highlight=False)
-    for line in capacity.warnings:
-        console.print(f"warning: {line}", markup=False, highlight=False)
-    for line in capacity.unchecked:
-        console.print(f"note: not checked: {line}", markup=False, highlight=False)
+    for warning in capacity.warnings:
+        console.print(f"warning: {warning}", markup=False, highlight=False)
+    for part in capacity.unchecked:
+        console.print(f"note: not checked: {part}", markup=False, highlight=False)
 
 
 def capacity_markdown(capacity: CapacityReport) -> list[str]:
