@@ -21,6 +21,7 @@ USER_TYPE = next(rt for rt in load_default_provider().resource_types if rt.name 
 @pytest.fixture
 def talend() -> Iterator[RunningTalend]:
     with run_talend(OWNER_TOKEN) as running:
+        running.account.seats.clear()
         running.account.seats.update({"Studio": 3, "Management Console": 2})
         yield running
 
@@ -85,3 +86,20 @@ def test_account_routes_want_a_valid_token(talend: RunningTalend) -> None:
     for path in ("/account/subscription", "/account/me"):
         answer = httpx.get(talend.api_url + path, headers={"Authorization": "Bearer nope"}, timeout=5)
         assert answer.status_code == 401
+
+
+def test_a_token_no_owner_is_named_for_belongs_to_a_local_security_administrator(talend: RunningTalend) -> None:
+    with api(talend) as client:
+        owner = client.token_owner()
+    assert (owner.login, owner.email, owner.active) == ("admin", None, True)
+    assert {"TMC_USER_MANAGEMENT", "TMC_SSO_MANAGEMENT"} <= owner.all_permissions
+
+
+def test_the_default_license_is_large() -> None:
+    with run_talend(OWNER_TOKEN) as running, TalendApiClient(running.api_url, OWNER_TOKEN) as client:
+        assert {s.application: s.max_users for s in client.subscription().seats} == {
+            "Data Preparation": 1000,
+            "Data Stewardship": 1000,
+            "Management Console": 1000,
+            "Studio": 1000,
+        }

@@ -37,6 +37,8 @@ STUDIO = "Studio"
 DATA_PREPARATION = "Data Preparation"
 DATA_STEWARDSHIP = "Data Stewardship"
 MANAGEMENT_CONSOLE = "Management Console"
+APPLICATIONS = (STUDIO, DATA_PREPARATION, DATA_STEWARDSHIP, MANAGEMENT_CONSOLE)
+LOCAL_ADMIN = "Security Administrator"  # the role of the Talend-local admin who owns a token `owners` does not name
 
 # Each predefined role's application, from the guide that defines the role (roles-tmc, roles-tpd, roles-tds, the
 # Data Preparation "User Roles"); Pipeline Designer roles take Studio seats.
@@ -75,9 +77,9 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 class TalendAccount:
     """The tenant's license, who holds which roles, and who owns which token; tests and the demo set them."""
 
-    seats: dict[str, int] = field(default_factory=dict)  # application → maxUsers; only these are licensed
+    seats: dict[str, int] = field(default_factory=lambda: dict.fromkeys(APPLICATIONS, 1000))  # app → maxUsers
     user_roles: dict[str, list[str]] = field(default_factory=dict)  # userName (casefolded) → Talend role names
-    owners: dict[str, str] = field(default_factory=dict)  # token → its owner's userName
+    owners: dict[str, str] = field(default_factory=dict)  # token → its owner's userName; others: a local admin
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def set_roles(self, user_name: str, roles: Iterable[str]) -> None:
@@ -182,12 +184,24 @@ class TalendAccountRoutes:
         }
 
     def _me(self, token: str) -> dict[str, Any]:
-        name = self.account.owners.get(token, "")
+        if token not in self.account.owners:  # a Talend-local admin, not provisioned by Okta
+            admin = {"name": LOCAL_ADMIN, "permissions": list(self.roles.roles.get(LOCAL_ADMIN, []))}
+            return {
+                "type": "USER",
+                "id": "local-admin",
+                "login": "admin",
+                "name": "Tenant admin",
+                "active": True,
+                "roles": [admin],
+                "createdDate": "2026-01-01T00:00:00Z",
+                "lastModified": "2026-01-01T00:00:00Z",
+            }
+        name = self.account.owners[token]
         user = self.users().get(name.casefold())
         email = str(user.emails[0].value) if user is not None and user.emails else None
         return {
             "type": "USER",
-            "id": str(user.id) if user is not None else f"owner-of-{len(name)}",
+            "id": str(user.id) if user is not None else name,
             "login": email or name or None,
             "email": email,
             "name": name or "token owner",
