@@ -33,6 +33,8 @@ GROUPS = [
     {"name": OPERATORS, "push": False, "priority": 2},
 ]
 APP = "okta:app/saml:Saml"
+
+
 @dataclass
 class Org:
     """The sandbox org a stack deploys into, its Talend stand-in, and an admin's API client for both."""
