@@ -12,7 +12,9 @@ import pytest
 from talend_okta.http import ApiBodyError, same_origin
 from talend_okta.okta_api import OktaClient
 from talend_okta.scim_api import ScimPagingError, TalendScimClient
-from talend_okta.verify import USER_SYNC, PollSettings, verify
+from talend_okta.verify.inputs import PollSettings
+from talend_okta.verify.polling import verify
+from talend_okta.verify.report import USER_SYNC
 from talend_okta_sandbox.serving import serve_wsgi
 from tests.verify.conftest import OKTA_TOKEN, SCIM_TOKEN, World
 from tests.verify.scim_fakes import MISBEHAVIOURS, PagedScim

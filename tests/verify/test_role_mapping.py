@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from talend_okta.definition import customer_roles_filter
+from talend_okta.roles import customer_roles_filter
 from talend_okta_sandbox.talend_roles import TalendRoleRoutes, TalendRoles
 from tests.verify.conftest import OKTA_TOKEN, SCIM_TOKEN, USERS_GROUP, World, assert_no_secrets
 

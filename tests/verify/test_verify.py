@@ -13,15 +13,10 @@ from pathlib import Path
 import pytest
 
 from talend_okta.http import RetryPolicy
-from talend_okta.verify import (
-    CREDENTIALS,
-    GROUP_SYNC,
-    PROVISIONING,
-    USER_SYNC,
-    PollSettings,
-    VerifyAborted,
-    verify,
-)
+from talend_okta.credentials import CREDENTIALS
+from talend_okta.verify.inputs import PollSettings
+from talend_okta.verify.polling import VerifyAborted, verify
+from talend_okta.verify.report import GROUP_SYNC, PROVISIONING, USER_SYNC
 from tests.verify.conftest import APP_LABEL, OKTA_TOKEN, SCIM_TOKEN, World, assert_no_secrets
 
 NO_WAIT = RetryPolicy(backoff=0.0, max_backoff=0.0)
