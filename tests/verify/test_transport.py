@@ -9,8 +9,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from talend_okta.http import ApiUnreachable
 from talend_okta.credentials import CREDENTIALS
+from talend_okta.http import ApiUnreachable
 from tests.verify.conftest import World, assert_no_secrets
 from tests.verify.test_clients import talend_client
 

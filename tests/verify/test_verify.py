@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from talend_okta.http import RetryPolicy
 from talend_okta.credentials import CREDENTIALS
+from talend_okta.http import RetryPolicy
 from talend_okta.verify.inputs import PollSettings
 from talend_okta.verify.polling import VerifyAborted, verify
 from talend_okta.verify.report import GROUP_SYNC, PROVISIONING, USER_SYNC
