@@ -21,7 +21,15 @@ from talend_okta.redact import Redactor
 from talend_okta.role_mapping import RoleMappingError, RoleMappingProvider
 from talend_okta.roles import as_body
 from talend_okta.settings import StackSettings
-from talend_okta.spec import AppSpec, AttributeStatement, GroupSpec, ProvisioningSpec, app_spec, stack_outputs
+from talend_okta.spec import (
+    AppSpec,
+    AttributeStatement,
+    GroupSpec,
+    ProvisioningSpec,
+    RoleMappingSpec,
+    app_spec,
+    stack_outputs,
+)
 
 Log = Callable[[str], None]
 UNSPECIFIED_NAMESPACE = "urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified"
@@ -167,6 +175,15 @@ def push_mapping_body(group_id: str) -> dict[str, Any]:
     return {"sourceGroupId": group_id, "status": "ACTIVE"}
 
 
+def role_mappings_props(roles: RoleMappingSpec, api_url: str | None = None) -> dict[str, Any]:
+    """The role-mapping resource's inputs (`TalendRoleMappings`), at Talend's API or `api_url` (the stand-in)."""
+    return {
+        "apiUrl": api_url or roles.api_url,
+        "apiToken": roles.api_token.get_secret_value(),
+        "mappings": as_body(roles.as_dict()),
+    }
+
+
 def find_group_id(okta: OktaAdmin, name: str) -> str:
     """`okta.group.get_group(name=…)`: search by name, then take the exact match."""
     found = okta.call("GET", "/api/v1/groups", params={"q": name})
@@ -241,14 +258,13 @@ def deploy(
     roles = spec.role_mappings
     if roles is not None:
         # The stack's role-mapping resource, through the very provider `pulumi up` runs (create).
-        mappings = roles.as_dict()
-        api_url = talend_api_url or roles.api_url
-        props = {"apiUrl": api_url, "apiToken": roles.api_token.get_secret_value(), "mappings": as_body(mappings)}
+        props = role_mappings_props(roles, talend_api_url)
         try:
             RoleMappingProvider().create(props)
         except RoleMappingError as err:
             raise DeployError(str(err)) from None
-        okta.log(f"POST {api_url}/security/role-mappings → replaced the tenant's role mappings ({len(mappings)})")
+        replaced = f"replaced the tenant's role mappings ({len(roles.mappings)})"
+        okta.log(f"POST {props['apiUrl']}/security/role-mappings → {replaced}")
 
     outputs = stack_outputs(
         spec,
