@@ -85,7 +85,7 @@ def test_verify_follows_okta_pages_when_the_org_url_is_spelled_differently(world
     with world.okta.bulk():
         for number in range(501):  # two pages of app users
             world.person(f"user{number:04d}")
-    world.okta.sync()
+            world.talend_user(f"user{number:04d}")  # as Okta would provision them (the provisioning is not the point)
 
     run = world.run(env={"OKTA_ORG_URL": spelled_differently(world.okta_url)})
 
