@@ -7,6 +7,8 @@ default or a field the REST deploy sends differently shows here.
 
 from __future__ import annotations
 
+import difflib
+import json
 from typing import Any
 
 from talend_okta.settings import load_settings
@@ -17,12 +19,17 @@ from tests.engine.test_deploy import GROUPS, OKTA_TOKEN, TALEND_TOKEN, Org, conf
 
 __all__ = ["org"]  # the fixture, shared with test_deploy
 
-# What only tells the two apps apart (ids, times, links, the generated app name), never what was declared.
-OKTA_ASSIGNED = {"id", "name", "created", "lastUpdated", "_links", "_embedded"}
+# What only tells the two apps apart (ids, times, links, the generated app name and what Okta derives from it, the
+# signing key), never what was declared.
+OKTA_ASSIGNED = {"id", "name", "orn", "created", "lastUpdated", "_links", "_embedded"}
 
 
 def app_as_declared(app: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in app.items() if key not in OKTA_ASSIGNED}
+    kept = {key: value for key, value in app.items() if key not in OKTA_ASSIGNED}
+    kept["credentials"] = {k: v for k, v in kept.get("credentials", {}).items() if k != "signing"}
+    visibility = kept.get("visibility", {})
+    visibility["appLinks"] = sorted(visibility.get("appLinks", {}).values())  # keyed by the generated app name
+    return kept
 
 
 def what_okta_holds(org: Org, app_id: str) -> dict[str, Any]:
@@ -64,5 +71,6 @@ def test_pulumi_up_and_the_rest_deploy_leave_the_same_app(project: PulumiProject
     assert by_pulumi["connection"].pop("baseUrl") == spec.scim_base_url
     assert by_rest["connection"].pop("baseUrl") == org.talend.scim_url
     for part in ("app", "connection", "features", "assignments", "push"):
-        assert by_rest[part] == by_pulumi[part], part
+        rest, pulumi = (json.dumps(x[part], indent=1, sort_keys=True).splitlines() for x in (by_rest, by_pulumi))
+        assert rest == pulumi, "\n".join(difflib.unified_diff(pulumi, rest, "pulumi up", "REST deploy", lineterm=""))
     assert by_pulumi["app"]["settings"]["signOn"]["ssoAcsUrl"] == spec.saml.sso_url

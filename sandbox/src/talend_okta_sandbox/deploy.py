@@ -112,6 +112,11 @@ def saml_app_body(spec: AppSpec) -> dict[str, Any]:
                 "recipient": saml.sso_url,
                 "destination": saml.sso_url,
                 "audience": saml.sso_url,
+                # pulumi-okta sends the overrides empty, and Okta keeps them so (TestAccResourceOktaAppSaml_crud.yaml)
+                "ssoAcsUrlOverride": "",
+                "recipientOverride": "",
+                "destinationOverride": "",
+                "audienceOverride": "",
                 "subjectNameIdTemplate": saml.subject_name_id_template,
                 "subjectNameIdFormat": saml.subject_name_id_format,
                 "responseSigned": saml.response_signed,
