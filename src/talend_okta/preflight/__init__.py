@@ -10,4 +10,7 @@ members of the configured groups; then plans, without touching anything:
 - groups the last deployment assigned under another name (from the stack outputs): unless the config lists that
   name in the group's `formerNames`, Pulumi deletes the old assignment, which unassigns the group.
 The plan is a pure function of what was read (`plan`), so tests and renderers need no network.
+
+Modules: `snapshot` (what is read from Okta), `plan` (the pure plan and report), `roles` (the roles section),
+`render` (table, JSON, Markdown), `command` (read, plan, render: the CLI command).
 """

@@ -17,4 +17,8 @@ user-sync and group-sync rather than letting them pass.
 
 userNames are compared case-insensitively: SCIM defines `userName` as caseExact=false, Talend and scim2-server
 treat `JDoe` and `jdoe` as one user, and Okta looks users up with the same case-insensitive `userName eq` filter.
+
+Modules: `inputs` (where to read, what the stack declared), `report` (names and results), one module per check
+(`talend_okta.credentials`, `provisioning`, `sync`, `roles`), `polling` (the loop), `render` (the human report),
+`command` (the CLI command).
 """
