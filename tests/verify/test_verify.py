@@ -436,7 +436,7 @@ def test_pushed_group_missing_in_talend_and_extra_member(world: World) -> None:
     world.okta.add_member(testers, alice)
     world.okta.push_group(world.app_id, testers)  # not pushed yet: the group is not in Talend
 
-    run = world.run(timeout="0.2")
+    run = world.run(timeout="1")  # several passes of 0.05 s waits, also on a busy machine
 
     assert run.exit_code == 1
     assert run.report is not None
