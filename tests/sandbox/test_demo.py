@@ -43,13 +43,17 @@ def run_the_demo(workdir: Path, env: dict[str, str], timeout: float) -> str:
 
 
 def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
-    """Without the engine (as in CI, where the Okta provider cannot be built): one line says why, and the demo
-    deploys over the Okta API as the stack's resources do."""
+    """Without the engine (a machine without Go): one line says why, and the demo deploys over the Okta API as the
+    stack's resources do."""
     workdir = tmp_path / "sandbox"
     no_engine = tmp_path / "no-engine"
     no_engine.mkdir()
     output = run_the_demo(workdir, demo_env() | {"TALEND_OKTA_ENGINE_BIN": str(no_engine)}, timeout=120)
-    assert "The engine is not built (pulumi missing): run `make engine` to deploy with `pulumi up`." in output
+    assert (
+        "Deploying over the Okta API instead of `pulumi up`: the engine is not built (pulumi, pulumi-language-python, "
+        "pulumi-language-python-exec, pulumi-resource-pulumi-python, pulumi-resource-okta missing); `make engine` "
+        "builds it (needs Go)."
+    ) in output
     # Preflight blocked the Email-prefix collision, then passed without Contractors.
     assert "preflight BLOCKED" in output
     assert "problem: userName 'jdoe' would be shared by jdoe@acme.example, jdoe@partner.example" in output
