@@ -17,7 +17,7 @@ from talend_okta.verify.report import GROUP_SYNC, USER_SYNC, GroupReport, Progre
 
 
 @dataclass
-class _PushedGroup:
+class PushedGroup:
     name: str
     status: str
     members: dict[str, str]  # casefolded → app username, of the members assigned to the app
@@ -27,7 +27,7 @@ class _PushedGroup:
 class OktaSide:
     user_names: dict[str, str] = field(default_factory=dict)  # Okta user id → app username (active assignments)
     sync_errors: list[str] = field(default_factory=list)
-    groups: list[_PushedGroup] = field(default_factory=list)
+    groups: list[PushedGroup] = field(default_factory=list)
     unpushed: list[str] = field(default_factory=list)  # groups the stack pushes that have no push mapping
     push_error: ApiStatusError | ApiBodyError | None = None  # Okta would not list the push mappings
 
@@ -63,7 +63,7 @@ def read_okta(okta: OktaClient, settings: ConnectionSettings, progress: Progress
                 for member in okta.iter_group_members(mapping.source_group_id)
                 if member.id in side.user_names  # Okta pushes only members assigned to the app
             }
-            side.groups.append(_PushedGroup(group.profile.name, mapping.status, members))
+            side.groups.append(PushedGroup(group.profile.name, mapping.status, members))
     except (ApiStatusError, ApiBodyError) as err:  # group-sync fails; the other checks still report
         side.push_error, side.groups = err, []
         return side
