@@ -1,6 +1,7 @@
 """What every client shares (talend_okta.http.JsonApi), over an `httpx.MockTransport`: answers that cannot be used
 are one `ApiError` line naming the service and the request, whichever command asked. The commands' own mapping to
-exit code 2 is checked once per command (tests/verify/test_transport.py, tests/preflight/test_preflight_transport.py)."""
+exit code 2 is checked once per command (tests/verify/test_transport.py,
+tests/preflight/test_preflight_transport.py)."""
 
 from __future__ import annotations
 
