@@ -63,8 +63,11 @@ def test_each_difference_is_a_change_and_undeclared_statements_are_removed() -> 
             {"type": "EXPRESSION", "name": "email", "values": ["user.email"]},
         ],
     )
+    okta_username = {"userNameTemplate": {"template": "${source.login}", "type": "BUILT_IN"}}
+    hand_made = App.model_validate(hand_made.model_dump(by_alias=True) | {"credentials": okta_username})
     changes = {(c.what, c.now, c.then) for c in app_changes(hand_made, app_spec(load_settings(BASE)))}
     assert changes == {
+        ("application username format", "Okta username", "Email prefix"),
         ("assertion", "unsigned", "signed"),
         ("digest algorithm", "SHA1", "SHA256"),
         ("attribute statement given_name", "missing", "user.firstName"),
