@@ -23,7 +23,8 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
-from talend_okta.talend_api import Seat, normalized
+from talend_okta.roles import normalized
+from talend_okta.talend_api import Seat
 
 STUDIO = "Studio"
 DATA_PREPARATION = "Data Preparation"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from talend_okta.talend_api import OwnerRole, Seat, Subscription, TokenOwner
-from talend_okta.verify_capacity import seats_check, token_owner_check
+from talend_okta.verify.capacity import seats_check, token_owner_check
 
 ADMIN = OwnerRole(name="Security Administrator", permissions=["TMC_USER_MANAGEMENT", "TMC_SSO_MANAGEMENT"])
 OWNER = TokenOwner(type="USER", id="u1", email="svc-talend@acme.com", active=True, roles=[ADMIN])

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from talend_okta.capacity import PERMISSION_NAMES
+from talend_okta.checks import CheckResult
 from talend_okta.http import ApiAuthError, ApiError, ApiUnreachable
 from talend_okta.okta_api import OktaClient
 from talend_okta.talend_api import Subscription, TalendApiClient, TokenOwner
-from talend_okta.verify import CheckResult
 
 SEATS = "seats"
 TOKEN_OWNER = "token-owner"
