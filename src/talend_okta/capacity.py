@@ -388,7 +388,7 @@ class AppProfile(_Model):
 
     user_name_template: str | None
     attribute_statements: list[str]  # each statement as one comparable line
-    pushes_updates: bool  # To App "Update User Attributes"
+    pushes_updates: bool | None  # To App "Update User Attributes"; None: provisioning is not enabled at all
 
 
 class PushPlan(_Model):
@@ -420,9 +420,9 @@ class PushPlan(_Model):
 
 def plan_pushes(current: AppProfile | None, desired: AppProfile, people: int, max_pushes: int | None) -> PushPlan:
     """What changes for every profile (Okta support: "Why was a mass profile push triggered"). Nothing is pushed
-    for an app not deployed yet, or with Update User Attributes off after the deploy."""
+    for an app not deployed yet or not provisioning yet, or with Update User Attributes off after the deploy."""
     reasons: list[str] = []
-    if current is not None and desired.pushes_updates:
+    if current is not None and current.pushes_updates is not None and desired.pushes_updates:
         if current.user_name_template != desired.user_name_template:
             reasons.append(
                 f"username format {current.user_name_template or 'Okta default'} → {desired.user_name_template}"
@@ -430,7 +430,7 @@ def plan_pushes(current: AppProfile | None, desired: AppProfile, people: int, ma
         if sorted(current.attribute_statements) != sorted(desired.attribute_statements):
             changed = sorted(set(current.attribute_statements) ^ set(desired.attribute_statements))
             reasons.append(f"attribute statements change ({', '.join(sorted({_statement_name(s) for s in changed}))})")
-        if not current.pushes_updates:
+        if current.pushes_updates is False:
             reasons.append("To App Update User Attributes turned on")
     return PushPlan(reasons=reasons, people=people, max_pushes=max_pushes)
 
@@ -458,10 +458,12 @@ class CapacityReport(_Model):
     pushes: PushPlan | None = None
     unchecked: list[str] = []
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def problems(self) -> list[str]:
         return [p for part in (self.seats, self.owner, self.pushes) if part is not None for p in part.problems]
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def warnings(self) -> list[str]:
         return [w for part in (self.seats, self.owner, self.pushes) if part is not None for w in part.warnings]

@@ -124,6 +124,15 @@ def preflight(
     allow_mass_deactivation: Annotated[
         bool, typer.Option("--allow-mass-deactivation", help="Deactivating more than --max-deactivations is intended.")
     ] = False,
+    max_pushes: Annotated[
+        int | None,
+        typer.Option(
+            metavar="N",
+            help="Fail when Okta would push more people to Talend again than this (username format, attribute "
+            "statements, To App update switch). Default: no limit.",
+            show_default=False,
+        ),
+    ] = None,
     json_path: Annotated[
         str | None,
         typer.Option("--json", metavar="FILE|-", help="Write the report as JSON (- for stdout).", show_default=False),
@@ -138,9 +147,10 @@ def preflight(
     """What deploying the stack config does to people in Talend: who is created, who is deactivated, collisions.
 
     Reads the app's assignments and the configured groups' members from Okta (and Talend's role mappings with
-    --talend-api-token); changes nothing. Exit 0 when safe, 1 on userName collisions, unknown groups, a renamed
-    group without formerNames, more deactivations than --max-deactivations (unless --allow-mass-deactivation) or
-    Talend role names the tenant does not have, 2 when preflight cannot run.
+    --talend-api-token, also its seats per application); changes nothing. Exit 0 when safe, 1 on userName
+    collisions, unknown groups, a renamed group without formerNames, more deactivations than --max-deactivations
+    (unless --allow-mass-deactivation), Talend role names the tenant does not have, seats over the license, the
+    token owner (talendTokenOwner) locked out, or more pushes than --max-pushes; 2 when preflight cannot run.
     """
     code = preflight_command.run(
         config=config,
@@ -154,6 +164,7 @@ def preflight(
         allow_mass_deactivation=allow_mass_deactivation,
         json_path=json_path,
         markdown_path=markdown_path,
+        max_pushes=max_pushes,
     )
     raise typer.Exit(code)
 

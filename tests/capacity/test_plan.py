@@ -276,5 +276,7 @@ def test_turning_the_update_switch_on_pushes_everyone() -> None:
     assert plan_pushes(NOW, off.model_copy(update={"user_name_template": "x"}), 7, None).count == 0  # switch off
 
 
-def test_a_new_app_pushes_nobody_again() -> None:
+def test_a_new_app_or_one_not_provisioning_yet_pushes_nobody_again() -> None:
     assert plan_pushes(None, NOW, people=0, max_pushes=0).count == 0
+    not_provisioning = NOW.model_copy(update={"pushes_updates": None, "user_name_template": "x"})
+    assert plan_pushes(not_provisioning, NOW, people=9, max_pushes=0).count == 0

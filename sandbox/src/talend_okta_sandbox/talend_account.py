@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from scim2_models import User
 from scim2_server.memory import InMemoryStorage
 
 from talend_okta_sandbox.talend_roles import TalendRoles
@@ -124,7 +123,8 @@ class TalendAccountRoutes:
 
     def users(self) -> dict[str, Any]:
         """SCIM users by casefolded userName."""
-        return {str(r.user_name).casefold(): r for r in self.storage.resources if isinstance(r, User) and r.user_name}
+        # By attribute: the server's User class is built from its schemas, not scim2_models.User.
+        return {str(u).casefold(): r for r in self.storage.resources if (u := getattr(r, "user_name", None))}
 
     def used_seats(self) -> dict[str, int]:
         permissions = self.roles.roles
