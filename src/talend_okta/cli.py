@@ -72,11 +72,20 @@ def verify(
             show_default=False,
         ),
     ] = None,
+    capacity: Annotated[
+        bool,
+        typer.Option(
+            "--capacity",
+            help="Also check Talend's seats (every application within its license) and the token's owner (active, "
+            "with Users - Manage, still assigned).",
+        ),
+    ] = False,
 ) -> None:
     """Check that Talend holds exactly the users and groups Okta provisions to it.
 
-    Checks talend-credentials, okta-provisioning, user-sync and group-sync, and role-mapping when the stack
-    outputs declare roleMappings; exit 0 when all pass, 1 when one fails, 2 when verify cannot run.
+    Checks talend-credentials, okta-provisioning, user-sync and group-sync, role-mapping when the stack outputs
+    declare roleMappings, and seats and token-owner with --capacity; exit 0 when all pass, 1 when one fails, 2 when
+    verify cannot run.
     """
     code = verify_command.run(
         okta_url=okta_url,
@@ -91,6 +100,7 @@ def verify(
         poll_interval=poll_interval,
         json_path=json_path,
         ignore_users=ignore_user or (),
+        capacity=capacity,
     )
     raise typer.Exit(code)
 
