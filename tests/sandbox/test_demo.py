@@ -58,6 +58,9 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
     assert "preflight BLOCKED" in output
     assert "problem: userName 'jdoe' would be shared by jdoe@acme.example, jdoe@partner.example" in output
     assert "preflight OK: 8 created, 0 deactivated" in output
+    # Before anything is deployed, preflight refused a change for seats and one locking out the token's owner.
+    assert "problem: seats: Studio would need 5 of 4 seats (0 used now, +5 added, -0 freed)" in output
+    assert "problem: token owner: at their next SSO sign-in chen.wu@acme.example gets Integration Developer" in output
     # The deploy went over the Okta API, and Okta refused what it does not offer a custom SAML app.
     assert "POST /api/v1/apps?activate=true → 200" in output
     assert "connections/default/lifecycle/activate → 204" in output
