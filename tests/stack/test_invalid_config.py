@@ -29,7 +29,7 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     (
         "misspelled key",  # not "domainName: required setting is missing": the key it meant is named
         {"region": "eu", "domainNme": "acme.eu.cloud.talend.com", "scimToken": "t"},
-        "talend-okta:domainNme: unknown setting; did you mean domainName? (allowed here: region, accountId, domainName,",
+        "talend-okta:domainNme: unknown setting; did you mean domainName? (allowed here: region, accountId,",
     ),
     (
         "email as domainName",
