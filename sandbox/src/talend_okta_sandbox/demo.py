@@ -628,7 +628,7 @@ class ProvisioningApiChoice(StrEnum):
     SUPPORTED = "supported"
 
 
-cli = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+cli = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
 
 
 @cli.command()
