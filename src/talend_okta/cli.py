@@ -32,6 +32,8 @@ from talend_okta.preflight import (
 from talend_okta.redact import Redactor
 from talend_okta.settings import SettingsError
 from talend_okta.verify import (
+    GROUP_SYNC,
+    USER_SYNC,
     CheckResult,
     PollSettings,
     Progress,
@@ -43,6 +45,7 @@ from talend_okta.verify import (
     report_json,
 )
 from talend_okta.verify import verify as run_verify
+from talend_okta.wording import counted
 
 app = typer.Typer(
     name="talend-okta",
@@ -247,11 +250,9 @@ SHOWN = 20  # names per list in the human report; --json has them all
 def print_report(report: VerifyReport, console: Console, redact: Redactor) -> None:
     failed = sum(not check.ok for check in report.checks)
     verdict = "[green]in sync[/]" if report.ok else f"[red]{failed} of {len(report.checks)} checks failed[/]"
-    console.print(f"talend-okta verify: {verdict} ({report.passes} passes, {report.seconds:.1f} s)")
-    for check in report.checks:
-        print_check(check, console, redact)
+    console.print(f"talend-okta verify: {verdict} ({counted(report.passes, 'pass', 'passes')}, {report.seconds:.1f} s)")
     users = report.users
-    lists = [
+    user_lists = [
         ("missing in Talend", users.missing),
         ("inactive in Talend", users.inactive),
         ("active in Talend but not assigned in Okta", users.unexpected_active),
@@ -259,13 +260,23 @@ def print_report(report: VerifyReport, console: Console, redact: Redactor) -> No
         ("app usernames shared by several Okta users", [" = ".join(names) for names in users.collisions]),
         ("ignored (--ignore-user), active in Talend", users.ignored),
     ]
+    group_lists = []
     for group in report.groups:
-        lists.append((f"group {group.name}: members missing in Talend", group.missing_members))
-        lists.append((f"group {group.name}: unexpected members in Talend", group.unexpected_members))
-    for title, names in lists:
-        if names:
-            more = f", … and {len(names) - SHOWN} more (see --json)" if len(names) > SHOWN else ""
-            console.print(escape(redact(f"    {title} ({len(names)}): {', '.join(names[:SHOWN])}{more}")))
+        group_lists.append((f"group {group.name}: members missing in Talend", group.missing_members))
+        group_lists.append((f"group {group.name}: unexpected members in Talend", group.unexpected_members))
+    lists = {USER_SYNC: user_lists, GROUP_SYNC: group_lists}  # each list right under the check it explains
+    for check in report.checks:
+        print_check(check, console, redact)
+        for title, names in lists.pop(check.name, []):
+            print_names(title, names, console, redact)
+    for title, names in [entry for rest in lists.values() for entry in rest]:  # a check that did not run
+        print_names(title, names, console, redact)
+
+
+def print_names(title: str, names: list[str], console: Console, redact: Redactor) -> None:
+    if names:
+        more = f", … and {len(names) - SHOWN} more (see --json)" if len(names) > SHOWN else ""
+        console.print(escape(redact(f"    {title} ({len(names)}): {', '.join(names[:SHOWN])}{more}")))
 
 
 def print_check(check: CheckResult, console: Console, redact: Redactor) -> None:

@@ -34,6 +34,7 @@ from talend_okta.role_preflight import Member, RolePlan, Source, plan_roles
 from talend_okta.settings import SettingsError, StackSettings, load_settings, namespace_keys, okta_org_url
 from talend_okta.talend_api import TalendApiClient, api_origin
 from talend_okta.verify import StackOutputs
+from talend_okta.wording import counted
 
 SECRET_PLACEHOLDER = "preflight-needs-no-secret"  # stands in for `secure:` values, never decrypted
 NOT_ASSIGNABLE = frozenset({"DEPROVISIONED"})
@@ -358,7 +359,8 @@ class PreflightReport(_ReportModel):
             problems.append(f"userName {collision.user_name!r} would be shared by {who}")
         if self.too_many_deactivations:
             problems.append(
-                f"{len(self.deactivated)} people would be deactivated in Talend, more than --max-deactivations "
+                f"{counted(len(self.deactivated), 'person', 'people')} would be deactivated in Talend, more than "
+                "--max-deactivations "
                 f"{self.max_deactivations} (if intended, allow it with --allow-mass-deactivation)"
             )
         if self.roles is not None:
@@ -396,7 +398,9 @@ def plan(
     anchored = {user_id: u for user_id, u in current.items() if u.scope == "USER" or user_id in staying}
     kept = {user_id: u for user_id, u in anchored.items() if user_id not in members}
 
-    created = [_person(u, member_of[user_id]) for user_id, u in members.items() if user_id not in current]
+    # Okta computes no userName without an email, so it creates nobody in Talend for them (listed apart).
+    newcomers = [_person(u, member_of[user_id]) for user_id, u in members.items() if user_id not in current]
+    created = [person for person in newcomers if person.user_name is not None]
     deactivated = [
         _leaver(u, leaving.get(user_id), left_from[user_id])
         for user_id, u in current.items()
@@ -415,7 +419,7 @@ def plan(
         deactivated=_sorted(deactivated),
         collisions=_collisions(resulting),
         without_email=_sorted(p for p in resulting if p.user_name is None and p.user_id in members),
-        unchanged=len(resulting) - len(created),
+        unchanged=len(resulting) - len(newcomers),
         max_deactivations=max_deactivations,
         mass_deactivation_allowed=allow_mass_deactivation,
         notes=_notes(snapshot, settings, last_assigned, by_hand),
@@ -641,7 +645,7 @@ def _print_roles(roles: RolePlan, console: Console) -> None:
         console.print(table)
     if roles.people:
         table = Table("userName", "email / login", "gains", "loses", title_justify="left")
-        table.title = f"Talend roles at next SSO sign-in ({len(roles.people)} people)"
+        table.title = f"Talend roles at next SSO sign-in ({counted(len(roles.people), 'person', 'people')})"
         for person in roles.people:
             table.add_row(
                 person.user_name or "-", person.who, ", ".join(person.gains) or "-", ", ".join(person.loses) or "-"
@@ -658,7 +662,7 @@ def _change(report: PreflightReport, group: GroupChange) -> str:
 def _verdict(report: PreflightReport) -> str:
     counts = (
         f"{len(report.created)} created, {len(report.deactivated)} deactivated, {report.unchanged} unchanged, "
-        f"{len(report.collisions)} userName collisions, {len(report.without_email)} without email"
+        f"{counted(len(report.collisions), 'userName collision')}, {len(report.without_email)} without email"
     )
     status = "BLOCKED" if report.problems else "OK"
     return f"preflight {status}: {counts}"

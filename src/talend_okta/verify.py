@@ -57,6 +57,7 @@ from talend_okta.talend_api import (
     normalized,
     unknown_roles,
 )
+from talend_okta.wording import counted
 
 CREDENTIALS = "talend-credentials"
 PROVISIONING = "okta-provisioning"
@@ -588,7 +589,9 @@ def _group_sync(
         missing = _sorted(group.members[key] for key in group.members.keys() - actual.keys())
         extra = _sorted(actual[key] for key in actual.keys() - group.members.keys())
         if len(candidates) == 1 and (missing or extra):
-            problems.append(f"{group.name}: {len(missing)} members missing, {len(extra)} unexpected in Talend")
+            problems.append(
+                f"{group.name}: {counted(len(missing), 'member')} missing, {len(extra)} unexpected in Talend"
+            )
         reports.append(
             GroupReport(
                 name=group.name,
@@ -600,7 +603,7 @@ def _group_sync(
             )
         )
     if not problems:
-        detail = f"{len(reports)} pushed groups in sync" if reports else "no groups are pushed"
+        detail = f"{counted(len(reports), 'pushed group')} in sync" if reports else "no groups are pushed"
         return CheckResult(name=GROUP_SYNC, ok=True, detail=detail), reports
     detail = "; ".join(problems)
     return CheckResult(name=GROUP_SYNC, ok=False, detail=detail, steps=steps, settled=needs_person), reports

@@ -69,7 +69,7 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
     assert "$ python -m talend_okta_sandbox.admin enable-scim --app-id " in output
     assert "$ python -m talend_okta_sandbox.admin to-app --app-id " in output
     assert "✓ okta-provisioning: provisioning enabled in the admin console" in output
-    assert "✓ group-sync: 1 pushed groups in sync" in output
+    assert "✓ group-sync: 1 pushed group in sync" in output
     # verify's report: in sync, then the hand-made change caught.
     assert "talend-okta verify: in sync" in output
     assert "✓ user-sync: 8/8 assigned users active in Talend" in output
