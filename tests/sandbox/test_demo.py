@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -51,10 +52,17 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
     no_engine.mkdir()
     output = run_the_demo(workdir, demo_env() | {"TALEND_OKTA_ENGINE_BIN": str(no_engine)}, timeout=120)
     assert "The engine is not built (pulumi missing): run `make engine` to deploy with `pulumi up`." in output
+    # Fits 120 columns; a long line a command prints is continued under its own text, read here as one line.
+    too_long = [line for line in output.splitlines() if len(line) > 120]
+    assert too_long == []
+    flat = re.sub(r" *\n(?: *│)? *", " ", output)
+    assert "4. Deploy (`pulumi up`, first run): Okta refuses what it does not offer a custom SAML app\n" in output
     # Preflight blocked the Email-prefix collision, then passed without Contractors.
     assert "preflight BLOCKED" in output
     assert "problem: userName 'jdoe' would be shared by jdoe@acme.example, jdoe@partner.example" in output
     assert "preflight OK: 8 created, 0 deactivated" in output
+    # kai.tan has no email: listed apart, not counted as created; one collision, in words.
+    assert "preflight BLOCKED: 11 created, 0 deactivated, 0 unchanged, 1 userName collision, 1 without email" in output
     # The deploy went over the Okta API, and Okta refused what it does not offer a custom SAML app.
     assert "POST /api/v1/apps?activate=true → 200" in output
     assert "connections/default/lifecycle/activate → 204" in output
@@ -63,7 +71,7 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
     # verify listed the admin-console steps, the admin did them with the sandbox's admin command, verify passed.
     assert "✗ okta-provisioning: provisioning is not enabled for the app (connection UNKNOWN)" in output
     assert "still to do by hand:" in output
-    assert "General → App Settings → Edit: Provisioning = SCIM; Save" in output
+    assert "General → App Settings → Edit: Provisioning = SCIM; Save" in flat
     assert "4. In the stack config set talend-okta:provisioning.manage to false" in output
     assert "✗ group-sync: could not read the app's group push mappings" in output
     assert "$ python -m talend_okta_sandbox.admin enable-scim --app-id " in output
@@ -73,8 +81,16 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
     # verify's report: in sync, then the hand-made change caught.
     assert "talend-okta verify: in sync" in output
     assert "✓ user-sync: 8/8 assigned users active in Talend" in output
-    assert "✗ user-sync: 7/8 assigned users active in Talend; 1 inactive in Talend" in output
-    assert "inactive in Talend (1): ann.lee" in output
+    # The list sits under its own check, not under the last one.
+    assert (
+        "│   ✗ user-sync: 0/8 assigned users active in Talend; 8 missing in Talend\n  │     missing in Talend (8)"
+        in output
+    )
+    assert (
+        "│   ✗ user-sync: 7/8 assigned users active in Talend; 1 inactive in Talend\n"
+        "  │     inactive in Talend (1): ann.lee"
+    ) in output
+    assert "talend-okta verify: in sync (1 pass, " in output
     assert "verify caught the drift" in output
     # Roles: preflight shows who gains which Talend role, verify checks the mapping, then catches one changed by hand.
     assert "Talend roles at next SSO sign-in (5 people)" in output
@@ -83,7 +99,7 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
     assert (
         "✗ role-mapping: 'Talend Developers' maps to Integration Developer, Security Administrator in Talend, "
         "declared: Integration Developer, Pipelines Designer"
-    ) in output
+    ) in flat
     assert "Every step behaved as expected." in output
     # Neither token anywhere: not in the output, not in the files left behind (state, config, stack outputs).
     for token in (OKTA_CANARY, TALEND_CANARY):

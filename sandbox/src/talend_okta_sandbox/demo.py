@@ -22,9 +22,11 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -72,6 +74,8 @@ SERVE_TALEND_TOKEN = "sandbox-talend-token"
 SERVE_OKTA_PORT, SERVE_TALEND_PORT = 18080, 18081
 
 SCIM_TIMEOUT = 5.0  # seconds per SCIM call the sandbox makes while provisioning
+WIDTH = 120  # the demo's lines fit this many columns (fewer on a narrower terminal)
+PIPE = "  │ "  # before each line a command prints
 SYNC_WAIT = 30.0  # seconds to wait for provisioning to finish
 
 
@@ -166,7 +170,6 @@ def cli_environment(okta_token: str, scim_token: str) -> dict[str, str]:
         OKTA_API_TOKEN=okta_token,
         TALEND_SCIM_TOKEN=scim_token,
         NO_PROXY="127.0.0.1,localhost",
-        COLUMNS="110",  # tables fit without wrapping when output is not a terminal
     )
     return env
 
@@ -227,8 +230,10 @@ class Story:
     def step(self, title: str) -> None:
         self.number += 1
         self.title = title
+        heading = f"{self.number}. {title}"  # whole, never cut to fit a rule
         self.console.print()
-        self.console.rule(f"[bold]{self.number}. {title}", align="left")
+        self.console.print(Text(heading, style="bold"))
+        self.console.print(Text("─" * min(len(heading), self.console.width), style="dim"))
 
     def say(self, text: str) -> None:
         self.console.print(self.redact(text))
@@ -248,14 +253,16 @@ class Story:
                 talend_okta_command(),
             )
         )
-        self.console.print(Text(f"$ {shown} {' '.join(args)}", style="bold cyan"))
+        for part in command_lines(["$", *shown.split(), *args], self.console.width):
+            self.console.print(Text(part, style="bold cyan"), no_wrap=True)
         lines: list[str] = []
+        width = self.console.width - len(PIPE)
         with subprocess.Popen(
             [*command, *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env=env,
+            env={**env, "COLUMNS": str(width)},  # its tables fit; its long lines are wrapped below
             text=True,
             encoding="utf-8",
         ) as process:
@@ -263,10 +270,31 @@ class Story:
             for line in process.stdout:
                 line = self.redact(line.rstrip("\n"))
                 lines.append(line)
-                self.console.print(Text(f"  │ {line}"))
+                for part in wrapped(line, width):
+                    self.console.print(Text(PIPE + part), no_wrap=True)
             code = process.wait()
         self.console.print(Text(f"  └ exit code {code}", style="dim"))
         return code, "\n".join(lines)
+
+
+def command_lines(words: list[str], width: int) -> list[str]:
+    """A shell command in lines of at most `width`, continued with ` \\` so it still pastes as one command."""
+    lines = [words[0]]
+    for word in words[1:]:
+        if len(lines[-1]) + 1 + len(word) + 2 > width:
+            lines[-1] += " \\"
+            lines.append("    " + word)
+        else:
+            lines[-1] += " " + word
+    return lines
+
+
+def wrapped(line: str, width: int) -> list[str]:
+    """A long line in parts of at most `width`, continued under its own text (a list under its check stays there)."""
+    if len(line) <= width:
+        return [line]
+    indent = " " * (len(line) - len(line.lstrip()) + 2)
+    return textwrap.wrap(line, width, subsequent_indent=indent, break_on_hyphens=False) or [line]
 
 
 @dataclass
@@ -686,7 +714,7 @@ def main(
     """The offline demo of talend-okta (make demo), or the local sandbox for pulumi and talend-okta (make sandbox)."""
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(line_buffering=True)  # a reader of the pipe sees each line at once
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, width=min(WIDTH, shutil.get_terminal_size((WIDTH, 24)).columns))
     if serve:
         try:
             serve_sandbox(
