@@ -24,6 +24,7 @@ import re
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -49,6 +50,8 @@ from talend_okta_sandbox.deploy import DeployError, OktaAdmin, deploy
 from talend_okta_sandbox.engine import (
     ENGINE_BIN,
     NO_OKTA_PLUGIN,
+    OKTA_PLUGIN,
+    REPO,
     PulumiWorkspace,
     Result,
     missing_engine,
@@ -561,6 +564,33 @@ def stop_signals() -> Iterator[threading.Event]:
             signal.signal(sig, handler)
 
 
+class PortInUse(Exception):
+    """A port `make sandbox` wants is taken (often by another `make sandbox`); nothing was started or changed."""
+
+    def __init__(self, port: int, what: str) -> None:
+        super().__init__(f"port {port} ({what}) is in use")
+        self.port = port
+
+
+def check_free(port: int, what: str) -> None:
+    """Raise `PortInUse` when `port` is taken on loopback: checked before the sandbox touches any of its files."""
+    if port == 0:
+        return
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind: a listener still clashes
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as err:
+            if err.errno == errno.EADDRINUSE:
+                raise PortInUse(port, what) from None
+            raise
+
+
+def pulumi_missing() -> list[str]:
+    """What the printed `pulumi` commands need from `make engine` and is not there (the CLI, host, Okta plugin)."""
+    return [*missing_engine(), *([] if okta_plugin() is not None else [OKTA_PLUGIN])]
+
+
 def serve_sandbox(
     console: Console,
     workdir: Path,
@@ -574,13 +604,18 @@ def serve_sandbox(
     """Both servers with the demo's org, until Ctrl-C or SIGTERM; prints how to point pulumi and talend-okta.
 
     `state_dir`: keep the Okta org there across restarts (a Pulumi state made against it stays valid); otherwise
-    each start is a fresh org in `workdir`."""
+    each start is a fresh org (and a fresh Pulumi state) in `workdir`, in a folder of its own per Okta port, so a
+    second sandbox on other ports leaves the first one's files alone."""
+    check_free(okta_port, "Okta sandbox")
+    check_free(talend_port, "Talend stand-in")
     kept = state_dir is not None
-    folder = state_dir or workdir
+    folder = (state_dir or workdir / f"serve-{okta_port}").resolve()
     folder.mkdir(parents=True, exist_ok=True)
     state_file = folder / "okta-sandbox.json"
-    if not kept:
+    pulumi_state = folder / "pulumi-state"
+    if not kept:  # a fresh org: a Pulumi state made against the last one names objects that no longer exist
         state_file.unlink(missing_ok=True)
+        shutil.rmtree(pulumi_state, ignore_errors=True)
     with stop_signals() as stop, ExitStack() as servers:
         talend = servers.enter_context(run_talend(talend_token, port=talend_port))
         routes = talend_routes(talend)
@@ -601,6 +636,11 @@ def serve_sandbox(
         def out(line: str = "") -> None:
             console.print(line, markup=False, highlight=False, soft_wrap=True)
 
+        missing = pulumi_missing()
+        if missing:  # first, in one line: the pulumi commands below cannot run yet
+            out(
+                f"Not built yet: {', '.join(missing)} in {ENGINE_BIN}: run `make engine` for the pulumi commands below."
+            )
         how = "kept across restarts" if kept else "fresh each start; --state-dir DIR keeps it"
         out(f"Okta sandbox at {okta_url} (state in {state_file}, {how}{', resumed' if resumed else ''})")
         out(f"Talend SCIM stand-in at {talend.scim_url}")
@@ -608,7 +648,8 @@ def serve_sandbox(
         out("Okta's SCIM calls to https://api.<region>.cloud.talend.com/scim/v2 go to the stand-in.")
         out("The tokens below are fixed and local-only: they open nothing but these two servers.")
         out()
-        out("# talend-okta (verify, preflight):")
+        out("# talend-okta (verify, preflight) and the admin commands, from the project's virtualenv:")
+        out(f"export PATH={Path(sys.executable).parent}:$PATH")
         out(f"export OKTA_ORG_URL={okta_url}")
         out(f"export OKTA_API_TOKEN={okta_token}")
         out(f"export TALEND_SCIM_URL={talend.scim_url}")
@@ -618,19 +659,20 @@ def serve_sandbox(
         out("# (TALEND_API_URL: Talend's role-mapping API, for verify and for the program's role mappings)")
         out()
         out("# pulumi, from the repository (a local state; the provider reads OKTA_API_TOKEN from the environment):")
-        if not missing_engine():
-            out(f"export PATH={ENGINE_BIN}:$PWD/.venv/bin:$PATH   # the engine `make engine` built")
-        out(f"export PULUMI_BACKEND_URL=file://{state_file.parent.resolve()}/pulumi-state")
+        if missing:
+            out("# needs `make engine` first (see the first line)")
+        out(f"export PATH={ENGINE_BIN}:$PATH   # the engine `make engine` builds")
+        out(f"cd {REPO}")
+        out(f"export PULUMI_BACKEND_URL=file://{pulumi_state}")
         out("export PULUMI_CONFIG_PASSPHRASE=sandbox PULUMI_SKIP_UPDATE_CHECK=true   # local-only, offline")
-        out(f"mkdir -p {state_file.parent.resolve()}/pulumi-state")
-        out("cp Pulumi.dev.yaml Pulumi.sandbox.yaml && pulumi stack init sandbox")
+        out(f"mkdir -p {pulumi_state}")
+        out("test -f Pulumi.sandbox.yaml || cp Pulumi.dev.yaml Pulumi.sandbox.yaml   # git ignores it")
+        out("pulumi stack select --create sandbox")
         out(f"pulumi config set okta:httpProxy {okta_url}")
         out(f"pulumi config set --secret talend-okta:scimToken {talend_token}")
         out("pulumi preview --diff && pulumi up --yes")
         out("export TALEND_OKTA_APP_ID=$(pulumi stack output appId)   # for verify and the admin commands below")
         out("talend-okta verify --stack-outputs <(pulumi stack output --json --show-secrets)")
-        if okta_plugin() is None:
-            out(f"# {NO_OKTA_PLUGIN}")
         out()
         if provisioning_api == "refused":
             out("Provisioning API: refused (as Okta treats a custom SAML app): the connection is ignored, To App")
@@ -727,9 +769,16 @@ def main(
                 "supported" if provisioning_api is ProvisioningApiChoice.SUPPORTED else "refused",
                 state_dir,
             )
+        except PortInUse as err:
+            other = f"OKTA_PORT={err.port + 10} TALEND_PORT={err.port + 11}"
+            typer.echo(
+                f"sandbox: error: {err}, perhaps by another `make sandbox`; choose other ports: make sandbox {other} "
+                "(--okta-port, --talend-port); nothing was changed",
+                err=True,
+            )
+            raise typer.Exit(2) from None
         except OSError as err:
-            hint = " (choose other ports with --okta-port, --talend-port)" if err.errno == errno.EADDRINUSE else ""
-            typer.echo(f"sandbox: error: cannot start: {err.strerror or err}{hint}", err=True)
+            typer.echo(f"sandbox: error: cannot start: {err.strerror or err}", err=True)
             raise typer.Exit(2) from None
         return
 
