@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml sandbox/pyproject.toml
 install: $(VENV)/.installed
 
 ## engine: the Pulumi CLI and its Python language host, built from the pinned Go modules in tools/ into .tools/bin/.
-## Rebuilt only when a wrapper module changes; see README, "Engine".
+## Rebuilt only when a wrapper module changes; see docs/development.md, "Engine".
 ENGINE_MODULES := $(wildcard tools/*/go.mod tools/*/go.sum)
 .tools/bin/.built: tools/build-engine.sh $(ENGINE_MODULES)
 	tools/build-engine.sh

@@ -152,21 +152,32 @@ class AdoptSettings(_Settings):
 class StackSettings(_Settings):
     """Everything one Talend tenant's stack declares."""
 
-    region: Region = Field(description="Talend Cloud region: " + ", ".join(REGIONS) + ".")
+    region: Region = Field(description="Talend Cloud region of the tenant: " + ", ".join(REGIONS) + ".")
     account_id: str | None = Field(
         default=None,
         pattern=_ACCOUNT_ID,
-        description="Talend account ID for multi-tenant SSO: the SSO URL and audience end in /<accountId>.",
+        description="Talend account ID for multi-tenant SSO (letters, digits, '-', '_'): the SSO URL and audience "
+        "then end in /<accountId>. Empty for single-tenant.",
     )
-    domain_name: str = Field(description="Talend Cloud account name, sent as the TalendCloudDomainName attribute.")
-    app_label: str = Field(default="Talend Cloud", min_length=1, max_length=100, description="Okta app label.")
-    scim_token: SecretStr = Field(description="Talend personal access token Okta uses for SCIM (a secret).")
+    domain_name: str = Field(
+        description="Talend Cloud account name, a domain name such as acme.eu.cloud.talend.com (the Domain on Talend "
+        "Management Console's Subscription page), sent as the TalendCloudDomainName attribute."
+    )
+    app_label: str = Field(
+        default="Talend Cloud", min_length=1, max_length=100, description="Label of the app in Okta (1-100 characters)."
+    )
+    scim_token: SecretStr = Field(
+        description="Talend personal access token Okta sends to Talend's SCIM API (its owner needs Users - Manage). "
+        "Set it with `pulumi config set --secret`."
+    )
     talend_api_token: SecretStr | None = Field(
         default=None,
         description="Talend token for the role-mapping API (a secret, needs SSO - Manage); defaults to scimToken.",
     )
     groups: list[GroupSettings] = Field(default_factory=list, description="Okta groups assigned to the app.")
-    provisioning: ProvisioningSettings = Field(default_factory=ProvisioningSettings)
+    provisioning: ProvisioningSettings = Field(
+        default_factory=ProvisioningSettings, description="Okta → Talend SCIM provisioning (Provisioning → To App)."
+    )
     adopt: AdoptSettings | None = Field(
         default=None, description="Import ids of an app built by hand (written by `talend-okta adopt`)."
     )

@@ -185,7 +185,7 @@ def talend_okta_command() -> list[str]:
     return [sys.executable, "-c", "from talend_okta.cli import app; app()"]
 
 
-ADMIN = "python -m talend_okta_sandbox.admin"  # the admin-console actions, as the README shows them
+ADMIN = "python -m talend_okta_sandbox.admin"  # the admin-console actions, as docs/sandbox.md shows them
 
 
 def scim_client(talend: RunningTalend, token: str) -> httpx.Client:

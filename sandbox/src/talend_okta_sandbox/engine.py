@@ -24,7 +24,7 @@ VENV_BIN = REPO / ".venv" / "bin"
 ENGINE_PROGRAMS = ("pulumi", "pulumi-language-python", "pulumi-language-python-exec", "pulumi-resource-pulumi-python")
 OKTA_PLUGIN = "pulumi-resource-okta"
 STACK = "sandbox"
-# Why the Okta provider plugin can be missing: see README, "Engine".
+# Why the Okta provider plugin can be missing: see docs/development.md, "Engine".
 NO_OKTA_PLUGIN = (
     f"no {OKTA_PLUGIN} plugin: the Go module proxy refuses github.com/pulumi/pulumi-okta/provider/v6 and "
     "github.com/okta/terraform-provider-okta, so `make engine` cannot build it; put one in "
