@@ -1,5 +1,5 @@
-"""`make sandbox`'s printed commands, pasted into a fresh shell, deploy with the real `pulumi up` and verify passes;
-a second `make sandbox` (a fresh org, the stack already created) runs the same lines again."""
+"""`make sandbox`'s printed commands, pasted into a fresh shell, deploy with the real `pulumi up` and verify passes:
+on a fresh org, and twice with `STATE_DIR` (`--state-dir`), where the second run finds the stack already there."""
 
 from __future__ import annotations
 
@@ -23,11 +23,14 @@ def free_ports() -> tuple[int, int]:
         return okta.getsockname()[1], talend.getsockname()[1]
 
 
-def printed_by_make_sandbox(workdir: Path, ports: tuple[int, int]) -> tuple[subprocess.Popen[str], list[str]]:
+def printed_by_make_sandbox(
+    workdir: Path, ports: tuple[int, int], extra: list[str]
+) -> tuple[subprocess.Popen[str], list[str]]:
     process = subprocess.Popen(
         [
             *(sys.executable, "-m", "talend_okta_sandbox.demo", "--serve", "--provisioning-api", "supported"),
             *("--okta-port", str(ports[0]), "--talend-port", str(ports[1]), "--workdir", str(workdir)),
+            *extra,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -56,8 +59,9 @@ def test_the_printed_commands_deploy_and_verify_twice(tmp_path: Path) -> None:
     for name in ("stack", "policy", ".venv"):
         (project / name).symlink_to(REPO / name, target_is_directory=True)
     ports = free_ports()
-    for run in (1, 2):
-        process, printed = printed_by_make_sandbox(tmp_path / "sandbox", ports)
+    kept = ["--state-dir", str(tmp_path / "kept")]
+    for run, extra in enumerate(([], kept, kept), start=1):
+        process, printed = printed_by_make_sandbox(tmp_path / "sandbox", ports, extra)
         try:
             assert not printed[0].startswith("Not built yet"), printed[0]
             lines = [*block(printed, TALEND_OKTA_BLOCK), *block(printed, PULUMI_BLOCK)]
