@@ -670,7 +670,8 @@ def serve_sandbox(
         out("pulumi stack select --create sandbox")
         out(f"pulumi config set okta:httpProxy {okta_url}")
         out(f"pulumi config set --secret talend-okta:scimToken {talend_token}")
-        out("pulumi preview --diff && pulumi up --yes")
+        # --refresh: the Talend stand-in starts empty, so a resumed org's role mappings must be read, not assumed.
+        out("pulumi preview --diff && pulumi up --refresh --yes")
         out("export TALEND_OKTA_APP_ID=$(pulumi stack output appId)   # for verify and the admin commands below")
         out("talend-okta verify --stack-outputs <(pulumi stack output --json --show-secrets)")
         out()
