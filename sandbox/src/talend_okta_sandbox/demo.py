@@ -49,13 +49,10 @@ from talend_okta.settings import NAMESPACE, StackSettings, load_settings, namesp
 from talend_okta_sandbox.deploy import DeployError, OktaAdmin, deploy
 from talend_okta_sandbox.engine import (
     ENGINE_BIN,
-    NO_OKTA_PLUGIN,
-    OKTA_PLUGIN,
     REPO,
     PulumiWorkspace,
     Result,
     missing_engine,
-    okta_plugin,
 )
 from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.okta_routes import ProvisioningApi
@@ -372,14 +369,15 @@ class PulumiDeploy:
 def choose_deploy(
     story: Story, workdir: Path, okta_token: str, talend: RunningTalend, talend_token: str, okta_url: str
 ) -> ApiDeploy | PulumiDeploy:
-    """The real `pulumi up` when `make engine` and the Okta provider plugin are there; else say why, in one line."""
+    """The real `pulumi up` when `make engine` built the engine (`make demo` builds it wherever Go is); else say why,
+    in one line, and deploy over Okta's REST API as the program would."""
     if missing := missing_engine():
-        story.say(f"The engine is not built ({missing[0]} missing): run `make engine` to deploy with `pulumi up`.")
-    elif okta_plugin() is None:
-        story.say(f"Deploying over the Okta API instead of `pulumi up`: {NO_OKTA_PLUGIN}.")
-    else:
-        return PulumiDeploy(story, workdir, okta_token, talend, talend_token)
-    return ApiDeploy(story, okta_url, okta_token, talend, talend_token)
+        story.say(
+            f"Deploying over the Okta API instead of `pulumi up`: the engine is not built ({', '.join(missing)} "
+            "missing); `make engine` builds it (needs Go)."
+        )
+        return ApiDeploy(story, okta_url, okta_token, talend, talend_token)
+    return PulumiDeploy(story, workdir, okta_token, talend, talend_token)
 
 
 def run_demo(story: Story, workdir: Path, okta_token: str, talend_token: str) -> None:
@@ -586,11 +584,6 @@ def check_free(port: int, what: str) -> None:
             raise
 
 
-def pulumi_missing() -> list[str]:
-    """What the printed `pulumi` commands need from `make engine` and is not there (the CLI, host, Okta plugin)."""
-    return [*missing_engine(), *([] if okta_plugin() is not None else [OKTA_PLUGIN])]
-
-
 def serve_sandbox(
     console: Console,
     workdir: Path,
@@ -636,7 +629,7 @@ def serve_sandbox(
         def out(line: str = "") -> None:
             console.print(line, markup=False, highlight=False, soft_wrap=True)
 
-        missing = pulumi_missing()
+        missing = missing_engine()  # what the printed pulumi commands need from `make engine`
         if missing:  # first, in one line: the pulumi commands below cannot run yet
             out(
                 f"Not built yet: {', '.join(missing)} in {ENGINE_BIN}: run `make engine` for the pulumi commands below."
