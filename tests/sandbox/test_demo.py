@@ -184,6 +184,11 @@ def test_serve_prints_the_environment_serves_with_it_and_stops_on_sigterm(
         "PULUMI_CONFIG_PASSPHRASE",
     }
     assert "pulumi stack select --create sandbox" in printed  # runs as printed when the stack exists, too
+    # The stack file the printed commands create in the repository is one git ignores.
+    created = {name for line in printed for name in re.findall(r"Pulumi\.\w+\.yaml", line)} - {"Pulumi.dev.yaml"}
+    assert created == {"Pulumi.sandbox.yaml"}
+    ignored = subprocess.run(["git", "check-ignore", *created], cwd=Path(__file__).parents[2], capture_output=True)
+    assert ignored.returncode == 0, ignored.stderr
     assert (exports["OKTA_API_TOKEN"], exports["TALEND_SCIM_TOKEN"]) == ("sandbox-okta-token", "sandbox-talend-token")
     assert f"pulumi config set okta:httpProxy {exports['OKTA_ORG_URL']}" in printed
     assert "pulumi config set --secret talend-okta:scimToken sandbox-talend-token" in printed
