@@ -328,7 +328,7 @@ def okta_org_url(config: Mapping[str, Any]) -> str | None:
 
 def _closest_key(loc: tuple[int | str, ...]) -> str | None:
     """The valid key an unknown one most likely meant (`domainNme` → `domainName`), if one is close."""
-    close = difflib.get_close_matches(str(loc[-1]), _allowed_keys(loc), n=1, cutoff=0.75)
+    close = difflib.get_close_matches(str(loc[-1]), _allowed_keys(loc), n=1, cutoff=0.8)
     return close[0] if close else None
 
 
