@@ -59,7 +59,8 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
         "pulumi-language-python-exec, pulumi-resource-pulumi-python, pulumi-resource-okta missing); `make engine` "
         "builds it (needs Go)."
     ) in flat
-    assert "4. Deploy (`pulumi up`, first run): Okta refuses what it does not offer a custom SAML app\n" in output
+    assert "4. Preflight knows what Talend can hold: seats and the token's owner\n" in output
+    assert "5. Deploy (`pulumi up`, first run): Okta refuses what it does not offer a custom SAML app\n" in output
     # Preflight blocked the Email-prefix collision, then passed without Contractors.
     assert "preflight BLOCKED" in output
     assert "problem: userName 'jdoe' would be shared by jdoe@acme.example, jdoe@partner.example" in output
