@@ -38,3 +38,10 @@ def okta_org_url() -> str | None:
         for key, env in (("httpProxy", "OKTA_HTTP_PROXY"), ("orgName", "OKTA_ORG_NAME"), ("baseUrl", "OKTA_BASE_URL"))
     }
     return settings.okta_org_url(provider)
+
+
+def okta_api_token() -> str | None:
+    """The API token the running program's Okta provider uses (`okta:apiToken`, else OKTA_API_TOKEN); None with
+    OAuth (private key) credentials."""
+    token = _all_config().get("okta:apiToken") or os.environ.get("OKTA_API_TOKEN")
+    return str(token).strip() or None if token else None
