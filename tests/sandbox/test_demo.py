@@ -17,7 +17,6 @@ import httpx
 import pytest
 
 from talend_okta.definition import EMAIL_PREFIX_TEMPLATE
-from talend_okta_sandbox.engine import ENGINE_BIN, missing_engine
 
 OKTA_CANARY = "okta-demo-canary-6e1f0b"
 TALEND_CANARY = "talend-demo-canary-c94a27"
@@ -253,21 +252,6 @@ def test_serve_with_a_state_dir_keeps_the_org_across_restarts(tmp_path: Path) ->
         groups = httpx.get(f"{exports['OKTA_ORG_URL']}/api/v1/groups", headers=headers, timeout=5).json()
         assert len(groups) == 3  # not seeded a second time
         assert talend_user_names(exports, OPERATORS_IN_TALEND) == OPERATORS_IN_TALEND  # pushed again
-
-
-def test_the_demo_deploys_with_the_real_pulumi_up_when_the_engine_is_built(tmp_path: Path) -> None:
-    """`make demo` builds the engine first wherever Go is (CI too), so this never skips: a missing engine fails."""
-    assert not missing_engine(), f"the engine is not built in {ENGINE_BIN}: run `make engine`"
-    output = run_the_demo(tmp_path / "sandbox", demo_env(), timeout=600)
-    assert "Deploys run with the real `pulumi up` (make engine)." in output
-    assert "$ pulumi up --yes --skip-preview" in output
-    assert "okta:index:PushGroup talend-push-Talend Developers" in output  # refused on the first run
-    assert "✓ user-sync: 8/8 assigned users active in Talend" in output
-    assert "error: no changes were expected for preview but changes were proposed" in output  # the drift check
-    assert "Repaired: Talend maps Talend Developers as the stack declares." in output
-    assert "Every step behaved as expected." in output
-    assert OKTA_CANARY not in output
-    assert TALEND_CANARY not in output
 
 
 def test_serve_on_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:

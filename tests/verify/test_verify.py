@@ -12,16 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from talend_okta.credentials import CREDENTIALS
 from talend_okta.http import RetryPolicy
-from talend_okta.verify import (
-    CREDENTIALS,
-    GROUP_SYNC,
-    PROVISIONING,
-    USER_SYNC,
-    PollSettings,
-    VerifyAborted,
-    verify,
-)
+from talend_okta.verify.inputs import PollSettings
+from talend_okta.verify.polling import VerifyAborted, verify
+from talend_okta.verify.report import GROUP_SYNC, PROVISIONING, USER_SYNC
 from tests.verify.conftest import APP_LABEL, OKTA_TOKEN, SCIM_TOKEN, World, assert_no_secrets
 
 NO_WAIT = RetryPolicy(backoff=0.0, max_backoff=0.0)
@@ -441,7 +436,7 @@ def test_pushed_group_missing_in_talend_and_extra_member(world: World) -> None:
     world.okta.add_member(testers, alice)
     world.okta.push_group(world.app_id, testers)  # not pushed yet: the group is not in Talend
 
-    run = world.run(timeout="0.2")
+    run = world.run(timeout="1")  # several passes of 0.05 s waits, also on a busy machine
 
     assert run.exit_code == 1
     assert run.report is not None
