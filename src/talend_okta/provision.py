@@ -19,11 +19,18 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from talend_okta.http import ApiError, ApiStatusError, JsonApi, RetryPolicy
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from talend_okta.cli_io import fail
+from talend_okta.http import ApiError, ApiStatusError, InputError, JsonApi, RetryPolicy, check_base_url
 from talend_okta.okta_api import NOT_FOUND, AppUser, OktaClient
 from talend_okta.push_state import PushState, creates_users, push_state
 from talend_okta.redact import Redactor
 from talend_okta.scim_api import TalendScimClient
+from talend_okta.stack_files import StackOutputs, read_stack_outputs
+from talend_okta.target import okta_target
 
 WORKERS = 8  # people provisioned at once; each is 3 calls in Okta's /api/v1/apps bucket
 SHOWN = 20  # people listed by name per kind; the rest are counted
@@ -173,3 +180,117 @@ def names(people: Iterable[Person], limit: int = SHOWN) -> str:
     listed = [person.user_name or person.user_id for person in people]
     shown = ", ".join(listed[:limit])
     return shown + (f" (+{len(listed) - limit} more)" if len(listed) > limit else "")
+
+
+# --- the command --------------------------------------------------------------------------------------------------
+
+SCIM_URL = "--scim-url (TALEND_SCIM_URL)"
+SCIM_TOKEN = "--scim-token (TALEND_SCIM_TOKEN)"
+
+
+def talend_scim(scim_url: str | None, scim_token: str | None, outputs: StackOutputs | None) -> tuple[str, str]:
+    """Talend's SCIM API, to see whom Talend already holds: options (or their variables) win over stack outputs."""
+    url = scim_url or (outputs.scim_base_url if outputs else None)
+    token = scim_token or (outputs.scim_token.get_secret_value() if outputs and outputs.scim_token else None)
+    missing = [name for name, value in ((SCIM_URL, url), (SCIM_TOKEN, token)) if not (value and value.strip())]
+    if missing:
+        raise InputError(f"missing {', '.join(missing)}: give the option, its environment variable or --stack-outputs")
+    assert url is not None
+    assert token is not None
+    return check_base_url(url.strip(), SCIM_URL), token.strip()
+
+
+def run(
+    *,
+    okta_url: str | None,
+    okta_token: str | None,
+    app_id: str | None,
+    scim_url: str | None,
+    scim_token: str | None,
+    stack_outputs: str | None,
+    stranded: bool,
+    dry_run: bool,
+    yes: bool,
+) -> int:
+    """0 done (or nothing to do, or a dry run), 1 someone refused or failed; could not run: one line, exit 2."""
+    redact = Redactor([okta_token, scim_token])
+    out = Console(highlight=False, soft_wrap=True)
+    try:
+        if not stranded:
+            raise InputError("--stranded: say whom to provision (the people Okta never will: the only kind)")
+        if not yes and not dry_run and stack_outputs == "-":
+            raise InputError("--yes: with --stack-outputs - the outputs come on stdin, so there is no one to ask")
+        outputs = read_stack_outputs(stack_outputs)
+        target = okta_target(okta_url=okta_url, okta_token=okta_token, app_id=app_id, outputs=outputs)
+        talend_url, talend_token = talend_scim(scim_url, scim_token, outputs)
+        org, token = target.org_url, target.token.get_secret_value()
+        redact.add(token, talend_token)
+        assert target.app_id is not None  # required by okta_target
+        with (
+            OktaClient(org, token, redactor=redact) as okta,
+            TalendScimClient(talend_url, talend_token, redactor=redact) as talend,
+        ):
+            found = plan(okta, talend, target.app_id)
+    except (InputError, CannotProvision, ApiError) as err:
+        fail(str(err), redact)
+
+    _print_plan(out, found, redact)
+    refused = 1 if found.refused else 0
+    if not found.stranded:
+        return refused
+    if dry_run:
+        out.print(f"Dry run: nothing changed ({_people(len(found.stranded))} would be assigned anew).")
+        return refused
+    if not yes:
+        try:
+            agreed = typer.confirm(f"Assign {_people(len(found.stranded))} anew so that Okta provisions them?")
+        except typer.Abort:
+            agreed = False
+        if not agreed:
+            out.print("Nothing changed.")
+            return 1
+    with AppAssignments(org, token, redactor=redact) as assignments:
+        outcome = provision(assignments, found)
+    _print_outcome(out, outcome, redact)
+    return 1 if outcome.failed or found.refused else 0
+
+
+def _people(count: int) -> str:
+    return f"{count} {'person' if count == 1 else 'people'}"
+
+
+def _print_plan(out: Console, found: Plan, redact: Redactor) -> None:
+    if not found.stranded and not found.refused:
+        out.print(f"App {found.app_id}: nobody is stranded (every assigned person is provisioned or on the way).")
+        return
+    total = len(found.stranded) + len(found.refused)
+    out.print(
+        escape(
+            f"App {found.app_id}: {_people(total)} stranded (assigned before Okta's provisioning was on, never "
+            "pushed to Talend)."
+        )
+    )
+    if found.stranded:
+        out.print(escape(redact(f"  to provision ({len(found.stranded)}): {names(found.stranded)}")))
+    for person, why in found.refused:
+        out.print(
+            escape(
+                redact(
+                    f"  refused: {person.user_name} ({why}; Okta would link to that user and overwrite it: check "
+                    "it is the same person, then Okta → the app → Assignments → Provision User)"
+                )
+            )
+        )
+
+
+def _print_outcome(out: Console, outcome: Outcome, redact: Redactor) -> None:
+    for person, why in outcome.skipped:
+        out.print(escape(redact(f"  left alone: {person.user_name} ({why})")))
+    for person, why in outcome.failed:
+        out.print(escape(redact(f"  failed: {person.user_name}: {why}")))
+    out.print(
+        escape(
+            f"Assigned {_people(len(outcome.provisioned))} anew in {outcome.seconds:.1f} s; Okta provisions them "
+            f"now ({len(outcome.failed)} failed, {len(outcome.skipped)} left alone). Then: talend-okta verify"
+        )
+    )
