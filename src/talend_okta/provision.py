@@ -32,7 +32,7 @@ from talend_okta.scim_api import TalendScimClient
 from talend_okta.stack_files import StackOutputs, read_stack_outputs
 from talend_okta.target import okta_target
 
-WORKERS = 8  # people provisioned at once; each is 3 calls in Okta's /api/v1/apps bucket
+WORKERS = 16  # people provisioned at once (Okta allows 75 concurrent requests per org, 35 on free plans)
 SHOWN = 20  # people listed by name per kind; the rest are counted
 
 
