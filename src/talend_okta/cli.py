@@ -31,6 +31,7 @@ app = typer.Typer(
     help="Okta ⟷ Talend Cloud: SAML sign-on and SCIM provisioning as code.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: typer's rich help shows switches (--force) as `<bool>` options
     pretty_exceptions_enable=False,  # rich tracebacks would print local variables, tokens included
 )
 

@@ -45,7 +45,7 @@ def missing_outputs(state: Mapping[str, Any], config: StackConfig) -> dict[str, 
     return {key: value for key, value in outputs.items() if key in FROM_CONFIG and value not in (None, {})}
 
 
-cli = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+cli = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
 
 
 @cli.command()

@@ -187,7 +187,7 @@ def test_group_sync_names_members_missing_and_unexpected() -> None:
     talend_side.groups = {"devs": [{"id-ann", "id-zed"}]}
     result, reports = group_sync(okta_side, talend_side, "Talend Cloud", {"Devs": "00g1", "Ops": "00g2"})
     assert not result.ok
-    assert result.detail == "Ops: not pushed by Okta; Devs: 1 members missing, 1 unexpected in Talend"
+    assert result.detail == "Ops: not pushed by Okta; Devs: 1 member missing, 1 unexpected in Talend"
     (devs,) = reports
     assert (devs.missing_members, devs.unexpected_members) == (["bob"], ["zed"])
     assert "Push Groups → Find groups by name: Ops" in result.steps[0]

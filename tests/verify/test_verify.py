@@ -50,7 +50,7 @@ def test_all_in_sync(world: World) -> None:
         "sync_errors": [],
         "ignored": [],
     }
-    assert "in sync" in run.stdout
+    assert "talend-okta verify: in sync (1 pass, " in run.stdout  # not "1 passes"
     assert run.report["passes"] == 1
 
 
@@ -87,7 +87,10 @@ def test_missing_user_fails_after_polling_until_timeout(world: World) -> None:
     check = run.check(USER_SYNC)
     assert check["ok"] is False
     assert "1 missing in Talend" in check["detail"]
-    assert "missing in Talend for no reason Okta shows (1): bob" in run.stdout  # Okta says it pushed bob
+    lines = run.stdout.splitlines()
+    user_sync = next(n for n, line in enumerate(lines) if "✗ user-sync:" in line)
+    # under its own check, not under the last one; Okta says it pushed bob, so no reason Okta shows
+    assert lines[user_sync + 1] == "    missing in Talend for no reason Okta shows (1): bob"
 
 
 def test_inactive_user(world: World) -> None:
@@ -426,7 +429,7 @@ def test_pushed_group_in_sync_then_member_missing(world: World) -> None:
     assert run.exit_code == 1
     assert run.report is not None
     assert run.report["groups"][0]["missing_members"] == ["carol"]
-    assert "Talend Developers: 1 members missing, 0 unexpected in Talend" in run.check(GROUP_SYNC)["detail"]
+    assert "Talend Developers: 1 member missing, 0 unexpected in Talend" in run.check(GROUP_SYNC)["detail"]
 
 
 def test_pushed_group_missing_in_talend_and_extra_member(world: World) -> None:

@@ -15,6 +15,7 @@ from talend_okta.okta_api import AppUser, OktaUser
 from talend_okta.preflight.roles import Member, RolePlan
 from talend_okta.preflight.snapshot import GroupMembers, OktaSnapshot
 from talend_okta.settings import StackSettings
+from talend_okta.wording import counted
 
 NOT_ASSIGNABLE = frozenset({"DEPROVISIONED"})
 """Okta user statuses the app never provisions: deactivated people stay out of Talend whatever their groups."""
@@ -101,7 +102,8 @@ class PreflightReport(_ReportModel):
             problems.append(f"userName {collision.user_name!r} would be shared by {who}")
         if self.too_many_deactivations:
             problems.append(
-                f"{len(self.deactivated)} people would be deactivated in Talend, more than --max-deactivations "
+                f"{counted(len(self.deactivated), 'person', 'people')} would be deactivated in Talend, more than "
+                "--max-deactivations "
                 f"{self.max_deactivations} (if intended, allow it with --allow-mass-deactivation)"
             )
         if self.roles is not None:
@@ -139,7 +141,9 @@ def plan(
     anchored = {user_id: u for user_id, u in current.items() if u.scope == "USER" or user_id in staying}
     kept = {user_id: u for user_id, u in anchored.items() if user_id not in members}
 
-    created = [as_person(u, member_of[user_id]) for user_id, u in members.items() if user_id not in current]
+    # Okta computes no userName without an email, so it creates nobody in Talend for them (listed apart).
+    newcomers = [as_person(u, member_of[user_id]) for user_id, u in members.items() if user_id not in current]
+    created = [person for person in newcomers if person.user_name is not None]
     deactivated = [
         _leaver(u, leaving.get(user_id), left_from[user_id])
         for user_id, u in current.items()
@@ -158,7 +162,7 @@ def plan(
         deactivated=_sorted(deactivated),
         collisions=_collisions(resulting),
         without_email=_sorted(p for p in resulting if p.user_name is None and p.user_id in members),
-        unchanged=len(resulting) - len(created),
+        unchanged=len(resulting) - len(newcomers),
         max_deactivations=max_deactivations,
         mass_deactivation_allowed=allow_mass_deactivation,
         notes=_notes(snapshot, settings, last_assigned, by_hand),

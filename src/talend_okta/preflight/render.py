@@ -9,6 +9,7 @@ from rich.table import Table
 
 from talend_okta.preflight.plan import GroupChange, Person, PreflightReport, who_of
 from talend_okta.preflight.roles import RolePlan
+from talend_okta.wording import counted
 
 MARKDOWN_ROWS = 50  # rows per list in a PR comment; GitHub caps a comment at 65,536 characters
 
@@ -76,7 +77,7 @@ def _print_roles(roles: RolePlan, console: Console) -> None:
         console.print(table)
     if roles.people:
         table = Table("userName", "email / login", "gains", "loses", title_justify="left")
-        table.title = f"Talend roles at next SSO sign-in ({len(roles.people)} people)"
+        table.title = f"Talend roles at next SSO sign-in ({counted(len(roles.people), 'person', 'people')})"
         for person in roles.people:
             table.add_row(
                 person.user_name or "-", person.who, ", ".join(person.gains) or "-", ", ".join(person.loses) or "-"
@@ -93,7 +94,7 @@ def _change(report: PreflightReport, group: GroupChange) -> str:
 def _verdict(report: PreflightReport) -> str:
     counts = (
         f"{len(report.created)} created, {len(report.deactivated)} deactivated, {report.unchanged} unchanged, "
-        f"{len(report.collisions)} userName collisions, {len(report.without_email)} without email"
+        f"{counted(len(report.collisions), 'userName collision')}, {len(report.without_email)} without email"
     )
     status = "BLOCKED" if report.problems else "OK"
     return f"preflight {status}: {counts}"

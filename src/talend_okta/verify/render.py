@@ -10,7 +10,8 @@ from rich.markup import escape
 
 from talend_okta.checks import CheckResult
 from talend_okta.redact import Redactor
-from talend_okta.verify.report import Progress, VerifyReport
+from talend_okta.verify.report import GROUP_SYNC, USER_SYNC, Progress, VerifyReport
+from talend_okta.wording import counted
 
 
 @contextmanager
@@ -30,11 +31,9 @@ SHOWN = 20  # names per list in the human report; --json has them all
 def print_report(report: VerifyReport, console: Console, redact: Redactor) -> None:
     failed = sum(not check.ok for check in report.checks)
     verdict = "[green]in sync[/]" if report.ok else f"[red]{failed} of {len(report.checks)} checks failed[/]"
-    console.print(f"talend-okta verify: {verdict} ({report.passes} passes, {report.seconds:.1f} s)")
-    for check in report.checks:
-        print_check(check, console, redact)
+    console.print(f"talend-okta verify: {verdict} ({counted(report.passes, 'pass', 'passes')}, {report.seconds:.1f} s)")
     users = report.users
-    lists: list[tuple[str, list[str], str]] = [
+    user_lists: list[tuple[str, list[str], str]] = [
         (
             "stranded: assigned before Okta's provisioning was on, never pushed (waiting cannot help)",
             users.stranded,
@@ -58,15 +57,26 @@ def print_report(report: VerifyReport, console: Console, redact: Redactor) -> No
         ("app usernames shared by several Okta users", [" = ".join(names) for names in users.collisions], ""),
         ("ignored (--ignore-user), active in Talend", users.ignored, ""),
     ]
+    group_lists: list[tuple[str, list[str], str]] = []
     for group in report.groups:
-        lists.append((f"group {group.name}: members missing in Talend", group.missing_members, ""))
-        lists.append((f"group {group.name}: unexpected members in Talend", group.unexpected_members, ""))
-    for title, names, fix in lists:
-        if names:
-            more = f", … and {len(names) - SHOWN} more (see --json)" if len(names) > SHOWN else ""
-            console.print(escape(redact(f"    {title} ({len(names)}): {', '.join(names[:SHOWN])}{more}")))
-            if fix:
-                console.print(escape(redact(f"      fix: {fix}")))
+        group_lists.append((f"group {group.name}: members missing in Talend", group.missing_members, ""))
+        group_lists.append((f"group {group.name}: unexpected members in Talend", group.unexpected_members, ""))
+    lists = {USER_SYNC: user_lists, GROUP_SYNC: group_lists}  # each list right under the check it explains
+    for check in report.checks:
+        print_check(check, console, redact)
+        for title, names, fix in lists.pop(check.name, []):
+            print_names(title, names, console, redact, fix)
+    for title, names, fix in [entry for rest in lists.values() for entry in rest]:  # a check that did not run
+        print_names(title, names, console, redact, fix)
+
+
+def print_names(title: str, names: list[str], console: Console, redact: Redactor, fix: str = "") -> None:
+    """A capped list of names under its check, and the fix for them when there is one."""
+    if names:
+        more = f", … and {len(names) - SHOWN} more (see --json)" if len(names) > SHOWN else ""
+        console.print(escape(redact(f"    {title} ({len(names)}): {', '.join(names[:SHOWN])}{more}")))
+        if fix:
+            console.print(escape(redact(f"      fix: {fix}")))
 
 
 def print_check(check: CheckResult, console: Console, redact: Redactor) -> None:

@@ -15,6 +15,7 @@ from talend_okta.scim_api import TalendScimClient
 from talend_okta.settings import ProvisioningSettings
 from talend_okta.verify.inputs import ConnectionSettings
 from talend_okta.verify.report import GROUP_SYNC, USER_SYNC, GroupReport, Progress, UsersReport
+from talend_okta.wording import counted
 
 
 @dataclass
@@ -242,7 +243,8 @@ def group_sync(
         missing = _sorted(group.members[key] for key in group.members.keys() - actual.keys())
         extra = _sorted(actual[key] for key in actual.keys() - group.members.keys())
         if len(candidates) == 1 and (missing or extra):
-            problems.append(f"{group.name}: {len(missing)} members missing, {len(extra)} unexpected in Talend")
+            missing_members = counted(len(missing), "member")
+            problems.append(f"{group.name}: {missing_members} missing, {len(extra)} unexpected in Talend")
         reports.append(
             GroupReport(
                 name=group.name,
@@ -254,7 +256,7 @@ def group_sync(
             )
         )
     if not problems:
-        detail = f"{len(reports)} pushed groups in sync" if reports else "no groups are pushed"
+        detail = f"{counted(len(reports), 'pushed group')} in sync" if reports else "no groups are pushed"
         return CheckResult(name=GROUP_SYNC, ok=True, detail=detail), reports
     detail = "; ".join(problems)
     return CheckResult(name=GROUP_SYNC, ok=False, detail=detail, steps=steps, settled=needs_person), reports
