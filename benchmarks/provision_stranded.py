@@ -7,8 +7,8 @@ Both answer every request after `--latency-ms`. The command runs as a person run
 command's work). Target: N = 1,000 in under 60 s.
 
 The sandbox's rate limits are lifted here: on a real org, Okta's `/api/v1/apps/{id}/*` bucket (100 requests a
-minute on Enterprise plans, half of it for one token by default) bounds the command to about 15 people a minute; it
-waits out each 429 as Okta asks (see docs/provision.md).
+minute on Enterprise plans, by default half of it for one token) bounds the command to about 15 to 30 people a
+minute; it waits out each 429 as Okta asks (see docs/provision.md).
 
 Usage:  .venv/bin/python benchmarks/provision_stranded.py [--people 1000] [--latency-ms 50] [--markdown FILE]
 """
