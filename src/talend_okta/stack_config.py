@@ -48,6 +48,13 @@ def okta_org_url() -> str | None:
     return settings.okta_org_url(provider)
 
 
+def okta_api_token() -> str | None:
+    """The API token the running program's Okta provider uses (`okta:apiToken`, else OKTA_API_TOKEN); None with
+    OAuth (private key) credentials."""
+    token = _all_config().get("okta:apiToken") or os.environ.get("OKTA_API_TOKEN")
+    return str(token).strip() or None if token else None
+
+
 SANDBOX_SCIM_URL = "TALEND_SCIM_URL"
 SANDBOX_API_URL = "TALEND_API_URL"
 

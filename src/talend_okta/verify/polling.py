@@ -10,6 +10,7 @@ from talend_okta.checks import CheckResult
 from talend_okta.credentials import credentials_check
 from talend_okta.http import ApiAuthError, ApiError, ApiStatusError, RetryPolicy, Sleep
 from talend_okta.okta_api import OktaClient
+from talend_okta.push_state import creates_users
 from talend_okta.redact import Redactor
 from talend_okta.scim_api import ScimPagingError, TalendScimClient
 from talend_okta.talend_api import TalendApiClient
@@ -115,6 +116,7 @@ def _poll(
     progress("reading the app's provisioning settings in Okta")
     provisioning = provisioning_check(okta, app, settings)
 
+    app_creates = creates_users(app.features)  # tells the stranded apart from those Okta is still pushing
     interval = poll.interval
     passes = 0
     # One thread per service. On an error the other read is abandoned, not awaited: closing its client ends it.
@@ -124,7 +126,7 @@ def _poll(
             passes += 1
             if credentials.ok:
                 progress(f"pass {passes}: reading app users in Okta and users in Talend")
-                okta_read = pool.submit(read_okta, okta, settings, progress)
+                okta_read = pool.submit(read_okta, okta, settings, progress, app_creates_users=app_creates)
                 talend_read = pool.submit(read_talend, talend, progress)
                 try:
                     okta_side, talend_side = okta_read.result(), talend_read.result()
