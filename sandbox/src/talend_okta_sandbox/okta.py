@@ -350,7 +350,10 @@ class OktaSandbox:
 
     def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         """The WSGI application (also usable in-process with `httpx.WSGITransport`)."""
-        request = parse_request(environ)
+        try:
+            request = parse_request(environ, self._base_url)
+        except OktaError as err:  # refused before any route: not logged, not counted
+            return finish(Response.from_error(err), start_response, [])
         with self._org.lock:
             self.requests.append((request.method, request.target))
             fault = next((f for f in self._faults if f.matches(request)), None)
