@@ -75,8 +75,9 @@ def test_okta_next_link_to_another_origin_is_refused(next_link: str) -> None:
 
 
 def spelled_differently(url: str) -> str:
-    """The sandbox's loopback URL with the host spelled `LocalHost`: one origin, another spelling."""
-    return url.replace("127.0.0.1", "LocalHost")
+    """The sandbox's loopback URL as `HTTP://127.0.0.1:P/`: one origin, another spelling. (The sandbox's links name
+    its own address, as Okta's name the org's, so the host itself stays.)"""
+    return url.replace("http://", "HTTP://") + "/"
 
 
 def test_verify_follows_okta_pages_when_the_org_url_is_spelled_differently(world: World) -> None:
