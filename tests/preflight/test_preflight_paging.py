@@ -12,7 +12,7 @@ def test_preflight_follows_okta_pages_when_the_org_url_is_spelled_differently(or
     org.group("Talend Developers", *members)
     org.config(["Talend Developers"])
 
-    result = org.preflight("--json", "-", env={"OKTA_ORG_URL": org.url.replace("127.0.0.1", "LocalHost")})
+    result = org.preflight("--json", "-", env={"OKTA_ORG_URL": org.url.replace("http://", "HTTP://") + "/"})
 
     assert result.exit_code == 0, result.stderr
     assert len(json.loads(result.stdout)["created"]) == 201
