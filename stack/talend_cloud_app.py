@@ -4,16 +4,16 @@ the Talend role mappings that turn the app's CustomerRoles into Talend roles."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 import pulumi
 import pulumi_okta as okta
 from pydantic import SecretStr
 
 from talend_okta import definition as talend
-from talend_okta.http import is_loopback_url
 from talend_okta.role_mapping import TalendRoleMappings
 from talend_okta.settings import AdoptSettings, GroupSettings, ProvisioningSettings, StackSettings
+from talend_okta.stack_config import talend_url
 from talend_okta.talend_api import normalized
 from talend_okta.verify import check_talend_credentials
 
@@ -62,19 +62,6 @@ def require_talend_credentials(scim_url: str, token: str) -> None:
     result = check_talend_credentials(scim_url, token, total=CREDENTIALS_CHECK_SECONDS)
     if not result.ok:
         raise RuntimeError(f"{result.name}: {result.detail}")
-
-
-def talend_url(declared: str, variable: str, okta_org_url: str | None, environ: Mapping[str, str]) -> str:
-    """Where the program may send a Talend token: the stack's declared Talend URL.
-
-    Only when the stack itself points Okta at a loopback sandbox (`okta:httpProxy`) may `variable`
-    (`TALEND_SCIM_URL`, `TALEND_API_URL`) redirect it, and only to a loopback URL (the sandbox's Talend stand-in);
-    a leftover variable never sends the token elsewhere.
-    """
-    local = environ.get(variable, "").strip()
-    if okta_org_url and is_loopback_url(okta_org_url) and local and is_loopback_url(local):
-        return local
-    return declared
 
 
 def credentials_hook(scim_url: str, token: SecretStr) -> pulumi.ResourceHook:

@@ -74,6 +74,43 @@ def test_okta_next_link_to_another_origin_is_refused(next_link: str) -> None:
         list(okta.iter_app_users("0oa1"))
 
 
+def test_okta_next_link_back_to_any_page_already_read_is_refused() -> None:
+    """A → B → A: each link leads to a page not the one just read, yet the listing would never end."""
+    org_url = "https://acme.okta.com"
+    first = f"{org_url}/api/v1/apps/0oa1/users?limit=500"
+    second = f"{org_url}/api/v1/apps/0oa1/users?after=00u1&limit=500"
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        back = "after=" in str(request.url)
+        link = "https://ACME.okta.com:443/api/v1/apps/0oa1/users?limit=500" if back else second  # A, spelled anew
+        return httpx.Response(200, json=[{"id": "00u2" if back else "00u1"}], headers={"Link": f'<{link}>; rel="next"'})
+
+    with (
+        OktaClient(org_url, OKTA_TOKEN, transport=httpx.MockTransport(answer)) as okta,
+        pytest.raises(ApiBodyError, match=r"^Okta sent a next-page link to a page already read: ") as raised,
+    ):
+        list(okta.iter_app_users("0oa1"))
+
+    assert asked == [first, second]
+    assert "\n" not in str(raised.value)
+
+
+def test_okta_listing_pages_are_bounded() -> None:
+    """Every page new, forever (a cursor that never ends): the listing stops at `max_pages`, with one line."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        after = int(request.url.params.get("after", "0")) + 1
+        link = f"https://acme.okta.com/api/v1/groups?after={after}&limit=200"
+        return httpx.Response(200, json=[], headers={"Link": f'<{link}>; rel="next"'})
+
+    okta = OktaClient("https://acme.okta.com", OKTA_TOKEN, transport=httpx.MockTransport(answer), max_pages=25)
+    with okta, pytest.raises(ApiBodyError, match=r"^Okta's listing of /api/v1/groups ran past 25 pages"):
+        okta.find_group("Talend Users")
+    assert okta.requests == 25
+
+
 def spelled_differently(url: str) -> str:
     """The sandbox's loopback URL as `HTTP://127.0.0.1:P/`: one origin, another spelling. (The sandbox's links name
     its own address, as Okta's name the org's, so the host itself stays.)"""
