@@ -18,7 +18,7 @@ import httpx
 
 from talend_okta import definition as talend
 from talend_okta.redact import Redactor
-from talend_okta.role_mapping import RoleMappingError, RoleMappingProvider
+from talend_okta.role_mapping import API_TOKEN_KEY, REGION_KEY, RoleMappingError, RoleMappingProvider, stack_target
 from talend_okta.settings import StackSettings
 from talend_okta.talend_api import as_body, normalized
 from talend_okta.verify import check_talend_credentials
@@ -230,8 +230,13 @@ def deploy(
             "apiToken": settings.role_api_token.get_secret_value(),
             "mappings": as_body(mappings),
         }
+        provider = RoleMappingProvider()
+        # As the engine configures it: the stack's region and token, Okta at this (loopback) org, and the
+        # environment `make sandbox` gives `pulumi up` (TALEND_API_URL: the Talend stand-in).
+        config = {REGION_KEY: settings.region, API_TOKEN_KEY: props["apiToken"], "okta:httpProxy": okta.org_url}
+        provider.target = stack_target(config, {"TALEND_API_URL": api_url})
         try:
-            RoleMappingProvider().create(props)
+            provider.create(props)
         except RoleMappingError as err:
             raise DeployError(str(err)) from None
         okta.log(f"POST {api_url}/security/role-mappings → replaced the tenant's role mappings ({len(mappings)})")
