@@ -33,6 +33,7 @@ from talend_okta.redact import Redactor
 from talend_okta.role_preflight import Member, RolePlan, Source, plan_roles
 from talend_okta.settings import SettingsError, StackSettings, load_settings, namespace_keys, okta_org_url
 from talend_okta.talend_api import TalendApiClient, api_origin
+from talend_okta.user_names import user_name_key
 from talend_okta.verify import StackOutputs
 
 SECRET_PLACEHOLDER = "preflight-needs-no-secret"  # stands in for `secure:` values, never decrypted
@@ -473,11 +474,11 @@ def _sorted(people: Iterable[Person]) -> list[Person]:
 
 
 def _collisions(people: Iterable[Person]) -> list[Collision]:
-    # SCIM userName is case-insensitive (RFC 7643 §4.1.1: caseExact false), so JDoe and jdoe collide too.
+    # Compared as Talend compares userNames (user_names.py): JDoe and jdoe collide, straße and strasse do not.
     by_name: dict[str, list[Person]] = defaultdict(list)
     for person in people:
         if person.user_name:
-            by_name[person.user_name.casefold()].append(person)
+            by_name[user_name_key(person.user_name)].append(person)
     return [
         Collision(user_name=same[0].user_name or key, people=_sorted(same))
         for key, same in sorted(by_name.items())

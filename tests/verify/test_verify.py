@@ -11,8 +11,10 @@ from email.utils import formatdate
 from pathlib import Path
 
 import pytest
+from scim2_models import UniquenessException
 
 from talend_okta.http import RetryPolicy
+from talend_okta.user_names import user_name_key
 from talend_okta.verify import (
     CREDENTIALS,
     GROUP_SYNC,
@@ -738,3 +740,46 @@ def test_where_okta_ignores_the_provisioning_api_verify_says_to_stop_managing_it
     assert check["ok"] is True
     stop_managing = [step for step in check["steps"] if "set talend-okta:provisioning.manage to false" in step]
     assert len(stop_managing) == (1 if manage else 0)
+
+
+# --- userNames compare as Talend compares them (issue 18 item 9) -------------------------------------------------
+
+
+def test_a_username_that_only_casefolds_to_a_talend_user_is_missing(world: World) -> None:
+    """`straße` and `strasse` are two users to Talend (caseExact false is lowercase, not Unicode case folding):
+    verify must not count Talend's `strasse` as Okta's `straße`."""
+    world.person("straße", "corp.example")
+    world.talend_user("strasse")  # someone else, invited by hand
+
+    run = world.run()
+
+    assert run.exit_code == 1
+    assert run.report is not None
+    assert run.report["users"]["missing"] == ["straße"]
+    assert run.report["users"]["unexpected_active"] == ["strasse"]
+
+
+def test_usernames_differing_in_case_are_one_talend_user(world: World) -> None:
+    world.person("JDoe", "corp.example")
+    world.talend_user("jdoe")
+
+    run = world.run()
+
+    assert run.report is not None
+    assert run.report["users"]["missing"] == []
+    assert run.report["users"]["in_sync"] == 1
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [("JDoe", "jdoe", True), ("ÄRGER", "ärger", True), ("straße", "strasse", False), ("ﬀ", "ff", False)],
+)
+def test_user_name_key_agrees_with_the_talend_stand_in(world: World, first: str, second: str, same: bool) -> None:
+    """The stand-in refuses a second user whose userName Talend holds as the same (409 uniqueness)."""
+    world.talend_user(first)
+    if same:
+        with pytest.raises(UniquenessException):
+            world.talend_user(second)
+    else:
+        world.talend_user(second)
+    assert (user_name_key(first) == user_name_key(second)) is same
