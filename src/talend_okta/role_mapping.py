@@ -220,9 +220,9 @@ class RoleMappingProvider(dynamic.ResourceProvider):
                 need = f"; the token's owner needs {SSO_PERMISSION} ({self._token_name(props)})"
             else:
                 need = (
-                    f"; the token used was {self._token_name(props)}. After rotating it, run `pulumi up` once "
-                    "(without --refresh) or `pulumi refresh --run-program`: a refresh without the program uses "
-                    "the config of the last `pulumi up`"
+                    f"; the token used was {self._token_name(props)} (a refresh without --run-program uses the "
+                    "config of the last `pulumi up`). After rotating it, run `pulumi up` once (without --refresh) "
+                    "or `pulumi refresh --run-program`"
                 )
             raise RoleMappingError(f"role mappings: {err}{need}") from None
         except ApiError as err:
@@ -231,7 +231,7 @@ class RoleMappingProvider(dynamic.ResourceProvider):
     def _token_name(self, props: Mapping[str, Any]) -> str:
         target = self.target
         if target and target.token and target.api_url and same_origin(str(props.get(API_URL) or ""), target.api_url):
-            return f"{target.token_key} from the stack config"
+            return f"{target.token_key} as the engine configured the provider"
         return f"the token kept in the state (the {API_TOKEN_KEY} of the `pulumi up` that wrote it)"
 
 

@@ -130,7 +130,8 @@ def test_check_refuses_malformed_mappings(provider: RoleMappingProvider, talend:
         (
             USERS_ONLY_TOKEN,
             "403 Forbidden: Access is denied: TMC_SSO_MANAGEMENT permission required; the token's "
-            "owner needs SSO - Manage (TMC_SSO_MANAGEMENT) (talend-okta:talendApiToken from the stack config)",
+            "owner needs SSO - Manage (TMC_SSO_MANAGEMENT) (talend-okta:talendApiToken as the engine configured the "
+            "provider)",
         ),
     ],
 )
