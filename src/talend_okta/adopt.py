@@ -9,8 +9,10 @@ Okta; no secret is written to the file.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -371,21 +373,44 @@ def secret_commands(stack: str | None, path: Path) -> list[str]:
 
 
 def check_writable(path: Path, *, force: bool) -> None:
-    """Refuse to overwrite a stack config file unless `force`."""
-    if path.exists() and not force:
+    """Refuse to overwrite a stack config file unless `force`; a symlink there counts, dangling or not."""
+    if (path.exists() or path.is_symlink()) and not force:
         raise InputError(f"{path} exists: adopt does not overwrite a stack config file without --force")
 
 
 def write_config(path: Path, text: str, *, force: bool) -> None:
-    """Write the file whole or not at all (a temporary file renamed over it); never overwrite without `force`."""
+    """Write the file whole or not at all; never through a symlink; never over an existing file without `force`.
+
+    The text goes to a new temporary file beside the target (an unpredictable name, created exclusively, so nothing
+    planted there is followed), is flushed to disk, then takes the target's place in one step: a rename with
+    `force` (it replaces a symlink itself, not what it points to), else a hard link, which refuses any existing
+    name, so a file that appeared after the check is not overwritten either. A crash leaves the old file whole.
+    """
     check_writable(path, force=force)
-    temporary = path.with_name(f".{path.name}.adopt-tmp")
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".adopt-tmp", dir=path.parent)
     try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it 0600: the file Pulumi would write
+        if force:
+            os.replace(temporary, path)
+        else:
+            os.link(temporary, path)
+    except FileExistsError:
+        raise InputError(f"{path} exists: adopt does not overwrite a stack config file without --force") from None
     except OSError as err:
-        temporary.unlink(missing_ok=True)
         raise InputError(f"--out: cannot write {path}: {err.strerror or err}") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 def summary_lines(adoption: Adoption) -> Iterator[tuple[str, str]]:
