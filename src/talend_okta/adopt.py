@@ -198,11 +198,14 @@ def _groups(okta: OktaClient, app: App, adoption: Adoption, import_ids: dict[str
     names: dict[str, str] = {}
     for assignment in assigned:
         name = okta.get_group(assignment.id).profile.name
-        same_name = okta.find_group(name)
-        if same_name is not None and same_name.id != assignment.id:
+        # The program looks groups up by name as pulumi-okta does (the first exact match Okta lists, any type), so
+        # a second group of that name, listed before or after, could be the one the stack assigns.
+        others = [group for group in okta.groups_named(name) if group.id != assignment.id]
+        if others:
+            shared = ", ".join(f"{group.id} ({group.type or 'group'})" for group in others)
             raise InputError(
-                f"--app-id: group {name!r} ({assignment.id}) shares its name with group {same_name.id}; the stack "
-                "finds groups by name, so rename one of them in Okta first"
+                f"--app-id: group {name!r} ({assignment.id}) shares its name with {shared}; the stack finds groups "
+                "by name, so rename one of them in Okta first"
             )
         names[assignment.id] = name
 

@@ -287,6 +287,15 @@ class OktaClient(ApiClient):
                 return group
         return None
 
+    def groups_named(self, name: str) -> list[Group]:
+        """Every group named exactly `name`, of any type (an Okta group, a group imported from an app or directory):
+        the groups pulumi-okta's lookup by name may pick from, first exact match in Okta's order."""
+        return [
+            group
+            for group in self._iter("/api/v1/groups", {"q": name, "limit": 200}, Group)
+            if group.profile.name == name
+        ]
+
     def iter_app_users(self, app_id: str, limit: int = 500) -> Iterator[AppUser]:
         """Every user assigned to the app, directly (scope USER) or through a group (scope GROUP)."""
         return self._iter(f"/api/v1/apps/{app_id}/users", {"limit": limit}, AppUser)

@@ -315,3 +315,22 @@ def test_provider_keys_point_at_the_org(org_url: str, keys: dict[str, str]) -> N
 def test_org_url_the_provider_keys_cannot_express_is_refused() -> None:
     with pytest.raises(InputError, match=r"^--okta-url: https://acme.okta.com:8443 cannot be written as okta:orgName"):
         provider_config("https://acme.okta.com:8443")
+
+
+@pytest.mark.parametrize("app_group_first", [False, True], ids=["okta-group-first", "app-group-first"])
+def test_same_name_groups_are_refused_whatever_their_order(hand_built: HandBuilt, app_group_first: bool) -> None:
+    """pulumi-okta's group lookup (`q=name`, the first exact name of any type) may pick either group: the stack
+    could assign the other one. Refused whichever of the two Okta lists first."""
+    okta = hand_built.okta
+    if app_group_first:  # a directory import made before the Okta group
+        okta.add_app_group("Talend Ops")
+        group_id = okta.add_group("Talend Ops")
+    else:
+        group_id = okta.add_group("Talend Ops")
+        okta.add_app_group("Talend Ops")
+    okta.assign_group(hand_built.app_id, group_id)
+
+    result = hand_built.adopt("--app-id", hand_built.app_id, "--stack", "acme")
+
+    assert_one_line_error(result, "group 'Talend Ops'", group_id, "APP_GROUP", "rename one of them in Okta first")
+    assert list(hand_built.tmp_path.glob("Pulumi.*")) == []

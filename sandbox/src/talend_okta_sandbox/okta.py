@@ -122,6 +122,11 @@ class OktaSandbox:
         with self._org.lock:
             return self._org.create_group({"name": name, "description": ""}).id
 
+    def add_app_group(self, name: str) -> str:
+        """A group imported from an app or directory (APP_GROUP), which may share an Okta group's name."""
+        with self._org.lock:
+            return self._org.import_app_group(name).id
+
     def add_member(self, group_id: str, user_id: str) -> None:
         with self._org.lock:
             self._org.add_member(self._org.group(group_id), self._org.user(user_id))
