@@ -34,12 +34,21 @@ _SSO_URL = re.compile(
 )
 _STACK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
-# Okta's names for its built-in application username formats (Sign On → Settings → Application username format).
+# Okta's built-in application username formats (Sign On → Settings → Application username format), keyed by the
+# template exactly as Okta stores and returns it, spaces included (Okta's OpenAPI spec,
+# ApplicationCredentialsUsernameTemplate; okta.md §2). A BUILT_IN app holds one of these strings verbatim.
 USERNAME_FORMATS = {
     "${source.login}": "Okta username",
     '${fn:substringBefore(source.login, "@")}': "Okta username prefix",
     "${source.email}": "Email",
     talend.EMAIL_PREFIX_TEMPLATE: "Email prefix",
+    "${fn:toLowerCase(source.email)}": "Email (lowercase)",
+    "${source.samAccountName}": "AD SAM Account Name",
+    "${fn:toLowerCase(source.samAccountName)}": "AD SAM Account Name (lowercase)",
+    "${source.userName}": "AD User Principal Name",
+    '${fn:substringBefore(source.userName, "@")}': "AD User Principal Name prefix",
+    "${source.employeeID}": "AD Employee ID",
+    "${source.userName}${instance.userSuffix}": "LDAP UID + custom suffix",
 }
 SECRET_KEYS = {
     "okta:apiToken": "the Okta API token (Security → API → Tokens)",
@@ -326,7 +335,9 @@ def _signed(flag: bool | None) -> str:
 
 def username_format(template: str | None, kind: str | None) -> str:
     """Okta's name for an application username format, e.g. "Okta username" or "Email prefix"."""
-    known = USERNAME_FORMATS.get("".join((template or "${source.login}").split()))
+    if (kind or "BUILT_IN") == "NONE":
+        return "(None)"
+    known = USERNAME_FORMATS.get(template or "${source.login}")  # Okta's default template
     if known and (kind or "BUILT_IN") == "BUILT_IN":
         return known
     return f"custom ({template})"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from talend_okta.adopt import provider_config
+from talend_okta.adopt import provider_config, username_format
 from talend_okta.http import InputError
 from talend_okta.preflight import read_stack_config
 from talend_okta_sandbox.deploy import OktaAdmin
@@ -334,3 +334,46 @@ def test_same_name_groups_are_refused_whatever_their_order(hand_built: HandBuilt
 
     assert_one_line_error(result, "group 'Talend Ops'", group_id, "APP_GROUP", "rename one of them in Okta first")
     assert list(hand_built.tmp_path.glob("Pulumi.*")) == []
+
+
+# Okta's built-in application username formats, with the template strings exactly as Okta's API returns them
+# (okta.md §2 userNameTemplate, from Okta's OpenAPI spec; the recordings hold `${source.login}`).
+BUILT_IN_FORMATS = [
+    ("${source.login}", "Okta username"),
+    ('${fn:substringBefore(source.login, "@")}', "Okta username prefix"),
+    ("${source.email}", "Email"),
+    ('${fn:substringBefore(source.email, "@")}', "Email prefix"),
+    ("${fn:toLowerCase(source.email)}", "Email (lowercase)"),
+    ("${source.samAccountName}", "AD SAM Account Name"),
+    ("${fn:toLowerCase(source.samAccountName)}", "AD SAM Account Name (lowercase)"),
+    ("${source.userName}", "AD User Principal Name"),
+    ('${fn:substringBefore(source.userName, "@")}', "AD User Principal Name prefix"),
+    ("${source.employeeID}", "AD Employee ID"),
+    ("${source.userName}${instance.userSuffix}", "LDAP UID + custom suffix"),
+]
+
+
+@pytest.mark.parametrize(("template", "name"), BUILT_IN_FORMATS)
+def test_every_built_in_username_format_is_recognised_as_okta_stores_it(template: str, name: str) -> None:
+    assert username_format(template, "BUILT_IN") == name
+    assert username_format(template, "CUSTOM") == f"custom ({template})"
+
+
+@pytest.mark.parametrize(("template", "name"), BUILT_IN_FORMATS)
+def test_an_app_keeping_its_username_format_shows_no_change(hand_built: HandBuilt, template: str, name: str) -> None:
+    """An app built by Talend's own procedure (Email prefix, BUILT_IN) shows no username change and no warning
+    that everyone gets a new userName; any other built-in format is named as Okta's console names it."""
+    with OktaAdmin(hand_built.okta_url, OKTA_TOKEN) as admin:
+        app = admin.call("GET", f"/api/v1/apps/{hand_built.app_id}")
+        app["credentials"]["userNameTemplate"] = {"template": template, "type": "BUILT_IN"}
+        admin.call("PUT", f"/api/v1/apps/{hand_built.app_id}", app)
+
+    result = hand_built.adopt("--app-id", hand_built.app_id, "--stack", "acme")
+
+    assert result.exit_code == 0, result.stderr
+    if name == "Email prefix":
+        assert "application username format" not in result.stdout
+        assert "new Talend userName" not in result.stdout
+    else:
+        assert f"application username format: {name} → Email prefix" in result.stdout
+        assert "ALL 3 PEOPLE assigned to the app get a new Talend userName" in result.stdout
