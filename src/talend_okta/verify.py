@@ -22,6 +22,7 @@ treat `JDoe` and `jdoe` as one user, and Okta looks users up with the same case-
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import defaultdict
@@ -758,9 +759,12 @@ def report_json(report: VerifyReport) -> str:
 # check is about the tenant's mapping, not about any person's roles.
 
 
-def check_role_mapping(talend: TalendApiClient, app: App, declared: Mapping[str, list[str]]) -> CheckResult:
+def check_role_mapping(
+    talend: TalendApiClient, app: App, declared: Mapping[str, list[str]], okta_groups: Mapping[str, str | None]
+) -> CheckResult:
     """Read Talend's mappings and roles, then compare. Raises `ApiUnreachable` (verify cannot run); any other
-    failed answer (a rejected token, an error after retries, a body that is not a role list) fails the check."""
+    failed answer (a rejected token, an error after retries, a body that is not a role list) fails the check.
+    `okta_groups`: each declared customer role → the name of the Okta group the stack's lookup binds it to."""
     try:
         held = talend.role_mappings()
         tenant_roles = talend.role_names()
@@ -775,11 +779,19 @@ def check_role_mapping(talend: TalendApiClient, app: App, declared: Mapping[str,
         )
     except ApiError as err:
         return CheckResult(name=ROLE_MAPPING, ok=False, detail=str(err))
-    return role_mapping_check(app, normalized(declared), held, tenant_roles)
+    return role_mapping_check(app, normalized(declared), held, tenant_roles, okta_groups)
 
 
-def role_mapping_check(app: App, declared: RoleMappings, held: RoleMappings, tenant_roles: list[str]) -> CheckResult:
-    """Compare what the stack declares with what Talend holds and what the Okta app sends."""
+def role_mapping_check(
+    app: App,
+    declared: RoleMappings,
+    held: RoleMappings,
+    tenant_roles: list[str],
+    okta_groups: Mapping[str, str | None],
+) -> CheckResult:
+    """Compare what the stack declares with what Talend holds and what the Okta app sends, and prove the app's
+    filter matches the groups Okta holds: Okta matches it case-sensitively, while the stack's group lookup is loose
+    (`talend developers` finds `Talend Developers`), so a name spelled otherwise gives its members no role."""
     problems: list[str] = []
     statement = next((s for s in app.settings.attribute_statements if s.name == definition.CUSTOMER_ROLES), None)
     expected_filter = definition.customer_roles_filter(list(declared))
@@ -795,6 +807,18 @@ def role_mapping_check(app: App, declared: RoleMappings, held: RoleMappings, ten
             f"the Okta app's {definition.CUSTOMER_ROLES} is {sends}, expected GROUP {definition.GROUP_FILTER_TYPE} "
             f"{expected_filter}"
         )
+
+    regex = statement.filter_value if statement and statement.filter_type == definition.GROUP_FILTER_TYPE else None
+    for name in declared:
+        actual = okta_groups.get(name)
+        if actual is None:
+            problems.append(f"no Okta group is named {name!r}: nobody is sent that customer role")
+        elif not _matches(regex or expected_filter, actual):
+            problems.append(
+                f"the {definition.CUSTOMER_ROLES} filter matches no group for {name!r}: the stack's group is Okta's "
+                f"{actual!r}, and Okta compares the names case-sensitively, so its members get no role "
+                "(spell it as Okta does in talend-okta:groups)"
+            )
 
     for name, roles in declared.items():
         if name not in held:
@@ -822,6 +846,14 @@ def role_mapping_check(app: App, declared: RoleMappings, held: RoleMappings, ten
     )
 
 
+def _matches(regex: str, group_name: str) -> bool:
+    """Does Okta's group filter (a Java regex; ours are escaped literals, which Python reads alike) take the name?"""
+    try:
+        return re.fullmatch(regex, group_name) is not None
+    except re.error:
+        return False
+
+
 def _problem_order(problem: str) -> tuple[int, str]:
     return (0 if problem.startswith("the Okta app") else 1, problem)
 
@@ -838,6 +870,10 @@ def _with_role_check(
     """The report with the role-mapping check added, and the requests it took."""
     api_url, token = settings.role_api
     app = okta.get_app(settings.app_id)
+    okta_groups: dict[str, str | None] = {}
+    for name in settings.role_mappings:
+        group = okta.group_as_the_provider_finds_it(name)
+        okta_groups[name] = group.profile.name if group else None
     with TalendApiClient(
         api_url,
         token,
@@ -847,7 +883,7 @@ def _with_role_check(
         sleep=sleep,
         redactor=redact,
     ) as talend:
-        check = check_role_mapping(talend, app, settings.role_mappings)
+        check = check_role_mapping(talend, app, settings.role_mappings, okta_groups)
         requests = talend.requests
     checks = [*report.checks, check]
     return report.model_copy(update={"checks": checks, "ok": report.ok and check.ok}), requests
