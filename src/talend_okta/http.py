@@ -405,6 +405,10 @@ class ApiClient:
         """HTTP requests sent so far, retries included."""
         return self._api.requests
 
+    def use_deadline(self, deadline: Deadline | None) -> None:
+        """Bound this client's requests and waits by `deadline` from now on (None: by their own timeouts only)."""
+        self._api.deadline = deadline
+
 
 def _first_error(err: pydantic.ValidationError) -> str:
     first = err.errors(include_url=False, include_input=False)[0]

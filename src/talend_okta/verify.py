@@ -41,6 +41,8 @@ from talend_okta.http import (
     ApiError,
     ApiStatusError,
     ApiUnreachable,
+    Deadline,
+    DeadlineExceeded,
     InputError,
     RetryPolicy,
     Sleep,
@@ -645,6 +647,8 @@ def verify(
     poll = poll or PollSettings()
     redact = Redactor(settings.secrets())
     started = clock()
+    # --timeout bounds every pass from inside too: no request or retry wait of either client outlives it.
+    deadline = Deadline(poll.timeout, clock=clock) if poll.timeout > 0 else None
     try:
         with (
             OktaClient(
@@ -654,6 +658,7 @@ def verify(
                 retry=retry,
                 sleep=sleep,
                 redactor=redact,
+                deadline=deadline,
             ) as okta,
             TalendScimClient(
                 settings.scim_url,
@@ -663,6 +668,7 @@ def verify(
                 sleep=sleep,
                 redactor=redact,
                 concurrency=poll.scim_concurrency,
+                deadline=deadline,
             ) as talend,
         ):
             report = _poll(
@@ -671,6 +677,7 @@ def verify(
             requests = {"okta": okta.requests, "talend": talend.requests}
             if settings.role_mappings:
                 progress("checking Talend's role mappings")
+                okta.use_deadline(None)  # after the passes: the role check runs on its requests' own timeouts
                 report, requests["talend-api"] = _with_role_check(report, okta, settings, poll, retry, sleep, redact)
             report.seconds = round(clock() - started, 3)
             report.requests = requests
@@ -708,6 +715,7 @@ def _poll(
 
     interval = poll.interval
     passes = 0
+    report: VerifyReport | None = None
     # One thread per service. On an error the other read is abandoned, not awaited: closing its client ends it.
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="verify")
     try:
@@ -719,6 +727,10 @@ def _poll(
                 talend_read = pool.submit(_read_talend, talend, progress)
                 try:
                     okta_side, talend_side = okta_read.result(), talend_read.result()
+                except DeadlineExceeded:
+                    if report is None:
+                        raise
+                    return report  # the time ran out during a later pass: the last whole pass is the answer
                 except ScimPagingError as err:  # never a pass; if the list was changing, look again
                     users_check, users = _untrusted(USER_SYNC, err), UsersReport()
                     groups_check, groups = _untrusted(GROUP_SYNC, err), list[GroupReport]()

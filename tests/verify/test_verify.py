@@ -783,3 +783,47 @@ def test_user_name_key_agrees_with_the_talend_stand_in(world: World, first: str,
     else:
         world.talend_user(second)
     assert (user_name_key(first) == user_name_key(second)) is same
+
+
+# --- --timeout holds inside a pass (issue 18 item 4) -------------------------------------------------------------
+
+
+def slow_talend_after(world: World, calls: int, seconds: float) -> None:
+    """From the `calls`-th SCIM /Users request on, Talend takes `seconds` to answer each."""
+    inner, seen = world.talend_faults.app, []
+
+    def slow(environ: dict[str, object], start_response: object) -> object:
+        if str(environ.get("PATH_INFO", "")).endswith("/Users"):
+            seen.append(1)
+            if len(seen) >= calls:
+                time.sleep(seconds)
+        return inner(environ, start_response)  # type: ignore[operator]
+
+    world.talend_faults.app = slow
+
+
+def test_timeout_holds_inside_the_first_pass(world: World) -> None:
+    world.person("alice")
+    slow_talend_after(world, 1, 8)
+    started = time.monotonic()
+
+    run = world.run(timeout="1")
+
+    assert time.monotonic() - started < 5
+    assert run.exit_code == 2
+    assert "Talend did not answer GET /scim/v2/Users before the 1 s deadline" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_timeout_inside_a_later_pass_answers_with_the_last_whole_pass(world: World) -> None:
+    world.person("alice")  # never provisioned: each pass fails and is not settled, so verify looks again
+    slow_talend_after(world, 3, 8)  # the credentials check and pass 1 read users quickly; pass 2 hangs
+    started = time.monotonic()
+
+    run = world.run(timeout="2")
+
+    assert time.monotonic() - started < 6
+    assert run.exit_code == 1
+    assert run.report is not None
+    assert run.report["passes"] == 1
+    assert run.report["users"]["missing"] == ["alice"]
