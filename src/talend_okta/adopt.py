@@ -13,7 +13,7 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,9 +23,21 @@ import yaml
 
 from talend_okta import definition as talend
 from talend_okta.http import ApiStatusError, InputError, is_loopback
-from talend_okta.okta_api import NOT_FOUND, PROVISIONING_NOT_ENABLED, App, AppGroup, Connection, OktaClient, PushMapping
+from talend_okta.okta_api import (
+    NOT_FOUND,
+    PROVISIONING_NOT_ENABLED,
+    App,
+    AppGroup,
+    AttributeStatement,
+    Connection,
+    OktaClient,
+    PushMapping,
+)
 from talend_okta.preflight import SECRET_PLACEHOLDER
+from talend_okta.redact import Redactor
 from talend_okta.settings import NAMESPACE, SettingsError, load_settings, namespace_keys, okta_org_url
+from talend_okta.stack_config import talend_url
+from talend_okta.talend_api import RoleMappings, TalendApiClient
 from talend_okta.verify import SCIM_PROVISIONING, TO_APP_FEATURES, StackOutputs
 
 ADOPT_KEY = f"{NAMESPACE}:adopt"
@@ -137,8 +149,28 @@ def provider_config(org_url: str) -> dict[str, str]:
 # --- reading Okta -----------------------------------------------------------------------------------------------
 
 
-def read_adoption(okta: OktaClient, app_id: str) -> Adoption:
-    """Everything adopt needs from Okta (read only), as the config to write and the first `pulumi up`'s changes."""
+TalendFor = Callable[[str], TalendApiClient]
+"""Region → a client for that region's Talend role-mapping API (only when a Talend token was given)."""
+
+
+def talend_reader(org_url: str, api_url: str | None, token: str | None, redact: Redactor) -> TalendFor | None:
+    """How adopt reads Talend's role mappings: the region's API host (a loopback `--talend-api-url` only while Okta
+    is a loopback sandbox, the program's rule), with `--talend-api-token`; None without a token."""
+    if not token or not token.strip():
+        return None
+
+    def client(region: str) -> TalendApiClient:
+        url = talend_url(talend.api_base_url(region), "TALEND_API_URL", org_url, {"TALEND_API_URL": api_url or ""})
+        return TalendApiClient(url, token.strip(), setting="--talend-api-url (TALEND_API_URL)", redactor=redact)
+
+    return client
+
+
+def read_adoption(okta: OktaClient, app_id: str, talend_for: TalendFor | None = None) -> Adoption:
+    """Everything adopt needs from Okta (read only), as the config to write and the first `pulumi up`'s changes.
+
+    `talend_for`: reads Talend's role mappings, which an app sending `CustomerRoles` needs carried into
+    `groups[].talendRoles`; without it, such an app is refused (the first `pulumi up` would drop people's roles)."""
     app = _get_app(okta, app_id)
     sign_on = app.settings.sign_on
     match = _SSO_URL.match(sign_on.sso_acs_url or "") if sign_on and app.sign_on_mode == "SAML_2_0" else None
@@ -164,7 +196,9 @@ def read_adoption(okta: OktaClient, app_id: str) -> Adoption:
     if provisioning["manage"]:
         import_ids["connection"] = app.id
         import_ids["features"] = f"{app.id}/{talend.USER_PROVISIONING}"
-    config[f"{NAMESPACE}:groups"] = _groups(okta, app, adoption, import_ids)
+    groups = _groups(okta, app, adoption, import_ids)
+    role_mappings = _roles(okta, app, adoption, groups, region, talend_for)
+    config[f"{NAMESPACE}:groups"] = groups
     config[f"{NAMESPACE}:provisioning"] = provisioning
     config[ADOPT_KEY] = import_ids
     try:  # what adopt writes must load as the program loads it (the secret comes from `pulumi config set`)
@@ -172,7 +206,7 @@ def read_adoption(okta: OktaClient, app_id: str) -> Adoption:
     except SettingsError as err:
         raise InputError(f"--app-id: app {app_id} cannot be described as this stack's config: {err}") from None
 
-    adoption.changes[:0] = _app_changes(app, region, account_id, domain_name)
+    adoption.changes[:0] = _app_changes(app, region, account_id, domain_name, role_mappings)
     _people(okta, app, adoption)
     return adoption
 
@@ -297,7 +331,9 @@ def _connection(okta: OktaClient, app_id: str) -> Connection:
         raise
 
 
-def _app_changes(app: App, region: str, account_id: str | None, domain_name: str) -> list[Change]:
+def _app_changes(
+    app: App, region: str, account_id: str | None, domain_name: str, role_mappings: RoleMappings
+) -> list[Change]:
     """The app's settings that differ from what `TalendCloudApp` declares."""
     sign_on = app.settings.sign_on
     assert sign_on is not None  # checked by read_adoption
@@ -325,8 +361,105 @@ def _app_changes(app: App, region: str, account_id: str | None, domain_name: str
             now = "missing" if name not in have else ", ".join(have[name])
             changes.append(Change(f"attribute statement {name}", now, expression))
     wanted = {name for name, _ in talend.attribute_statements(domain_name)}
+    if role_mappings:  # the stack's CustomerRoles: exactly the groups with talendRoles
+        wanted.add(talend.CUSTOMER_ROLES)
+        now_roles = next((st for st in sign_on.attribute_statements if st.name == talend.CUSTOMER_ROLES), None)
+        then = f"GROUP {talend.GROUP_FILTER_TYPE} {talend.customer_roles_filter(list(role_mappings))}"
+        if now_roles is None or _described(now_roles) != then:
+            now = "missing" if now_roles is None else _described(now_roles)
+            changes.append(Change(f"attribute statement {talend.CUSTOMER_ROLES}", now, then))
     changes += [Change(f"attribute statement {n}", ", ".join(v), "removed") for n, v in have.items() if n not in wanted]
     return changes
+
+
+def _described(statement: AttributeStatement) -> str:
+    if statement.type == "GROUP":
+        return f"GROUP {statement.filter_type} {statement.filter_value}"
+    return ", ".join(statement.values)
+
+
+def _roles(
+    okta: OktaClient,
+    app: App,
+    adoption: Adoption,
+    groups: list[dict[str, Any]],
+    region: str,
+    talend_for: TalendFor | None,
+) -> RoleMappings:
+    """Carry the app's `CustomerRoles` and Talend's role mappings into `groups[].talendRoles`, or refuse.
+
+    Okta sends as `CustomerRoles` the person's groups that pass the statement's filter; Talend gives each such
+    customer role the roles mapped to it. The stack declares both from `talendRoles` and owns Talend's whole mapping
+    set, so every mapping must belong to an assigned group the filter sends, or the first `pulumi up` removes it."""
+    statement = next((s for s in app.settings.attribute_statements if s.name == talend.CUSTOMER_ROLES), None)
+    if statement is None:
+        return {}
+    sends = _described(statement)
+    if statement.type != "GROUP":
+        raise InputError(
+            f"--app-id: app {app.id} sends {talend.CUSTOMER_ROLES} as the expression {sends!r}, which the stack "
+            "cannot declare (it sends the groups that have talendRoles); make it a group attribute statement in "
+            "Okta first, or remove it"
+        )
+    if talend_for is None:
+        raise InputError(
+            f"--app-id: app {app.id} sends {talend.CUSTOMER_ROLES} ({sends}): people's Talend roles depend on it; "
+            "give --talend-api-token (TALEND_API_TOKEN, an owner with SSO - Manage) so adopt carries Talend's role "
+            "mappings into groups[].talendRoles"
+        )
+    with talend_for(region) as client:
+        held = client.role_mappings()
+    by_name = {entry["name"]: entry for entry in groups}
+    sent = {name for name in by_name if _filter_takes(statement, name)}
+    stray = sorted(name for name in held if name not in sent)
+    if stray:
+        why = ", ".join(
+            f"{name!r} ({'not a group assigned to the app' if name not in by_name else 'not sent by the filter'})"
+            for name in stray
+        )
+        raise InputError(
+            f"--app-id: Talend maps customer roles the stack could not keep: {why}; the first `pulumi up` would "
+            "remove them. Assign those groups to the app (or remove the mappings in Talend) first"
+        )
+    carried: RoleMappings = {}
+    for name, roles in sorted(held.items()):
+        if roles:
+            by_name[name]["talendRoles"] = roles
+            carried[name] = roles
+    members = {name: _member_count(okta, name) for name in carried}
+    if carried:
+        kept = "; ".join(f"{name} ({members[name]} people) → {', '.join(roles)}" for name, roles in carried.items())
+        adoption.people.append(f"Talend roles are kept as they are, now declared as talendRoles: {kept}")
+    unmapped = sorted(sent - carried.keys())
+    if unmapped:
+        adoption.notes.append(
+            f"{talend.CUSTOMER_ROLES} also sends {', '.join(unmapped)}, which Talend maps to no role: the stack "
+            "stops sending them (no one loses a role)"
+        )
+    return carried
+
+
+def _filter_takes(statement: AttributeStatement, group_name: str) -> bool:
+    """Does the group statement's filter pass a group name, as Okta evaluates it (case-sensitively)?"""
+    value = statement.filter_value or ""
+    kind = (statement.filter_type or "").upper()
+    if kind == "REGEX":
+        try:
+            return re.fullmatch(value, group_name) is not None
+        except re.error:
+            return False
+    if kind == "STARTS_WITH":
+        return group_name.startswith(value)
+    if kind == "EQUALS":
+        return group_name == value
+    if kind == "CONTAINS":
+        return value in group_name
+    return False
+
+
+def _member_count(okta: OktaClient, name: str) -> int:
+    group = okta.group_as_the_provider_finds_it(name)
+    return sum(1 for _ in okta.iter_group_members(group.id)) if group else 0
 
 
 def _signed(flag: bool | None) -> str:

@@ -409,6 +409,8 @@ def adopt(
     okta_url: OktaUrlOption = None,
     okta_token: OktaTokenOption = None,
     stack_outputs: StackOutputsOption = None,
+    talend_api_url: TalendApiUrlOption = None,
+    talend_api_token: TalendApiTokenOption = None,
 ) -> None:
     """Bring a Talend Cloud app built by hand under a stack, without re-creating it.
 
@@ -417,7 +419,7 @@ def adopt(
     only updates them in place. Prints what that `pulumi up` changes and whom it affects. Exit 0 when written (or
     when the stack already manages the app), 2 when adopt cannot run.
     """
-    redact = Redactor([okta_token])
+    redact = Redactor([okta_token, talend_api_token])
     console = Console(highlight=False, soft_wrap=True)
     try:
         check_app_id(app_id)
@@ -433,8 +435,10 @@ def adopt(
             raise InputError("missing --okta-url (OKTA_ORG_URL): give the option or its environment variable")
         if not okta_token or not okta_token.strip():
             raise InputError("missing --okta-token (OKTA_API_TOKEN): give the environment variable (or the option)")
-        with OktaClient(check_base_url(url, "--okta-url (OKTA_ORG_URL)"), okta_token.strip(), redactor=redact) as okta:
-            found = adoption.read_adoption(okta, app_id)
+        org_url = check_base_url(url, "--okta-url (OKTA_ORG_URL)")
+        talend_for = adoption.talend_reader(org_url, talend_api_url, talend_api_token, redact)
+        with OktaClient(org_url, okta_token.strip(), redactor=redact) as okta:
+            found = adoption.read_adoption(okta, app_id, talend_for)
         secret_lines = adoption.secret_commands(stack, path)
         adoption.write_config(path, redact(adoption.render_config(found, secret_lines)), force=force)
     except (InputError, ApiError) as err:

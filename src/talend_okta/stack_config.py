@@ -9,13 +9,13 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi.runtime import config as runtime_config
-
 from talend_okta import settings
 from talend_okta.http import is_loopback_url
 
 
 def _all_config() -> dict[str, Any]:
+    from pulumi.runtime import config as runtime_config  # here: the CLI's commands use talend_url without Pulumi
+
     values = dict(runtime_config.get_config_env())
     values.update(runtime_config.CONFIG.get())
     return values

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from talend_okta.adopt import provider_config, username_format
 from talend_okta.http import InputError
 from talend_okta.preflight import read_stack_config
 from talend_okta_sandbox.deploy import OktaAdmin
+from talend_okta_sandbox.talend import RunningTalend, run_talend
 from tests.adopt.conftest import (
     ANALYSTS,
     DEVELOPERS,
@@ -377,3 +379,87 @@ def test_an_app_keeping_its_username_format_shows_no_change(hand_built: HandBuil
     else:
         assert f"application username format: {name} → Email prefix" in result.stdout
         assert "ALL 3 PEOPLE assigned to the app get a new Talend userName" in result.stdout
+
+
+# --- roles people depend on (issue 18 item 6) --------------------------------------------------------------------
+
+ROLES_TOKEN = "talend-adopt-roles-canary-7e6d5c4b"
+
+
+def send_customer_roles(hand_built: HandBuilt, filter_type: str, filter_value: str) -> None:
+    """The admin's CustomerRoles group attribute statement, as set by hand in the console."""
+    with OktaAdmin(hand_built.okta_url, OKTA_TOKEN) as admin:
+        app = admin.call("GET", f"/api/v1/apps/{hand_built.app_id}")
+        statement = {"type": "GROUP", "name": "CustomerRoles", "filterType": filter_type, "filterValue": filter_value}
+        app["settings"]["signOn"]["attributeStatements"].append(statement)
+        admin.call("PUT", f"/api/v1/apps/{hand_built.app_id}", app)
+
+
+@pytest.fixture
+def talend_roles() -> Iterator[RunningTalend]:
+    with run_talend(ROLES_TOKEN) as running:
+        yield running
+
+
+def adopt_with_roles(hand_built: HandBuilt, talend: RunningTalend) -> Any:
+    env = {"TALEND_API_TOKEN": ROLES_TOKEN, "TALEND_API_URL": talend.api_url}
+    return hand_built.adopt("--app-id", hand_built.app_id, "--stack", "acme", env=env)
+
+
+def test_customer_roles_without_a_talend_token_are_refused(hand_built: HandBuilt) -> None:
+    send_customer_roles(hand_built, "STARTS_WITH", "Talend ")
+
+    result = hand_built.adopt("--app-id", hand_built.app_id, "--stack", "acme")
+
+    assert_one_line_error(result, "sends CustomerRoles (GROUP STARTS_WITH Talend )", "--talend-api-token")
+    assert list(hand_built.tmp_path.glob("Pulumi.*")) == []
+
+
+def test_customer_roles_and_talends_mappings_are_carried_into_talend_roles(
+    hand_built: HandBuilt, talend_roles: RunningTalend
+) -> None:
+    send_customer_roles(hand_built, "STARTS_WITH", "Talend ")
+    talend_roles.roles.set_mapping(DEVELOPERS, ["Operator", "Integration Developer"])
+
+    result = adopt_with_roles(hand_built, talend_roles)
+
+    assert result.exit_code == 0, result.stderr
+    config = config_of(hand_built.tmp_path / "Pulumi.acme.yaml")
+    groups = {group["name"]: group for group in config["talend-okta:groups"]}
+    assert groups[DEVELOPERS]["talendRoles"] == ["Integration Developer", "Operator"]
+    assert "talendRoles" not in groups[ANALYSTS]  # sent by the filter, mapped to nothing in Talend
+    assert (
+        "attribute statement CustomerRoles: GROUP STARTS_WITH Talend  → GROUP REGEX ^(Talend Developers)$"
+        in result.stdout
+    )
+    assert (
+        "!! People: Talend roles are kept as they are, now declared as talendRoles: Talend Developers (2 people) → "
+        "Integration Developer, Operator" in result.stdout
+    )
+    assert "CustomerRoles also sends Talend Analysts, which Talend maps to no role" in result.stdout
+    assert ROLES_TOKEN not in result.stdout + result.stderr
+
+
+def test_a_mapping_the_stack_could_not_keep_is_refused_naming_it(
+    hand_built: HandBuilt, talend_roles: RunningTalend
+) -> None:
+    send_customer_roles(hand_built, "REGEX", "^Talend (Developers|Ops)$")
+    talend_roles.roles.set_mapping(DEVELOPERS, ["Operator"])
+    talend_roles.roles.set_mapping("Talend Ops", ["Security Administrator"])  # Okta sends it; not assigned
+
+    result = adopt_with_roles(hand_built, talend_roles)
+
+    assert_one_line_error(result, "'Talend Ops' (not a group assigned to the app)", "would remove them")
+    assert list(hand_built.tmp_path.glob("Pulumi.*")) == []
+
+
+def test_an_expression_customer_roles_statement_is_refused(hand_built: HandBuilt, talend_roles: RunningTalend) -> None:
+    with OktaAdmin(hand_built.okta_url, OKTA_TOKEN) as admin:
+        app = admin.call("GET", f"/api/v1/apps/{hand_built.app_id}")
+        statement = {"type": "EXPRESSION", "name": "CustomerRoles", "values": ['"Operators"']}
+        app["settings"]["signOn"]["attributeStatements"].append(statement)
+        admin.call("PUT", f"/api/v1/apps/{hand_built.app_id}", app)
+
+    result = adopt_with_roles(hand_built, talend_roles)
+
+    assert_one_line_error(result, "sends CustomerRoles as the expression", "cannot declare")
