@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from talend_okta import definition as talend
-from talend_okta.http import ApiStatusError, InputError, is_loopback
+from talend_okta.http import ApiStatusError, Deadline, InputError, is_loopback
 from talend_okta.okta_api import (
     NOT_FOUND,
     PROVISIONING_NOT_ENABLED,
@@ -153,7 +153,9 @@ TalendFor = Callable[[str], TalendApiClient]
 """Region → a client for that region's Talend role-mapping API (only when a Talend token was given)."""
 
 
-def talend_reader(org_url: str, api_url: str | None, token: str | None, redact: Redactor) -> TalendFor | None:
+def talend_reader(
+    org_url: str, api_url: str | None, token: str | None, redact: Redactor, deadline: Deadline | None = None
+) -> TalendFor | None:
     """How adopt reads Talend's role mappings: the region's API host (a loopback `--talend-api-url` only while Okta
     is a loopback sandbox, the program's rule), with `--talend-api-token`; None without a token."""
     if not token or not token.strip():
@@ -161,7 +163,8 @@ def talend_reader(org_url: str, api_url: str | None, token: str | None, redact: 
 
     def client(region: str) -> TalendApiClient:
         url = talend_url(talend.api_base_url(region), "TALEND_API_URL", org_url, {"TALEND_API_URL": api_url or ""})
-        return TalendApiClient(url, token.strip(), setting="--talend-api-url (TALEND_API_URL)", redactor=redact)
+        setting = "--talend-api-url (TALEND_API_URL)"
+        return TalendApiClient(url, token.strip(), setting=setting, redactor=redact, deadline=deadline)
 
     return client
 

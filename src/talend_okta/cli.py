@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from talend_okta import adopt as adoption
-from talend_okta.http import ApiError, InputError, check_base_url
+from talend_okta.http import ApiError, Deadline, InputError, check_base_url
 from talend_okta.okta_api import OktaClient, check_app_id
 from talend_okta.preflight import (
     okta_target,
@@ -110,6 +110,12 @@ TalendApiTokenOption = Annotated[
         help="Talend token whose owner has SSO - Manage, for role mappings (default: the SCIM token). Prefer the "
         "environment variable.",
         show_default=False,
+    ),
+]
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        min=0, metavar="SECONDS", help="Give up after this long in all, retries and waits included; 0 = no limit."
     ),
 ]
 StackOutputsOption = Annotated[
@@ -318,6 +324,7 @@ def preflight(
             "--markdown", metavar="FILE|-", help="Write the report as a PR comment (- for stdout).", show_default=False
         ),
     ] = None,
+    timeout: TimeoutOption = 300.0,
 ) -> None:
     """What deploying the stack config does to people in Talend: who is created, who is deactivated, collisions.
 
@@ -346,6 +353,7 @@ def preflight(
             redactor=redact,
             talend=talend,
             last_role_mappings=outputs.role_mappings if outputs is not None else None,
+            deadline=Deadline(timeout) if timeout > 0 else None,
         )
     except (InputError, SettingsError, ApiError) as err:
         fail(str(err), redact)
@@ -411,6 +419,7 @@ def adopt(
     stack_outputs: StackOutputsOption = None,
     talend_api_url: TalendApiUrlOption = None,
     talend_api_token: TalendApiTokenOption = None,
+    timeout: TimeoutOption = 300.0,
 ) -> None:
     """Bring a Talend Cloud app built by hand under a stack, without re-creating it.
 
@@ -436,8 +445,9 @@ def adopt(
         if not okta_token or not okta_token.strip():
             raise InputError("missing --okta-token (OKTA_API_TOKEN): give the environment variable (or the option)")
         org_url = check_base_url(url, "--okta-url (OKTA_ORG_URL)")
-        talend_for = adoption.talend_reader(org_url, talend_api_url, talend_api_token, redact)
-        with OktaClient(org_url, okta_token.strip(), redactor=redact) as okta:
+        deadline = Deadline(timeout) if timeout > 0 else None
+        talend_for = adoption.talend_reader(org_url, talend_api_url, talend_api_token, redact, deadline)
+        with OktaClient(org_url, okta_token.strip(), redactor=redact, deadline=deadline) as okta:
             found = adoption.read_adoption(okta, app_id, talend_for)
         secret_lines = adoption.secret_commands(stack, path)
         adoption.write_config(path, redact(adoption.render_config(found, secret_lines)), force=force)

@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.table import Table
 
 from talend_okta.definition import api_base_url, email_prefix
-from talend_okta.http import InputError, check_base_url
+from talend_okta.http import Deadline, InputError, check_base_url
 from talend_okta.okta_api import AppUser, Group, OktaClient, OktaUser, check_app_id
 from talend_okta.redact import Redactor
 from talend_okta.role_preflight import Member, RolePlan, Source, plan_roles
@@ -161,9 +161,10 @@ def run_preflight(
     redactor: Redactor | None = None,
     talend: TalendTarget | None = None,
     last_role_mappings: Mapping[str, list[str]] | None = None,
+    deadline: Deadline | None = None,
 ) -> PreflightReport:
     """Read Okta (and Talend's role mappings when `talend` is given), then plan. Raises `ApiError` (one redacted
-    line) when Okta or Talend cannot be read.
+    line) when Okta or Talend cannot be read, or not before `deadline` (`--timeout`).
 
     `last_role_mappings`: the stack outputs' `roleMappings`, compared with when Talend is not read.
     """
@@ -172,12 +173,16 @@ def run_preflight(
     tenant_roles: list[str] | None = None
     if talend is not None:
         with TalendApiClient(
-            talend.api_url, talend.token.get_secret_value(), setting="--talend-api-url", redactor=redactor
+            talend.api_url,
+            talend.token.get_secret_value(),
+            setting="--talend-api-url",
+            redactor=redactor,
+            deadline=deadline,
         ) as api:
             before, tenant_roles, source = api.role_mappings(), api.role_names(), "talend"
     # Only a stack that declares (or declared) role mappings owns them: otherwise the deploy leaves Talend's alone.
     with_roles = bool(config.settings.role_mappings or last_role_mappings)
-    with OktaClient(target.org_url, target.token.get_secret_value(), redactor=redactor) as client:
+    with OktaClient(target.org_url, target.token.get_secret_value(), redactor=redactor, deadline=deadline) as client:
         snapshot = read_okta(client, config.settings, target.app_id)
         extra = read_role_groups(client, snapshot, before) if with_roles else []
     report = plan(

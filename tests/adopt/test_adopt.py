@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from talend_okta.adopt import provider_config, username_format
 from talend_okta.http import InputError
 from talend_okta.preflight import read_stack_config
 from talend_okta_sandbox.deploy import OktaAdmin
+from talend_okta_sandbox.serving import serve_wsgi
 from talend_okta_sandbox.talend import RunningTalend, run_talend
 from tests.adopt.conftest import (
     ANALYSTS,
@@ -463,3 +465,21 @@ def test_an_expression_customer_roles_statement_is_refused(hand_built: HandBuilt
     result = adopt_with_roles(hand_built, talend_roles)
 
     assert_one_line_error(result, "sends CustomerRoles as the expression", "cannot declare")
+
+
+def test_timeout_bounds_adopt(hand_built: HandBuilt) -> None:
+    """--timeout (issue 18 item 4): an Okta that takes 8 s per answer is given up at 1 s; nothing is written."""
+
+    def slow(environ: dict[str, Any], start_response: Any) -> Any:
+        time.sleep(8)
+        return hand_built.okta.wsgi_app(environ, start_response)
+
+    with serve_wsgi(slow) as slow_url:
+        started = time.monotonic()
+        result = hand_built.adopt(
+            "--app-id", hand_built.app_id, "--stack", "acme", "--timeout", "1", env={"OKTA_ORG_URL": slow_url}
+        )
+
+    assert time.monotonic() - started < 5
+    assert_one_line_error(result, "before the 1 s deadline")
+    assert list(hand_built.tmp_path.glob("Pulumi.*")) == []
