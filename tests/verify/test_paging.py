@@ -169,7 +169,7 @@ def test_an_honest_paged_server_shows_every_orphan(world: World) -> None:
 def test_untrustworthy_scim_paging_never_passes(world: World, misbehaviour: str, message: str) -> None:
     assert misbehaviour in MISBEHAVIOURS
     scim = PagedScim(ASSIGNED + ORPHANS, SCIM_TOKEN, misbehaviour=misbehaviour)
-    poll = PollSettings(timeout=0.5, interval=0.05)
+    poll = PollSettings(timeout=2, interval=0.05)
     with fake_talend(world, scim) as scim_url:
         report = verify(world.settings(scim_url=scim_url, connection_url=world.scim_url), poll=poll)
 

@@ -80,7 +80,7 @@ def test_missing_user_fails_after_polling_until_timeout(world: World) -> None:
     world.okta.sync()
     world.delete_talend_user("bob")
 
-    run = world.run(timeout="0.3")
+    run = world.run(timeout="2")  # passes in 2 s; --timeout holds inside a pass too
 
     assert run.exit_code == 1
     assert run.report is not None
@@ -443,7 +443,7 @@ def test_pushed_group_missing_in_talend_and_extra_member(world: World) -> None:
     world.okta.add_member(testers, alice)
     world.okta.push_group(world.app_id, testers)  # not pushed yet: the group is not in Talend
 
-    run = world.run(timeout="0.2")
+    run = world.run(timeout="2")
 
     assert run.exit_code == 1
     assert run.report is not None
