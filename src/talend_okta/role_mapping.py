@@ -39,18 +39,10 @@ from pulumi.runtime import rpc
 
 from talend_okta import definition
 from talend_okta.http import ApiAuthError, ApiError, Deadline, InputError, same_origin
+from talend_okta.roles import RoleMappings, as_body, normalized, unknown_roles, unknown_roles_message
 from talend_okta.settings import NAMESPACE
 from talend_okta.stack_config import okta_org_url, talend_url
-from talend_okta.talend_api import (
-    ROLE_MAPPINGS_PATH,
-    SSO_PERMISSION,
-    RoleMappings,
-    TalendApiClient,
-    as_body,
-    normalized,
-    unknown_roles,
-    unknown_roles_message,
-)
+from talend_okta.talend_api import ROLE_MAPPINGS_PATH, SSO_PERMISSION, TalendApiClient
 
 API_URL, API_TOKEN, MAPPINGS = "apiUrl", "apiToken", "mappings"
 OPERATION_SECONDS = 60.0

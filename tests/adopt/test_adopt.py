@@ -13,7 +13,7 @@ import yaml
 
 from talend_okta.adopt import provider_config, username_format
 from talend_okta.http import InputError
-from talend_okta.preflight import read_stack_config
+from talend_okta.stack_files import read_stack_config
 from talend_okta_sandbox.deploy import OktaAdmin
 from talend_okta_sandbox.serving import serve_wsgi
 from talend_okta_sandbox.talend import RunningTalend, run_talend
