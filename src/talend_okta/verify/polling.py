@@ -138,7 +138,8 @@ def _poll(
                 except DeadlineExceeded:
                     if report is None:
                         raise
-                    return report  # the time ran out during a later pass: the last whole pass is the answer
+                    # Out of time during a later pass: the last whole pass answers; `passes` counts this one too.
+                    return report.model_copy(update={"passes": passes})
                 except ScimPagingError as err:  # never a pass; if the list was changing, look again
                     users_check, users = _untrusted(USER_SYNC, err), UsersReport()
                     groups_check, groups = _untrusted(GROUP_SYNC, err), list[GroupReport]()
