@@ -22,6 +22,7 @@ from talend_okta.cli_io import (
     StackOutputsOption,
     TalendApiTokenOption,
     TalendApiUrlOption,
+    TimeoutOption,
 )
 from talend_okta.preflight import command as preflight_command
 from talend_okta.verify import command as verify_command
@@ -136,6 +137,7 @@ def preflight(
             "--markdown", metavar="FILE|-", help="Write the report as a PR comment (- for stdout).", show_default=False
         ),
     ] = None,
+    timeout: TimeoutOption = 300.0,
 ) -> None:
     """What deploying the stack config does to people in Talend: who is created, who is deactivated, collisions.
 
@@ -156,6 +158,7 @@ def preflight(
         allow_mass_deactivation=allow_mass_deactivation,
         json_path=json_path,
         markdown_path=markdown_path,
+        timeout=timeout,
     )
     raise typer.Exit(code)
 
@@ -177,6 +180,18 @@ def adopt(
     okta_url: OktaUrlOption = None,
     okta_token: OktaTokenOption = None,
     stack_outputs: StackOutputsOption = None,
+    talend_api_url: TalendApiUrlOption = None,
+    talend_api_token: Annotated[
+        str | None,
+        typer.Option(
+            "--talend-api-token",
+            envvar="TALEND_API_TOKEN",
+            help="Talend token whose owner has SSO - Manage: an app sending CustomerRoles needs Talend's role "
+            "mappings carried into groups[].talendRoles. Prefer the environment variable.",
+            show_default=False,
+        ),
+    ] = None,
+    timeout: TimeoutOption = 300.0,
 ) -> None:
     """Bring a Talend Cloud app built by hand under a stack, without re-creating it.
 
@@ -193,6 +208,9 @@ def adopt(
         okta_url=okta_url,
         okta_token=okta_token,
         stack_outputs=stack_outputs,
+        talend_api_url=talend_api_url,
+        talend_api_token=talend_api_token,
+        timeout=timeout,
     )
     raise typer.Exit(code)
 

@@ -20,7 +20,7 @@ from talend_okta.assignment_guard import refusal
 from talend_okta.credentials import check_talend_credentials
 from talend_okta.push_state import creates_users
 from talend_okta.redact import Redactor
-from talend_okta.role_mapping import RoleMappingError, RoleMappingProvider
+from talend_okta.role_mapping import API_TOKEN_KEY, REGION_KEY, RoleMappingError, RoleMappingProvider, stack_target
 from talend_okta.roles import as_body
 from talend_okta.settings import StackSettings
 from talend_okta.spec import (
@@ -292,8 +292,13 @@ def deploy(
     if roles is not None:
         # The stack's role-mapping resource, through the very provider `pulumi up` runs (create).
         props = role_mappings_props(roles, talend_api_url)
+        provider = RoleMappingProvider()
+        # As the engine configures it: the stack's region and token, Okta at this (loopback) org, and the
+        # environment `make sandbox` gives `pulumi up` (TALEND_API_URL: the Talend stand-in).
+        config = {REGION_KEY: settings.region, API_TOKEN_KEY: props["apiToken"], "okta:httpProxy": okta.org_url}
+        provider.target = stack_target(config, {"TALEND_API_URL": props["apiUrl"]})
         try:
-            RoleMappingProvider().create(props)
+            provider.create(props)
         except RoleMappingError as err:
             raise DeployError(str(err)) from None
         replaced = f"replaced the tenant's role mappings ({len(roles.mappings)})"

@@ -123,6 +123,11 @@ class OktaSandbox:
         with self._org.lock:
             return self._org.create_group({"name": name, "description": ""}).id
 
+    def add_app_group(self, name: str) -> str:
+        """A group imported from an app or directory (APP_GROUP), which may share an Okta group's name."""
+        with self._org.lock:
+            return self._org.import_app_group(name).id
+
     def add_member(self, group_id: str, user_id: str) -> None:
         with self._org.lock:
             self._org.add_member(self._org.group(group_id), self._org.user(user_id))
@@ -356,7 +361,10 @@ class OktaSandbox:
 
     def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         """The WSGI application (also usable in-process with `httpx.WSGITransport`)."""
-        request = parse_request(environ)
+        try:
+            request = parse_request(environ, self._base_url)
+        except OktaError as err:  # refused before any route: not logged, not counted
+            return finish(Response.from_error(err), start_response, [])
         with self._org.lock:
             self.requests.append((request.method, request.target))
             fault = next((f for f in self._faults if f.matches(request)), None)

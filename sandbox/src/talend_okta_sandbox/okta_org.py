@@ -87,7 +87,8 @@ class Org:
         self._logins: dict[str, str] = {}
         self._group_names: dict[str, str] = {}
         for group in self.state.groups.values():
-            self._group_names[str(group.profile.get("name", "")).lower()] = group.id
+            if group.type == "OKTA_GROUP":
+                self._group_names[str(group.profile.get("name", "")).lower()] = group.id
             for user_id in group.members:
                 self._user_groups.setdefault(user_id, set()).add(group.id)
         for user in self.state.users.values():
@@ -284,7 +285,26 @@ class Org:
         self.changed()
         return group
 
+    def import_app_group(self, name: str) -> Group:
+        """A group imported from an app or a directory (type APP_GROUP). Okta keeps the source's name, even one an
+        Okta group already has: only Okta groups' names are unique (pulumi-okta's group lookup notes "imported groups
+        allow duplicate names": terraform-provider-okta data_source_okta_group.go)."""
+        stamp = okta_json.now()
+        group = Group(
+            id=self.new_id("00g"),
+            created=stamp,
+            last_updated=stamp,
+            last_membership_updated=stamp,
+            type="APP_GROUP",
+            profile={"name": name, "description": ""},
+        )
+        self.state.groups[group.id] = group
+        self.changed()
+        return group
+
     def update_group_profile(self, group: Group, profile: JSON) -> None:
+        if group.type != "OKTA_GROUP":  # Groups API, Replace a group: "only the profile of an OKTA_GROUP"
+            raise SandboxError(f"type: the profile of an {group.type} group cannot be changed")
         if not profile.get("name"):
             raise SandboxError("name: The field cannot be left blank")
         old, new = str(group.profile.get("name", "")).lower(), str(profile["name"]).lower()
@@ -305,7 +325,9 @@ class Org:
         for user_id in list(group.members):
             self.remove_member(group, self.state.users[user_id])
         del self.state.groups[group.id]
-        self._group_names.pop(str(group.profile.get("name", "")).lower(), None)
+        name = str(group.profile.get("name", "")).lower()
+        if self._group_names.get(name) == group.id:
+            del self._group_names[name]
         self.changed()
 
     def add_member(self, group: Group, user: User) -> None:

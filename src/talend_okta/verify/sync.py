@@ -13,6 +13,7 @@ from talend_okta.okta_api import PROVISIONING_NOT_ENABLED, OktaClient
 from talend_okta.push_state import PushState, push_state
 from talend_okta.scim_api import TalendScimClient
 from talend_okta.settings import ProvisioningSettings
+from talend_okta.user_names import user_name_key
 from talend_okta.verify.inputs import ConnectionSettings
 from talend_okta.verify.report import GROUP_SYNC, USER_SYNC, GroupReport, Progress, UsersReport
 from talend_okta.wording import counted
@@ -22,7 +23,7 @@ from talend_okta.wording import counted
 class PushedGroup:
     name: str
     status: str
-    members: dict[str, str]  # casefolded → app username, of the members assigned to the app
+    members: dict[str, str]  # user_name_key → app username, of the members assigned to the app
 
 
 @dataclass
@@ -37,7 +38,7 @@ class OktaSide:
 
 @dataclass
 class TalendSide:
-    users: dict[str, tuple[str, bool]] = field(default_factory=dict)  # casefolded userName → (userName, active)
+    users: dict[str, tuple[str, bool]] = field(default_factory=dict)  # user_name_key → (userName, active)
     names_by_id: dict[str, str] = field(default_factory=dict)  # SCIM id → userName
     groups: dict[str, list[set[str]]] = field(default_factory=dict)  # casefolded displayName → member id sets
 
@@ -66,7 +67,7 @@ def read_okta(
             mapped.add(mapping.source_group_id)
             group = okta.get_group(mapping.source_group_id)
             members = {
-                side.user_names[member.id].casefold(): side.user_names[member.id]
+                user_name_key(side.user_names[member.id]): side.user_names[member.id]
                 for member in okta.iter_group_members(mapping.source_group_id)
                 if member.id in side.user_names  # Okta pushes only members assigned to the app
             }
@@ -82,7 +83,7 @@ def read_okta(
 def read_talend(talend: TalendScimClient, progress: Progress) -> TalendSide:
     side = TalendSide()
     for count, user in enumerate(talend.iter_users(), start=1):
-        key = user.user_name.casefold()
+        key = user_name_key(user.user_name)
         if key not in side.users or user.is_active:  # should Talend ever hold two, an active one wins
             side.users[key] = (user.user_name, user.is_active)
         side.names_by_id[user.id] = user.user_name
@@ -109,7 +110,7 @@ def user_sync(
     Talend are expected; with Deactivate Users off, so are unassigned people left active. Both are still listed."""
     by_name: dict[str, list[str]] = defaultdict(list)
     for user_name in okta.user_names.values():
-        by_name[user_name.casefold()].append(user_name)
+        by_name[user_name_key(user_name)].append(user_name)
 
     report = UsersReport(expected=len(by_name))
     for key, names in by_name.items():
@@ -239,7 +240,7 @@ def group_sync(
         elif not candidates:
             problems.append(f"{group.name}: missing in Talend")
         member_ids = candidates[0] if len(candidates) == 1 else set()
-        actual = {name.casefold(): name for name in (_member_name(talend, member) for member in member_ids)}
+        actual = {user_name_key(name): name for name in (_member_name(talend, member) for member in member_ids)}
         missing = _sorted(group.members[key] for key in group.members.keys() - actual.keys())
         extra = _sorted(actual[key] for key in actual.keys() - group.members.keys())
         if len(candidates) == 1 and (missing or extra):
