@@ -17,13 +17,17 @@ assigned or pushed by hand outside the stack are neither reported nor removed.
 - update: writes only what differs. A group no longer declared is unassigned (its members leave Talend); a group
   no longer pushed has its mapping deactivated and deleted, the group staying in Talend.
 - delete: the same for every declared group (the component also marks both `deleted_with` the app).
-Writes go one at a time through `OktaClient`, which waits out Okta's 429 until `X-Rate-Limit-Reset`. The token
-reaches the providers only as the secret input `oktaToken` (the state keeps it encrypted); the provider objects
-hold nothing and are pickled by reference to this module, as `talend_okta.role_mapping` does.
+Writes go one at a time through `OktaClient`, which waits out Okta's 429 until `X-Rate-Limit-Reset`.
+
+The Okta API token is the one the stack's Okta provider uses: `okta:apiToken` from the stack config (Pulumi hands
+the config to a dynamic provider's `configure`), else `OKTA_API_TOKEN`. It is never an input, so it is not in the
+state, a rotated token needs no `pulumi up`, and a pull request's read-only token shows no change. The provider
+objects are pickled (dill) into the state before `configure`, so they carry no token.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -35,7 +39,8 @@ from pulumi.runtime import rpc
 from talend_okta.http import ApiError, ApiStatusError, InputError
 from talend_okta.okta_api import OktaClient, PushMapping
 
-OKTA_URL, OKTA_TOKEN, APP_ID, GROUPS, MAPPINGS = "oktaUrl", "oktaToken", "appId", "groups", "pushMappings"
+OKTA_URL, APP_ID, GROUPS, MAPPINGS = "oktaUrl", "appId", "groups", "pushMappings"
+TOKEN_CONFIG, TOKEN_VARIABLE = "okta:apiToken", "OKTA_API_TOKEN"
 RESOURCE_TIMEOUT = 30.0  # seconds per Okta request during a deployment
 APP_GROUPS_PAGE = 200  # Okta's largest page of app groups
 PUSH_MAPPINGS_PAGE = 1000  # Okta's largest page of push mappings
@@ -64,15 +69,18 @@ class _OktaProvider(dynamic.ResourceProvider):
     """What both providers share: diff by groups, the Okta client, errors as one line. Stateless (it is pickled)."""
 
     what = "Okta"
+    _token: str | None = None
+
+    def configure(self, req: dynamic.ConfigureRequest) -> None:
+        token = req.config.get(TOKEN_CONFIG)
+        self._token = str(token) if token else None
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
         replaces = [APP_ID] if _changed(olds.get(APP_ID), news.get(APP_ID)) else []
         groups = news.get(GROUPS) == UNKNOWN or _key(_declared(olds)) != _key(_declared(news))
-        # A new token or org URL changes nothing in Okta, but the state must hold them for later reads.
-        access = _changed(olds.get(OKTA_TOKEN), news.get(OKTA_TOKEN)) or _changed(
-            olds.get(OKTA_URL), news.get(OKTA_URL)
-        )
-        return dynamic.DiffResult(changes=bool(replaces or groups or access), replaces=replaces)
+        # Another org URL (a proxy, a vanity domain) changes nothing in Okta; the state keeps it for later reads.
+        url = _changed(olds.get(OKTA_URL), news.get(OKTA_URL))
+        return dynamic.DiffResult(changes=bool(replaces or groups or url), replaces=replaces)
 
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
         return dynamic.CreateResult(str(props[APP_ID]), self._apply(props, []))
@@ -90,8 +98,11 @@ class _OktaProvider(dynamic.ResourceProvider):
     @contextmanager
     def _okta(self, props: Mapping[str, Any]) -> Iterator[OktaClient]:
         """A client for the org in `props`; any API failure inside becomes one `AssignmentError` line."""
+        token = self._token or os.environ.get(TOKEN_VARIABLE, "").strip()
+        if not token:
+            raise AssignmentError(f"{self.what}: no Okta API token: set {TOKEN_CONFIG} or {TOKEN_VARIABLE}")
         try:
-            with OktaClient(str(props[OKTA_URL]), str(props[OKTA_TOKEN]), timeout=RESOURCE_TIMEOUT) as okta:
+            with OktaClient(str(props[OKTA_URL]), token, timeout=RESOURCE_TIMEOUT) as okta:
                 yield okta
         except (ApiError, InputError) as err:
             raise AssignmentError(f"{self.what}: {err}") from None
@@ -127,7 +138,7 @@ class GroupAssignmentsProvider(_OktaProvider):
                     okta.assign_group(app_id, group["groupId"], priority)
             for group in gone:
                 okta.unassign_group(app_id, group["groupId"])
-        return {key: props[key] for key in (OKTA_URL, OKTA_TOKEN, APP_ID, GROUPS)}
+        return {key: props[key] for key in (OKTA_URL, APP_ID, GROUPS)}
 
 
 class PushGroupsProvider(_OktaProvider):
@@ -149,7 +160,7 @@ class PushGroupsProvider(_OktaProvider):
 
     def _apply(self, props: dict[str, Any], gone: list[dict[str, Any]]) -> dict[str, Any]:
         app_id, declared = str(props[APP_ID]), _declared(props)
-        outputs = {key: props[key] for key in (OKTA_URL, OKTA_TOKEN, APP_ID, GROUPS)}
+        outputs = {key: props[key] for key in (OKTA_URL, APP_ID, GROUPS)}
         if not declared and not gone:
             return {**outputs, MAPPINGS: {}}
         made: dict[str, str] = {}
@@ -182,15 +193,6 @@ class PushGroupsProvider(_OktaProvider):
                 raise
 
 
-def _props(
-    okta_url: str, okta_token: pulumi.Input[str], app_id: pulumi.Input[str], groups: list[dict[str, Any]]
-) -> dict[str, Any]:
-    return {OKTA_URL: okta_url, OKTA_TOKEN: pulumi.Output.secret(okta_token), APP_ID: app_id, GROUPS: groups}
-
-
-_SECRET = pulumi.ResourceOptions(additional_secret_outputs=[OKTA_TOKEN])
-
-
 class GroupAssignments(dynamic.Resource, module="talend", name="GroupAssignments"):
     """The app's assignment of each declared Okta group: `groups` is `[{name, groupId, priority}]`."""
 
@@ -201,13 +203,12 @@ class GroupAssignments(dynamic.Resource, module="talend", name="GroupAssignments
         name: str,
         *,
         okta_url: str,
-        okta_token: pulumi.Input[str],
         app_id: pulumi.Input[str],
         groups: list[dict[str, Any]],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props = _props(okta_url, okta_token, app_id, groups)
-        super().__init__(GroupAssignmentsProvider(), name, props, pulumi.ResourceOptions.merge(opts, _SECRET))
+        props = {OKTA_URL: okta_url, APP_ID: app_id, GROUPS: groups}
+        super().__init__(GroupAssignmentsProvider(), name, props, opts)
 
 
 class PushGroups(dynamic.Resource, module="talend", name="PushGroups"):
@@ -221,10 +222,9 @@ class PushGroups(dynamic.Resource, module="talend", name="PushGroups"):
         name: str,
         *,
         okta_url: str,
-        okta_token: pulumi.Input[str],
         app_id: pulumi.Input[str],
         groups: list[dict[str, Any]],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props = {**_props(okta_url, okta_token, app_id, groups), MAPPINGS: None}
-        super().__init__(PushGroupsProvider(), name, props, pulumi.ResourceOptions.merge(opts, _SECRET))
+        props = {OKTA_URL: okta_url, APP_ID: app_id, GROUPS: groups, MAPPINGS: None}
+        super().__init__(PushGroupsProvider(), name, props, opts)

@@ -10,6 +10,7 @@ from typing import Any
 import dill
 import httpx
 import pytest
+from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from talend_okta.assignments import UNKNOWN, AssignmentError, GroupAssignmentsProvider, PushGroupsProvider
@@ -26,9 +27,9 @@ class Org:
     app_id: str
     groups: dict[str, str]  # name → id
 
-    def props(self, *declared: dict[str, Any], token: str = TOKEN) -> dict[str, Any]:
-        """The resource's inputs as the engine hands them over (secrets decrypted)."""
-        return {"oktaUrl": self.url, "oktaToken": token, "appId": self.app_id, "groups": list(declared)}
+    def props(self, *declared: dict[str, Any]) -> dict[str, Any]:
+        """The resource's inputs as the engine hands them over."""
+        return {"oktaUrl": self.url, "appId": self.app_id, "groups": list(declared)}
 
     def group(self, name: str, **extra: Any) -> dict[str, Any]:
         return {"name": name, "groupId": self.groups[name], **extra}
@@ -70,9 +71,13 @@ def org() -> Iterator[Org]:
         yield Org(sandbox, url, app_id, groups)
 
 
-def unpickled(provider: Any) -> Any:
-    """The provider as the engine's provider process gets it: pickled as the SDK does, then unpickled."""
-    return dill.loads(base64.b64decode(serialize_provider(provider)))
+def unpickled(provider: Any, token: str | None = TOKEN) -> Any:
+    """The provider as the engine's provider process gets it: pickled as the SDK does, unpickled, then configured
+    with the stack's config (where `okta:apiToken` is, decrypted)."""
+    loaded = dill.loads(base64.b64decode(serialize_provider(provider)))
+    config = {} if token is None else {"okta:apiToken": token}
+    loaded.configure(ConfigureRequest(Config(raw_config=config, project_name="talend-okta")))
+    return loaded
 
 
 @pytest.fixture
@@ -103,7 +108,8 @@ def test_create_adopts_what_okta_holds_and_writes_only_the_rest(
     ]
     held = org.assigned()
     assert (set(held), held["Devs"], held["Ops"]) == ({"Devs", "Ops", "Admins"}, 1, 2)
-    assert result.outs == org.props(*declared)  # the engine keeps oktaToken encrypted: the input was a secret
+    assert result.outs == org.props(*declared)
+    assert TOKEN not in str(result.outs)  # the token is never an input or an output: not in the state
 
 
 def test_read_is_one_request_for_a_hundred_groups_and_shows_drift_of_declared_groups_only(
@@ -160,27 +166,34 @@ def test_a_renamed_group_keeps_its_assignment(org: Org, assignments: GroupAssign
     assert [method for method, _ in org.calls(start)] == ["GET"]
 
 
-def test_diff_replaces_for_another_app_and_updates_for_a_new_token(
-    org: Org, assignments: GroupAssignmentsProvider
-) -> None:
+def test_diff_replaces_for_another_app_and_ignores_the_token(org: Org, assignments: GroupAssignmentsProvider) -> None:
     olds = org.props(org.group("Devs"))
-    moved = {**olds, "appId": "0oaother"}
-    assert assignments.diff(org.app_id, olds, moved).replaces == ["appId"]
-    rotated = assignments.diff(org.app_id, olds, org.props(org.group("Devs"), token="rotated"))
-    assert (rotated.changes, rotated.replaces) == (True, [])
+    assert assignments.diff(org.app_id, olds, {**olds, "appId": "0oaother"}).replaces == ["appId"]
     assert assignments.diff(org.app_id, olds, {**olds, "groups": UNKNOWN}).changes is True
+    rotated: GroupAssignmentsProvider = unpickled(GroupAssignmentsProvider(), "a-rotated-token")
+    assert rotated.diff(org.app_id, olds, olds).changes is False
 
 
-def test_a_refused_token_is_one_line_without_the_token(org: Org, assignments: GroupAssignmentsProvider) -> None:
+def test_a_refused_token_is_one_line_without_the_token(org: Org) -> None:
     wrong = "assignments-wrong-canary-9e7f"
+    provider: GroupAssignmentsProvider = unpickled(GroupAssignmentsProvider(), wrong)
     with pytest.raises(AssignmentError) as raised:
-        assignments.read(org.app_id, org.props(org.group("Devs"), token=wrong))
+        provider.read(org.app_id, org.props(org.group("Devs")))
     message = str(raised.value)
     assert message.startswith("group assignments: Okta answered GET /api/v1/apps/")
     assert "401" in message
     assert "\n" not in message
     assert wrong not in message
-    assert TOKEN not in message
+
+
+def test_the_token_comes_from_the_stack_config_else_the_environment(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OKTA_API_TOKEN", raising=False)
+    unconfigured: GroupAssignmentsProvider = unpickled(GroupAssignmentsProvider(), None)
+    message = "^group assignments: no Okta API token: set okta:apiToken or OKTA_API_TOKEN$"
+    with pytest.raises(AssignmentError, match=message):
+        unconfigured.read(org.app_id, org.props(org.group("Devs")))
+    monkeypatch.setenv("OKTA_API_TOKEN", TOKEN)
+    assert unconfigured.read(org.app_id, org.props(org.group("Devs"))).outs["groups"] == []
 
 
 def test_push_groups_adopt_reactivate_create_and_read_in_one_request(org: Org, pushes: PushGroupsProvider) -> None:
