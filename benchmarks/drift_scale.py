@@ -7,12 +7,13 @@ stand-in, with the real Pulumi CLI and Okta provider (`make engine`), in a fresh
 2. a no-change `pulumi up`
 3. the drift check: `pulumi preview --refresh --expect-no-changes`
 4. `pulumi refresh --yes`
+5. `talend-okta verify` on the stack's outputs, as the deploy workflow runs it after `pulumi up`
 
 Each operation's Okta requests are put in Okta's buckets (talend_okta_sandbox.okta_limits.bucket_of). Per bucket the
 table shows the requests and, in brackets, the most sent in any 60 seconds when that differs; then the 429s the
 sandbox answered, and the seconds the operation took (the CLI's own start-up included, about 5 s here).
 
-Rate limits: `--first-up-limits` for operation 1 and `--limits` for 2-4, each `enforce` (Okta's Enterprise plan,
+Rate limits: `--first-up-limits` for operation 1 and `--limits` for 2-5, each `enforce` (Okta's Enterprise plan,
 the API token's default 50% share, as a real org answers) or `off` (nothing refused: the requests without waits).
 The default, first up `off` and the rest `enforce`, keeps a 200-group run short while the drift check, the no-change
 up and refresh meet the limits they meet in a real org.
@@ -23,7 +24,9 @@ up and refresh meet the limits they meet in a real org.
 from __future__ import annotations
 
 import argparse
+import json
 import platform
+import subprocess
 import sys
 import threading
 import time
@@ -35,7 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from talend_okta_sandbox.demo import talend_routes
+from talend_okta_sandbox.demo import talend_okta_command, talend_routes
 from talend_okta_sandbox.engine import PulumiWorkspace, okta_plugin
 from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.okta_limits import BUCKETS, RateLimiter, RateLimits, bucket_of
@@ -48,6 +51,7 @@ OPERATIONS: list[tuple[str, list[str]]] = [
     ("no-change up", ["up", "--yes", "--skip-preview"]),
     ("drift check", ["preview", "--refresh", "--expect-no-changes"]),
     ("refresh", ["refresh", "--yes"]),
+    ("verify", []),
 ]
 SHOWN = ["apps", "app", "groups", "group", "users", "user-get", "api", "other"]
 
@@ -147,13 +151,38 @@ def run(count: int, workdir: Path, first_up_limits: str, limits: str) -> dict[st
             time.sleep(0 if mode == "off" else 1)  # a fresh minute for every bucket
             before = len(sandbox.log)
             started = time.monotonic()
-            done = project.run(*args, check=False, timeout=3600)
+            code, output = run_verify(project, talend) if name == "verify" else pulumi(project, args)
             seconds = time.monotonic() - started
-            results[name] = measure(sandbox.log[before:], seconds, done.code == 0)
-            if done.code != 0:
-                print(f"  {name}: pulumi exited {done.code}:\n{done.output[-3000:]}", file=sys.stderr)
+            results[name] = measure(sandbox.log[before:], seconds, code == 0)
+            if code != 0:
+                print(f"  {name}: exited {code}:\n{output[-3000:]}", file=sys.stderr)
             print(f"  {count} groups, {name}: {format_row(results[name])}", file=sys.stderr)
     return results
+
+
+def pulumi(project: PulumiWorkspace, args: list[str]) -> tuple[int, str]:
+    done = project.run(*args, check=False, timeout=3600)
+    return done.code, done.output
+
+
+def run_verify(project: PulumiWorkspace, talend: Any) -> tuple[int, str]:
+    """`talend-okta verify --stack-outputs -`, as the deploy workflow runs it."""
+    env = project.env() | {
+        "OKTA_API_TOKEN": OKTA_TOKEN,
+        "TALEND_SCIM_URL": talend.scim_url,
+        "TALEND_SCIM_TOKEN": TALEND_TOKEN,
+        "TALEND_API_URL": talend.api_url,
+    }
+    done = subprocess.run(
+        [*talend_okta_command(), "verify", "--stack-outputs", "-", "--timeout", "600"],
+        input=json.dumps(project.outputs()),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    return done.returncode, done.stdout + done.stderr
 
 
 def format_row(result: Measured) -> str:
