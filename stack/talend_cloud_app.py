@@ -11,6 +11,7 @@ import pulumi_okta as okta
 from pydantic import SecretStr
 
 from talend_okta import definition as talend
+from talend_okta.assignments import GroupAssignments, PushGroups
 from talend_okta.http import is_loopback_url
 from talend_okta.role_mapping import TalendRoleMappings
 from talend_okta.settings import AdoptSettings, GroupSettings, ProvisioningSettings, StackSettings
@@ -101,6 +102,8 @@ class TalendCloudApp(pulumi.ComponentResource):
     pushed_groups: pulumi.Output[dict[str, str]]
     adopt: AdoptSettings | None
     role_mappings: dict[str, list[str]]
+    assignments: GroupAssignments | None = None
+    push_groups: PushGroups | None = None
     connection: okta.app.Connection | None = None
     talend_role_mappings: TalendRoleMappings | None = None
     features: okta.app.Features | None = None
@@ -158,15 +161,7 @@ class TalendCloudApp(pulumi.ComponentResource):
         if settings.provisioning.manage:
             self._provisioning(name, settings, child, okta_org_url)
 
-        assigned: dict[str, pulumi.Output[str]] = {}
-        pushed: dict[str, pulumi.Output[str]] = {}
-        for group in settings.groups:
-            group_id = self._assign(name, group, child)
-            assigned[group.name] = group_id
-            if group.push:
-                pushed[group.name] = group_id
-        self.assigned_groups = pulumi.Output.all(**assigned) if assigned else pulumi.Output.from_input({})
-        self.pushed_groups = pulumi.Output.all(**pushed) if pushed else pulumi.Output.from_input({})
+        self._assign(name, settings.groups, child, okta_org_url)
 
         self.role_mappings = normalized(settings.role_mappings)  # as Talend applies them: sorted, no repeats
         if self.role_mappings:
@@ -250,47 +245,42 @@ class TalendCloudApp(pulumi.ComponentResource):
             ),
         )
 
-    def _assign(self, name: str, group: GroupSettings, child: pulumi.ResourceOptions) -> pulumi.Output[str]:
-        """Assign an existing Okta group (non-authoritative: assignments made by hand survive); push it if asked."""
-        group_id = okta.group.get_group_output(name=group.name, opts=pulumi.InvokeOutputOptions(parent=self)).id
-        # Resource names carry the group name, so a preview says which group a removal unassigns. A renamed group
-        # would be a new resource and the old one deleted: DELETE unassigns the group, deactivating its members.
-        # Aliases to the former names make it the same resource, renamed in state.
-        okta.app.GroupAssignment(
-            f"{name}-assign-{group.name}",
+    def _assign(
+        self, name: str, groups: list[GroupSettings], child: pulumi.ResourceOptions, okta_org_url: str | None
+    ) -> None:
+        """Assign existing Okta groups, and push those asked, as two resources (talend_okta.assignments): each reads
+        all of Okta's assignments or push mappings in one paged request, where a resource per group read one each,
+        all in Okta's 100-a-minute apps bucket. Non-authoritative: groups assigned by hand survive. Keyed by the Okta
+        group id, so renaming a group changes nothing in Okta."""
+        ids = {
+            group.name: okta.group.get_group_output(name=group.name, opts=pulumi.InvokeOutputOptions(parent=self)).id
+            for group in groups
+        }
+        pushed = {group.name: ids[group.name] for group in groups if group.push}
+        self.assigned_groups = pulumi.Output.all(**ids) if ids else pulumi.Output.from_input({})
+        self.pushed_groups = pulumi.Output.all(**pushed) if pushed else pulumi.Output.from_input({})
+        if not groups:
+            return
+        if okta_org_url is None:
+            raise pulumi.RunError("groups: the assignments need the Okta org: set okta:orgName and okta:baseUrl")
+        # A preview lists each group by name in `groups`, so a removal names the group it unassigns.
+        self.assignments = GroupAssignments(
+            f"{name}-assignments",
+            okta_url=okta_org_url,
             app_id=self.app.id,
-            group_id=group_id,
-            priority=group.priority,
-            opts=pulumi.ResourceOptions.merge(
-                child,
-                pulumi.ResourceOptions(
-                    aliases=_former_names(f"{name}-assign-", group),
-                    import_=_import_id(self.adopt, lambda ids: ids.assignments.get(group.name)),
-                ),
-            ),
+            groups=[{"name": g.name, "groupId": ids[g.name], "priority": g.priority} for g in groups],
+            opts=child,
         )
-        if group.push:
-            okta.PushGroup(
-                f"{name}-push-{group.name}",
+        if pushed:
+            self.push_groups = PushGroups(
+                f"{name}-push-groups",
+                okta_url=okta_org_url,
                 app_id=self.app.id,
-                source_group_id=group_id,
-                status="ACTIVE",
-                # Dropping push from the config must not delete the group (and its role mappings) in Talend.
-                delete_target_group_on_destroy=False,
-                opts=pulumi.ResourceOptions.merge(
-                    child,
-                    pulumi.ResourceOptions(
-                        aliases=_former_names(f"{name}-push-", group),
-                        import_=_import_id(self.adopt, lambda ids: ids.push_groups.get(group.name)),
-                    ),
-                ),
+                # Okta pushes only members assigned to the app. Dropping push from the config unlinks the group and
+                # keeps it in Talend (with its role mappings).
+                groups=[{"name": group, "groupId": group_id} for group, group_id in pushed.items()],
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.assignments])),
             )
-        return group_id
-
-
-def _former_names(prefix: str, group: GroupSettings) -> list[pulumi.Alias]:
-    """The names earlier deployments gave the resource (same type and parent), from the group's formerNames."""
-    return [pulumi.Alias(name=f"{prefix}{former}") for former in group.former_names]
 
 
 def _import_id(adopt: AdoptSettings | None, pick: Callable[[AdoptSettings], str | None]) -> str | None:
