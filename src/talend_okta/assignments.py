@@ -60,9 +60,15 @@ def _ids(groups: Iterable[Mapping[str, Any]]) -> set[str]:
     return {str(group["groupId"]) for group in groups}
 
 
-def _key(groups: Iterable[Mapping[str, Any]]) -> list[tuple[str, str, Any]]:
+def _priority(group: Mapping[str, Any]) -> int | None:
+    """The declared priority; Pulumi hands numbers to a dynamic provider as floats, Okta wants an integer."""
+    value = group.get("priority")
+    return None if value is None else int(value)
+
+
+def _key(groups: Iterable[Mapping[str, Any]]) -> list[tuple[str, str, int | None]]:
     """What must match for no change: each group's id, name and declared priority, in id order."""
-    return sorted((str(g["groupId"]), str(g.get("name", "")), g.get("priority")) for g in groups)
+    return sorted((str(g["groupId"]), str(g.get("name", "")), _priority(g)) for g in groups)
 
 
 class _OktaProvider(dynamic.ResourceProvider):
@@ -124,7 +130,7 @@ class GroupAssignmentsProvider(_OktaProvider):
         for group in _declared(props):
             assigned = held.get(group["groupId"])
             if assigned is not None:
-                priority = group.get("priority") if group.get("priority") is None else assigned.priority
+                priority = None if _priority(group) is None else assigned.priority
                 still.append({**group, "priority": priority})
         return dynamic.ReadResult(id_, {**props, GROUPS: still})
 
@@ -133,7 +139,7 @@ class GroupAssignmentsProvider(_OktaProvider):
         with self._okta(props) as okta:
             held = {group.id: group for group in okta.iter_app_groups(app_id, APP_GROUPS_PAGE)}
             for group in _declared(props):
-                assigned, priority = held.get(group["groupId"]), group.get("priority")
+                assigned, priority = held.get(group["groupId"]), _priority(group)
                 if assigned is None or (priority is not None and assigned.priority != priority):
                     okta.assign_group(app_id, group["groupId"], priority)
             for group in gone:

@@ -98,7 +98,8 @@ def test_create_adopts_what_okta_holds_and_writes_only_the_rest(
     org.sandbox.assign_group(org.app_id, org.groups["Devs"], priority=1)
     org.sandbox.assign_group(org.app_id, org.groups["Ops"], priority=7)
     start = len(org.sandbox.requests)
-    declared = [org.group("Devs", priority=1), org.group("Ops", priority=2), org.group("Admins", priority=None)]
+    # Pulumi hands a dynamic provider numbers as floats: Okta is sent an integer.
+    declared = [org.group("Devs", priority=1.0), org.group("Ops", priority=2.0), org.group("Admins", priority=None)]
     result = assignments.create(org.props(*declared))
     assert result.id == org.app_id
     assert org.calls(start) == [
