@@ -7,17 +7,29 @@ Everything else comes from the current component, with no groups, so the two pro
 
 from __future__ import annotations
 
+import dataclasses
+import os
+
 import pulumi
 import pulumi_okta as okta
 
 from talend_cloud_app import TalendCloudApp
 from talend_okta.settings import load_settings
-from talend_okta.stack_config import okta_org_url, raw_stack_config
+from talend_okta.spec import app_spec
+from talend_okta.stack_config import okta_org_url, raw_stack_config, talend_endpoints
 
-settings = load_settings(raw_stack_config())
-app = TalendCloudApp("talend", settings.model_copy(update={"groups": []}), okta_org_url=okta_org_url())
+spec = app_spec(load_settings(raw_stack_config()))
+org_url = okta_org_url()
+talend = talend_endpoints(spec, org_url, os.environ)
+app = TalendCloudApp(
+    "talend",
+    dataclasses.replace(spec, groups=()),
+    credentials_check_url=talend.scim_url,
+    role_mappings_url=talend.api_url or None,
+    okta_org_url=org_url,
+)
 child = pulumi.ResourceOptions(parent=app, deleted_with=app.app)
-for group in settings.groups:
+for group in spec.groups:
     group_id = okta.group.get_group_output(name=group.name, opts=pulumi.InvokeOutputOptions(parent=app)).id
     okta.app.GroupAssignment(
         f"talend-assign-{group.name}", app_id=app.app.id, group_id=group_id, priority=group.priority, opts=child
