@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from talend_okta_sandbox.demo import talend_okta_command, talend_routes
-from talend_okta_sandbox.engine import PulumiWorkspace, okta_plugin
+from talend_okta_sandbox.engine import PulumiWorkspace, missing_engine
 from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.okta_limits import BUCKETS, RateLimiter, RateLimits, bucket_of
 from talend_okta_sandbox.talend import run_talend
@@ -216,8 +216,8 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/talend-okta-drift-bench"))
     parser.add_argument("--markdown", type=Path, help="append the table to this file")
     args = parser.parse_args()
-    if okta_plugin() is None:
-        sys.exit("drift_scale: no pulumi-resource-okta plugin: run `make engine` first")
+    if missing := missing_engine():
+        sys.exit(f"drift_scale: the engine is not built ({', '.join(missing)} missing): run `make engine` first")
     unknown = set(SHOWN) - set(BUCKETS)
     assert not unknown, unknown
     rows = []
