@@ -20,7 +20,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, TypeAdapter
 from pydantic.alias_generators import to_camel
 
-from talend_okta.http import ApiClient, JsonApi, RetryPolicy, Sleep, check_base_url
+from talend_okta.http import ApiClient, Deadline, JsonApi, Notify, RetryPolicy, Sleep, check_base_url
 from talend_okta.redact import Redactor
 from talend_okta.roles import RoleMappings, as_body, normalized
 from talend_okta.scim_api import TalendScimClient
@@ -108,6 +108,8 @@ class TalendApiClient(ApiClient):
         sleep: Sleep = time.sleep,
         transport: httpx.BaseTransport | None = None,
         redactor: Redactor | None = None,
+        deadline: Deadline | None = None,
+        notify: Notify | None = None,
     ) -> None:
         self.base_url = check_base_url(api_url, setting)
         self._api = JsonApi(
@@ -119,6 +121,8 @@ class TalendApiClient(ApiClient):
             retry=retry,
             sleep=sleep,
             transport=transport,
+            deadline=deadline,
+            notify=notify,
         )
         self._scim = TalendScimClient(
             f"{self.base_url}/scim/v2",
@@ -127,6 +131,8 @@ class TalendApiClient(ApiClient):
             retry=retry,
             sleep=sleep,
             transport=transport,
+            deadline=deadline,
+            notify=notify,
             redactor=self._api.redact,  # one redactor: both clients' messages mask the token
         )
 
