@@ -1,6 +1,9 @@
-"""A read-only Okta Management API client: the app, its SCIM connection and features, app users, groups, push groups.
+"""An Okta Management API client: reads the app, its SCIM connection and features, app users, groups and push groups;
+writes only group assignments and push mappings (for the stack's assignments resource, talend_okta.assignments).
 
-Lists follow Okta's `Link: <…>; rel="next"` headers and are generators, so a caller holds one page at a time.
+Lists follow Okta's `Link: <…>; rel="next"` headers and are generators, so a caller holds one page at a time. A
+listing that links back to any page it already read (A → B → A), or runs past `max_pages`, is refused: paging
+cannot loop.
 Models name a few fields of each shape and ignore the rest (`extra="ignore"`); the JSON shapes are those of
 tests/sandbox/okta-recordings (Okta's Terraform provider acceptance tests).
 """
@@ -19,11 +22,14 @@ from talend_okta.http import (
     ApiBodyError,
     ApiClient,
     ApiStatusError,
+    Deadline,
     InputError,
     JsonApi,
+    Notify,
     RetryPolicy,
     Sleep,
     check_base_url,
+    origin,
     same_origin,
 )
 from talend_okta.redact import Redactor
@@ -32,6 +38,8 @@ ItemT = TypeVar("ItemT", bound=BaseModel)
 
 PROVISIONING_NOT_ENABLED = "E0000001"  # features API on an app without provisioning
 NOT_FOUND = "E0000007"
+MAX_PAGES = 10_000
+"""Pages per listing: 5 million app users at Okta's 500 a page; a longer listing is a loop."""
 INACTIVE_APP_USER_STATUSES = frozenset({"INACTIVE", "DEPROVISIONED", "REVOKED", "UNASSIGNED"})
 """App user statuses Okta uses for an assignment that should no longer be active in the app."""
 
@@ -228,7 +236,7 @@ class PushMapping(_OktaModel):
 
 
 class OktaClient(ApiClient):
-    """Okta Management API with `Authorization: SSWS <token>`; read-only."""
+    """Okta Management API with `Authorization: SSWS <token>`."""
 
     def __init__(
         self,
@@ -240,8 +248,12 @@ class OktaClient(ApiClient):
         sleep: Sleep = time.sleep,
         transport: httpx.BaseTransport | None = None,
         redactor: Redactor | None = None,
+        deadline: Deadline | None = None,
+        notify: Notify | None = None,
+        max_pages: int = MAX_PAGES,
     ) -> None:
         self.org_url = check_base_url(org_url, "Okta org URL")
+        self.max_pages = max_pages
         self._api = JsonApi(
             "Okta",
             self.org_url,
@@ -251,6 +263,8 @@ class OktaClient(ApiClient):
             retry=retry,
             sleep=sleep,
             transport=transport,
+            deadline=deadline,
+            notify=notify,
         )
 
     def current_user(self) -> OktaUser:
@@ -282,6 +296,23 @@ class OktaClient(ApiClient):
                 return group
         return None
 
+    def group_as_the_provider_finds_it(self, name: str) -> Group | None:
+        """The group pulumi-okta's `okta.group.get_group(name=…)` binds the stack's group `name` to: among the
+        groups Okta lists for `q=name` (a case-insensitive prefix search), the first named exactly `name`, else the
+        only one listed, however it is spelled (terraform-provider-okta data_source_okta_group.go `findGroup`)."""
+        listed = list(self._iter("/api/v1/groups", {"q": name, "limit": 200}, Group))
+        exact = next((group for group in listed if group.profile.name == name), None)
+        return exact or (listed[0] if len(listed) == 1 else None)
+
+    def groups_named(self, name: str) -> list[Group]:
+        """Every group named exactly `name`, of any type (an Okta group, a group imported from an app or directory):
+        the groups pulumi-okta's lookup by name may pick from, first exact match in Okta's order."""
+        return [
+            group
+            for group in self._iter("/api/v1/groups", {"q": name, "limit": 200}, Group)
+            if group.profile.name == name
+        ]
+
     def iter_app_users(self, app_id: str, limit: int = 500) -> Iterator[AppUser]:
         """Every user assigned to the app, directly (scope USER) or through a group (scope GROUP)."""
         return self._iter(f"/api/v1/apps/{app_id}/users", {"limit": limit}, AppUser)
@@ -295,6 +326,46 @@ class OktaClient(ApiClient):
     def iter_push_mappings(self, app_id: str, limit: int = 100) -> Iterator[PushMapping]:
         return self._iter(f"/api/v1/apps/{app_id}/group-push/mappings", {"limit": limit}, PushMapping)
 
+    # --- writes (the assignments resource) ---------------------------------------------------------------------
+
+    def assign_group(self, app_id: str, group_id: str, priority: int | None) -> AppGroup:
+        """Assign the group to the app, or set its priority if it is assigned (PUT is idempotent)."""
+        body = {} if priority is None else {"priority": priority}
+        response = self._api.send("PUT", f"/api/v1/apps/{app_id}/groups/{group_id}", json_body=body)
+        return self._api.parse(AppGroup, self._json(response), response)
+
+    def unassign_group(self, app_id: str, group_id: str) -> None:
+        """Remove the group's assignment (its members lose the app); already gone is fine."""
+        self._delete(f"/api/v1/apps/{app_id}/groups/{group_id}")
+
+    def create_push_mapping(self, app_id: str, group_id: str, target_name: str) -> PushMapping:
+        """Push the group to the app as an ACTIVE mapping, to a group of that name."""
+        body = {"sourceGroupId": group_id, "status": "ACTIVE", "targetGroupName": target_name}
+        response = self._api.send("POST", f"/api/v1/apps/{app_id}/group-push/mappings", json_body=body)
+        return self._api.parse(PushMapping, self._json(response), response)
+
+    def set_push_mapping_status(self, app_id: str, mapping_id: str, status: str) -> None:
+        path = f"/api/v1/apps/{app_id}/group-push/mappings/{mapping_id}"
+        self._api.send("PATCH", path, json_body={"status": status})
+
+    def delete_push_mapping(self, app_id: str, mapping_id: str) -> None:
+        """Stop pushing: the mapping goes, the group stays in the app (`deleteTargetGroup=false`)."""
+        self._delete(f"/api/v1/apps/{app_id}/group-push/mappings/{mapping_id}", {"deleteTargetGroup": "false"})
+
+    def _json(self, response: httpx.Response) -> object:
+        try:
+            return response.json()
+        except ValueError:
+            what = f"{response.request.method} {response.request.url.path}"
+            raise ApiBodyError(self._api.redact(f"Okta answered {what} with a body that is not JSON"), "Okta") from None
+
+    def _delete(self, path: str, params: dict[str, str | int] | None = None) -> None:
+        try:
+            self._api.send("DELETE", path, params)
+        except ApiStatusError as err:
+            if err.status != 404:
+                raise
+
     def _get(self, path: str, model: type[ItemT]) -> ItemT:
         data, response = self._api.get_json(path)
         return self._api.parse(model, data, response)
@@ -303,23 +374,36 @@ class OktaClient(ApiClient):
         page = TypeAdapter(list[model])  # type: ignore[valid-type]
         url: str | None = path
         query: dict[str, str | int] | None = params
+        read: set[tuple[object, ...]] = set()  # every page of this listing so far, as URLs compare
         while url is not None:
+            if len(read) >= self.max_pages:
+                message = f"Okta's listing of {path} ran past {self.max_pages} pages; refusing to read on (a loop?)"
+                raise ApiBodyError(self._api.redact(message), "Okta")
             response = self._api.get(url, query)
+            read.add(_page_key(response.request.url))
             yield from self._api.parse_body(page, response)
-            url, query = self._next_link(response), None
+            url, query = self._next_link(response, read), None
 
-    def _next_link(self, response: httpx.Response) -> str | None:
-        """The `rel="next"` URL; refuses another host (it would get our token) and the page just read (a loop)."""
+    def _next_link(self, response: httpx.Response, read: set[tuple[object, ...]]) -> str | None:
+        """The `rel="next"` URL; refuses another host (it would get our token) and any page already read (a loop)."""
         url = response.links.get("next", {}).get("url")
         if not url:
             return None
         try:
-            url = str(response.url.join(url))
+            next_url = response.url.join(url)
         except httpx.InvalidURL:
             message = self._api.redact(f"Okta sent a next-page link that is not a URL: {url}")
             raise ApiBodyError(message, "Okta") from None
-        if not same_origin(url, self.org_url):  # one origin however spelled: https://Acme.okta.com:443
-            raise ApiBodyError(self._api.redact(f"Okta sent a next-page link to another host: {url}"), "Okta")
-        if url == str(response.request.url):
-            raise ApiBodyError(self._api.redact(f"Okta sent a next-page link to the page itself: {url}"), "Okta")
-        return url
+        if not same_origin(next_url, self.org_url):  # one origin however spelled: https://Acme.okta.com:443
+            raise ApiBodyError(self._api.redact(f"Okta sent a next-page link to another host: {next_url}"), "Okta")
+        if _page_key(next_url) in read:
+            what = (
+                "the page itself" if _page_key(next_url) == _page_key(response.request.url) else "a page already read"
+            )
+            raise ApiBodyError(self._api.redact(f"Okta sent a next-page link to {what}: {next_url}"), "Okta")
+        return str(next_url)
+
+
+def _page_key(url: httpx.URL) -> tuple[object, ...]:
+    """A page as URLs compare: one origin however spelled, the path, the query parameters in any order."""
+    return (*origin(url), url.path, tuple(sorted(url.params.multi_items())))

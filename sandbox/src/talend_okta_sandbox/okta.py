@@ -4,16 +4,18 @@
 assignments, app users and group push mappings, and answers `/api/v1/...` with the JSON shapes of the recorded
 Okta traffic (okta-recordings/). Tests seed it directly (`add_user`, `assign_group`, …) and read it through HTTP.
 
-Provisioning works like Okta's for a custom SCIM app: once an app's connection is enabled, assigned users are
-pushed to the SCIM base URL. `sync()` runs the pending work now; `serve(auto_sync=True)` runs it in the background
-after each change, as Okta does.
+Provisioning works like Okta's for a custom SCIM app: once an app's connection is enabled, people assigned from
+then on are pushed to the SCIM base URL; people assigned before stay unprovisioned (stranded) until an admin
+provisions each one (`provision_user`, the console's "Provision User") or they are assigned anew. `sync()` runs
+the pending work now; `serve(auto_sync=True)` runs it in the background after each change, as Okta does.
 
 With a `state_file`, every change is written atomically to that JSON file and loaded again on start; the
 connection's SCIM token is sealed with a key derived from the sandbox's API token, never written in plaintext.
 
 Where things are: this module is the seeding API, the server and the sync worker; `okta_org` the state and every
 change to it; `okta_routes` the HTTP endpoints; `provisioning` the SCIM jobs; `okta_json` the response shapes;
-`okta_http` requests, errors, paging, filters, rate limits and faults; `okta_state` the saved records.
+`okta_http` requests, errors, paging, filters and faults; `okta_limits` Okta's rate-limit buckets; `okta_state` the
+saved records.
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ from talend_okta_sandbox import okta_json
 from talend_okta_sandbox.okta_http import (
     Fault,
     OktaError,
-    RateLimiter,
     Request,
     Response,
     finish,
@@ -41,6 +42,7 @@ from talend_okta_sandbox.okta_http import (
     parse_request,
     rate_limited,
 )
+from talend_okta_sandbox.okta_limits import RateLimiter, RateLimits
 from talend_okta_sandbox.okta_org import NO_PROVISIONING, Org, SandboxError
 from talend_okta_sandbox.okta_routes import ADMIN_PREFIX, OktaRoutes, ProvisioningApi
 from talend_okta_sandbox.okta_state import App
@@ -58,6 +60,8 @@ class OktaSandbox:
 
     requests: list[tuple[str, str]]
     """(method, path+query) of every HTTP request served, in order."""
+    throttled: list[tuple[str, str]]
+    """(method, path+query) of every request answered 429 (over a rate limit, or an injected 429), in order."""
 
     def __init__(
         self,
@@ -65,11 +69,13 @@ class OktaSandbox:
         state_file: Path | None = None,
         scim_timeout: float = 10.0,
         *,
-        rate_limit: int = 10_000,
+        rate_limits: RateLimits | None = None,
         scim_routes: Mapping[str, str] | None = None,
         provisioning_api: ProvisioningApi = "refused",
     ) -> None:
         """`scim_routes` maps SCIM base URL prefixes (e.g. Talend's real hosts) to local ones provisioning uses.
+
+        `rate_limits`: the org's plan and the API token's share of each bucket (default: Okta's Enterprise plan, 50%).
 
         `provisioning_api`: for apps created over the API, "refused" (default, as Okta treats a custom SAML app:
         connection ignored, features and push groups refused until an admin enables SCIM) or "supported"."""
@@ -79,9 +85,10 @@ class OktaSandbox:
         self._provisioner = Provisioner(self._org, timeout=scim_timeout, routes=scim_routes or {})
         self._routes = OktaRoutes(self._org, provisioning_api=provisioning_api)
         self._faults: list[Fault] = []
-        self._rate_limiter = RateLimiter(rate_limit)
+        self.rate_limiter = RateLimiter(rate_limits or RateLimits())
         self._base_url = f"http://{LOOPBACK}"
         self.requests = []
+        self.throttled = []
 
     def __repr__(self) -> str:  # never show the token
         state = self._org.state
@@ -121,6 +128,11 @@ class OktaSandbox:
         """Create an Okta group; returns its id ("00g…")."""
         with self._org.lock:
             return self._org.create_group({"name": name, "description": ""}).id
+
+    def add_app_group(self, name: str) -> str:
+        """A group imported from an app or directory (APP_GROUP), which may share an Okta group's name."""
+        with self._org.lock:
+            return self._org.import_app_group(name).id
 
     def add_member(self, group_id: str, user_id: str) -> None:
         with self._org.lock:
@@ -195,6 +207,11 @@ class OktaSandbox:
             if record is None or not record.direct:
                 raise SandboxError(f"user {user_id} is not assigned directly to app {app_id}")
             self._org.unassign_user(app, record)
+
+    def provision_user(self, app_id: str, user_id: str) -> None:
+        """Assignments → Provision User: push a person assigned before the app's provisioning was enabled."""
+        with self._org.lock:
+            self._org.provision_user(self._org.app(app_id), user_id)
 
     def push_group(self, app_id: str, group_id: str) -> str:
         """Push a group to the app (Push Groups); returns the group push mapping id ("gPm…")."""
@@ -350,27 +367,34 @@ class OktaSandbox:
 
     def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         """The WSGI application (also usable in-process with `httpx.WSGITransport`)."""
-        request = parse_request(environ)
+        try:
+            request = parse_request(environ, self._base_url)
+        except OktaError as err:  # refused before any route: not logged, not counted
+            return finish(Response.from_error(err), start_response, [])
         with self._org.lock:
             self.requests.append((request.method, request.target))
             fault = next((f for f in self._faults if f.matches(request)), None)
             if fault is not None:
                 fault.times -= 1
                 self._faults = [f for f in self._faults if f.times > 0]
-        allowed, limit_headers = self._rate_limiter.take()
+        _, allowed, limit_headers = self.rate_limiter.take(request.method, request.path)
         if fault is not None:
-            return finish(fault.response(), start_response, limit_headers)
-        try:
-            if request.path.startswith(("/api/", ADMIN_PREFIX)):
-                self._authenticate(request)
-            if not allowed:
-                raise rate_limited()
-            response = self._routes.dispatch(request)
-        except OktaError as err:
-            response = Response.from_error(err)
-        except Exception:  # a sandbox bug still answers like Okta; the traceback goes to the log, not the client
-            _log.exception("Okta sandbox failed on %s %s", request.method, request.path)
-            response = Response.from_error(OktaError(500, "E0000009", "Internal Server Error"))
+            response = fault.response()
+        else:
+            try:
+                if request.path.startswith(("/api/", ADMIN_PREFIX)):
+                    self._authenticate(request)
+                if not allowed:
+                    raise rate_limited()
+                response = self._routes.dispatch(request)
+            except OktaError as err:
+                response = Response.from_error(err)
+            except Exception:  # a sandbox bug still answers like Okta; the traceback goes to the log, not the client
+                _log.exception("Okta sandbox failed on %s %s", request.method, request.path)
+                response = Response.from_error(OktaError(500, "E0000009", "Internal Server Error"))
+        if response.status == 429:
+            with self._org.lock:
+                self.throttled.append((request.method, request.target))
         return finish(response, start_response, limit_headers)
 
     def _authenticate(self, request: Request) -> None:

@@ -1,11 +1,9 @@
-"""HTTP plumbing for the Okta sandbox: requests, responses, Okta errors, paging, filters, rate limits, faults."""
+"""HTTP plumbing for the Okta sandbox: requests, responses, Okta errors, paging, filters, faults."""
 
 from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -82,6 +80,10 @@ class Request:
     headers: dict[str, str]
     body: bytes
     base_url: str
+    """Where the client addressed the request (Host, or an absolute-form request line): response bodies use it."""
+    server_url: str
+    """The sandbox's own address: `Link` headers use it, so a forged Host cannot steer a client's next request (and
+    its token) elsewhere. Okta's links always name the org's own URL (okta-recordings: every `Link` header)."""
 
     @property
     def target(self) -> str:
@@ -123,8 +125,16 @@ class Response:
         return json.dumps(self.body).encode()
 
 
-def parse_request(environ: dict[str, Any]) -> Request:
-    """Build a Request from a WSGI environ, accepting absolute-form request lines (`GET http://host/path`)."""
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,12}")
+MAX_BODY = 10 * 1024 * 1024  # bytes; Okta's own limits are far lower, the sandbox only needs a bound
+
+
+def parse_request(environ: dict[str, Any], server_url: str) -> Request:
+    """Build a Request from a WSGI environ, accepting absolute-form request lines (`GET http://host/path`).
+
+    A Content-Length that is not a plain number (RFC 9110 §8.6: 1*DIGIT) is refused with an Okta 400 before any
+    route runs, as Okta's front end refuses it before its API does.
+    """
     path = environ.get("PATH_INFO") or "/"
     host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '127.0.0.1')}:{environ.get('SERVER_PORT', '80')}"
     if path.startswith(("http://", "https://")):
@@ -132,7 +142,7 @@ def parse_request(environ: dict[str, Any]) -> Request:
         parts = urlsplit(path)
         host, path = parts.netloc or host, parts.path or "/"
     raw_query = environ.get("QUERY_STRING", "")
-    length = int(environ.get("CONTENT_LENGTH") or 0)
+    length = _content_length(str(environ.get("CONTENT_LENGTH") or "0"))
     body = environ["wsgi.input"].read(length) if length > 0 else b""
     headers = {
         key[5:].replace("_", "-").title(): str(value) for key, value in environ.items() if key.startswith("HTTP_")
@@ -147,7 +157,14 @@ def parse_request(environ: dict[str, Any]) -> Request:
         headers=headers,
         body=body,
         base_url=f"http://{host}",
+        server_url=server_url,
     )
+
+
+def _content_length(text: str) -> int:
+    if not _CONTENT_LENGTH.fullmatch(text.strip()) or int(text) > MAX_BODY:
+        raise OktaError(400, "E0000003", "The request body was not well-formed.")
+    return int(text)
 
 
 def finish(
@@ -193,10 +210,11 @@ def link_headers(request: Request, limit: int, next_after: str | None) -> list[t
     self_query = urlencode(
         {**query, "limit": limit} | ({"after": request.query["after"]} if request.query.get("after") else {})
     )
-    links = [("Link", f'<{request.base_url}{quote(request.path)}?{self_query}>; rel="self"')]
+    here = f"{request.server_url}{quote(request.path)}"
+    links = [("Link", f'<{here}?{self_query}>; rel="self"')]
     if next_after is not None:
         next_query = urlencode({**query, "after": next_after, "limit": limit})
-        links.append(("Link", f'<{request.base_url}{quote(request.path)}?{next_query}>; rel="next"'))
+        links.append(("Link", f'<{here}?{next_query}>; rel="next"'))
     return links
 
 
@@ -317,35 +335,7 @@ def starts_with_any(values: Iterable[Any], prefix: str) -> bool:
     return any(isinstance(value, str) and value.lower().startswith(lowered) for value in values)
 
 
-# --- rate limits and faults ------------------------------------------------------------------------------------
-
-
-class RateLimiter:
-    """A fixed one-minute window, reported in Okta's X-Rate-Limit-* headers on every response."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._lock = threading.Lock()
-        self._window_end = 0
-        self._used = 0
-
-    def take(self) -> tuple[bool, list[tuple[str, str]]]:
-        """Count one request: (allowed, headers)."""
-        with self._lock:
-            now = int(time.time())
-            if now >= self._window_end:
-                self._window_end, self._used = now + 60, 0
-            self._used += 1
-            allowed = self._used <= self.limit
-            remaining = max(0, self.limit - self._used)
-            return allowed, self.headers(remaining)
-
-    def headers(self, remaining: int) -> list[tuple[str, str]]:
-        return [
-            ("X-Rate-Limit-Limit", str(self.limit)),
-            ("X-Rate-Limit-Remaining", str(remaining)),
-            ("X-Rate-Limit-Reset", str(self._window_end)),
-        ]
+# --- faults ---------------------------------------------------------------------------------------------------
 
 
 @dataclass
