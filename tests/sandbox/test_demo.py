@@ -1,4 +1,8 @@
-"""`make demo` and `make sandbox`, run as people run them: `python -m talend_okta_sandbox.demo` in a subprocess."""
+"""`make demo` and `make sandbox`, run as people run them: `python -m talend_okta_sandbox.demo` in a subprocess.
+
+Each subprocess costs seconds (imports, then servers), so the tests that only read and add to a running `make
+sandbox` share one per module (`served`); the tests whose point is starting or stopping one start their own.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +20,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
 from talend_okta.definition import EMAIL_PREFIX_TEMPLATE
+from talend_okta_sandbox import demo
 
 OKTA_CANARY = "okta-demo-canary-6e1f0b"
 TALEND_CANARY = "talend-demo-canary-c94a27"
@@ -116,12 +122,13 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
 
 
 def test_a_step_that_cannot_run_is_named_and_exits_1(tmp_path: Path) -> None:
+    """In-process (the demo's entry function; the subprocess is the point of the test above): an exception that
+    escaped would be `result.exception` instead of the exit, and a traceback in the output."""
     not_a_directory = tmp_path / "taken"
     not_a_directory.write_text("a file where the demo wants its directory\n")
-    done = subprocess.run(
-        demo_command("--workdir", str(not_a_directory)), env=demo_env(), capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 1
+    done = CliRunner().invoke(demo.cli, ["--workdir", str(not_a_directory)], env=demo_env())
+    assert isinstance(done.exception, SystemExit), done.exception
+    assert done.exit_code == 1
     assert "demo failed: step 1 (Start the Talend SCIM stand-in and the Okta sandbox) surprised:" in done.stdout
     assert "Traceback" not in done.stdout + done.stderr
 
@@ -134,12 +141,18 @@ def exported(printed: list[str]) -> dict[str, str]:
     return dict(line.removeprefix("export ").split("=", 1) for line in printed if line.startswith("export "))
 
 
-@pytest.fixture
-def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Served]:
-    """`make sandbox` on free ports: the process, the lines it printed until it serves, and the later lines.
+@pytest.fixture(scope="module")
+def no_engine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty engine folder: `make sandbox` on a machine where `make engine` has not run."""
+    return tmp_path_factory.mktemp("no-engine")
 
-    Parametrize indirectly with extra options (e.g. `["--provisioning-api", "supported"]`)."""
-    with serving(tmp_path, getattr(request, "param", [])) as running:
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, no_engine: Path) -> Iterator[Served]:
+    """One `make sandbox` (default options, no engine built) on free ports for the module: the process, the lines
+    it printed until it serves, and the later lines. Tests add their own apps to its org; the first test to use
+    it (file order) reads the org as seeded, and none stops it."""
+    with serving(tmp_path_factory.mktemp("served"), [], env={"TALEND_OKTA_ENGINE_BIN": str(no_engine)}) as running:
         yield running
 
 
@@ -175,10 +188,9 @@ def serving(tmp_path: Path, extra: list[str], env: dict[str, str] | None = None)
             process.wait(timeout=10)
 
 
-def test_serve_prints_the_environment_serves_with_it_and_stops_on_sigterm(
-    served: Served,
-) -> None:
-    process, printed, later = served
+def test_serve_prints_the_environment_and_serves_with_it(served: Served) -> None:
+    """First of the tests sharing `served`: the org and Talend as seeded. (SIGTERM: the --state-dir test below.)"""
+    _, printed, _ = served
     exports = exported(printed)
     talend_okta = {"OKTA_ORG_URL", "OKTA_API_TOKEN", "TALEND_SCIM_URL", "TALEND_SCIM_TOKEN", "TALEND_API_URL"}
     assert set(exports) - {"PATH", "TALEND_OKTA_APP_ID"} == talend_okta | {
@@ -206,10 +218,6 @@ def test_serve_prints_the_environment_serves_with_it_and_stops_on_sigterm(
     assert (users.status_code, users.json()["totalResults"]) == (200, 0)
     mappings = httpx.get(f"{exports['TALEND_API_URL']}/security/role-mappings", headers=talend, timeout=5)
     assert (mappings.status_code, mappings.json()) == (200, [])
-
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=15) == 0
-    assert later.get(timeout=5) == "Sandbox stopped."
 
 
 OPERATORS_IN_TALEND = {"chen.wu", "eve.moss", "farid.haddad", "gita.rao"}
@@ -251,22 +259,20 @@ def talend_user_names(exports: dict[str, str], wanted: set[str]) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("served", [["--provisioning-api", "supported"]], indirect=True)
-def test_serve_provisions_apps_declared_with_talends_real_scim_url(served: Served) -> None:
-    """The connection names api.eu.cloud.talend.com, and Okta honours it."""
-    exports = exported(served[1])
-    deploy_operators(exports)
-    assert talend_user_names(exports, OPERATORS_IN_TALEND) == OPERATORS_IN_TALEND
-
-
-def test_serve_with_a_state_dir_keeps_the_org_across_restarts(tmp_path: Path) -> None:
-    """`--state-dir`: a Pulumi state made against the sandbox stays valid when `make sandbox` restarts; the
-    in-memory Talend stand-in starts empty and Okta pushes the assigned people again."""
+def test_serve_provisions_apps_declared_with_talends_real_scim_url_and_keeps_the_org_with_a_state_dir(
+    tmp_path: Path,
+) -> None:
+    """`--provisioning-api supported`: the connection names api.eu.cloud.talend.com, and Okta honours it.
+    `--state-dir`: a Pulumi state made against the sandbox stays valid when `make sandbox` restarts (on SIGTERM,
+    exit 0); the in-memory Talend stand-in starts empty and Okta pushes the assigned people again."""
     options = ["--state-dir", str(tmp_path / "kept"), "--provisioning-api", "supported"]
-    with serving(tmp_path, options) as (process, printed, _):
-        app_id = deploy_operators(exported(printed))
+    with serving(tmp_path, options) as (process, printed, later):
+        exports = exported(printed)
+        app_id = deploy_operators(exports)
+        assert talend_user_names(exports, OPERATORS_IN_TALEND) == OPERATORS_IN_TALEND
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0
+        assert later.get(timeout=5) == "Sandbox stopped."
 
     with serving(tmp_path, options) as (_, printed, _):
         assert any("kept across restarts, resumed" in line for line in printed)
@@ -364,16 +370,14 @@ def test_the_printed_commands_run_as_printed_outside_the_virtualenv(served: Serv
     assert "Usage: talend-okta" in done.stdout
 
 
-def test_without_the_engine_the_printout_says_first_what_is_missing(tmp_path: Path) -> None:
-    no_engine = tmp_path / "no-engine"
-    no_engine.mkdir()
-    with serving(tmp_path, [], env={"TALEND_OKTA_ENGINE_BIN": str(no_engine)}) as (_, printed, _):
-        assert printed[0] == (
-            "Not built yet: pulumi, pulumi-language-python, pulumi-language-python-exec, "
-            f"pulumi-resource-pulumi-python, pulumi-resource-okta in {no_engine}: run `make engine` for the pulumi "
-            "commands below."
-        )
-        assert "Traceback" not in "\n".join(printed)
+def test_without_the_engine_the_printout_says_first_what_is_missing(served: Served, no_engine: Path) -> None:
+    printed = served[1]
+    assert printed[0] == (
+        "Not built yet: pulumi, pulumi-language-python, pulumi-language-python-exec, "
+        f"pulumi-resource-pulumi-python, pulumi-resource-okta in {no_engine}: run `make engine` for the pulumi "
+        "commands below."
+    )
+    assert "Traceback" not in "\n".join(printed)
 
 
 def test_serve_refuses_the_provisioning_api_by_default_and_the_admin_command_enables_scim(
