@@ -18,6 +18,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from talend_okta import adopt as adoption
+from talend_okta.explain import command as explaining
+from talend_okta.explain.read import ExplainAborted
 from talend_okta.http import ApiError, InputError, check_base_url
 from talend_okta.okta_api import OktaClient, check_app_id
 from talend_okta.preflight import (
@@ -450,3 +452,45 @@ def adopt(
         console.print(escape(f"    {line}"))
     for line in adoption.next_steps(path, app_id):
         console.print(escape(f"  {line}"))
+
+
+# --- explain -----------------------------------------------------------------------------------------------------
+
+
+@app.command()
+def explain(
+    person: Annotated[str, typer.Argument(help="An Okta login, an email or an Okta user id.", show_default=False)],
+    okta_url: OktaUrlOption = None,
+    okta_token: OktaTokenOption = None,
+    app_id: AppIdOption = None,
+    scim_url: ScimUrlOption = None,
+    scim_token: ScimTokenOption = None,
+    talend_api_url: TalendApiUrlOption = None,
+    talend_api_token: TalendApiTokenOption = None,
+    stack_outputs: StackOutputsOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object: person, verdict, fix, steps.")
+    ] = False,
+) -> None:
+    """One person's path from Okta to Talend, step by step, with a verdict and the one fix.
+
+    Reads about ten things, for that person only: the Okta user, the assignment, the username Okta sends, Okta's
+    provisioning state and System Log, the Talend user and their roles. Exit 0 when the person is where the stack
+    says they should be, 1 when not, 2 when explain cannot run.
+    """
+    redact = Redactor([okta_token, scim_token, talend_api_token])
+    try:
+        settings = explaining.resolve(
+            okta_url=okta_url,
+            okta_token=okta_token,
+            app_id=app_id,
+            scim_url=scim_url,
+            scim_token=scim_token,
+            talend_api_url=talend_api_url,
+            talend_api_token=talend_api_token,
+            outputs=read_stack_outputs(stack_outputs),
+        )
+        code = explaining.run(person, settings, as_json=as_json, redact=redact)
+    except (InputError, ExplainAborted, ApiError) as err:
+        fail(str(err), redact)
+    raise typer.Exit(code)
