@@ -63,14 +63,16 @@ def test_the_log_reader_asks_a_bounded_newest_first_query_and_follows_next_links
     first = seen[0].url.params
     assert (first["filter"], first["sortOrder"], first["limit"]) == ('target.id eq "00u1"', "DESCENDING", "7")
     assert (first["since"], first["until"]) == ("2026-11-01T00:00:00Z", "2026-12-01T11:00:00Z")
-    assert events[0].outcome is not None and events[0].outcome.result == "SUCCESS"
+    assert events[0].outcome is not None
+    assert events[0].outcome.result == "SUCCESS"
 
 
 def test_the_log_reader_stops_at_its_caps() -> None:
     seen: list[httpx.Request] = []
     with client(paged([event(n) for n in range(50)], 4, seen)) as okta:
         events = okta.log_events("x", since="a", until="b", max_events=6, max_pages=10)
-    assert len(events) == 6 and len(seen) == 2  # two pages of 4 hold 6: no third request
+    assert len(events) == 6
+    assert len(seen) == 2
 
     endless: list[httpx.Request] = []
 
@@ -90,7 +92,8 @@ def test_the_log_reader_refuses_a_next_link_elsewhere() -> None:
 
     with client(elsewhere) as okta, pytest.raises(ApiBodyError) as caught:
         okta.log_events("x", since="a", until="b")
-    assert "another host" in str(caught.value) and TOKEN not in str(caught.value)
+    assert "another host" in str(caught.value)
+    assert TOKEN not in str(caught.value)
 
 
 def test_person_lookups_ask_for_one_person_only() -> None:
@@ -142,13 +145,16 @@ def test_person_lookups_ask_for_one_person_only() -> None:
         [other] = okta.find_app_users("0oa1", "ann")
         [group] = list(okta.iter_app_groups_named("0oa1"))
     assert found.id == "00u1"
-    assert app_user is not None and (app_user.user_name, app_user.last_sync) == ("ann", "2026-12-01T10:00:00.000Z")
-    assert other.embedded is not None and other.embedded.user is not None
+    assert app_user is not None
+    assert (app_user.user_name, app_user.last_sync) == ("ann", "2026-12-01T10:00:00.000Z")
+    assert other.embedded is not None
+    assert other.embedded.user is not None
     assert other.embedded.user.profile.login == "b@x"
     assert (group.name, group.priority) == ("Talend", 0)
     search = seen[1].url.params
     assert search["search"] == 'profile.email eq "ann\\"@corp.example"'
-    assert seen[4].url.params["q"] == "ann" and seen[4].url.params["expand"] == "user"
+    assert seen[4].url.params["q"] == "ann"
+    assert seen[4].url.params["expand"] == "user"
     assert seen[5].url.params["expand"] == "group"
 
 

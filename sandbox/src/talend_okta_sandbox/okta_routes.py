@@ -91,6 +91,8 @@ class OktaRoutes:
             ("GET", "/api/v1/users", self._list_users),
             ("POST", "/api/v1/users", self._post_user),
             ("GET", f"/api/v1/users/{i}", self._get_user),
+            # Okta's Users API also finds a user by login in the path ("Get a User": id, login or login shortname).
+            ("GET", r"/api/v1/users/([^/]+@[^/]+)", self._get_user),
             ("POST", f"/api/v1/users/{i}", self._post_user_update),
             ("PUT", f"/api/v1/users/{i}", self._put_user),
             ("DELETE", f"/api/v1/users/{i}", self._delete_user),

@@ -370,7 +370,7 @@ def _verdict(facts: Facts, steps: list[Step]) -> tuple[str, str | None, bool | N
         )
     if facts.namesakes or _someone_else(facts):
         return (
-            f"username collision: {_user_name_problems(facts)[0]}",
+            "username " + _user_name_problems(facts)[0],
             f"give one of them another email (Talend's userName is the part before the @), or set the app username "
             f"by hand: {app_console} → Assignments → {login} → Edit",
             False,
