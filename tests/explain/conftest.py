@@ -7,15 +7,19 @@ calls `world.sync()`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from pydantic import SecretStr
+from typer.testing import CliRunner, Result
 
-from talend_okta.explain.command import ExplainSettings, Result, explain_person
+from talend_okta.cli import app as cli_app
+from talend_okta.explain.command import Explained, ExplainSettings, explain_person
 from talend_okta.settings import load_settings
 from talend_okta_sandbox.deploy import OktaAdmin, deploy
 from talend_okta_sandbox.okta import OktaSandbox
@@ -61,7 +65,7 @@ class World:
             role_mappings=self.outputs["roleMappings"],
         )
 
-    def explain(self, person: str, transport: httpx.BaseTransport | None = None) -> Result:
+    def explain(self, person: str, transport: httpx.BaseTransport | None = None) -> Explained:
         return explain_person(person, self.settings(), sleep=lambda seconds: None, transport=transport)
 
     def scim(self) -> httpx.Client:
@@ -99,3 +103,24 @@ def world() -> Iterator[World]:
         deployed = deploy(admin, settings, scim_base_url=talend.scim_url, talend_api_url=talend.api_url)
         assert not deployed.failed
         yield World(sandbox, okta_url, talend, deployed.app_id, groups, deployed.stack_outputs)
+
+
+ENV_OPTIONS = (
+    "OKTA_ORG_URL",
+    "OKTA_API_TOKEN",
+    "TALEND_OKTA_APP_ID",
+    "TALEND_SCIM_URL",
+    "TALEND_SCIM_TOKEN",
+    "TALEND_API_URL",
+    "TALEND_API_TOKEN",
+)
+
+
+def run_cli(world: World, *args: str, tmp: Path, env: dict[str, str | None] | None = None) -> Result:
+    """The real CLI: Okta, the app and Talend's SCIM URL from the stack outputs; the tokens from the environment."""
+    outputs = tmp / "stack-outputs.json"
+    outputs.write_text(json.dumps({**world.outputs, "scimBaseUrl": world.talend.scim_url}), encoding="utf-8")
+    environment: dict[str, str | None] = dict.fromkeys(ENV_OPTIONS)
+    environment.update(OKTA_API_TOKEN=OKTA_TOKEN, TALEND_SCIM_TOKEN=SCIM_TOKEN, TALEND_API_URL=world.talend.api_url)
+    environment.update(env or {})
+    return CliRunner().invoke(cli_app, ["explain", *args, "--stack-outputs", str(outputs)], env=environment)

@@ -86,7 +86,7 @@ def resolve(
 
 
 @dataclass
-class Result:
+class Explained:
     explanation: Explanation
     requests: dict[str, int]  # per service: okta, talend (SCIM), talend-api
     seconds: float
@@ -99,7 +99,7 @@ def explain_person(
     retry: RetryPolicy = RETRY,
     sleep: Sleep = time.sleep,
     transport: httpx.BaseTransport | None = None,
-) -> Result:
+) -> Explained:
     """Read and explain one person; raises `ExplainAborted` when it cannot run."""
     started = time.monotonic()
     redact = Redactor(settings.secrets())
@@ -141,7 +141,7 @@ def explain_person(
             declared_mappings=dict(settings.role_mappings),
         )
         requests = {"okta": okta.requests, "talend": talend.requests, "talend-api": roles.requests}
-    return Result(explain(facts), requests, time.monotonic() - started)
+    return Explained(explain(facts), requests, time.monotonic() - started)
 
 
 def run(person: str, settings: ExplainSettings, *, as_json: bool, redact: Redactor) -> int:
