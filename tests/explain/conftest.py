@@ -25,8 +25,8 @@ from talend_okta_sandbox.deploy import OktaAdmin, deploy
 from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.talend import RunningTalend, run_talend
 
-OKTA_TOKEN = "okta-explain-canary-3f9e7d21"
-SCIM_TOKEN = "talend-explain-canary-8b2c55aa"
+OKTA_TOKEN = "00Qx7fK3mZp9Lr2VwT6yB1cN"  # canaries: no 8-character run in common
+SCIM_TOKEN = "tPAT.h4Jd8sUe0GqW5oRa7Mv"
 GROUPS = {
     "Talend Developers": {"priority": 1, "talendRoles": ["Integration Developer"]},
     "Talend Operators": {"priority": 2, "talendRoles": ["Operator"]},
