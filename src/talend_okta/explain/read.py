@@ -12,6 +12,7 @@ recorded as that read's error, so every step that can be read still is.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
@@ -81,9 +82,65 @@ def read_person(
     declared_mappings: RoleMappings | None = None,
     now: datetime | None = None,
 ) -> Facts:
-    """Everything explain shows about `query` (an Okta user id, login or email)."""
+    """Everything explain shows about `query` (an Okta user id, login or email).
+
+    Three rounds, the reads of each at the same time: the app and the person; then what hangs on the person (app
+    user, groups, the app's groups, System Log) and Talend's role mappings; then what hangs on their username
+    (namesakes in the app, the Talend user). Latency adds up per round, not per request.
+    """
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="explain") as pool:
+        found = pool.submit(_find_user, query, okta)
+        app = _app(pool.submit(okta.get_app, app_id), app_id)
+        facts = Facts(query=query, app=app, stack_groups=stack_groups, declared_mappings=dict(declared_mappings or {}))
+        try:
+            facts.user, facts.matched_by, facts.same_email = found.result()
+        except ApiError as err:
+            raise ExplainAborted(str(err)) from None
+        user = facts.user
+        sends_roles = any(s.name == CUSTOMER_ROLES for s in app.settings.attribute_statements)
+        held = (
+            pool.submit(roles.role_mappings) if roles is not None and (sends_roles or facts.declared_mappings) else None
+        )
+        if user is not None:
+            app_user = pool.submit(okta.get_app_user, app_id, user.id)
+            groups = pool.submit(lambda: list(okta.iter_user_groups(user.id)))
+            app_groups = pool.submit(lambda: list(okta.iter_app_groups_named(app_id)))
+            events = pool.submit(_read_log, okta, user.id, app_id, now or datetime.now(UTC))
+            facts.app_user = _kept(facts.okta_errors, app_user.result, None)
+            facts.groups = _kept(facts.okta_errors, groups.result, [])
+            facts.app_groups = _kept(facts.okta_errors, app_groups.result, [])
+            no_events: tuple[list[LogEvent], str | None] = ([], None)
+            facts.events, facts.events_error = _kept(facts.okta_errors, events.result, no_events)
+            template = app.credentials.user_name_template.template or "${source.login}"
+            username_format = USERNAME_FORMATS.get(template)
+            if username_format is not None:
+                facts.expected_user_name = username_format(user.profile.login, user.profile.email)
+            facts.user_name = (facts.app_user.user_name if facts.app_user else None) or facts.expected_user_name
+        elif "@" in query:  # not in Okta: Talend may still hold what the Email-prefix format made of it
+            facts.user_name = email_prefix(query)
+        name = facts.user_name
+        namesakes = pool.submit(okta.find_app_users, app_id, name) if name and user is not None else None
+        talend_users = pool.submit(talend.find_users, name) if name else None
+        if namesakes is not None and user is not None and name:
+            none_found: list[AppUser] = []
+            same = [u for u in _kept(facts.okta_errors, namesakes.result, none_found) if u.id != user.id]
+            facts.namesakes = [u for u in same if (u.user_name or "").casefold() == name.casefold()]
+        if talend_users is not None:
+            try:
+                facts.talend_users = talend_users.result()
+            except ApiError as err:
+                facts.talend_error = str(err)
+        if held is not None:
+            try:
+                facts.held_mappings = held.result()
+            except ApiError as err:
+                facts.mappings_error = str(err)
+    return facts
+
+
+def _app(future: Future[App], app_id: str) -> App:
     try:
-        app = okta.get_app(app_id)
+        return future.result()
     except ApiAuthError as err:
         raise ExplainAborted(f"Okta rejected the token: {err}; check --okta-token (OKTA_API_TOKEN)") from None
     except ApiStatusError as err:
@@ -92,82 +149,46 @@ def read_person(
         raise ExplainAborted(str(err)) from None
     except ApiError as err:
         raise ExplainAborted(str(err)) from None
-    facts = Facts(query=query, app=app, stack_groups=stack_groups, declared_mappings=dict(declared_mappings or {}))
-    try:
-        _find_user(facts, okta)
-    except ApiError as err:
-        raise ExplainAborted(str(err)) from None
-    user = facts.user
-    if user is not None:
-        facts.app_user = _kept(facts.okta_errors, lambda: okta.get_app_user(app_id, user.id), None)
-        facts.groups = _kept(facts.okta_errors, lambda: list(okta.iter_user_groups(user.id)), [])
-        facts.app_groups = _kept(facts.okta_errors, lambda: list(okta.iter_app_groups_named(app_id)), [])
-        template = app.credentials.user_name_template.template or "${source.login}"
-        username_format = USERNAME_FORMATS.get(template)
-        if username_format is not None:
-            facts.expected_user_name = username_format(user.profile.login, user.profile.email)
-        facts.user_name = (facts.app_user.user_name if facts.app_user else None) or facts.expected_user_name
-        _read_log(facts, okta, now or datetime.now(UTC))
-    elif "@" in query:  # not in Okta: Talend may still hold what the Email-prefix format made of it
-        facts.user_name = email_prefix(query)
-    if facts.user_name and user is not None:
-        name = facts.user_name.casefold()
-        found: list[AppUser] = _kept(facts.okta_errors, lambda: okta.find_app_users(app_id, facts.user_name or ""), [])
-        facts.namesakes = [u for u in found if u.id != user.id and (u.user_name or "").casefold() == name]
-    if facts.user_name:
-        try:
-            facts.talend_users = talend.find_users(facts.user_name)
-        except ApiError as err:
-            facts.talend_error = str(err)
-    sends_roles = any(s.name == CUSTOMER_ROLES for s in app.settings.attribute_statements)
-    if roles is not None and (sends_roles or facts.declared_mappings):  # roles in play: ask Talend how it maps them
-        try:
-            facts.held_mappings = roles.role_mappings()
-        except ApiError as err:
-            facts.mappings_error = str(err)
-    return facts
 
 
-def _find_user(facts: Facts, okta: OktaClient) -> None:
-    """By id or login (one GET), else by email (one search). Several users with that email: none is chosen."""
-    query = facts.query
+def _find_user(query: str, okta: OktaClient) -> tuple[OktaUser | None, str, list[OktaUser]]:
+    """(user, how it matched, users sharing the email): by id or login (one GET), else by email (one search).
+    Several users with that email: none is chosen."""
     user = okta.get_user(query)
     if user is not None:
-        facts.user = user
-        facts.matched_by = "Okta user id" if user.id == query else "login"
-        return
+        return user, ("Okta user id" if user.id == query else "login"), []
     if "@" not in query:
-        return
+        return None, "", []
     found = okta.find_users_by_email(query)
     if len(found) == 1:
-        facts.user, facts.matched_by = found[0], "email"
-    elif found:
-        facts.same_email = found
+        return found[0], "email", []
+    return None, "", found
 
 
-def _read_log(facts: Facts, okta: OktaClient, now: datetime) -> None:
-    """The person's newest provisioning events for this app (a bounded query: since and until are given)."""
-    assert facts.user is not None
+def _read_log(okta: OktaClient, user_id: str, app_id: str, now: datetime) -> tuple[list[LogEvent], str | None]:
+    """The person's newest provisioning events for this app (a bounded query: since and until are given), or why
+    they could not be read (a token without access to the System Log must not stop the other steps)."""
     expression = " and ".join(
         (
-            f"target.id eq {okta_string(facts.user.id)}",
-            f"target.id eq {okta_string(facts.app.id)}",
+            f"target.id eq {okta_string(user_id)}",
+            f"target.id eq {okta_string(app_id)}",
             f"eventType sw {okta_string(PROVISIONING_EVENTS)}",
         )
     )
     stamp = "%Y-%m-%dT%H:%M:%S.000Z"
     try:
-        facts.events = okta.log_events(
+        events = okta.log_events(
             expression,
             since=(now - LOG_WINDOW).strftime(stamp),
             until=(now + timedelta(seconds=1)).strftime(stamp),
             max_events=LOG_EVENTS,
             max_pages=1,
         )
-    except ApiUnreachable as err:
-        raise ExplainAborted(str(err)) from None
+    except ApiUnreachable:
+        raise
     except ApiError as err:
-        facts.events_error = str(err)
+        return [], str(err)
+    return events, None
 
 
 def _kept(errors: list[str], read: Callable[[], T], default: T) -> T:
