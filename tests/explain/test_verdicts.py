@@ -185,3 +185,18 @@ def test_not_in_okta(world: World) -> None:
     na = "not applicable"
     assert [s.status for s in explanation.steps] == ["problem", na, na, na, na, "ok", na]
     assert steps(explanation)["Talend"][1] == "no Talend user named nobody"  # the Email prefix of what was given
+
+
+def test_deactivated_in_okta_and_in_talend_is_where_the_stack_says(world: World) -> None:
+    jo = world.person("jo@corp.example", None, "Talend Developers")
+    world.sync()
+    response = httpx.post(
+        f"{world.okta_url}/api/v1/users/{jo}/lifecycle/deactivate", headers={"Authorization": f"SSWS {OKTA_TOKEN}"}
+    )
+    assert response.status_code == 200
+    world.sync()  # Okta unassigns a deactivated user; Deactivate Users sends active=false to Talend
+    explanation = world.explain("jo@corp.example").explanation
+    assert (explanation.verdict, explanation.exit_code) == ("deactivated in Okta, and not active in Talend", 0)
+    status, detail = steps(explanation)["Talend"]
+    assert status == "ok"
+    assert detail.startswith("jo: inactive")

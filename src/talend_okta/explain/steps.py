@@ -362,6 +362,8 @@ def _verdict(facts: Facts, steps: list[Step]) -> tuple[str, str | None, bool | N
                 "Provisioning → To App → Deactivate Users",
                 False,
             )
+        if user.status == "DEPROVISIONED":
+            return "deactivated in Okta, and not active in Talend", None, True
         groups = ", ".join(_stack_group_names(facts)) or "a group the stack assigns"
         return (
             f"not assigned: add them to {groups}",
