@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from talend_okta_sandbox.engine import ENGINE_BIN, NO_OKTA_PLUGIN, PulumiWorkspace, Result, okta_plugin
+from talend_okta_sandbox.engine import ENGINE_BIN, PulumiWorkspace, Result
 
-__all__ = ["ENGINE_BIN", "NO_OKTA_PLUGIN", "PulumiProject", "Result", "okta_plugin"]
+__all__ = ["ENGINE_BIN", "PulumiProject", "Result"]
 
 PASSPHRASE = "engine-tier-passphrase"
 
@@ -18,7 +18,11 @@ class PulumiProject(PulumiWorkspace):
         super().__init__(root / "pulumi", PASSPHRASE)
 
     def run(self, *args: str, check: bool = True, timeout: float = 300, stdin: str | None = None) -> Result:
+        """Also fails any run where the CLI warns that the Okta plugin is not the version the SDK pin asks for: what
+        users run (their CLI fetches the pinned version) must be what this tier proves."""
         try:
-            return super().run(*args, check=check, timeout=timeout, stdin=stdin)
+            result = super().run(*args, check=check, timeout=timeout, stdin=stdin)
         except RuntimeError as err:
             raise AssertionError(str(err)) from None
+        assert "is expected to have version" not in result.output, result.output
+        return result

@@ -1,8 +1,7 @@
 """`pulumi preview`, `up`, `refresh` and `destroy` with the real CLI and Okta provider against the sandbox.
 
 Each scenario asserts what the sandbox then holds (read back over Okta's API, as a person would), not only exit
-codes. They need the `pulumi-resource-okta` plugin (talend_okta_sandbox.engine.NO_OKTA_PLUGIN says why it may be
-missing).
+codes. `make engine` builds the Okta provider plugin they run (tests/engine/conftest.py fails the tier without it).
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.okta_routes import ProvisioningApi
 from talend_okta_sandbox.talend import RunningTalend, run_talend
 from tests.adopt.conftest import hand_built_app_body
-from tests.engine.harness import NO_OKTA_PLUGIN, PulumiProject, okta_plugin
+from tests.engine.harness import PulumiProject
 
 OKTA_TOKEN = "engine-canary-okta-token-3b9e41c7"
 TALEND_TOKEN = "engine-canary-talend-pat-5e0b7d22"
@@ -34,12 +33,6 @@ GROUPS = [
     {"name": OPERATORS, "push": False, "priority": 2},
 ]
 APP = "okta:app/saml:Saml"
-# The CLI (>= 3.221) starts a Python policy pack through the language host's RunPlugin without the (deprecated)
-# program path, which the newest host the Go module proxy serves (v3.79) still reads: it runs the stack instead.
-POLICY_PACKS_NEED_A_NEWER_HOST = (
-    "policy packs need pulumi-language-python >= 3.221; the Go module proxy refuses that module, and v3.79 (from "
-    "sdk/v3) runs the program instead of the pack. tests/policy/test_pack_server.py runs the pack over gRPC"
-)
 
 
 @dataclass
@@ -66,8 +59,6 @@ class Org:
 
 @contextmanager
 def sandbox_org(provisioning_api: ProvisioningApi, *, seed: bool = True) -> Iterator[Org]:
-    if okta_plugin() is None:
-        pytest.skip(NO_OKTA_PLUGIN)
     with run_talend(TALEND_TOKEN) as talend:
         routes = talend_routes(talend)
         sandbox = OktaSandbox(OKTA_TOKEN, scim_timeout=5.0, scim_routes=routes, provisioning_api=provisioning_api)
@@ -267,13 +258,40 @@ def test_rejected_talend_token_fails_up_without_showing_it(project: PulumiProjec
     assert not re.search(r'File "[^"]*(/stack/|/talend_okta/)', up.output)
 
 
-@pytest.mark.skip(reason=POLICY_PACKS_NEED_A_NEWER_HOST)
+BAD_PROGRAM = """
+import pulumi_okta as okta
+
+# Okta's default username format instead of Email prefix: Talend would get the full Okta username as userName.
+okta.app.Saml("talend-app", label="Talend Cloud", sso_url="https://iam.eu.cloud.talend.com/oidc/ssologin",
+              recipient="https://iam.eu.cloud.talend.com/oidc/ssologin",
+              destination="https://iam.eu.cloud.talend.com/oidc/ssologin",
+              audience="https://iam.eu.cloud.talend.com/oidc/ssologin",
+              subject_name_id_template="${user.login}",
+              subject_name_id_format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
+              response_signed=True, assertion_signed=True, signature_algorithm="RSA_SHA256",
+              digest_algorithm="SHA256", user_name_template="${source.login}", user_name_template_type="BUILT_IN")
+"""
+
+
 def test_policy_pack(project: PulumiProject, org: Org) -> None:
-    """f. the example stack passes the policy pack under the CLI. (No stack config can break a policy: the program
-    always complies; tests/policy feeds each policy violating resources.)"""
+    """f. `pulumi preview --policy-pack policy` under the CLI and the Python host: the example stack passes; a program
+    whose app does not use Email-prefix usernames is stopped by a mandatory policy before anything is created."""
     configure(project, org)
     passed = project.run("preview", "--policy-pack", "policy")
     assert "Policies:" in passed.output
+    assert "talend-okta-guardrails@v0.1.0" in passed.output
+    assert "mandatory" not in passed.output
+
+    bad = project.project / "bad"
+    bad.mkdir()
+    (bad / "__main__.py").write_text(BAD_PROGRAM)
+    pulumi_yaml = project.project / "Pulumi.yaml"
+    pulumi_yaml.write_text(pulumi_yaml.read_text().replace("main: stack/", "main: bad/"))
+    stopped = project.run("preview", "--policy-pack", "policy", check=False)
+    assert stopped.code != 0, stopped.output
+    assert "talend-username-email-prefix" in stopped.output
+    assert "mandatory" in stopped.output
+    assert not org.talend_apps()  # a preview creates nothing, and the pack stopped it anyway
 
 
 def test_group_rename_with_and_without_former_names(project: PulumiProject, org: Org) -> None:

@@ -1,14 +1,13 @@
 """The real CLI and language host run `stack/` and stop it on bad config before any provider is needed.
 
-These run wherever `make engine` can build the CLI and host (CI included); the scenarios that need the Okta
-provider plugin are in test_deploy.py.
+The deploy scenarios are in test_deploy.py.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.engine.harness import PulumiProject
+from tests.engine.harness import ENGINE_BIN, PulumiProject
 
 CANARY = "engine-canary-talend-pat-5e0b7d"
 VALID = {"talend-okta:region": "eu", "talend-okta:domainName": "acme.eu.cloud.talend.com"}
@@ -17,6 +16,16 @@ VALID = {"talend-okta:region": "eu", "talend-okta:domainName": "acme.eu.cloud.ta
 def test_cli_and_host_are_the_pinned_release(project: PulumiProject) -> None:
     version = project.run("version").output.strip()
     assert version == "v3.274.1"
+    plugins = {plugin["name"]: plugin["version"] for plugin in project.run("about", "--json").json()["plugins"]}
+    assert plugins["python"] == "3.259.0"  # the host from ../shared/engine-src, which can start policy packs
+
+
+def test_the_okta_plugin_the_cli_loads_is_the_version_the_sdk_pin_asks_for(project: PulumiProject) -> None:
+    """What users run is what this tier proves: a user's CLI fetches the plugin version the pulumi-okta SDK pin
+    names; here the CLI runs the plugin on its PATH (ENGINE_BIN first). Both read through the CLI."""
+    wanted = {plugin["name"]: plugin["version"] for plugin in project.run("about", "--json").json()["plugins"]}
+    loaded = project.run("package", "get-schema", str(ENGINE_BIN / "pulumi-resource-okta")).json()
+    assert (loaded["name"], loaded["version"]) == ("okta", wanted["okta"])
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from talend_okta.definition import EMAIL_PREFIX_TEMPLATE
-from talend_okta_sandbox.engine import NO_OKTA_PLUGIN, missing_engine, okta_plugin
+from talend_okta_sandbox.engine import ENGINE_BIN, missing_engine
 
 OKTA_CANARY = "okta-demo-canary-6e1f0b"
 TALEND_CANARY = "talend-demo-canary-c94a27"
@@ -44,13 +44,17 @@ def run_the_demo(workdir: Path, env: dict[str, str], timeout: float) -> str:
 
 
 def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
-    """Without the engine (as in CI, where the Okta provider cannot be built): one line says why, and the demo
-    deploys over the Okta API as the stack's resources do."""
+    """Without the engine (a machine without Go): one line says why, and the demo deploys over the Okta API as the
+    stack's resources do."""
     workdir = tmp_path / "sandbox"
     no_engine = tmp_path / "no-engine"
     no_engine.mkdir()
     output = run_the_demo(workdir, demo_env() | {"TALEND_OKTA_ENGINE_BIN": str(no_engine)}, timeout=120)
-    assert "The engine is not built (pulumi missing): run `make engine` to deploy with `pulumi up`." in output
+    assert (
+        "Deploying over the Okta API instead of `pulumi up`: the engine is not built (pulumi, pulumi-language-python, "
+        "pulumi-language-python-exec, pulumi-resource-pulumi-python, pulumi-resource-okta missing); `make engine` "
+        "builds it (needs Go)."
+    ) in output
     # Preflight blocked the Email-prefix collision, then passed without Contractors.
     assert "preflight BLOCKED" in output
     assert "problem: userName 'jdoe' would be shared by jdoe@acme.example, jdoe@partner.example" in output
@@ -252,8 +256,8 @@ def test_serve_with_a_state_dir_keeps_the_org_across_restarts(tmp_path: Path) ->
 
 
 def test_the_demo_deploys_with_the_real_pulumi_up_when_the_engine_is_built(tmp_path: Path) -> None:
-    if missing_engine() or okta_plugin() is None:
-        pytest.skip(NO_OKTA_PLUGIN)
+    """`make demo` builds the engine first wherever Go is (CI too), so this never skips: a missing engine fails."""
+    assert not missing_engine(), f"the engine is not built in {ENGINE_BIN}: run `make engine`"
     output = run_the_demo(tmp_path / "sandbox", demo_env(), timeout=600)
     assert "Deploys run with the real `pulumi up` (make engine)." in output
     assert "$ pulumi up --yes --skip-preview" in output

@@ -46,11 +46,9 @@ from talend_okta.settings import NAMESPACE, StackSettings, load_settings, namesp
 from talend_okta_sandbox.deploy import DeployError, OktaAdmin, deploy
 from talend_okta_sandbox.engine import (
     ENGINE_BIN,
-    NO_OKTA_PLUGIN,
     PulumiWorkspace,
     Result,
     missing_engine,
-    okta_plugin,
 )
 from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.okta_routes import ProvisioningApi
@@ -341,14 +339,15 @@ class PulumiDeploy:
 def choose_deploy(
     story: Story, workdir: Path, okta_token: str, talend: RunningTalend, talend_token: str, okta_url: str
 ) -> ApiDeploy | PulumiDeploy:
-    """The real `pulumi up` when `make engine` and the Okta provider plugin are there; else say why, in one line."""
+    """The real `pulumi up` when `make engine` built the engine (`make demo` builds it wherever Go is); else say why,
+    in one line, and deploy over Okta's REST API as the program would."""
     if missing := missing_engine():
-        story.say(f"The engine is not built ({missing[0]} missing): run `make engine` to deploy with `pulumi up`.")
-    elif okta_plugin() is None:
-        story.say(f"Deploying over the Okta API instead of `pulumi up`: {NO_OKTA_PLUGIN}.")
-    else:
-        return PulumiDeploy(story, workdir, okta_token, talend, talend_token)
-    return ApiDeploy(story, okta_url, okta_token, talend, talend_token)
+        story.say(
+            f"Deploying over the Okta API instead of `pulumi up`: the engine is not built ({', '.join(missing)} "
+            "missing); `make engine` builds it (needs Go)."
+        )
+        return ApiDeploy(story, okta_url, okta_token, talend, talend_token)
+    return PulumiDeploy(story, workdir, okta_token, talend, talend_token)
 
 
 def run_demo(story: Story, workdir: Path, okta_token: str, talend_token: str) -> None:
@@ -601,8 +600,8 @@ def serve_sandbox(
         out("pulumi preview --diff && pulumi up --yes")
         out("export TALEND_OKTA_APP_ID=$(pulumi stack output appId)   # for verify and the admin commands below")
         out("talend-okta verify --stack-outputs <(pulumi stack output --json --show-secrets)")
-        if okta_plugin() is None:
-            out(f"# {NO_OKTA_PLUGIN}")
+        if missing := missing_engine():
+            out(f"# first run `make engine`: {', '.join(missing)} missing from {ENGINE_BIN}")
         out()
         if provisioning_api == "refused":
             out("Provisioning API: refused (as Okta treats a custom SAML app): the connection is ignored, To App")

@@ -2,8 +2,8 @@
 
 A `PulumiWorkspace` is a throwaway copy of the project: `Pulumi.yaml` plus links to `stack/` and `policy/`, a local
 file backend, the passphrase secrets provider and its own `PULUMI_HOME`, so nothing touches the user's Pulumi setup
-and nothing is fetched from the network (automatic plugin acquisition is off). `make demo` deploys with it when the
-engine and the Okta provider plugin are there; the engine test tier runs every scenario through it.
+and nothing is fetched from the network (automatic plugin acquisition is off: the CLI runs the Okta plugin `make
+engine` put next to it). `make demo` deploys with it; the engine test tier runs every scenario through it.
 """
 
 from __future__ import annotations
@@ -20,27 +20,19 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[3]
 ENGINE_BIN = Path(os.environ.get("TALEND_OKTA_ENGINE_BIN", REPO / ".tools" / "bin"))
-VENV_BIN = REPO / ".venv" / "bin"
-ENGINE_PROGRAMS = ("pulumi", "pulumi-language-python", "pulumi-language-python-exec", "pulumi-resource-pulumi-python")
-OKTA_PLUGIN = "pulumi-resource-okta"
-STACK = "sandbox"
-# Why the Okta provider plugin can be missing: see README, "Engine".
-NO_OKTA_PLUGIN = (
-    f"no {OKTA_PLUGIN} plugin: the Go module proxy refuses github.com/pulumi/pulumi-okta/provider/v6 and "
-    "github.com/okta/terraform-provider-okta, so `make engine` cannot build it; put one in "
-    f"{ENGINE_BIN} (or set TALEND_OKTA_ENGINE_BIN) to deploy with `pulumi up`"
+ENGINE_PROGRAMS = (
+    "pulumi",
+    "pulumi-language-python",
+    "pulumi-language-python-exec",
+    "pulumi-resource-pulumi-python",
+    "pulumi-resource-okta",
 )
+STACK = "sandbox"
 
 
 def missing_engine() -> list[str]:
-    """What `make engine` should have put in ENGINE_BIN and did not (the CLI, the Python host and its scripts)."""
+    """What `make engine` should have put in ENGINE_BIN and did not (the CLI, the Okta plugin, the Python host)."""
     return [name for name in ENGINE_PROGRAMS if not (ENGINE_BIN / name).is_file()]
-
-
-def okta_plugin() -> Path | None:
-    """The Okta provider plugin `pulumi` runs with, if one is there."""
-    candidate = ENGINE_BIN / OKTA_PLUGIN
-    return candidate if candidate.is_file() else None
 
 
 @dataclass
@@ -93,9 +85,8 @@ class PulumiWorkspace:
         return self.project / f"Pulumi.{STACK}.yaml"
 
     def env(self) -> dict[str, str]:
-        # The language host the proxy serves (v3.79) does not read Pulumi.yaml's `virtualenv` option from this
-        # CLI, so the virtualenv's python comes first on PATH; the engine's binaries (and the Okta plugin) next.
-        path = os.pathsep.join([str(ENGINE_BIN), str(VENV_BIN), os.environ.get("PATH", "")])
+        # The engine's binaries first: the CLI finds its language host and the Okta plugin on PATH.
+        path = os.pathsep.join([str(ENGINE_BIN), os.environ.get("PATH", "")])
         keep = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "OKTA_", "TALEND_"))}
         return (
             keep
