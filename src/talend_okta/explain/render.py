@@ -6,6 +6,7 @@ Everything printed goes through the redactor: an Okta or Talend answer quoted in
 from __future__ import annotations
 
 import json
+import textwrap
 from typing import Any
 
 from rich.console import Console
@@ -14,19 +15,32 @@ from rich.markup import escape
 from talend_okta.explain.steps import NA, OK, Explanation
 from talend_okta.redact import Redactor
 
-MARKS = {OK: "[green]✓[/]", NA: "[dim]–[/]"}
-PROBLEM_MARK = "[red]✗[/]"
+MARKS = {OK: ("✓", "green"), NA: ("–", "dim")}
+PROBLEM_MARK = ("✗", "red")
+WIDTH = 110  # characters per line; continuation lines are indented under the step's text
+INDENT = " " * 7
 
 
 def print_explanation(explanation: Explanation, console: Console, redact: Redactor) -> None:
     color = {True: "green", False: "red", None: "yellow"}[explanation.expected]
-    head = escape(redact(f"talend-okta explain {explanation.person}"))
-    console.print(f"{head}: [{color}]{escape(redact(explanation.verdict))}[/]")
+    head = redact(f"talend-okta explain {explanation.person}: {explanation.verdict}")
+    for line in textwrap.wrap(head, width=WIDTH, subsequent_indent=INDENT, break_on_hyphens=False):
+        console.print(f"[{color}]{escape(line)}[/]")
     for number, step in enumerate(explanation.steps, start=1):
-        mark = MARKS.get(step.status, PROBLEM_MARK)
-        console.print(f"  {number}. {mark} {escape(step.name)}: {escape(redact(step.detail))}")
+        mark, style = MARKS.get(step.status, PROBLEM_MARK)
+        _wrapped(
+            console, f"  {number}. {mark} ", f"  {number}. [{style}]{mark}[/] ", f"{step.name}: {redact(step.detail)}"
+        )
     if explanation.fix:
-        console.print(f"  fix: {escape(redact(explanation.fix))}")
+        _wrapped(console, "  fix: ", "  fix: ", redact(explanation.fix))
+
+
+def _wrapped(console: Console, lead: str, styled_lead: str, text: str) -> None:
+    """`text` after `lead` (printed as `styled_lead`), wrapped at WIDTH under an indent. The text is masked before
+    it is wrapped: a token cut across two lines would slip past the mask."""
+    lines = textwrap.wrap(text, width=WIDTH, initial_indent=lead, subsequent_indent=INDENT, break_on_hyphens=False)
+    for index, line in enumerate(lines):
+        console.print(styled_lead + escape(line[len(lead) :]) if index == 0 else escape(line))
 
 
 def to_json(explanation: Explanation, redact: Redactor) -> str:
