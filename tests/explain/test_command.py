@@ -102,3 +102,24 @@ def test_a_token_okta_or_talend_echo_back_is_masked(world: World, tmp_path: Path
         assert "could not read Okta's System Log" in result.stdout
         assert "[REDACTED]" in result.stdout
         assert_no_tokens(result.stdout, result.stderr)
+
+
+def test_no_such_app_or_an_unreadable_talend_is_exit_2(world: World, tmp_path: Path) -> None:
+    world.person("mo@corp.example", None, "Talend Developers")
+    world.sync()
+    no_app = run_cli(world, "mo@corp.example", tmp=tmp_path, env={"TALEND_OKTA_APP_ID": "0oaNOSUCHAPP"})
+    assert no_app.exit_code == 2
+    assert no_app.stderr.strip() == (
+        "talend-okta: error: Okta has no app with id 0oaNOSUCHAPP (--app-id, TALEND_OKTA_APP_ID)"
+    )
+    dead = run_cli(
+        world, "mo@corp.example", "--json", tmp=tmp_path, env={"TALEND_SCIM_URL": "http://127.0.0.1:9/scim/v2"}
+    )
+    assert dead.exit_code == 2
+    body = json.loads(dead.stdout)
+    assert body["verdict"].startswith(
+        "could not read Talend: Talend at http://127.0.0.1:9/scim/v2 could not be reached"
+    )
+    assert body["expected"] is None
+    assert [s["status"] for s in body["steps"]][:4] == ["ok", "ok", "ok", "ok"]  # every other step is still read
+    assert_no_tokens(no_app.stdout, no_app.stderr, dead.stdout, dead.stderr)
