@@ -77,7 +77,10 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
     # verify's report: in sync, then the hand-made change caught.
     assert "talend-okta verify: in sync" in output
     assert "✓ user-sync: 8/8 assigned users active in Talend" in output
-    assert "✗ user-sync: 7/8 assigned users active in Talend; 1 inactive in Talend" in output
+    # explain: the new hire's push failed on an expired token (Okta's error quoted); after the fix, in sync.
+    assert "talend-okta explain nina.berg@acme.example: Okta push failed: GET /Users: HTTP 401" in output
+    assert "talend-okta explain nina.berg@acme.example: in sync" in output
+    assert "✗ user-sync: 8/9 assigned users active in Talend; 1 inactive in Talend" in output
     assert "inactive in Talend (1): ann.lee" in output
     assert "verify caught the drift" in output
     # Roles: preflight shows who gains which Talend role, verify checks the mapping, then catches one changed by hand.
