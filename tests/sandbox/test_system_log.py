@@ -53,7 +53,8 @@ def test_push_deactivate_and_profile_events_name_the_app_user(
     assert push["outcome"] == {"result": "SUCCESS", "reason": None}
     assert push["displayMessage"] == "Push new user to external application"
     targets = {target["type"]: target for target in push["target"]}
-    assert targets["User"]["id"] == ann and targets["User"]["alternateId"] == "ann@corp.example"
+    assert targets["User"]["id"] == ann
+    assert targets["User"]["alternateId"] == "ann@corp.example"
     assert targets["AppUser"]["alternateId"] == "ann.lee"
     assert targets["AppInstance"]["id"] == app_id
     assert datetime.fromisoformat(push["published"].replace("Z", "+00:00")) <= datetime.now(UTC)
@@ -69,7 +70,8 @@ def test_a_failed_push_records_the_scim_answer(sandbox: OktaSandbox, app_id: str
     sandbox.sync()
     failed = logs(okta, filter=f'target.id eq "{ann}" and outcome.result eq "FAILURE"')
     assert len(failed) == 1
-    assert failed[0]["eventType"] == PUSH and failed[0]["severity"] == "ERROR"
+    assert failed[0]["eventType"] == PUSH
+    assert failed[0]["severity"] == "ERROR"
     assert failed[0]["outcome"]["reason"] == sandbox.sync_error(app_id, ann)
     assert "GET /Users" in failed[0]["outcome"]["reason"]
 
@@ -106,14 +108,16 @@ def test_paging_follows_next_links_until_a_bounded_query_ends(
         assert "self" in response.links
         seen += [event["uuid"] for event in response.json()]
         url, params, pages = response.links.get("next", {}).get("url"), None, pages + 1
-    assert pages == 3 and len(seen) == len(set(seen)) == 7
+    assert pages == 3
+    assert len(seen) == len(set(seen)) == 7
     times = [e["published"] for e in logs(okta, since=since, until=until, sortOrder="DESCENDING", limit=100)]
     assert times == sorted(times, reverse=True)
 
 
 def test_a_polling_query_always_has_a_next_link(sandbox: OktaSandbox, app_id: str, okta: httpx.Client) -> None:
     empty = okta.get("/api/v1/logs")
-    assert empty.status_code == 200 and empty.json() == []
+    assert empty.status_code == 200
+    assert empty.json() == []
     assert "next" in empty.links  # no until, ASCENDING: a polling request
     ann = sandbox.add_user("ann@corp.example", "ann.lee@corp.example", "Ann", "Lee")
     sandbox.assign_user(app_id, ann)
@@ -121,7 +125,8 @@ def test_a_polling_query_always_has_a_next_link(sandbox: OktaSandbox, app_id: st
     later = okta.get(empty.links["next"]["url"])
     assert [event["eventType"] for event in later.json()] == [PUSH]
     again = okta.get(later.links["next"]["url"])
-    assert again.json() == [] and "next" in again.links
+    assert again.json() == []
+    assert "next" in again.links
 
 
 def test_keywords_and_bad_queries(sandbox: OktaSandbox, app_id: str, okta: httpx.Client) -> None:
