@@ -42,9 +42,11 @@ demo: install
 	$(PY) -m talend_okta_sandbox.demo
 
 ## sandbox: leave both local servers running and print the variables that point pulumi and talend-okta at them.
+## Other ports: make sandbox OKTA_PORT=18090 TALEND_PORT=18091; keep the org across restarts: STATE_DIR=.sandbox/kept
 sandbox: install
 	$(engine_if_possible)
-	$(PY) -m talend_okta_sandbox.demo --serve
+	$(PY) -m talend_okta_sandbox.demo --serve $(if $(OKTA_PORT),--okta-port $(OKTA_PORT)) \
+		$(if $(TALEND_PORT),--talend-port $(TALEND_PORT)) $(if $(STATE_DIR),--state-dir $(STATE_DIR))
 
 ## lint: ruff and mypy.
 lint: install

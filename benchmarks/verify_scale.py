@@ -2,8 +2,8 @@
 
 Ways to answer "is every assigned user active in Talend?" are timed, each in a fresh Python process so its peak
 memory (ru_maxrss) is its own, not the servers':
-- verify:  `talend_okta.verify.verify(...)`, one pass (`timeout=0`), all four checks; SCIM pages 4 at a time once
-           totalResults is known.
+- verify:  `talend_okta.verify.polling.verify(...)`, one pass (`timeout=0`), all four checks; SCIM pages 4 at a
+           time once totalResults is known.
 - verify-sequential: the same with one SCIM page at a time (`PollSettings(scim_concurrency=1)`).
 - fetch:   only fetching the list pages verify needs (Okta app users by 500, SCIM users by 1,000 or the server's
            cap), one after the other, no models: sequential paging, the floor a one-page-at-a-time reader meets.
@@ -189,7 +189,8 @@ def _peak_mb() -> float:
 def run_verify(scim_concurrency: int = 4) -> dict[str, Any]:
     from pydantic import SecretStr
 
-    from talend_okta.verify import ConnectionSettings, PollSettings, verify
+    from talend_okta.verify.inputs import ConnectionSettings, PollSettings
+    from talend_okta.verify.polling import verify
 
     settings = ConnectionSettings(
         okta_url=os.environ["OKTA_ORG_URL"],

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import pulumi
 
 from talend_cloud_app import TalendCloudApp
 from talend_okta.settings import SettingsError, StackSettings, load_settings
-from talend_okta.stack_config import okta_org_url, raw_stack_config
+from talend_okta.spec import app_spec, stack_outputs
+from talend_okta.stack_config import okta_org_url, raw_stack_config, talend_endpoints
 
 
 def read_settings() -> StackSettings:
@@ -18,17 +21,27 @@ def read_settings() -> StackSettings:
 
 
 settings = read_settings()
+spec = app_spec(settings)
 org_url = okta_org_url()
-talend_app = TalendCloudApp("talend", settings, okta_org_url=org_url)
+# Against the offline sandbox (Okta on loopback) the Talend tokens may go to its local Talend stand-in.
+talend = talend_endpoints(spec, org_url, os.environ)
+for warning in talend.warnings:
+    pulumi.log.warn(warning)
+talend_app = TalendCloudApp(
+    "talend",
+    spec,
+    adopt=settings.adopt,
+    credentials_check_url=talend.scim_url,
+    role_mappings_url=talend.api_url or None,
+)
 
-pulumi.export("appId", talend_app.app_id)
-pulumi.export("appLabel", settings.app_label)
-pulumi.export("ssoUrl", talend_app.sso_url)
-pulumi.export("scimBaseUrl", talend_app.scim_base_url)
-pulumi.export("metadataUrl", talend_app.metadata_url)
-pulumi.export("assignedGroups", talend_app.assigned_groups)
-pulumi.export("pushedGroups", talend_app.pushed_groups)
-pulumi.export("provisioning", settings.provisioning.model_dump(by_alias=True))
-pulumi.export("roleMappings", talend_app.role_mappings)
-if org_url is not None:
-    pulumi.export("oktaOrgUrl", org_url)
+outputs = stack_outputs(
+    spec,
+    app_id=talend_app.app_id,
+    metadata_url=talend_app.metadata_url,
+    assigned_groups=talend_app.assigned_groups,
+    pushed_groups=talend_app.pushed_groups,
+    okta_org_url=org_url,
+)
+for key, value in outputs.items():
+    pulumi.export(key, value)

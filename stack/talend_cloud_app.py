@@ -1,21 +1,22 @@
 """The Talend Cloud app in Okta, as one component: SAML sign-on, SCIM provisioning, assignments, group push, and
-the Talend role mappings that turn the app's CustomerRoles into Talend roles."""
+the Talend role mappings that turn the app's CustomerRoles into Talend roles.
+
+It renders the desired state (`talend_okta.spec.AppSpec`) to pulumi-okta resources and reads nothing else: no
+config, no environment. The program (`__main__.py`) decides where Talend tokens may go and passes it in.
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 import pulumi
 import pulumi_okta as okta
 from pydantic import SecretStr
 
-from talend_okta import definition as talend
-from talend_okta.http import is_loopback_url
+from talend_okta.credentials import check_talend_credentials
 from talend_okta.role_mapping import TalendRoleMappings
-from talend_okta.settings import AdoptSettings, GroupSettings, ProvisioningSettings, StackSettings
-from talend_okta.talend_api import normalized
-from talend_okta.verify import check_talend_credentials
+from talend_okta.settings import AdoptSettings
+from talend_okta.spec import AppSpec, AttributeStatement, GroupSpec, ProvisioningSpec
 
 CREDENTIALS_CHECK_SECONDS = 60.0
 """The credentials hook gives up after this long in all (retries included): a slow Talend must not stall `pulumi up`."""
@@ -25,8 +26,9 @@ def _status(enabled: bool) -> str:
     return "ENABLED" if enabled else "DISABLED"
 
 
-def user_provisioning_capabilities(provisioning: ProvisioningSettings) -> okta.app.FeaturesCapabilitiesArgs:
+def user_provisioning_capabilities(provisioning: ProvisioningSpec) -> okta.app.FeaturesCapabilitiesArgs:
     """Provisioning → To App: Create Users, Update User Attributes, Deactivate Users."""
+    password = provisioning.password_sync
     return okta.app.FeaturesCapabilitiesArgs(
         create=okta.app.FeaturesCapabilitiesCreateArgs(
             lifecycle_create=okta.app.FeaturesCapabilitiesCreateLifecycleCreateArgs(
@@ -38,23 +40,23 @@ def user_provisioning_capabilities(provisioning: ProvisioningSettings) -> okta.a
             lifecycle_deactivate=okta.app.FeaturesCapabilitiesUpdateLifecycleDeactivateArgs(
                 status=_status(provisioning.deactivate_users)
             ),
-            password=okta.app.FeaturesCapabilitiesUpdatePasswordArgs(**talend.NO_PASSWORD_SYNC),
+            password=okta.app.FeaturesCapabilitiesUpdatePasswordArgs(
+                status=password.status, seed=password.seed, change=password.change
+            ),
         ),
     )
 
 
-def customer_roles_statements(settings: StackSettings) -> list[okta.app.SamlAttributeStatementArgs]:
-    """`CustomerRoles`: the person's groups that are customer roles, exactly those names (none without roles)."""
-    if not settings.role_mappings:
-        return []
-    return [
-        okta.app.SamlAttributeStatementArgs(
-            name=talend.CUSTOMER_ROLES,
+def attribute_statement(statement: AttributeStatement) -> okta.app.SamlAttributeStatementArgs:
+    """An EXPRESSION statement (name, values) or the GROUP one (`CustomerRoles`: a filter on group names)."""
+    if statement.type == "GROUP":
+        return okta.app.SamlAttributeStatementArgs(
+            name=statement.name,
             type="GROUP",
-            filter_type=talend.GROUP_FILTER_TYPE,
-            filter_value=talend.customer_roles_filter(list(settings.role_mappings)),
+            filter_type=statement.filter_type,
+            filter_value=statement.filter_value,
         )
-    ]
+    return okta.app.SamlAttributeStatementArgs(name=statement.name, values=list(statement.values))
 
 
 def require_talend_credentials(scim_url: str, token: str) -> None:
@@ -62,19 +64,6 @@ def require_talend_credentials(scim_url: str, token: str) -> None:
     result = check_talend_credentials(scim_url, token, total=CREDENTIALS_CHECK_SECONDS)
     if not result.ok:
         raise RuntimeError(f"{result.name}: {result.detail}")
-
-
-def talend_url(declared: str, variable: str, okta_org_url: str | None, environ: Mapping[str, str]) -> str:
-    """Where the program may send a Talend token: the stack's declared Talend URL.
-
-    Only when the stack itself points Okta at a loopback sandbox (`okta:httpProxy`) may `variable`
-    (`TALEND_SCIM_URL`, `TALEND_API_URL`) redirect it, and only to a loopback URL (the sandbox's Talend stand-in);
-    a leftover variable never sends the token elsewhere.
-    """
-    local = environ.get(variable, "").strip()
-    if okta_org_url and is_loopback_url(okta_org_url) and local and is_loopback_url(local):
-        return local
-    return declared
 
 
 def credentials_hook(scim_url: str, token: SecretStr) -> pulumi.ResourceHook:
@@ -110,42 +99,41 @@ class TalendCloudApp(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        settings: StackSettings,
+        spec: AppSpec,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        okta_org_url: str | None = None,
+        adopt: AdoptSettings | None = None,
+        credentials_check_url: str | None = None,
+        role_mappings_url: str | None = None,
     ) -> None:
-        """`okta_org_url`: where the stack's Okta provider points (a loopback sandbox lets the credentials check
-        go to the local Talend stand-in)."""
+        """`adopt`: import ids written by `talend-okta adopt`. `credentials_check_url`, `role_mappings_url`: where
+        the Talend tokens go (the program's choice; by default Talend's URLs in the spec)."""
         super().__init__("talend-okta:index:TalendCloudApp", name, None, opts)
-        self.adopt = settings.adopt
-        self.sso_url = talend.sso_url(settings.region, settings.account_id)
-        self.scim_base_url = talend.scim_base_url(settings.region)
+        self.adopt = adopt
+        saml = spec.saml
+        self.sso_url = saml.sso_url
+        self.scim_base_url = spec.scim_base_url
 
         # Deleting this app deactivates every assigned person in Talend: protected, so only a deliberate
         # `pulumi state unprotect` can remove it.
         self.app = okta.app.Saml(
             f"{name}-app",
-            label=settings.app_label,
-            status="ACTIVE",
-            sso_url=self.sso_url,
-            recipient=self.sso_url,
-            destination=self.sso_url,
-            audience=self.sso_url,
-            subject_name_id_template=talend.NAME_ID_TEMPLATE,
-            subject_name_id_format=talend.NAME_ID_FORMAT,
-            authn_context_class_ref=talend.AUTHN_CONTEXT_CLASS,
-            response_signed=True,
-            assertion_signed=True,
-            signature_algorithm=talend.SIGNATURE_ALGORITHM,
-            digest_algorithm=talend.DIGEST_ALGORITHM,
-            user_name_template=talend.EMAIL_PREFIX_TEMPLATE,
-            user_name_template_type=talend.EMAIL_PREFIX_TEMPLATE_TYPE,
-            attribute_statements=[
-                okta.app.SamlAttributeStatementArgs(name=attribute, values=[expression])
-                for attribute, expression in talend.attribute_statements(settings.domain_name)
-            ]
-            + customer_roles_statements(settings),
+            label=saml.label,
+            status=saml.status,
+            sso_url=saml.sso_url,
+            recipient=saml.sso_url,
+            destination=saml.sso_url,
+            audience=saml.sso_url,
+            subject_name_id_template=saml.subject_name_id_template,
+            subject_name_id_format=saml.subject_name_id_format,
+            authn_context_class_ref=saml.authn_context_class_ref,
+            response_signed=saml.response_signed,
+            assertion_signed=saml.assertion_signed,
+            signature_algorithm=saml.signature_algorithm,
+            digest_algorithm=saml.digest_algorithm,
+            user_name_template=saml.user_name_template,
+            user_name_template_type=saml.user_name_template_type,
+            attribute_statements=[attribute_statement(statement) for statement in saml.attribute_statements],
             opts=pulumi.ResourceOptions(parent=self, protect=True, import_=_import_id(self.adopt, lambda ids: ids.app)),
         )
         self.app_id = self.app.id
@@ -155,12 +143,12 @@ class TalendCloudApp(pulumi.ComponentResource):
         # groups alone would deactivate everyone in Talend.
         child = pulumi.ResourceOptions(parent=self, deleted_with=self.app)
 
-        if settings.provisioning.manage:
-            self._provisioning(name, settings, child, okta_org_url)
+        if spec.provisioning is not None:
+            self._provisioning(name, spec.provisioning, child, credentials_check_url or spec.provisioning.scim_base_url)
 
         assigned: dict[str, pulumi.Output[str]] = {}
         pushed: dict[str, pulumi.Output[str]] = {}
-        for group in settings.groups:
+        for group in spec.groups:
             group_id = self._assign(name, group, child)
             assigned[group.name] = group_id
             if group.push:
@@ -168,9 +156,9 @@ class TalendCloudApp(pulumi.ComponentResource):
         self.assigned_groups = pulumi.Output.all(**assigned) if assigned else pulumi.Output.from_input({})
         self.pushed_groups = pulumi.Output.all(**pushed) if pushed else pulumi.Output.from_input({})
 
-        self.role_mappings = normalized(settings.role_mappings)  # as Talend applies them: sorted, no repeats
-        if self.role_mappings:
-            self._roles(name, settings, okta_org_url)
+        self.role_mappings = spec.role_mapping_dict  # as Talend applies them: sorted, no repeats
+        if spec.role_mappings is not None:
+            self._roles(name, spec, role_mappings_url or spec.role_mappings.api_url)
 
         self.register_outputs(
             {
@@ -184,24 +172,13 @@ class TalendCloudApp(pulumi.ComponentResource):
             }
         )
 
-    def _talend_url(self, declared: str, variable: str, okta_org_url: str | None) -> str:
-        """`talend_url`, with a warning (never the value) when a set variable is ignored."""
-        chosen = talend_url(declared, variable, okta_org_url, os.environ)
-        if os.environ.get(variable, "").strip() and chosen == declared:
-            pulumi.log.warn(
-                f"{variable} is ignored: the program sends the Talend token only to the stack's {declared} "
-                f"(a loopback {variable} only while okta:httpProxy points at the sandbox)",
-                resource=self,
-            )
-        return chosen
-
-    def _roles(self, name: str, settings: StackSettings, okta_org_url: str | None) -> None:
+    def _roles(self, name: str, spec: AppSpec, api_url: str) -> None:
         """Talend's tenant-wide role mappings: each customer role (an Okta group's name) → Talend roles."""
-        api_url = self._talend_url(talend.api_base_url(settings.region), "TALEND_API_URL", okta_org_url)
+        assert spec.role_mappings is not None
         self.talend_role_mappings = TalendRoleMappings(
             f"{name}-role-mappings",
             api_url=api_url,
-            api_token=settings.role_api_token.get_secret_value(),
+            api_token=spec.role_mappings.api_token.get_secret_value(),
             mappings=self.role_mappings,
             # In Talend, so Okta does not remove it with the app; but `pulumi destroy` must not replace Talend's
             # mappings with none before it stops at the protected app: a destroy leaves them as they are.
@@ -215,19 +192,19 @@ class TalendCloudApp(pulumi.ComponentResource):
         )
 
     def _provisioning(
-        self, name: str, settings: StackSettings, child: pulumi.ResourceOptions, okta_org_url: str | None
+        self, name: str, provisioning: ProvisioningSpec, child: pulumi.ResourceOptions, check_url: str
     ) -> None:
         # Okta documents these two APIs only for some catalog apps; for a custom SAML app it may ignore them.
         # `talend-okta verify` reads back what Okta holds and lists the admin-console steps still to do.
-        token = pulumi.Output.secret(settings.scim_token.get_secret_value())
-        self.credentials_check_url = self._talend_url(self.scim_base_url, "TALEND_SCIM_URL", okta_org_url)
-        self.credentials_hook = hook = credentials_hook(self.credentials_check_url, settings.scim_token)
+        token = pulumi.Output.secret(provisioning.token.get_secret_value())
+        self.credentials_check_url = check_url
+        self.credentials_hook = hook = credentials_hook(check_url, provisioning.token)
         self.connection = okta.app.Connection(
             f"{name}-scim",
             id_property=self.app.id,
-            base_url=self.scim_base_url,
+            base_url=provisioning.scim_base_url,
             action="activate",
-            profile=okta.app.ConnectionProfileArgs(auth_scheme="TOKEN", token=token),
+            profile=okta.app.ConnectionProfileArgs(auth_scheme=provisioning.auth_scheme, token=token),
             opts=pulumi.ResourceOptions.merge(
                 child,
                 pulumi.ResourceOptions(
@@ -239,9 +216,9 @@ class TalendCloudApp(pulumi.ComponentResource):
         self.features = okta.app.Features(
             f"{name}-to-app",
             app_id=self.app.id,
-            name=talend.USER_PROVISIONING,  # set explicitly: pulumi-okta would otherwise auto-name it
+            name=provisioning.feature,  # set explicitly: pulumi-okta would otherwise auto-name it
             status="ENABLED",
-            capabilities=user_provisioning_capabilities(settings.provisioning),
+            capabilities=user_provisioning_capabilities(provisioning),
             opts=pulumi.ResourceOptions.merge(
                 child,
                 pulumi.ResourceOptions(
@@ -250,7 +227,7 @@ class TalendCloudApp(pulumi.ComponentResource):
             ),
         )
 
-    def _assign(self, name: str, group: GroupSettings, child: pulumi.ResourceOptions) -> pulumi.Output[str]:
+    def _assign(self, name: str, group: GroupSpec, child: pulumi.ResourceOptions) -> pulumi.Output[str]:
         """Assign an existing Okta group (non-authoritative: assignments made by hand survive); push it if asked."""
         group_id = okta.group.get_group_output(name=group.name, opts=pulumi.InvokeOutputOptions(parent=self)).id
         # Resource names carry the group name, so a preview says which group a removal unassigns. A renamed group
@@ -288,7 +265,7 @@ class TalendCloudApp(pulumi.ComponentResource):
         return group_id
 
 
-def _former_names(prefix: str, group: GroupSettings) -> list[pulumi.Alias]:
+def _former_names(prefix: str, group: GroupSpec) -> list[pulumi.Alias]:
     """The names earlier deployments gave the resource (same type and parent), from the group's formerNames."""
     return [pulumi.Alias(name=f"{prefix}{former}") for former in group.former_names]
 

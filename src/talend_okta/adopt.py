@@ -18,13 +18,29 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
+from rich.console import Console
+from rich.markup import escape
 
 from talend_okta import definition as talend
-from talend_okta.http import ApiStatusError, InputError, is_loopback
-from talend_okta.okta_api import NOT_FOUND, PROVISIONING_NOT_ENABLED, App, AppGroup, Connection, OktaClient, PushMapping
-from talend_okta.preflight import SECRET_PLACEHOLDER
+from talend_okta.cli_io import fail
+from talend_okta.http import ApiError, ApiStatusError, InputError, is_loopback
+from talend_okta.okta_api import (
+    NOT_FOUND,
+    PROVISIONING_NOT_ENABLED,
+    SCIM_PROVISIONING,
+    TO_APP_FEATURES,
+    App,
+    AppGroup,
+    Connection,
+    OktaClient,
+    PushMapping,
+    check_app_id,
+)
+from talend_okta.redact import Redactor
 from talend_okta.settings import NAMESPACE, SettingsError, load_settings, namespace_keys, okta_org_url
-from talend_okta.verify import SCIM_PROVISIONING, TO_APP_FEATURES, StackOutputs
+from talend_okta.spec import AppSpec, app_spec
+from talend_okta.stack_files import SECRET_PLACEHOLDER, StackOutputs, read_stack_outputs
+from talend_okta.target import okta_target
 
 ADOPT_KEY = f"{NAMESPACE}:adopt"
 _SSO_URL = re.compile(
@@ -149,7 +165,7 @@ def read_adoption(okta: OktaClient, app_id: str) -> Adoption:
     adoption = Adoption(app=app, config=config)
     import_ids: dict[str, Any] = {"app": app.id}
 
-    provisioning = _provisioning(okta, app, adoption, region)
+    provisioning = _provisioning(okta, app, adoption, talend.scim_base_url(region))
     if provisioning["manage"]:
         import_ids["connection"] = app.id
         import_ids["features"] = f"{app.id}/{talend.USER_PROVISIONING}"
@@ -157,11 +173,11 @@ def read_adoption(okta: OktaClient, app_id: str) -> Adoption:
     config[f"{NAMESPACE}:provisioning"] = provisioning
     config[ADOPT_KEY] = import_ids
     try:  # what adopt writes must load as the program loads it (the secret comes from `pulumi config set`)
-        load_settings({**namespace_keys(config), "scimToken": SECRET_PLACEHOLDER})
+        settings = load_settings({**namespace_keys(config), "scimToken": SECRET_PLACEHOLDER})
     except SettingsError as err:
         raise InputError(f"--app-id: app {app_id} cannot be described as this stack's config: {err}") from None
 
-    adoption.changes[:0] = _app_changes(app, region, account_id, domain_name)
+    adoption.changes[:0] = app_changes(app, app_spec(settings))
     _people(okta, app, adoption)
     return adoption
 
@@ -240,7 +256,7 @@ def _push_mappings(okta: OktaClient, app_id: str) -> list[PushMapping]:
         raise
 
 
-def _provisioning(okta: OktaClient, app: App, adoption: Adoption, region: str) -> dict[str, bool]:
+def _provisioning(okta: OktaClient, app: App, adoption: Adoption, scim_url: str) -> dict[str, bool]:
     """`talend-okta:provisioning` as Okta reports it; `manage: false` where Okta refuses its provisioning APIs."""
     connection = _connection(okta, app.id)
     feature = okta.get_user_provisioning(app.id)
@@ -261,7 +277,6 @@ def _provisioning(okta: OktaClient, app: App, adoption: Adoption, region: str) -
             "false, so the stack leaves it to the admin console and talend-okta verify checks it"
         )
     if manage:
-        scim_url = talend.scim_base_url(region)
         if (connection.base_url or "").rstrip("/") != scim_url:
             adoption.changes.append(Change("SCIM base URL", connection.base_url or "not set", scim_url))
         adoption.changes.append(Change("SCIM token", "as set by hand", f"{NAMESPACE}:scimToken"))
@@ -283,35 +298,54 @@ def _connection(okta: OktaClient, app_id: str) -> Connection:
         raise
 
 
-def _app_changes(app: App, region: str, account_id: str | None, domain_name: str) -> list[Change]:
-    """The app's settings that differ from what `TalendCloudApp` declares."""
+def app_changes(app: App, spec: AppSpec) -> list[Change]:
+    """The app's settings that differ from the spec (what `TalendCloudApp` declares)."""
     sign_on = app.settings.sign_on
     assert sign_on is not None  # checked by read_adoption
-    sso = talend.sso_url(region, account_id)
+    saml = spec.saml
     template = app.credentials.user_name_template
     declared: list[tuple[str, object, object]] = [
-        ("status", app.status, "ACTIVE"),
-        ("SSO URL", sign_on.sso_acs_url, sso),
-        ("recipient", sign_on.recipient, sso),
-        ("destination", sign_on.destination, sso),
-        ("audience", sign_on.audience, sso),
-        ("NameID format", sign_on.subject_name_id_format, talend.NAME_ID_FORMAT),
-        ("NameID value", sign_on.subject_name_id_template, talend.NAME_ID_TEMPLATE),
-        ("authentication context", sign_on.authn_context_class_ref, talend.AUTHN_CONTEXT_CLASS),
-        ("response", _signed(sign_on.response_signed), "signed"),
-        ("assertion", _signed(sign_on.assertion_signed), "signed"),
-        ("signature algorithm", sign_on.signature_algorithm, talend.SIGNATURE_ALGORITHM),
-        ("digest algorithm", sign_on.digest_algorithm, talend.DIGEST_ALGORITHM),
-        ("application username format", username_format(template.template, template.type), "Email prefix"),
+        ("status", app.status, saml.status),
+        ("SSO URL", sign_on.sso_acs_url, saml.sso_url),
+        ("recipient", sign_on.recipient, saml.sso_url),
+        ("destination", sign_on.destination, saml.sso_url),
+        ("audience", sign_on.audience, saml.sso_url),
+        ("NameID format", sign_on.subject_name_id_format, saml.subject_name_id_format),
+        ("NameID value", sign_on.subject_name_id_template, saml.subject_name_id_template),
+        ("authentication context", sign_on.authn_context_class_ref, saml.authn_context_class_ref),
+        ("response", _signed(sign_on.response_signed), _signed(saml.response_signed)),
+        ("assertion", _signed(sign_on.assertion_signed), _signed(saml.assertion_signed)),
+        ("signature algorithm", sign_on.signature_algorithm, saml.signature_algorithm),
+        ("digest algorithm", sign_on.digest_algorithm, saml.digest_algorithm),
+        (
+            "application username format",
+            username_format(template.template, template.type),
+            username_format(saml.user_name_template, saml.user_name_template_type),
+        ),
     ]
     changes = [Change(what, str(now), str(then)) for what, now, then in declared if now != then]
-    have = {s.name: s.values for s in sign_on.attribute_statements}
-    for name, expression in talend.attribute_statements(domain_name):
-        if have.get(name) != [expression]:
-            now = "missing" if name not in have else ", ".join(have[name])
-            changes.append(Change(f"attribute statement {name}", now, expression))
-    wanted = {name for name, _ in talend.attribute_statements(domain_name)}
-    changes += [Change(f"attribute statement {n}", ", ".join(v), "removed") for n, v in have.items() if n not in wanted]
+    have = {s.name: s for s in sign_on.attribute_statements}
+    for wanted in saml.attribute_statements:
+        now_statement = have.get(wanted.name)
+        if wanted.type == "EXPRESSION":
+            if now_statement is None or now_statement.values != list(wanted.values):
+                now = "missing" if now_statement is None else ", ".join(now_statement.values)
+                changes.append(Change(f"attribute statement {wanted.name}", now, ", ".join(wanted.values)))
+        else:
+            then = f"{wanted.type} {wanted.filter_type} {wanted.filter_value}"
+            now = (
+                "missing"
+                if now_statement is None
+                else f"{now_statement.type} {now_statement.filter_type} {now_statement.filter_value}"
+            )
+            if now != then:
+                changes.append(Change(f"attribute statement {wanted.name}", now, then))
+    wanted_names = {statement.name for statement in saml.attribute_statements}
+    changes += [
+        Change(f"attribute statement {name}", ", ".join(statement.values), "removed")
+        for name, statement in have.items()
+        if name not in wanted_names
+    ]
     return changes
 
 
@@ -321,7 +355,9 @@ def _signed(flag: bool | None) -> str:
 
 def username_format(template: str | None, kind: str | None) -> str:
     """Okta's name for an application username format, e.g. "Okta username" or "Email prefix"."""
-    known = USERNAME_FORMATS.get("".join((template or "${source.login}").split()))
+    known = {"".join(k.split()): v for k, v in USERNAME_FORMATS.items()}.get(
+        "".join((template or "${source.login}").split())
+    )
     if known and (kind or "BUILT_IN") == "BUILT_IN":
         return known
     return f"custom ({template})"
@@ -410,3 +446,49 @@ def next_steps(path: Path, app_id: str) -> list[str]:
         "pulumi up, then talend-okta verify    # the app keeps its id",
         "pulumi config rm talend-okta:adopt    # after the first pulumi up (the import ids then change nothing)",
     ]
+
+
+# --- the command ------------------------------------------------------------------------------------------------
+
+
+def run(
+    *,
+    app_id: str,
+    stack: str | None,
+    out: Path | None,
+    force: bool,
+    okta_url: str | None,
+    okta_token: str | None,
+    stack_outputs: str | None,
+) -> int:
+    """`talend-okta adopt`: 0 when written (or already managed); could not run: one line on stderr and exit 2."""
+    redact = Redactor([okta_token])
+    console = Console(highlight=False, soft_wrap=True)
+    try:
+        check_app_id(app_id)
+        path = output_path(stack, out)
+        outputs = read_stack_outputs(stack_outputs)
+        managed = already_managed(app_id, path, outputs)
+        if managed is not None:
+            console.print(escape(f"talend-okta adopt: {managed}; nothing changed"))
+            return 0
+        check_writable(path, force=force)  # before reading Okta: nothing to do when it would fail
+        target = okta_target(okta_url=okta_url, okta_token=okta_token, app_id=app_id, outputs=outputs)
+        with OktaClient(target.org_url, target.token.get_secret_value(), redactor=redact) as okta:
+            found = read_adoption(okta, app_id)
+        secret_lines = secret_commands(stack, path)
+        write_config(path, redact(render_config(found, secret_lines)), force=force)
+    except (InputError, ApiError) as err:
+        fail(str(err), redact)
+
+    styles = {"": "", "warn": "yellow", "loud": "bold red"}
+    console.print(escape(f"talend-okta adopt: wrote {path} for app {found.app.id} ({found.app.label})"))
+    for style, line in summary_lines(found):
+        console.print(escape(line), style=styles[style])
+    console.print("Next:")
+    console.print(escape("  Set the secrets (never written to the file):"))
+    for line in secret_lines:
+        console.print(escape(f"    {line}"))
+    for line in next_steps(path, app_id):
+        console.print(escape(f"  {line}"))
+    return 0

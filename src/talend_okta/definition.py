@@ -65,27 +65,7 @@ def email_prefix(email: str) -> str:
 # block, so the stack declares it; left undeclared, it reads back as a change on every preview.
 NO_PASSWORD_SYNC = {"status": "DISABLED", "seed": "RANDOM", "change": "KEEP_EXISTING"}
 
-# --- Roles: Okta groups become Talend customer roles ----------------------------------------------------------
-
-CUSTOMER_ROLES: Final = "CustomerRoles"
-"""The SAML attribute Talend reads a person's customer roles from (several values allowed)."""
-
-GROUP_FILTER_TYPE: Final = "REGEX"
-"""Okta group attribute statements filter the person's groups by name; a regex lists several exact names."""
-
-_REGEX_SPECIALS: Final = frozenset("\\^$.|?*+()[]{}")
-
 
 def api_base_url(region: str) -> str:
     """Talend Cloud's API origin for a region: role mappings at `/security/role-mappings`, SCIM at `/scim/v2`."""
     return f"https://api.{region}.cloud.talend.com"
-
-
-def okta_regex_literal(text: str) -> str:
-    """`text` as a regex that matches only itself (Okta evaluates group filters as Java regexes)."""
-    return "".join(f"\\{c}" if c in _REGEX_SPECIALS else c for c in text)
-
-
-def customer_roles_filter(group_names: list[str]) -> str:
-    """The CustomerRoles filter: exactly these group names, nothing that merely contains or starts with one."""
-    return "^(" + "|".join(okta_regex_literal(name) for name in sorted(group_names)) + ")$"

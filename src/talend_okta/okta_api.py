@@ -36,6 +36,14 @@ NOT_FOUND = "E0000007"
 INACTIVE_APP_USER_STATUSES = frozenset({"INACTIVE", "DEPROVISIONED", "REVOKED", "UNASSIGNED"})
 """App user statuses Okta uses for an assignment that should no longer be active in the app."""
 
+# The app's read-only `features` that mirror Provisioning → To App (Okta's app `features` enum).
+SCIM_PROVISIONING = "SCIM_PROVISIONING"
+TO_APP_FEATURES = {
+    "Create Users": "PUSH_NEW_USERS",
+    "Update User Attributes": "PUSH_PROFILE_UPDATES",
+    "Deactivate Users": "PUSH_USER_DEACTIVATION",
+}
+
 
 def check_app_id(app_id: str) -> str:
     """`app_id` if it can be an Okta app id; it goes into request paths, so nothing else may pass."""

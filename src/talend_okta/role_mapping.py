@@ -24,16 +24,8 @@ import pulumi.dynamic as dynamic
 from pulumi.runtime import rpc
 
 from talend_okta.http import ApiAuthError, ApiError, InputError
-from talend_okta.talend_api import (
-    ROLE_MAPPINGS_PATH,
-    SSO_PERMISSION,
-    RoleMappings,
-    TalendApiClient,
-    as_body,
-    normalized,
-    unknown_roles,
-    unknown_roles_message,
-)
+from talend_okta.roles import RoleMappings, as_body, normalized, unknown_roles, unknown_roles_message
+from talend_okta.talend_api import ROLE_MAPPINGS_PATH, SSO_PERMISSION, TalendApiClient
 
 API_URL, API_TOKEN, MAPPINGS = "apiUrl", "apiToken", "mappings"
 RESOURCE_TIMEOUT = 30.0  # seconds per Talend request during a deployment

@@ -6,6 +6,7 @@ Keys are Pulumi config keys in the `talend-okta:` namespace (camelCase). A wrong
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -27,6 +28,10 @@ from talend_okta.definition import REGIONS, Region
 NAMESPACE = "talend-okta"
 
 _ACCOUNT_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$"
+# A DNS name (RFC 1123 labels): Talend's account name is the Domain on TMC's Subscription page, e.g.
+# acme.eu.cloud.talend.com; an email address or a URL there would reach Talend in every SAML assertion.
+_DOMAIN_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+_DOMAIN_ALLOWED = "a domain name like acme.eu.cloud.talend.com (letters, digits and '-' in labels separated by dots)"
 
 
 class _Settings(BaseModel):
@@ -147,21 +152,32 @@ class AdoptSettings(_Settings):
 class StackSettings(_Settings):
     """Everything one Talend tenant's stack declares."""
 
-    region: Region = Field(description="Talend Cloud region: " + ", ".join(REGIONS) + ".")
+    region: Region = Field(description="Talend Cloud region of the tenant: " + ", ".join(REGIONS) + ".")
     account_id: str | None = Field(
         default=None,
         pattern=_ACCOUNT_ID,
-        description="Talend account ID for multi-tenant SSO: the SSO URL and audience end in /<accountId>.",
+        description="Talend account ID for multi-tenant SSO (letters, digits, '-', '_'): the SSO URL and audience "
+        "then end in /<accountId>. Empty for single-tenant.",
     )
-    domain_name: str = Field(description="Talend Cloud account name, sent as the TalendCloudDomainName attribute.")
-    app_label: str = Field(default="Talend Cloud", min_length=1, max_length=100, description="Okta app label.")
-    scim_token: SecretStr = Field(description="Talend personal access token Okta uses for SCIM (a secret).")
+    domain_name: str = Field(
+        description="Talend Cloud account name, a domain name such as acme.eu.cloud.talend.com (the Domain on Talend "
+        "Management Console's Subscription page), sent as the TalendCloudDomainName attribute."
+    )
+    app_label: str = Field(
+        default="Talend Cloud", min_length=1, max_length=100, description="Label of the app in Okta (1-100 characters)."
+    )
+    scim_token: SecretStr = Field(
+        description="Talend personal access token Okta sends to Talend's SCIM API (its owner needs Users - Manage). "
+        "Set it with `pulumi config set --secret`."
+    )
     talend_api_token: SecretStr | None = Field(
         default=None,
         description="Talend token for the role-mapping API (a secret, needs SSO - Manage); defaults to scimToken.",
     )
     groups: list[GroupSettings] = Field(default_factory=list, description="Okta groups assigned to the app.")
-    provisioning: ProvisioningSettings = Field(default_factory=ProvisioningSettings)
+    provisioning: ProvisioningSettings = Field(
+        default_factory=ProvisioningSettings, description="Okta → Talend SCIM provisioning (Provisioning → To App)."
+    )
     adopt: AdoptSettings | None = Field(
         default=None, description="Import ids of an app built by hand (written by `talend-okta adopt`)."
     )
@@ -179,6 +195,8 @@ class StackSettings(_Settings):
             raise ValueError("must not be empty (the Domain shown on Talend Management Console's Subscription page)")
         if any(c in value for c in '"\\') or any(c.isspace() or not c.isprintable() for c in value):
             raise ValueError("must not contain quotes, backslashes, spaces or control characters")
+        if len(value) > 253 or not all(_DOMAIN_LABEL.match(label) for label in value.split(".")):
+            raise ValueError(f"must be {_DOMAIN_ALLOWED}")
         return value
 
     @field_validator("scim_token", "talend_api_token")
@@ -268,13 +286,19 @@ def load_settings(raw: Mapping[str, Any]) -> StackSettings:
 
 
 def describe(err: ValidationError) -> str:
-    """The first validation error as one line: `talend-okta:<key>: <what is allowed> (got <value>)`."""
-    first = err.errors(include_url=False)[0]
+    """The first validation error as one line: `talend-okta:<key>: <what is allowed> (got <value>)`.
+
+    A misspelled key comes first: it also makes the key it meant "missing", and that is not what to fix."""
+    errors = err.errors(include_url=False)
+    first = next((e for e in errors if e["type"] == "extra_forbidden" and _closest_key(e["loc"])), errors[0])
     path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"]).lstrip(".")
     key = f"{NAMESPACE}:{path}" if path else NAMESPACE
     kind = first["type"]
     if kind == "extra_forbidden":
-        return f"{key}: unknown setting; allowed here: {', '.join(_allowed_keys(first['loc']))}"
+        allowed = ", ".join(_allowed_keys(first["loc"]))
+        if closest := _closest_key(first["loc"]):
+            return f"{key}: unknown setting; did you mean {closest}? (allowed here: {allowed})"
+        return f"{key}: unknown setting; allowed here: {allowed}"
     if kind == "missing":
         return f"{key}: required setting is missing"
     if kind == "literal_error":
@@ -300,6 +324,12 @@ def okta_org_url(config: Mapping[str, Any]) -> str | None:
     if isinstance(org, str) and org and isinstance(base, str) and base:
         return f"https://{org}.{base}"
     return None
+
+
+def _closest_key(loc: tuple[int | str, ...]) -> str | None:
+    """The valid key an unknown one most likely meant (`domainNme` → `domainName`), if one is close."""
+    close = difflib.get_close_matches(str(loc[-1]), _allowed_keys(loc), n=1, cutoff=0.8)
+    return close[0] if close else None
 
 
 def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:

@@ -1,15 +1,23 @@
-"""Reading a running Pulumi program's config (the CLI hands it over in the environment, tests via set_all_config)."""
+"""What the running Pulumi program reads besides its settings: the raw config (the CLI hands it over in the
+environment, tests via set_all_config), the Okta org the provider points at, and where a Talend token may go.
+
+The component (stack/talend_cloud_app.py) reads none of this: `stack/__main__.py` decides and passes it in.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi.runtime import config as runtime_config
 
 from talend_okta import settings
+from talend_okta.http import is_loopback_url
+from talend_okta.spec import AppSpec
 
 
 def _all_config() -> dict[str, Any]:
@@ -38,3 +46,48 @@ def okta_org_url() -> str | None:
         for key, env in (("httpProxy", "OKTA_HTTP_PROXY"), ("orgName", "OKTA_ORG_NAME"), ("baseUrl", "OKTA_BASE_URL"))
     }
     return settings.okta_org_url(provider)
+
+
+SANDBOX_SCIM_URL = "TALEND_SCIM_URL"
+SANDBOX_API_URL = "TALEND_API_URL"
+
+
+@dataclass(frozen=True)
+class TalendEndpoints:
+    """Where the program sends Talend tokens: the credentials check and the role-mapping API."""
+
+    scim_url: str
+    api_url: str
+    warnings: tuple[str, ...] = ()  # variables set but ignored (never their values)
+
+
+def talend_url(declared: str, variable: str, okta_org_url: str | None, environ: Mapping[str, str]) -> str:
+    """Where the program may send a Talend token: the stack's declared Talend URL.
+
+    Only when the stack itself points Okta at a loopback sandbox (`okta:httpProxy`) may `variable`
+    (`TALEND_SCIM_URL`, `TALEND_API_URL`) redirect it, and only to a loopback URL (the sandbox's Talend stand-in);
+    a leftover variable never sends the token elsewhere.
+    """
+    local = environ.get(variable, "").strip()
+    if okta_org_url and is_loopback_url(okta_org_url) and local and is_loopback_url(local):
+        return local
+    return declared
+
+
+def talend_endpoints(spec: AppSpec, okta_org_url: str | None, environ: Mapping[str, str]) -> TalendEndpoints:
+    """The Talend URLs for this run (`talend_url` for each that the spec uses), with a warning per ignored variable."""
+    warnings: list[str] = []
+
+    def choose(declared: str, variable: str, used: bool) -> str:
+        chosen = talend_url(declared, variable, okta_org_url, environ)
+        if used and environ.get(variable, "").strip() and chosen == declared:
+            warnings.append(
+                f"{variable} is ignored: the program sends the Talend token only to the stack's {declared} "
+                f"(a loopback {variable} only while okta:httpProxy points at the sandbox)"
+            )
+        return chosen
+
+    roles = spec.role_mappings
+    scim_url = choose(spec.scim_base_url, SANDBOX_SCIM_URL, spec.provisioning is not None)
+    api_url = choose(roles.api_url, SANDBOX_API_URL, True) if roles else ""
+    return TalendEndpoints(scim_url=scim_url, api_url=api_url, warnings=tuple(warnings))

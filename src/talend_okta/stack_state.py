@@ -19,31 +19,33 @@ from typing import Annotated, Any
 
 import typer
 
-from talend_okta.definition import scim_base_url
-from talend_okta.preflight import StackConfig, read_stack_config
 from talend_okta.settings import SettingsError
-from talend_okta.talend_api import normalized
+from talend_okta.spec import app_spec, stack_outputs
+from talend_okta.stack_files import StackConfig, read_stack_config
 
 SAML_APP = "okta:app/saml:Saml"
+
+
+FROM_CONFIG = ("appId", "appLabel", "scimBaseUrl", "provisioning", "roleMappings", "oktaOrgUrl")
+"""The outputs verify reads, known without a deployment (and the app id from the state)."""
 
 
 def missing_outputs(state: Mapping[str, Any], config: StackConfig) -> dict[str, Any]:
     """What the program would have exported, from the state (`pulumi stack export`) and the stack config."""
     resources = state.get("deployment", {}).get("resources") or []
     app_ids = [r.get("id") for r in resources if isinstance(r, dict) and r.get("type") == SAML_APP and r.get("id")]
-    settings = config.settings
-    outputs: dict[str, Any] = {
-        "appId": app_ids[0] if len(app_ids) == 1 else None,  # none: the app itself was not created
-        "appLabel": settings.app_label,
-        "scimBaseUrl": scim_base_url(settings.region),
-        "provisioning": settings.provisioning.model_dump(by_alias=True),
-        "roleMappings": normalized(settings.role_mappings) or None,
-        "oktaOrgUrl": config.okta_org_url,
-    }
-    return {key: value for key, value in outputs.items() if value is not None}
+    outputs = stack_outputs(
+        app_spec(config.settings),
+        app_id=app_ids[0] if len(app_ids) == 1 else None,  # none: the app itself was not created
+        metadata_url=None,
+        assigned_groups=None,
+        pushed_groups=None,
+        okta_org_url=config.okta_org_url,
+    )
+    return {key: value for key, value in outputs.items() if key in FROM_CONFIG and value not in (None, {})}
 
 
-cli = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+cli = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
 
 
 @cli.command()

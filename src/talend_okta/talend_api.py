@@ -9,7 +9,7 @@ Both need a token whose owner has SSO - Manage (`TMC_SSO_MANAGEMENT`). The tenan
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
 import httpx
@@ -17,13 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from talend_okta.http import ApiClient, JsonApi, RetryPolicy, Sleep, check_base_url
 from talend_okta.redact import Redactor
+from talend_okta.roles import RoleMappings, as_body, normalized
 from talend_okta.scim_api import TalendScimClient
 
 ROLE_MAPPINGS_PATH = "/security/role-mappings"
 SSO_PERMISSION = "SSO - Manage (TMC_SSO_MANAGEMENT)"
-
-RoleMappings = dict[str, list[str]]
-"""Customer role → Talend role names; the shape the stack exports as `roleMappings`."""
 
 
 class RoleMapping(BaseModel):
@@ -38,34 +36,10 @@ class RoleMapping(BaseModel):
 _MAPPINGS = TypeAdapter(list[RoleMapping])
 
 
-def normalized(mappings: Mapping[str, Iterable[str]]) -> RoleMappings:
-    """Mappings compared as Talend applies them: by name, each role set without order or repeats."""
-    return {name: sorted(set(roles)) for name, roles in sorted(mappings.items())}
-
-
-def as_body(mappings: Mapping[str, Iterable[str]]) -> list[dict[str, object]]:
-    """The JSON array `POST /security/role-mappings` takes."""
-    return [{"name": name, "roles": roles} for name, roles in normalized(mappings).items()]
-
-
 def api_origin(url: str) -> str:
     """`scheme://host[:port]` of a URL: the Talend API host of a SCIM base URL."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
-
-
-def unknown_roles(mappings: Mapping[str, Iterable[str]], tenant_roles: Iterable[str]) -> list[str]:
-    """Role names in `mappings` the tenant does not have (exact names, as Talend matches them), sorted."""
-    known = set(tenant_roles)
-    return sorted({role for roles in mappings.values() for role in roles} - known)
-
-
-def unknown_roles_message(unknown: Sequence[str], tenant_roles: Iterable[str]) -> str:
-    """One line naming the unknown roles and listing the tenant's."""
-    return (
-        f"talendRoles: Talend has no role named {', '.join(repr(r) for r in unknown)}; "
-        f"the tenant's roles are: {', '.join(sorted(tenant_roles)) or '(none)'}"
-    )
 
 
 class TalendApiClient(ApiClient):

@@ -11,7 +11,7 @@ import yaml
 
 from talend_okta.adopt import provider_config
 from talend_okta.http import InputError
-from talend_okta.preflight import read_stack_config
+from talend_okta.stack_files import read_stack_config
 from talend_okta_sandbox.deploy import OktaAdmin
 from tests.adopt.conftest import (
     ANALYSTS,

@@ -35,7 +35,7 @@ def test_the_okta_plugin_the_cli_loads_is_the_version_the_sdk_pin_asks_for(proje
         ({**VALID, "talend-okta:scimUrl": "https://x"}, "talend-okta:scimUrl: unknown setting; allowed here:"),
         (
             {**VALID, "talend-okta:groups": [{"name": "A", "pushed": True}]},
-            "talend-okta:groups[0].pushed: unknown setting; allowed here: name, push",
+            "talend-okta:groups[0].pushed: unknown setting; did you mean push? (allowed here: name, push",
         ),
     ],
 )

@@ -287,7 +287,9 @@ def test_members_without_email_are_reported_but_do_not_fail(org: Org) -> None:
         {"user_id": no_mail, "user_name": None, "login": "svc-etl", "email": None, "groups": ["Talend Developers"]},
     ]
     assert report["collisions"] == []
+    assert user_names(report["created"]) == ["jdoe"]  # Okta creates nobody in Talend without an email
     table = org.preflight().stdout
+    assert table.startswith("preflight OK: 1 created, 0 deactivated, 0 unchanged, 0 userName collisions, 1 without")
     assert "Without an email (no userName) (1)" in table
     assert "svc-etl" in table
 

@@ -161,6 +161,7 @@ def test_rejected_token_is_one_line_without_the_token(
     assert talend.roles.writes == 0
 
 
+@pytest.mark.usefixtures("instant_retries")
 def test_unreachable_talend_is_one_line(provider: RoleMappingProvider) -> None:
     gone = {"apiUrl": "http://127.0.0.1:9", "apiToken": ADMIN_TOKEN, "mappings": []}
     with pytest.raises(RoleMappingError, match=r"^role mappings: Talend at http://127.0.0.1:9 could not be reached"):

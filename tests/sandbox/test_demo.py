@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -17,7 +18,6 @@ import httpx
 import pytest
 
 from talend_okta.definition import EMAIL_PREFIX_TEMPLATE
-from talend_okta_sandbox.engine import ENGINE_BIN, missing_engine
 
 OKTA_CANARY = "okta-demo-canary-6e1f0b"
 TALEND_CANARY = "talend-demo-canary-c94a27"
@@ -50,15 +50,22 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
     no_engine = tmp_path / "no-engine"
     no_engine.mkdir()
     output = run_the_demo(workdir, demo_env() | {"TALEND_OKTA_ENGINE_BIN": str(no_engine)}, timeout=120)
+    # Fits 120 columns; a long line is continued under its own text, read here as one line.
+    too_long = [line for line in output.splitlines() if len(line) > 120]
+    assert too_long == []
+    flat = re.sub(r" *\n(?: *│)? *", " ", output)
     assert (
         "Deploying over the Okta API instead of `pulumi up`: the engine is not built (pulumi, pulumi-language-python, "
         "pulumi-language-python-exec, pulumi-resource-pulumi-python, pulumi-resource-okta missing); `make engine` "
         "builds it (needs Go)."
-    ) in output
+    ) in flat
+    assert "4. Deploy (`pulumi up`, first run): Okta refuses what it does not offer a custom SAML app\n" in output
     # Preflight blocked the Email-prefix collision, then passed without Contractors.
     assert "preflight BLOCKED" in output
     assert "problem: userName 'jdoe' would be shared by jdoe@acme.example, jdoe@partner.example" in output
     assert "preflight OK: 8 created, 0 deactivated" in output
+    # kai.tan has no email: listed apart, not counted as created; one collision, in words.
+    assert "preflight BLOCKED: 11 created, 0 deactivated, 0 unchanged, 1 userName collision, 1 without email" in output
     # The deploy went over the Okta API, and Okta refused what it does not offer a custom SAML app.
     assert "POST /api/v1/apps?activate=true → 200" in output
     assert "connections/default/lifecycle/activate → 204" in output
@@ -67,21 +74,29 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
     # verify listed the admin-console steps, the admin did them with the sandbox's admin command, verify passed.
     assert "✗ okta-provisioning: provisioning is not enabled for the app (connection UNKNOWN)" in output
     assert "still to do by hand:" in output
-    assert "General → App Settings → Edit: Provisioning = SCIM; Save" in output
+    assert "General → App Settings → Edit: Provisioning = SCIM; Save" in flat
     assert "4. In the stack config set talend-okta:provisioning.manage to false" in output
     assert "✗ group-sync: could not read the app's group push mappings" in output
     assert "$ python -m talend_okta_sandbox.admin enable-scim --app-id " in output
     assert "$ python -m talend_okta_sandbox.admin to-app --app-id " in output
     assert "✓ okta-provisioning: provisioning enabled in the admin console" in output
-    assert "✓ group-sync: 1 pushed groups in sync" in output
+    assert "✓ group-sync: 1 pushed group in sync" in output
     # verify's report: in sync, then the hand-made change caught.
     assert "talend-okta verify: in sync" in output
     assert "✓ user-sync: 8/8 assigned users active in Talend" in output
     # explain: the new hire's push failed on an expired token (Okta's error quoted); after the fix, in sync.
     assert "talend-okta explain nina.berg@acme.example: Okta push failed: GET /Users: HTTP 401" in output
     assert "talend-okta explain nina.berg@acme.example: in sync" in output
-    assert "✗ user-sync: 8/9 assigned users active in Talend; 1 inactive in Talend" in output
-    assert "inactive in Talend (1): ann.lee" in output
+    # The list sits under its own check, not under the last one.
+    assert (
+        "│   ✗ user-sync: 0/8 assigned users active in Talend; 8 missing in Talend\n  │     missing in Talend (8)"
+        in output
+    )
+    assert (
+        "│   ✗ user-sync: 8/9 assigned users active in Talend; 1 inactive in Talend\n"
+        "  │     inactive in Talend (1): ann.lee"
+    ) in output
+    assert "talend-okta verify: in sync (1 pass, " in output
     assert "verify caught the drift" in output
     # Roles: preflight shows who gains which Talend role, verify checks the mapping, then catches one changed by hand.
     assert "Talend roles at next SSO sign-in (5 people)" in output
@@ -90,7 +105,7 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
     assert (
         "✗ role-mapping: 'Talend Developers' maps to Integration Developer, Security Administrator in Talend, "
         "declared: Integration Developer, Pipelines Designer"
-    ) in output
+    ) in flat
     assert "Every step behaved as expected." in output
     # Neither token anywhere: not in the output, not in the files left behind (state, config, stack outputs).
     for token in (OKTA_CANARY, TALEND_CANARY):
@@ -129,10 +144,11 @@ def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Served]:
 
 
 @contextmanager
-def serving(tmp_path: Path, extra: list[str]) -> Iterator[Served]:
+def serving(tmp_path: Path, extra: list[str], env: dict[str, str] | None = None) -> Iterator[Served]:
+    """`make sandbox` on free ports (or those `extra` names: the last --okta-port wins), until the block ends."""
     process = subprocess.Popen(
         demo_command("--serve", "--okta-port", "0", "--talend-port", "0", "--workdir", str(tmp_path), *extra),
-        env={k: v for k, v in demo_env().items() if not k.startswith("TALEND_OKTA_SANDBOX_")},
+        env={k: v for k, v in demo_env().items() if not k.startswith("TALEND_OKTA_SANDBOX_")} | (env or {}),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -169,7 +185,12 @@ def test_serve_prints_the_environment_serves_with_it_and_stops_on_sigterm(
         "PULUMI_BACKEND_URL",
         "PULUMI_CONFIG_PASSPHRASE",
     }
-    assert "pulumi stack init sandbox" in "\n".join(printed)
+    assert "pulumi stack select --create sandbox" in printed  # runs as printed when the stack exists, too
+    # The stack file the printed commands create in the repository is one git ignores.
+    created = {name for line in printed for name in re.findall(r"Pulumi\.\w+\.yaml", line)} - {"Pulumi.dev.yaml"}
+    assert created == {"Pulumi.sandbox.yaml"}
+    ignored = subprocess.run(["git", "check-ignore", *created], cwd=Path(__file__).parents[2], capture_output=True)
+    assert ignored.returncode == 0, ignored.stderr
     assert (exports["OKTA_API_TOKEN"], exports["TALEND_SCIM_TOKEN"]) == ("sandbox-okta-token", "sandbox-talend-token")
     assert f"pulumi config set okta:httpProxy {exports['OKTA_ORG_URL']}" in printed
     assert "pulumi config set --secret talend-okta:scimToken sandbox-talend-token" in printed
@@ -258,37 +279,101 @@ def test_serve_with_a_state_dir_keeps_the_org_across_restarts(tmp_path: Path) ->
         assert talend_user_names(exports, OPERATORS_IN_TALEND) == OPERATORS_IN_TALEND  # pushed again
 
 
-def test_the_demo_deploys_with_the_real_pulumi_up_when_the_engine_is_built(tmp_path: Path) -> None:
-    """`make demo` builds the engine first wherever Go is (CI too), so this never skips: a missing engine fails."""
-    assert not missing_engine(), f"the engine is not built in {ENGINE_BIN}: run `make engine`"
-    output = run_the_demo(tmp_path / "sandbox", demo_env(), timeout=600)
-    assert "Deploys run with the real `pulumi up` (make engine)." in output
-    assert "$ pulumi up --yes --skip-preview" in output
-    assert "okta:index:PushGroup talend-push-Talend Developers" in output  # refused on the first run
-    assert "✓ user-sync: 8/8 assigned users active in Talend" in output
-    assert "error: no changes were expected for preview but changes were proposed" in output  # the drift check
-    assert "Repaired: Talend maps Talend Developers as the stack declares." in output
-    assert "Every step behaved as expected." in output
-    assert OKTA_CANARY not in output
-    assert TALEND_CANARY not in output
-
-
-def test_serve_on_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    with socket.socket() as taken:
+def free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    for taken in sockets:
         taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        done = subprocess.run(
-            demo_command("--serve", "--okta-port", str(port), "--talend-port", "0", "--workdir", str(tmp_path)),
+    ports = [taken.getsockname()[1] for taken in sockets]
+    for taken in sockets:
+        taken.close()
+    return ports
+
+
+def test_a_second_sandbox_on_the_same_ports_names_the_port_and_leaves_the_first_alone(tmp_path: Path) -> None:
+    """The port clash says which port and how to choose others; the running sandbox keeps its files, and one
+    started on the ports it suggests (same folder) leaves them alone too."""
+    okta_port, talend_port, other_okta, other_talend = free_ports(4)
+    ports = ["--okta-port", str(okta_port), "--talend-port", str(talend_port)]
+    with serving(tmp_path, ports) as (_, printed, _):
+        state_file = tmp_path / f"serve-{okta_port}" / "okta-sandbox.json"
+        kept = state_file.read_bytes()
+        second = subprocess.run(
+            demo_command("--serve", *ports, "--workdir", str(tmp_path)),
             env=demo_env(),
             capture_output=True,
             text=True,
             timeout=60,
         )
-    assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == [
-        "sandbox: error: cannot start: Address already in use (choose other ports with --okta-port, --talend-port)"
-    ]
+        assert second.returncode == 2
+        assert second.stderr.splitlines() == [
+            f"sandbox: error: port {okta_port} (Okta sandbox) is in use, perhaps by another `make sandbox`; choose "
+            f"other ports: make sandbox OKTA_PORT={okta_port + 10} TALEND_PORT={okta_port + 11} (--okta-port, "
+            "--talend-port); nothing was changed"
+        ]
+        assert state_file.read_bytes() == kept
+        with serving(tmp_path, ["--okta-port", str(other_okta), "--talend-port", str(other_talend)]):
+            assert state_file.read_bytes() == kept
+        exports = exported(printed)
+        me = httpx.get(f"{exports['OKTA_ORG_URL']}/api/v1/users/me", headers=okta_auth(exports), timeout=5)
+        assert me.status_code == 200  # the first one still serves
+
+
+def test_make_sandbox_passes_the_ports_through() -> None:
+    done = subprocess.run(
+        ["make", "-n", "sandbox", "OKTA_PORT=18090", "TALEND_PORT=18091", "STATE_DIR=kept"],
+        cwd=Path(__file__).parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    command = " ".join(done.stdout.replace("\\\n", " ").split())
+    assert "-m talend_okta_sandbox.demo --serve --okta-port 18090 --talend-port 18091 --state-dir kept" in command
+
+
+def okta_auth(exports: dict[str, str]) -> dict[str, str]:
+    return {"Authorization": f"SSWS {exports['OKTA_API_TOKEN']}"}
+
+
+def test_the_printed_commands_run_as_printed_outside_the_virtualenv(served: Served, tmp_path: Path) -> None:
+    """A fresh shell (no virtualenv on PATH, another folder): the printed exports and admin commands run."""
+    printed = served[1]
+    exports = exported(printed)
+    with httpx.Client(base_url=exports["OKTA_ORG_URL"], headers=okta_auth(exports), timeout=5) as okta:
+        body = {"label": "Talend Cloud", "signOnMode": "SAML_2_0"}
+        app_id = okta.post("/api/v1/apps", params={"activate": "true"}, json=body).json()["id"]
+    first = printed.index("# talend-okta (verify, preflight) and the admin commands, from the project's virtualenv:")
+    block = printed[first + 1 : printed.index("", first)]
+    admin = [line for line in printed if line.startswith("python -m talend_okta_sandbox.admin ")]
+    assert block[0].startswith("export PATH=")
+    assert len(admin) == 2
+    script = "\n".join(
+        [*block, f"export TALEND_OKTA_APP_ID={app_id}  # what pulumi stack output prints", *admin, "talend-okta --help"]
+    )
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "NO_PROXY": "127.0.0.1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Provisioning = SCIM" in done.stdout
+    assert "To App saved" in done.stdout
+    assert "Usage: talend-okta" in done.stdout
+
+
+def test_without_the_engine_the_printout_says_first_what_is_missing(tmp_path: Path) -> None:
+    no_engine = tmp_path / "no-engine"
+    no_engine.mkdir()
+    with serving(tmp_path, [], env={"TALEND_OKTA_ENGINE_BIN": str(no_engine)}) as (_, printed, _):
+        assert printed[0] == (
+            "Not built yet: pulumi, pulumi-language-python, pulumi-language-python-exec, "
+            f"pulumi-resource-pulumi-python, pulumi-resource-okta in {no_engine}: run `make engine` for the pulumi "
+            "commands below."
+        )
+        assert "Traceback" not in "\n".join(printed)
 
 
 def test_serve_refuses_the_provisioning_api_by_default_and_the_admin_command_enables_scim(

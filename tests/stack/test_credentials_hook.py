@@ -14,7 +14,8 @@ import pulumi
 import pytest
 
 import talend_cloud_app
-from talend_cloud_app import require_talend_credentials, talend_url
+from talend_cloud_app import require_talend_credentials
+from talend_okta.stack_config import talend_url
 from talend_okta_sandbox.talend import run_talend
 from tests.stack.harness import CANARY_TOKEN, RunStack, base_config
 

@@ -26,6 +26,22 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("empty domainName", base_config(domainName=" "), "talend-okta:domainName: must not be empty"),
     ("missing domainName", {"region": "eu", "scimToken": "t"}, "talend-okta:domainName: required setting is missing"),
     ("quote in domainName", base_config(domainName='acme"x'), "talend-okta:domainName: must not contain quotes"),
+    (
+        "misspelled key",  # not "domainName: required setting is missing": the key it meant is named
+        {"region": "eu", "domainNme": "acme.eu.cloud.talend.com", "scimToken": "t"},
+        "talend-okta:domainNme: unknown setting; did you mean domainName? (allowed here: region, accountId,",
+    ),
+    (
+        "email as domainName",
+        base_config(domainName="acme@example.com"),
+        "talend-okta:domainName: must be a domain name like acme.eu.cloud.talend.com (letters, digits and '-' in "
+        "labels separated by dots) (got 'acme@example.com')",
+    ),
+    (
+        "URL as domainName",
+        base_config(domainName="https://acme.eu.cloud.talend.com"),
+        "talend-okta:domainName: must be a domain name like acme.eu.cloud.talend.com",
+    ),
     ("token missing", {"region": "eu", "domainName": "acme"}, "talend-okta:scimToken: required setting is missing"),
     ("empty token", base_config(scimToken=" "), "talend-okta:scimToken: must not be empty"),
     ("bad accountId", base_config(accountId="acme/eu"), "talend-okta:accountId: must be letters, digits, '-' or '_'"),
@@ -39,7 +55,7 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     (
         "unknown group key",
         base_config(groups=[{"name": "A", "pushed": True}]),
-        "talend-okta:groups[0].pushed: unknown setting; allowed here: name, push, priority, formerNames",
+        "talend-okta:groups[0].pushed: unknown setting; did you mean push? (allowed here: name, push, priority,",
     ),
     (
         "blank former name",
@@ -82,7 +98,7 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     (
         "unknown provisioning key",
         base_config(provisioning={"deactivate": False}),
-        "talend-okta:provisioning.deactivate: unknown setting; allowed here: manage, createUsers,",
+        "talend-okta:provisioning.deactivate: unknown setting; did you mean deactivateUsers? (allowed here: manage,",
     ),
     ("bad provisioning flag", base_config(provisioning={"manage": "sometimes"}), "talend-okta:provisioning.manage: "),
     ("empty label", base_config(appLabel=""), "talend-okta:appLabel: "),
@@ -95,8 +111,8 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     (
         "unknown roles key",
         base_config(groups=[{"name": "A", "talendRole": ["Operator"]}]),
-        "talend-okta:groups[0].talendRole: unknown setting; allowed here: name, push, priority, formerNames, "
-        "talendRoles",
+        "talend-okta:groups[0].talendRole: unknown setting; did you mean talendRoles? (allowed here: name, push, "
+        "priority, formerNames, talendRoles)",
     ),
     (
         "blank role",

@@ -21,7 +21,7 @@ from scim2_server.utils import load_default_provider
 from typer.testing import CliRunner
 
 from talend_okta.cli import app as cli_app
-from talend_okta.verify import ConnectionSettings
+from talend_okta.verify.inputs import ConnectionSettings
 from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.serving import serve_wsgi
 from talend_okta_sandbox.talend import build_talend_app

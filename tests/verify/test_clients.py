@@ -9,6 +9,7 @@ from email.utils import formatdate
 import httpx
 import pytest
 
+from talend_okta.credentials import check_talend_credentials
 from talend_okta.http import (
     ApiAuthError,
     ApiBodyError,
@@ -21,7 +22,6 @@ from talend_okta.http import (
 from talend_okta.okta_api import OktaClient
 from talend_okta.redact import Redactor
 from talend_okta.scim_api import TalendScimClient
-from talend_okta.verify import check_talend_credentials
 from tests.verify.conftest import OKTA_TOKEN, SCIM_TOKEN, World, assert_no_secrets
 
 NOW = 1_800_000_000  # an epoch second

@@ -12,7 +12,11 @@ import pytest
 from talend_okta.http import ApiBodyError, same_origin
 from talend_okta.okta_api import OktaClient
 from talend_okta.scim_api import ScimPagingError, TalendScimClient
-from talend_okta.verify import USER_SYNC, PollSettings, verify
+from talend_okta.target import okta_target
+from talend_okta.verify.inputs import PollSettings
+from talend_okta.verify.polling import verify
+from talend_okta.verify.report import USER_SYNC
+from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.serving import serve_wsgi
 from tests.verify.conftest import OKTA_TOKEN, SCIM_TOKEN, World
 from tests.verify.scim_fakes import MISBEHAVIOURS, PagedScim
@@ -79,17 +83,26 @@ def spelled_differently(url: str) -> str:
     return url.replace("127.0.0.1", "LocalHost")
 
 
-def test_verify_follows_okta_pages_when_the_org_url_is_spelled_differently(world: World) -> None:
-    with world.okta.bulk():
-        for number in range(501):  # two pages of app users
-            world.person(f"user{number:04d}")
-    world.okta.sync()
+def test_a_target_spelled_differently_follows_the_sandboxs_pages() -> None:
+    """verify, preflight and adopt read Okta through `okta_target` and `OktaClient`: an org URL spelled `LocalHost`
+    (options, environment or stack outputs alike) still follows the real sandbox's next-page links."""
+    okta = OktaSandbox(OKTA_TOKEN)
+    app_id, group_id = okta.add_saml_app("Talend Cloud"), okta.add_group("Talend Users")
+    okta.assign_group(app_id, group_id)
+    with okta.bulk():
+        for number in range(501):  # two pages of app users (500 a page), three of group members (200)
+            okta.add_member(group_id, okta.add_user(f"user{number:04d}@example.com", f"user{number:04d}@example.com"))
 
-    run = world.run(env={"OKTA_ORG_URL": spelled_differently(world.okta_url)})
+    with okta.serve() as url:
+        target = okta_target(okta_url=spelled_differently(url), okta_token=OKTA_TOKEN, app_id=app_id)
+        with OktaClient(target.org_url, target.token.get_secret_value()) as client:
+            app_users = [user.user_name for user in client.iter_app_users(app_id)]
+            members = list(client.iter_group_members(group_id))
 
-    assert run.exit_code == 0, run.stderr
-    assert run.report is not None
-    assert run.report["users"]["in_sync"] == 501
+    assert len(app_users) == len(members) == 501
+    pages = [path for _, path in okta.requests if path.startswith((f"/api/v1/apps/{app_id}/users", "/api/v1/groups/"))]
+    assert len(pages) == 5
+    assert all("after=" in path for path in pages if path not in (pages[0], pages[2]))
 
 
 # --- SCIM: pages that cannot be trusted ---------------------------------------------------------------------------

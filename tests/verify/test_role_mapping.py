@@ -6,8 +6,9 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 
-from talend_okta.definition import customer_roles_filter
+from talend_okta.roles import customer_roles_filter
 from talend_okta_sandbox.talend_roles import TalendRoleRoutes, TalendRoles
 from tests.verify.conftest import OKTA_TOKEN, SCIM_TOKEN, USERS_GROUP, World, assert_no_secrets
 
@@ -128,6 +129,7 @@ def test_separate_api_token_is_used_and_never_shown(world: World) -> None:
     assert_no_secrets(result.output)
 
 
+@pytest.mark.usefixtures("instant_retries")
 def test_talend_api_url_option_and_its_errors(world: World) -> None:
     deployed(world)
     origin = world.scim_url.removesuffix("/scim/v2")
@@ -156,6 +158,7 @@ def test_no_role_check_without_declared_mappings(world: World) -> None:
     assert SCIM_TOKEN not in result.output
 
 
+@pytest.mark.usefixtures("instant_retries")
 def test_garbage_and_server_errors_from_the_role_api_fail_the_check(world: World) -> None:
     deployed(world)
     world.talend_faults.add(r"^/security/role-mappings$", 200, b"<html>maintenance</html>")

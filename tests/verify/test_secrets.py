@@ -7,9 +7,11 @@ import json
 
 import pytest
 
+from talend_okta.credentials import CREDENTIALS, check_talend_credentials
 from talend_okta.http import ApiError
 from talend_okta.redact import Redactor
-from talend_okta.verify import CREDENTIALS, PollSettings, VerifyAborted, check_talend_credentials, verify
+from talend_okta.verify.inputs import PollSettings
+from talend_okta.verify.polling import VerifyAborted, verify
 from tests.verify.conftest import OKTA_TOKEN, SCIM_TOKEN, World, assert_no_secrets, token_fragments
 
 SCIM_ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"

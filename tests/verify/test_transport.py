@@ -9,8 +9,8 @@ from contextlib import contextmanager
 
 import pytest
 
+from talend_okta.credentials import CREDENTIALS
 from talend_okta.http import ApiUnreachable
-from talend_okta.verify import CREDENTIALS
 from tests.verify.conftest import World, assert_no_secrets
 from tests.verify.test_clients import talend_client
 
@@ -71,6 +71,7 @@ def test_talend_body_that_claims_gzip_but_is_not(world: World) -> None:
     assert_could_not_run(run.stderr, run.exit_code, "Talend", "/scim/v2/Users", "could not be decoded")
 
 
+@pytest.mark.usefixtures("instant_retries")
 def test_a_server_that_does_not_speak_http(world: World) -> None:
     with not_http() as url:
         run = world.run(env={"TALEND_SCIM_URL": f"{url}/scim/v2"})
@@ -106,6 +107,7 @@ def test_invalid_next_link_from_okta(world: World) -> None:
     assert_could_not_run(run.stderr, run.exit_code, "Okta", "next-page link")
 
 
+@pytest.mark.usefixtures("instant_retries")
 def test_talend_5xx_that_outlives_the_retries_is_could_not_run(world: World) -> None:
     world.talend_faults.add(r"/Users$", 503, b"upstream down", {"Content-Type": "text/plain"}, times=10)
 

@@ -12,16 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from talend_okta.credentials import CREDENTIALS
 from talend_okta.http import RetryPolicy
-from talend_okta.verify import (
-    CREDENTIALS,
-    GROUP_SYNC,
-    PROVISIONING,
-    USER_SYNC,
-    PollSettings,
-    VerifyAborted,
-    verify,
-)
+from talend_okta.verify.inputs import PollSettings
+from talend_okta.verify.polling import VerifyAborted, verify
+from talend_okta.verify.report import GROUP_SYNC, PROVISIONING, USER_SYNC
 from tests.verify.conftest import APP_LABEL, OKTA_TOKEN, SCIM_TOKEN, World, assert_no_secrets
 
 NO_WAIT = RetryPolicy(backoff=0.0, max_backoff=0.0)
@@ -51,7 +46,7 @@ def test_all_in_sync(world: World) -> None:
         "sync_errors": [],
         "ignored": [],
     }
-    assert "in sync" in run.stdout
+    assert "talend-okta verify: in sync (1 pass, " in run.stdout  # not "1 passes"
     assert run.report["passes"] == 1
 
 
@@ -88,7 +83,9 @@ def test_missing_user_fails_after_polling_until_timeout(world: World) -> None:
     check = run.check(USER_SYNC)
     assert check["ok"] is False
     assert "1 missing in Talend" in check["detail"]
-    assert "missing in Talend (1): bob" in run.stdout
+    lines = run.stdout.splitlines()
+    user_sync = next(n for n, line in enumerate(lines) if "✗ user-sync:" in line)
+    assert lines[user_sync + 1] == "    missing in Talend (1): bob"  # under its own check, not under the last one
 
 
 def test_inactive_user(world: World) -> None:
@@ -427,7 +424,7 @@ def test_pushed_group_in_sync_then_member_missing(world: World) -> None:
     assert run.exit_code == 1
     assert run.report is not None
     assert run.report["groups"][0]["missing_members"] == ["carol"]
-    assert "Talend Developers: 1 members missing, 0 unexpected in Talend" in run.check(GROUP_SYNC)["detail"]
+    assert "Talend Developers: 1 member missing, 0 unexpected in Talend" in run.check(GROUP_SYNC)["detail"]
 
 
 def test_pushed_group_missing_in_talend_and_extra_member(world: World) -> None:
@@ -441,7 +438,7 @@ def test_pushed_group_missing_in_talend_and_extra_member(world: World) -> None:
     world.okta.add_member(testers, alice)
     world.okta.push_group(world.app_id, testers)  # not pushed yet: the group is not in Talend
 
-    run = world.run(timeout="0.2")
+    run = world.run(timeout="1")  # several passes of 0.05 s waits, also on a busy machine
 
     assert run.exit_code == 1
     assert run.report is not None

@@ -26,6 +26,7 @@ cli = typer.Typer(
     name="talend_okta_sandbox.admin",
     help="Okta Admin Console actions on the local Okta sandbox.",
     add_completion=False,
+    rich_markup_mode=None,  # plain help: typer's rich help shows switches as `<bool>` options
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )

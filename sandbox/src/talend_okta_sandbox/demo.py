@@ -22,9 +22,12 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import textwrap
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -46,6 +49,7 @@ from talend_okta.settings import NAMESPACE, StackSettings, load_settings, namesp
 from talend_okta_sandbox.deploy import DeployError, OktaAdmin, deploy
 from talend_okta_sandbox.engine import (
     ENGINE_BIN,
+    REPO,
     PulumiWorkspace,
     Result,
     missing_engine,
@@ -70,6 +74,8 @@ SERVE_TALEND_TOKEN = "sandbox-talend-token"
 SERVE_OKTA_PORT, SERVE_TALEND_PORT = 18080, 18081
 
 SCIM_TIMEOUT = 5.0  # seconds per SCIM call the sandbox makes while provisioning
+WIDTH = 120  # the demo's lines fit this many columns (fewer on a narrower terminal)
+PIPE = "  │ "  # before each line a command prints
 SYNC_WAIT = 30.0  # seconds to wait for provisioning to finish
 
 
@@ -165,7 +171,6 @@ def cli_environment(okta_token: str, scim_token: str) -> dict[str, str]:
         OKTA_API_TOKEN=okta_token,
         TALEND_SCIM_TOKEN=scim_token,
         NO_PROXY="127.0.0.1,localhost",
-        COLUMNS="110",  # tables fit without wrapping when output is not a terminal
     )
     return env
 
@@ -178,7 +183,7 @@ def talend_okta_command() -> list[str]:
     return [sys.executable, "-c", "from talend_okta.cli import app; app()"]
 
 
-ADMIN = "python -m talend_okta_sandbox.admin"  # the admin-console actions, as the README shows them
+ADMIN = "python -m talend_okta_sandbox.admin"  # the admin-console actions, as docs/sandbox.md shows them
 
 
 def scim_client(talend: RunningTalend, token: str) -> httpx.Client:
@@ -226,8 +231,10 @@ class Story:
     def step(self, title: str) -> None:
         self.number += 1
         self.title = title
+        heading = f"{self.number}. {title}"  # whole, never cut to fit a rule
         self.console.print()
-        self.console.rule(f"[bold]{self.number}. {title}", align="left")
+        self.console.print(Text(heading, style="bold"))
+        self.console.print(Text("─" * min(len(heading), self.console.width), style="dim"))
 
     def say(self, text: str) -> None:
         self.console.print(self.redact(text))
@@ -247,14 +254,16 @@ class Story:
                 talend_okta_command(),
             )
         )
-        self.console.print(Text(f"$ {shown} {' '.join(args)}", style="bold cyan"))
+        for part in command_lines(["$", *shown.split(), *args], self.console.width):
+            self.console.print(Text(part, style="bold cyan"), no_wrap=True)
         lines: list[str] = []
+        width = self.console.width - len(PIPE)
         with subprocess.Popen(
             [*command, *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env=env,
+            env={**env, "COLUMNS": str(width)},  # its tables fit; its long lines are wrapped below
             text=True,
             encoding="utf-8",
         ) as process:
@@ -262,10 +271,31 @@ class Story:
             for line in process.stdout:
                 line = self.redact(line.rstrip("\n"))
                 lines.append(line)
-                self.console.print(Text(f"  │ {line}"))
+                for part in wrapped(line, width):
+                    self.console.print(Text(PIPE + part), no_wrap=True)
             code = process.wait()
         self.console.print(Text(f"  └ exit code {code}", style="dim"))
         return code, "\n".join(lines)
+
+
+def command_lines(words: list[str], width: int) -> list[str]:
+    """A shell command in lines of at most `width`, continued with ` \\` so it still pastes as one command."""
+    lines = [words[0]]
+    for word in words[1:]:
+        if len(lines[-1]) + 1 + len(word) + 2 > width:
+            lines[-1] += " \\"
+            lines.append("    " + word)
+        else:
+            lines[-1] += " " + word
+    return lines
+
+
+def wrapped(line: str, width: int) -> list[str]:
+    """A long line in parts of at most `width`, continued under its own text (a list under its check stays there)."""
+    if len(line) <= width:
+        return [line]
+    indent = " " * (len(line) - len(line.lstrip()) + 2)
+    return textwrap.wrap(line, width, subsequent_indent=indent, break_on_hyphens=False) or [line]
 
 
 @dataclass
@@ -568,6 +598,28 @@ def stop_signals() -> Iterator[threading.Event]:
             signal.signal(sig, handler)
 
 
+class PortInUse(Exception):
+    """A port `make sandbox` wants is taken (often by another `make sandbox`); nothing was started or changed."""
+
+    def __init__(self, port: int, what: str) -> None:
+        super().__init__(f"port {port} ({what}) is in use")
+        self.port = port
+
+
+def check_free(port: int, what: str) -> None:
+    """Raise `PortInUse` when `port` is taken on loopback: checked before the sandbox touches any of its files."""
+    if port == 0:
+        return
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind: a listener still clashes
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as err:
+            if err.errno == errno.EADDRINUSE:
+                raise PortInUse(port, what) from None
+            raise
+
+
 def serve_sandbox(
     console: Console,
     workdir: Path,
@@ -581,13 +633,18 @@ def serve_sandbox(
     """Both servers with the demo's org, until Ctrl-C or SIGTERM; prints how to point pulumi and talend-okta.
 
     `state_dir`: keep the Okta org there across restarts (a Pulumi state made against it stays valid); otherwise
-    each start is a fresh org in `workdir`."""
+    each start is a fresh org (and a fresh Pulumi state) in `workdir`, in a folder of its own per Okta port, so a
+    second sandbox on other ports leaves the first one's files alone."""
+    check_free(okta_port, "Okta sandbox")
+    check_free(talend_port, "Talend stand-in")
     kept = state_dir is not None
-    folder = state_dir or workdir
+    folder = (state_dir or workdir / f"serve-{okta_port}").resolve()
     folder.mkdir(parents=True, exist_ok=True)
     state_file = folder / "okta-sandbox.json"
-    if not kept:
+    pulumi_state = folder / "pulumi-state"
+    if not kept:  # a fresh org: a Pulumi state made against the last one names objects that no longer exist
         state_file.unlink(missing_ok=True)
+        shutil.rmtree(pulumi_state, ignore_errors=True)
     with stop_signals() as stop, ExitStack() as servers:
         talend = servers.enter_context(run_talend(talend_token, port=talend_port))
         routes = talend_routes(talend)
@@ -608,6 +665,11 @@ def serve_sandbox(
         def out(line: str = "") -> None:
             console.print(line, markup=False, highlight=False, soft_wrap=True)
 
+        missing = missing_engine()  # what the printed pulumi commands need from `make engine`
+        if missing:  # first, in one line: the pulumi commands below cannot run yet
+            out(
+                f"Not built yet: {', '.join(missing)} in {ENGINE_BIN}: run `make engine` for the pulumi commands below."
+            )
         how = "kept across restarts" if kept else "fresh each start; --state-dir DIR keeps it"
         out(f"Okta sandbox at {okta_url} (state in {state_file}, {how}{', resumed' if resumed else ''})")
         out(f"Talend SCIM stand-in at {talend.scim_url}")
@@ -615,7 +677,8 @@ def serve_sandbox(
         out("Okta's SCIM calls to https://api.<region>.cloud.talend.com/scim/v2 go to the stand-in.")
         out("The tokens below are fixed and local-only: they open nothing but these two servers.")
         out()
-        out("# talend-okta (verify, preflight):")
+        out("# talend-okta (verify, preflight) and the admin commands, from the project's virtualenv:")
+        out(f"export PATH={Path(sys.executable).parent}:$PATH")
         out(f"export OKTA_ORG_URL={okta_url}")
         out(f"export OKTA_API_TOKEN={okta_token}")
         out(f"export TALEND_SCIM_URL={talend.scim_url}")
@@ -625,19 +688,21 @@ def serve_sandbox(
         out("# (TALEND_API_URL: Talend's role-mapping API, for verify and for the program's role mappings)")
         out()
         out("# pulumi, from the repository (a local state; the provider reads OKTA_API_TOKEN from the environment):")
-        if not missing_engine():
-            out(f"export PATH={ENGINE_BIN}:$PWD/.venv/bin:$PATH   # the engine `make engine` built")
-        out(f"export PULUMI_BACKEND_URL=file://{state_file.parent.resolve()}/pulumi-state")
+        if missing:
+            out("# needs `make engine` first (see the first line)")
+        out(f"export PATH={ENGINE_BIN}:$PATH   # the engine `make engine` builds")
+        out(f"cd {REPO}")
+        out(f"export PULUMI_BACKEND_URL=file://{pulumi_state}")
         out("export PULUMI_CONFIG_PASSPHRASE=sandbox PULUMI_SKIP_UPDATE_CHECK=true   # local-only, offline")
-        out(f"mkdir -p {state_file.parent.resolve()}/pulumi-state")
-        out("cp Pulumi.dev.yaml Pulumi.sandbox.yaml && pulumi stack init sandbox")
+        out(f"mkdir -p {pulumi_state}")
+        out("test -f Pulumi.sandbox.yaml || cp Pulumi.dev.yaml Pulumi.sandbox.yaml   # git ignores it")
+        out("pulumi stack select --create sandbox")
         out(f"pulumi config set okta:httpProxy {okta_url}")
         out(f"pulumi config set --secret talend-okta:scimToken {talend_token}")
-        out("pulumi preview --diff && pulumi up --yes")
+        # --refresh: the Talend stand-in starts empty, so a resumed org's role mappings must be read, not assumed.
+        out("pulumi preview --diff && pulumi up --refresh --yes")
         out("export TALEND_OKTA_APP_ID=$(pulumi stack output appId)   # for verify and the admin commands below")
         out("talend-okta verify --stack-outputs <(pulumi stack output --json --show-secrets)")
-        if missing := missing_engine():
-            out(f"# first run `make engine`: {', '.join(missing)} missing from {ENGINE_BIN}")
         out()
         if provisioning_api == "refused":
             out("Provisioning API: refused (as Okta treats a custom SAML app): the connection is ignored, To App")
@@ -663,7 +728,7 @@ class ProvisioningApiChoice(StrEnum):
     SUPPORTED = "supported"
 
 
-cli = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+cli = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
 
 
 @cli.command()
@@ -721,7 +786,7 @@ def main(
     """The offline demo of talend-okta (make demo), or the local sandbox for pulumi and talend-okta (make sandbox)."""
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(line_buffering=True)  # a reader of the pipe sees each line at once
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, width=min(WIDTH, shutil.get_terminal_size((WIDTH, 24)).columns))
     if serve:
         try:
             serve_sandbox(
@@ -734,9 +799,16 @@ def main(
                 "supported" if provisioning_api is ProvisioningApiChoice.SUPPORTED else "refused",
                 state_dir,
             )
+        except PortInUse as err:
+            other = f"OKTA_PORT={err.port + 10} TALEND_PORT={err.port + 11}"
+            typer.echo(
+                f"sandbox: error: {err}, perhaps by another `make sandbox`; choose other ports: make sandbox {other} "
+                "(--okta-port, --talend-port); nothing was changed",
+                err=True,
+            )
+            raise typer.Exit(2) from None
         except OSError as err:
-            hint = " (choose other ports with --okta-port, --talend-port)" if err.errno == errno.EADDRINUSE else ""
-            typer.echo(f"sandbox: error: cannot start: {err.strerror or err}{hint}", err=True)
+            typer.echo(f"sandbox: error: cannot start: {err.strerror or err}", err=True)
             raise typer.Exit(2) from None
         return
 

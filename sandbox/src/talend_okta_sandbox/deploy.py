@@ -1,10 +1,10 @@
 """Deploy the Talend Cloud app over Okta's Management API, as the Pulumi component does (for the offline demo).
 
-This mirrors `stack/talend_cloud_app.py` (`TalendCloudApp`) call for call, with the request bodies pulumi-okta
-sends (see tests/sandbox/okta-recordings/), so the demo exercises the same API the stack does without the Pulumi
-CLI: the SAML 2.0 app (with CustomerRoles when groups have roles), the SCIM connection (after its credentials
-check, like the stack's before-create hook), the To App switches, group assignments, push groups and Talend's role
-mappings. Keep the two in step: a change to the component belongs here.
+It renders the same desired state as `stack/talend_cloud_app.py` (`talend_okta.spec.AppSpec`) to the request bodies
+pulumi-okta sends (see tests/sandbox/okta-recordings/), call for call, so the demo exercises the same API the stack
+does without the Pulumi CLI: the SAML 2.0 app (with CustomerRoles when groups have roles), the SCIM connection
+(after its credentials check, like the stack's before-create hook), the To App switches, group assignments, push
+groups and Talend's role mappings. tests/spec proves the two renderings agree field by field.
 """
 
 from __future__ import annotations
@@ -16,12 +16,20 @@ from typing import Any
 
 import httpx
 
-from talend_okta import definition as talend
+from talend_okta.credentials import check_talend_credentials
 from talend_okta.redact import Redactor
 from talend_okta.role_mapping import RoleMappingError, RoleMappingProvider
+from talend_okta.roles import as_body
 from talend_okta.settings import StackSettings
-from talend_okta.talend_api import as_body, normalized
-from talend_okta.verify import check_talend_credentials
+from talend_okta.spec import (
+    AppSpec,
+    AttributeStatement,
+    GroupSpec,
+    ProvisioningSpec,
+    RoleMappingSpec,
+    app_spec,
+    stack_outputs,
+)
 
 Log = Callable[[str], None]
 UNSPECIFIED_NAMESPACE = "urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified"
@@ -86,66 +94,98 @@ def _status(enabled: bool) -> dict[str, str]:
     return {"status": "ENABLED" if enabled else "DISABLED"}
 
 
-def saml_app_body(settings: StackSettings) -> dict[str, Any]:
+def saml_app_body(spec: AppSpec) -> dict[str, Any]:
     """`okta.app.Saml` as the component declares it: Talend's SSO URL everywhere, Email-prefix usernames."""
-    sso = talend.sso_url(settings.region, settings.account_id)
+    saml = spec.saml
     return {
-        "label": settings.app_label,
+        "label": saml.label,
         "signOnMode": "SAML_2_0",
         "accessibility": {"selfService": False},
         "visibility": {"autoSubmitToolbar": False, "hide": {"iOS": False, "web": False}},
         "credentials": {
-            "userNameTemplate": {"template": talend.EMAIL_PREFIX_TEMPLATE, "type": talend.EMAIL_PREFIX_TEMPLATE_TYPE}
+            "userNameTemplate": {"template": saml.user_name_template, "type": saml.user_name_template_type}
         },
         "settings": {
             "app": {},
             "signOn": {
-                "ssoAcsUrl": sso,
-                "recipient": sso,
-                "destination": sso,
-                "audience": sso,
-                "subjectNameIdTemplate": talend.NAME_ID_TEMPLATE,
-                "subjectNameIdFormat": talend.NAME_ID_FORMAT,
-                "responseSigned": True,
-                "assertionSigned": True,
-                "signatureAlgorithm": talend.SIGNATURE_ALGORITHM,
-                "digestAlgorithm": talend.DIGEST_ALGORITHM,
-                "authnContextClassRef": talend.AUTHN_CONTEXT_CLASS,
-                "attributeStatements": [
-                    {"type": "EXPRESSION", "name": name, "namespace": UNSPECIFIED_NAMESPACE, "values": [expression]}
-                    for name, expression in talend.attribute_statements(settings.domain_name)
-                ]
-                + customer_roles_statements(settings),
+                "ssoAcsUrl": saml.sso_url,
+                "recipient": saml.sso_url,
+                "destination": saml.sso_url,
+                "audience": saml.sso_url,
+                # pulumi-okta sends the overrides empty, and Okta keeps them so (TestAccResourceOktaAppSaml_crud.yaml)
+                "ssoAcsUrlOverride": "",
+                "recipientOverride": "",
+                "destinationOverride": "",
+                "audienceOverride": "",
+                "subjectNameIdTemplate": saml.subject_name_id_template,
+                "subjectNameIdFormat": saml.subject_name_id_format,
+                "responseSigned": saml.response_signed,
+                "assertionSigned": saml.assertion_signed,
+                "signatureAlgorithm": saml.signature_algorithm,
+                "digestAlgorithm": saml.digest_algorithm,
+                "authnContextClassRef": saml.authn_context_class_ref,
+                "attributeStatements": [attribute_statement_body(s) for s in saml.attribute_statements],
             },
         },
     }
 
 
-def customer_roles_statements(settings: StackSettings) -> list[dict[str, Any]]:
-    """The GROUP statement `CustomerRoles` when a group has roles (as the recordings show Okta storing it)."""
-    if not settings.role_mappings:
-        return []
-    return [
-        {
+def attribute_statement_body(statement: AttributeStatement) -> dict[str, Any]:
+    """An EXPRESSION statement, or the GROUP statement `CustomerRoles` (as the recordings show Okta storing it)."""
+    if statement.type == "GROUP":
+        return {
             "type": "GROUP",
-            "name": talend.CUSTOMER_ROLES,
+            "name": statement.name,
             "namespace": UNSPECIFIED_NAMESPACE,
-            "filterType": talend.GROUP_FILTER_TYPE,
-            "filterValue": talend.customer_roles_filter(list(settings.role_mappings)),
+            "filterType": statement.filter_type,
+            "filterValue": statement.filter_value,
         }
-    ]
+    return {
+        "type": "EXPRESSION",
+        "name": statement.name,
+        "namespace": UNSPECIFIED_NAMESPACE,
+        "values": list(statement.values),
+    }
 
 
-def user_provisioning_capabilities(settings: StackSettings) -> dict[str, Any]:
+def connection_body(provisioning: ProvisioningSpec, base_url: str | None = None) -> dict[str, Any]:
+    """`okta.app.Connection`: Talend's SCIM base URL (or the sandbox's stand-in) with the Talend token."""
+    token = provisioning.token.get_secret_value()
+    return {
+        "baseUrl": base_url or provisioning.scim_base_url,
+        "profile": {"authScheme": provisioning.auth_scheme, "token": token},
+    }
+
+
+def user_provisioning_capabilities(provisioning: ProvisioningSpec) -> dict[str, Any]:
     """Provisioning → To App, as `okta.app.Features` sends it (the capabilities object itself)."""
-    provisioning = settings.provisioning
+    password = provisioning.password_sync
     return {
         "create": {"lifecycleCreate": _status(provisioning.create_users)},
         "update": {
             "profile": _status(provisioning.update_user_attributes),
             "lifecycleDeactivate": _status(provisioning.deactivate_users),
-            "password": talend.NO_PASSWORD_SYNC,
+            "password": {"status": password.status, "seed": password.seed, "change": password.change},
         },
+    }
+
+
+def assignment_body(group: GroupSpec) -> dict[str, Any]:
+    """`okta.app.GroupAssignment`: the priority, when the config sets one."""
+    return {"priority": group.priority} if group.priority is not None else {}
+
+
+def push_mapping_body(group_id: str) -> dict[str, Any]:
+    """`okta.PushGroup`: push the group, active."""
+    return {"sourceGroupId": group_id, "status": "ACTIVE"}
+
+
+def role_mappings_props(roles: RoleMappingSpec, api_url: str | None = None) -> dict[str, Any]:
+    """The role-mapping resource's inputs (`TalendRoleMappings`), at Talend's API or `api_url` (the stand-in)."""
+    return {
+        "apiUrl": api_url or roles.api_url,
+        "apiToken": roles.api_token.get_secret_value(),
+        "mappings": as_body(roles.as_dict()),
     }
 
 
@@ -174,10 +214,11 @@ def deploy(
     groups of a custom SAML app, until provisioning is enabled by hand) does not stop the others: it is listed in
     `Deployed.failed`, and the stack outputs are still written.
     """
-    scim_url = scim_base_url or talend.scim_base_url(settings.region)
+    spec = app_spec(settings)
+    scim_url = scim_base_url or spec.scim_base_url
     again = app_id is not None  # an earlier run made the app (and perhaps push groups)
     if app_id is None:
-        app = okta.call("POST", "/api/v1/apps", saml_app_body(settings), params={"activate": "true"})
+        app = okta.call("POST", "/api/v1/apps", saml_app_body(spec), params={"activate": "true"})
         app_id = str(app["id"])
     else:
         app = okta.call("GET", f"/api/v1/apps/{app_id}")
@@ -190,62 +231,53 @@ def deploy(
             failed.append(f"{resource}: {err}")
             return None
 
-    if settings.provisioning.manage:
-        token = settings.scim_token.get_secret_value()
+    if spec.provisioning is not None:
+        token = spec.provisioning.token.get_secret_value()
         # The stack's before-create hook: Talend must accept the token before Okta is given it.
         credentials = check_talend_credentials(scim_url, token, timeout=10.0)
         if not credentials.ok:
             raise DeployError(f"{credentials.name}: {credentials.detail}")
-        connection = {"baseUrl": scim_url, "profile": {"authScheme": "TOKEN", "token": token}}
+        connection = connection_body(spec.provisioning, scim_url)
         okta.call("POST", f"/api/v1/apps/{app_id}/connections/default", connection)
         okta.call("POST", f"/api/v1/apps/{app_id}/connections/default/lifecycle/activate")
-        features = f"/api/v1/apps/{app_id}/features/{talend.USER_PROVISIONING}"
-        attempt("okta.app.Features", "PUT", features, user_provisioning_capabilities(settings))
+        features = f"/api/v1/apps/{app_id}/features/{spec.provisioning.feature}"
+        attempt("okta.app.Features", "PUT", features, user_provisioning_capabilities(spec.provisioning))
 
     assigned: dict[str, str] = {}
     pushed: dict[str, str] = {}
-    pushing = [group for group in settings.groups if group.push]
+    pushing = spec.pushed
     mappings_path = f"/api/v1/apps/{app_id}/group-push/mappings"
     already = set()
     if pushing and again:  # groups an earlier run pushed are in the stack's state: not created again
         with suppress(DeployError):
             already = {m.get("sourceGroupId") for m in okta.call("GET", mappings_path) or []}
-    for group in settings.groups:
+    for group in spec.groups:
         group_id = find_group_id(okta, group.name)
-        assignment = {"priority": group.priority} if group.priority is not None else {}
-        okta.call("PUT", f"/api/v1/apps/{app_id}/groups/{group_id}", assignment)
+        okta.call("PUT", f"/api/v1/apps/{app_id}/groups/{group_id}", assignment_body(group))
         assigned[group.name] = group_id
         if group.push:
             pushed[group.name] = group_id  # the stack exports what it declares, pushed or not
             if group_id not in already:
-                mapping = {"sourceGroupId": group_id, "status": "ACTIVE"}
-                attempt(f"okta.PushGroup {group.name}", "POST", mappings_path, mapping)
+                attempt(f"okta.PushGroup {group.name}", "POST", mappings_path, push_mapping_body(group_id))
 
-    mappings = normalized(settings.role_mappings)
-    if mappings:
+    roles = spec.role_mappings
+    if roles is not None:
         # The stack's role-mapping resource, through the very provider `pulumi up` runs (create).
-        api_url = talend_api_url or talend.api_base_url(settings.region)
-        props = {
-            "apiUrl": api_url,
-            "apiToken": settings.role_api_token.get_secret_value(),
-            "mappings": as_body(mappings),
-        }
+        props = role_mappings_props(roles, talend_api_url)
         try:
             RoleMappingProvider().create(props)
         except RoleMappingError as err:
             raise DeployError(str(err)) from None
-        okta.log(f"POST {api_url}/security/role-mappings → replaced the tenant's role mappings ({len(mappings)})")
+        replaced = f"replaced the tenant's role mappings ({len(roles.mappings)})"
+        okta.log(f"POST {props['apiUrl']}/security/role-mappings → {replaced}")
 
-    outputs: dict[str, Any] = {
-        "appId": app_id,
-        "appLabel": settings.app_label,
-        "ssoUrl": talend.sso_url(settings.region, settings.account_id),
-        "scimBaseUrl": scim_url,
-        "metadataUrl": app.get("_links", {}).get("metadata", {}).get("href"),
-        "assignedGroups": assigned,
-        "pushedGroups": pushed,
-        "provisioning": settings.provisioning.model_dump(by_alias=True),
-        "roleMappings": mappings,
-        "oktaOrgUrl": okta.org_url,
-    }
+    outputs = stack_outputs(
+        spec,
+        app_id=app_id,
+        metadata_url=app.get("_links", {}).get("metadata", {}).get("href"),
+        assigned_groups=assigned,
+        pushed_groups=pushed,
+        okta_org_url=okta.org_url,
+        scim_base_url=scim_url,
+    )
     return Deployed(app_id=app_id, assigned_groups=assigned, pushed_groups=pushed, stack_outputs=outputs, failed=failed)

@@ -16,15 +16,17 @@ import httpx
 from pydantic import SecretStr
 from rich.console import Console
 
+from talend_okta.cli_io import fail
 from talend_okta.explain.read import ExplainAborted, read_person
 from talend_okta.explain.render import print_explanation, to_json
 from talend_okta.explain.steps import Explanation, explain
-from talend_okta.http import RetryPolicy, Sleep
+from talend_okta.http import ApiError, InputError, RetryPolicy, Sleep, check_base_url
 from talend_okta.okta_api import OktaClient
 from talend_okta.redact import Redactor
 from talend_okta.scim_api import TalendScimClient
-from talend_okta.talend_api import TalendApiClient
-from talend_okta.verify import StackOutputs, connection_settings
+from talend_okta.stack_files import StackOutputs, read_stack_outputs
+from talend_okta.talend_api import TalendApiClient, api_origin
+from talend_okta.target import TALEND_API_URL, okta_target, scim_target
 
 REQUEST_TIMEOUT = 15.0  # seconds per request: explain answers a person waiting for it
 RETRY = RetryPolicy(attempts=2, backoff=0.5, rate_limit_waits=2, max_rate_limit_wait=10.0)
@@ -59,29 +61,22 @@ def resolve(
     talend_api_token: str | None,
     outputs: StackOutputs | None,
 ) -> ExplainSettings:
-    """The same target rules as verify: options (or their environment variables) win over the stack outputs."""
-    resolved = connection_settings(
-        okta_url=okta_url,
-        okta_token=okta_token,
-        app_id=app_id,
-        scim_url=scim_url,
-        scim_token=scim_token,
-        outputs=outputs,
-        talend_api_url=talend_api_url,
-        talend_api_token=talend_api_token,
-    )
-    api_url, api_token = resolved.role_api
-    same_app = outputs is not None and outputs.app_id == resolved.app_id  # the outputs describe this app
+    """verify's target rules (`talend_okta.target`): options (or their environment variables) win over the stack
+    outputs; Talend's role-mapping API defaults to the SCIM host and token."""
+    okta = okta_target(okta_url=okta_url, okta_token=okta_token, app_id=app_id, outputs=outputs)
+    assert okta.app_id is not None  # required
+    scim = scim_target(scim_url=scim_url, scim_token=scim_token, outputs=outputs)
+    api_token = talend_api_token.strip() if talend_api_token and talend_api_token.strip() else None
     return ExplainSettings(
-        okta_url=resolved.okta_url,
-        okta_token=resolved.okta_token,
-        app_id=resolved.app_id,
-        scim_url=resolved.scim_url,
-        scim_token=resolved.scim_token,
-        talend_api_url=api_url,
-        talend_api_token=SecretStr(api_token),
-        assigned_groups=outputs.assigned_groups if outputs is not None and same_app else None,
-        role_mappings=resolved.role_mappings,
+        okta_url=okta.org_url,
+        okta_token=okta.token,
+        app_id=okta.app_id,
+        scim_url=scim.url,
+        scim_token=scim.token,
+        talend_api_url=check_base_url(talend_api_url, TALEND_API_URL) if talend_api_url else api_origin(scim.url),
+        talend_api_token=SecretStr(api_token) if api_token else scim.token,
+        assigned_groups=okta.assigned_groups,
+        role_mappings=outputs.role_mappings if outputs is not None else {},
     )
 
 
@@ -144,12 +139,39 @@ def explain_person(
     return Explained(explain(facts), requests, time.monotonic() - started)
 
 
-def run(person: str, settings: ExplainSettings, *, as_json: bool, redact: Redactor) -> int:
-    """Explain and print (`as_json`: one JSON object on stdout); the exit code. Raises `ExplainAborted`."""
-    redact.add(*settings.secrets())
-    if not person.strip():
-        raise ExplainAborted("PERSON: give an Okta login, an email or an Okta user id")
-    result = explain_person(person.strip(), settings)
+def run(
+    person: str,
+    *,
+    okta_url: str | None,
+    okta_token: str | None,
+    app_id: str | None,
+    scim_url: str | None,
+    scim_token: str | None,
+    talend_api_url: str | None,
+    talend_api_token: str | None,
+    stack_outputs: str | None,
+    as_json: bool,
+) -> int:
+    """Explain and print (`as_json`: one JSON object on stdout); the exit code. Could not run: one line on stderr and
+    exit 2 (`fail`)."""
+    redact = Redactor([okta_token, scim_token, talend_api_token])
+    try:
+        settings = resolve(
+            okta_url=okta_url,
+            okta_token=okta_token,
+            app_id=app_id,
+            scim_url=scim_url,
+            scim_token=scim_token,
+            talend_api_url=talend_api_url,
+            talend_api_token=talend_api_token,
+            outputs=read_stack_outputs(stack_outputs),
+        )
+        redact.add(*settings.secrets())
+        if not person.strip():
+            raise InputError("PERSON: give an Okta login, an email or an Okta user id")
+        result = explain_person(person.strip(), settings)
+    except (InputError, ExplainAborted, ApiError) as err:
+        fail(str(err), redact)
     if as_json:
         sys.stdout.write(to_json(result.explanation, redact))
         sys.stdout.flush()

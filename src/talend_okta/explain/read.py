@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from talend_okta.definition import CUSTOMER_ROLES, EMAIL_PREFIX_TEMPLATE, email_prefix
+from talend_okta.definition import EMAIL_PREFIX_TEMPLATE, email_prefix
 from talend_okta.http import ApiAuthError, ApiError, ApiStatusError, ApiUnreachable
 from talend_okta.okta_api import App, AppGroup, AppUser, Group, LogEvent, OktaClient, OktaUser, okta_string
+from talend_okta.roles import CUSTOMER_ROLES, RoleMappings
 from talend_okta.scim_api import ScimUser, TalendScimClient
-from talend_okta.talend_api import RoleMappings, TalendApiClient
+from talend_okta.talend_api import TalendApiClient
 
 T = TypeVar("T")
 

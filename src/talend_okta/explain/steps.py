@@ -13,9 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from talend_okta import definition
 from talend_okta.explain.read import LOG_WINDOW, Facts
 from talend_okta.okta_api import AppGroup, LogEvent
+from talend_okta.roles import CUSTOMER_ROLES, GROUP_FILTER_TYPE
 from talend_okta.scim_api import ScimUser
 
 Status = Literal["ok", "problem", "not applicable"]
@@ -272,15 +272,15 @@ def _talend_step(facts: Facts) -> Found:
 def _customer_roles(facts: Facts) -> tuple[list[str], str | None]:
     """The CustomerRoles values Okta sends for the person (their groups passing the app's group filter), and what
     is wrong with the app's CustomerRoles statement, if anything."""
-    statement = next((s for s in facts.app.settings.attribute_statements if s.name == definition.CUSTOMER_ROLES), None)
+    statement = next((s for s in facts.app.settings.attribute_statements if s.name == CUSTOMER_ROLES), None)
     if statement is None:
-        return [], f"the app sends no {definition.CUSTOMER_ROLES}"
-    if statement.type != "GROUP" or statement.filter_type != definition.GROUP_FILTER_TYPE:
-        return [], f"the app's {definition.CUSTOMER_ROLES} is not a {definition.GROUP_FILTER_TYPE} group filter"
+        return [], f"the app sends no {CUSTOMER_ROLES}"
+    if statement.type != "GROUP" or statement.filter_type != GROUP_FILTER_TYPE:
+        return [], f"the app's {CUSTOMER_ROLES} is not a {GROUP_FILTER_TYPE} group filter"
     try:
         pattern = re.compile(statement.filter_value or "")
     except re.error:
-        return [], f"the app's {definition.CUSTOMER_ROLES} filter is not a valid regex"
+        return [], f"the app's {CUSTOMER_ROLES} filter is not a valid regex"
     return sorted(g.profile.name for g in facts.groups if pattern.fullmatch(g.profile.name)), None
 
 
@@ -307,8 +307,7 @@ def _roles_step(facts: Facts) -> Found:
     _, roles = _roles(facts)
     sends = ", ".join(values) or "nothing"
     detail = (
-        f"Okta sends {definition.CUSTOMER_ROLES} {sends}; {source} give {', '.join(roles) or 'no role'} "
-        "(at the next SSO sign-in)"
+        f"Okta sends {CUSTOMER_ROLES} {sends}; {source} give {', '.join(roles) or 'no role'} (at the next SSO sign-in)"
     )
     if statement_problem:
         return _step(PROBLEM, f"{statement_problem}, though role mappings are declared")

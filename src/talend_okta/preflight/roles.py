@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from talend_okta.talend_api import RoleMappings, normalized, unknown_roles, unknown_roles_message
+from talend_okta.roles import RoleMappings, normalized, unknown_roles, unknown_roles_message
 
 Source = Literal["talend", "stack outputs", "none"]
 

@@ -1,0 +1,62 @@
+"""What preflight reads from Okta: the configured groups with their members, the app's users and groups."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from talend_okta.okta_api import AppUser, Group, OktaClient, OktaUser
+from talend_okta.settings import StackSettings
+
+
+@dataclass
+class GroupMembers:
+    """An Okta group and its members; `group` is None when no group has the configured name."""
+
+    name: str
+    group: Group | None
+    members: list[OktaUser] = field(default_factory=list)
+
+
+@dataclass
+class OktaSnapshot:
+    """Everything preflight reads from Okta."""
+
+    app_id: str | None  # None: the app is not deployed yet
+    app_users: list[AppUser]
+    assigned_group_ids: set[str]  # groups assigned to the app now
+    configured_groups: list[GroupMembers]  # in config order
+    removed_groups: list[GroupMembers]  # assigned now but not in the config: the deploy unassigns them
+
+
+def read_snapshot(client: OktaClient, settings: StackSettings, app_id: str | None) -> OktaSnapshot:
+    """The configured groups with their members; the app's users and groups (none when `app_id` is None)."""
+    configured = []
+    for group_settings in settings.groups:
+        group = client.find_group(group_settings.name)
+        members = list(client.iter_group_members(group.id)) if group else []
+        configured.append(GroupMembers(group_settings.name, group, members))
+    if app_id is None:
+        return OktaSnapshot(None, [], set(), configured, [])
+
+    app_users = list(client.iter_app_users(app_id))
+    configured_ids = {c.group.id for c in configured if c.group}
+    assigned_ids: set[str] = set()
+    removed = []
+    for app_group in client.iter_app_groups(app_id):
+        assigned_ids.add(app_group.id)
+        if app_group.id not in configured_ids:
+            # Read only to name, in the report, the group and the people the deploy would deactivate.
+            group = client.get_group(app_group.id)
+            removed.append(GroupMembers(group.profile.name, group, list(client.iter_group_members(group.id))))
+    return OktaSnapshot(app_id, app_users, assigned_ids, configured, removed)
+
+
+def read_role_groups(client: OktaClient, snapshot: OktaSnapshot, before: Mapping[str, list[str]]) -> list[GroupMembers]:
+    """Groups mapped before the deploy that are no longer configured: their members may lose roles."""
+    read = {g.name for g in (*snapshot.configured_groups, *snapshot.removed_groups)}
+    groups = []
+    for name in sorted(before.keys() - read):
+        group = client.find_group(name)  # a customer role may name no Okta group (made by hand in Talend)
+        groups.append(GroupMembers(name, group, list(client.iter_group_members(group.id)) if group else []))
+    return groups

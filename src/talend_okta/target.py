@@ -1,0 +1,135 @@
+"""Which Okta org, token and app a command reads (and Talend's role-mapping API): one rule for every command.
+
+Options (or their environment variables) win over the stack outputs (`--stack-outputs`), which win over the stack
+config file (`okta:httpProxy`, or `okta:orgName` + `okta:baseUrl`). verify, preflight and adopt resolve their target
+here, and so do later commands; a missing or bad value is one `InputError` line naming the option.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import SecretStr
+
+from talend_okta.definition import api_base_url
+from talend_okta.http import InputError, check_base_url
+from talend_okta.okta_api import check_app_id
+from talend_okta.stack_files import StackConfig, StackOutputs
+from talend_okta.talend_api import api_origin
+
+OKTA_URL = "--okta-url (OKTA_ORG_URL)"
+SCIM_URL = "--scim-url (TALEND_SCIM_URL)"
+SCIM_TOKEN = "--scim-token (TALEND_SCIM_TOKEN)"
+OKTA_TOKEN = "--okta-token (OKTA_API_TOKEN)"
+APP_ID = "--app-id (TALEND_OKTA_APP_ID)"
+TALEND_API_URL = "--talend-api-url (TALEND_API_URL)"
+
+AppRule = Literal["required", "optional"]
+"""`required`: the command reads an app (verify, adopt). `optional`: a missing app id in the stack outputs means the
+app is not deployed yet (preflight); then `--app-id` or `--stack-outputs` must still be given."""
+
+
+@dataclass(frozen=True)
+class OktaTarget:
+    """The Okta org to read, its token, and the app (None: not deployed yet).
+
+    `assigned_groups` is what the last deployment assigned (name → Okta group id, from the stack outputs); None
+    without stack outputs for this app.
+    """
+
+    org_url: str
+    token: SecretStr
+    app_id: str | None
+    assigned_groups: dict[str, str] | None = None
+
+
+def okta_target(
+    *,
+    okta_url: str | None,
+    okta_token: str | None,
+    app_id: str | None,
+    outputs: StackOutputs | None = None,
+    config: StackConfig | None = None,
+    app: AppRule = "required",
+) -> OktaTarget:
+    """Resolve the Okta org, token and app; anything missing is one `InputError` naming every missing option."""
+    url = okta_url or (outputs.okta_org_url if outputs else None) or (config.okta_org_url if config else None)
+    chosen_app = (app_id or (outputs.app_id if outputs else None) or "").strip() or None
+    missing = []
+    if not (url and url.strip()):
+        missing.append(OKTA_URL)
+    if not (okta_token and okta_token.strip()):
+        missing.append(OKTA_TOKEN)
+    if app == "required" and chosen_app is None:
+        missing.append(APP_ID)
+    if missing:
+        raise InputError(f"missing {', '.join(missing)}: {_where(missing, config)}")
+    if app == "optional" and outputs is None and not app_id:
+        raise InputError(
+            f"missing {APP_ID} or --stack-outputs: preflight compares the config with the app's current assignments "
+            "(stack outputs without appId mean the app is not deployed yet)"
+        )
+    assert url is not None
+    assert okta_token is not None
+    if chosen_app is not None:
+        check_app_id(chosen_app)
+    # The outputs name the groups as the last deployment did; only meaningful for the app they describe.
+    assigned = outputs.assigned_groups if outputs is not None and chosen_app == outputs.app_id else None
+    return OktaTarget(check_base_url(url.strip(), OKTA_URL), SecretStr(okta_token.strip()), chosen_app, assigned)
+
+
+def _where(missing: list[str], config: StackConfig | None) -> str:
+    """Where the missing values can come from."""
+    sources = ["give the option or its environment variable"]
+    if OKTA_URL in missing or APP_ID in missing:
+        sources.append("--stack-outputs (oktaOrgUrl, appId)")
+    if OKTA_URL in missing and config is not None:
+        sources.append(f"okta:orgName and okta:baseUrl in {config.path}")
+    if OKTA_TOKEN in missing:
+        sources.append("for the token prefer the environment variable")
+    return "; ".join(sources)
+
+
+@dataclass(frozen=True)
+class TalendTarget:
+    """Talend's API, to read the role mappings (optional for preflight: it runs without it)."""
+
+    api_url: str
+    token: SecretStr
+
+
+def talend_target(
+    *, api_url: str | None, api_token: str | None, outputs: StackOutputs | None, config: StackConfig | None
+) -> TalendTarget | None:
+    """Only with a token; the URL defaults to the stack outputs' SCIM host, else the config's region."""
+    if not api_token or not api_token.strip():
+        return None
+    scim_url = outputs.scim_base_url if outputs else None
+    if not api_url and not scim_url and config is None:
+        raise InputError(f"missing {TALEND_API_URL}: give the option or its environment variable")
+    url = api_url or (api_origin(scim_url) if scim_url else api_base_url(config.settings.region if config else ""))
+    return TalendTarget(check_base_url(url, TALEND_API_URL), SecretStr(api_token.strip()))
+
+
+@dataclass(frozen=True)
+class ScimTarget:
+    """Talend's SCIM API (where Okta provisions) and the token to read it."""
+
+    url: str
+    token: SecretStr
+
+
+def scim_target(*, scim_url: str | None, scim_token: str | None, outputs: StackOutputs | None) -> ScimTarget:
+    """Options (or their environment variables) win over the stack outputs' scimBaseUrl and scimToken; anything
+    missing is one `InputError` naming it."""
+    outputs = outputs or StackOutputs()
+    chosen = {
+        SCIM_URL: scim_url or outputs.scim_base_url,
+        SCIM_TOKEN: scim_token or (outputs.scim_token.get_secret_value() if outputs.scim_token else None),
+    }
+    missing = [name for name, value in chosen.items() if not (value and value.strip())]
+    if missing:
+        raise InputError(f"missing {', '.join(missing)}: give the option, its environment variable or --stack-outputs")
+    url, token = (value.strip() for value in chosen.values() if value)
+    return ScimTarget(check_base_url(url, SCIM_URL), SecretStr(token))

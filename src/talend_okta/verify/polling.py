@@ -1,0 +1,185 @@
+"""verify's loop: run every check, re-reading both sides until they are in sync or time is up."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+
+from talend_okta.checks import CheckResult
+from talend_okta.credentials import credentials_check
+from talend_okta.http import ApiAuthError, ApiError, ApiStatusError, RetryPolicy, Sleep
+from talend_okta.okta_api import OktaClient
+from talend_okta.redact import Redactor
+from talend_okta.scim_api import ScimPagingError, TalendScimClient
+from talend_okta.talend_api import TalendApiClient
+from talend_okta.verify.inputs import ConnectionSettings, PollSettings
+from talend_okta.verify.provisioning import provisioning_check
+from talend_okta.verify.report import GROUP_SYNC, USER_SYNC, GroupReport, Progress, UsersReport, VerifyReport
+from talend_okta.verify.roles import check_role_mapping
+from talend_okta.verify.sync import group_sync, read_okta, read_talend, user_sync
+
+
+class VerifyAborted(Exception):
+    """verify could not run (bad input, unreachable host, Okta token rejected); one redacted line."""
+
+
+def _skipped(name: str, why: str) -> CheckResult:
+    return CheckResult(name=name, ok=False, detail=f"not checked: {why}")
+
+
+def _untrusted(name: str, err: ScimPagingError) -> CheckResult:
+    return CheckResult(name=name, ok=False, detail=f"not checked: {err}", settled=not err.transient)
+
+
+def _ignore(progress: str) -> None:
+    """The default progress sink: nothing to show."""
+
+
+def verify(
+    settings: ConnectionSettings,
+    *,
+    poll: PollSettings | None = None,
+    ignore_users: Iterable[str] = (),
+    progress: Progress = _ignore,
+    retry: RetryPolicy | None = None,
+    sleep: Sleep = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> VerifyReport:
+    """Run every check, re-reading both sides until in sync or `poll.timeout` is up.
+
+    Raises `VerifyAborted` when it cannot run: Okta unreachable or rejecting its token, no such app, Talend
+    unreachable, or an answer that cannot be read even after retries.
+    """
+    poll = poll or PollSettings()
+    redact = Redactor(settings.secrets())
+    started = clock()
+    try:
+        with (
+            OktaClient(
+                settings.okta_url,
+                settings.okta_token.get_secret_value(),
+                timeout=poll.request_timeout,
+                retry=retry,
+                sleep=sleep,
+                redactor=redact,
+            ) as okta,
+            TalendScimClient(
+                settings.scim_url,
+                settings.scim_token.get_secret_value(),
+                timeout=poll.request_timeout,
+                retry=retry,
+                sleep=sleep,
+                redactor=redact,
+                concurrency=poll.scim_concurrency,
+            ) as talend,
+        ):
+            report = _poll(
+                okta, talend, settings, poll, frozenset(u.casefold() for u in ignore_users), progress, sleep, clock
+            )
+            requests = {"okta": okta.requests, "talend": talend.requests}
+            if settings.role_mappings:
+                progress("checking Talend's role mappings")
+                report, requests["talend-api"] = _with_role_check(report, okta, settings, poll, retry, sleep, redact)
+            report.seconds = round(clock() - started, 3)
+            report.requests = requests
+            return report
+    except ApiAuthError as err:
+        hint = "; check --okta-token (OKTA_API_TOKEN), an Okta API token" if err.service == "Okta" else ""
+        raise VerifyAborted(redact(f"{err.service} rejected the token: {err}{hint}")) from None
+    except ApiError as err:
+        raise VerifyAborted(redact(str(err))) from None
+
+
+def _poll(
+    okta: OktaClient,
+    talend: TalendScimClient,
+    settings: ConnectionSettings,
+    poll: PollSettings,
+    ignore: frozenset[str],
+    progress: Progress,
+    sleep: Sleep,
+    clock: Callable[[], float],
+) -> VerifyReport:
+    deadline = clock() + poll.timeout
+    progress("checking the Okta token and app")
+    okta.current_user()
+    try:
+        app = okta.get_app(settings.app_id)
+    except ApiStatusError as err:
+        if err.status == 404:
+            raise VerifyAborted(f"Okta has no app with id {settings.app_id} (--app-id, TALEND_OKTA_APP_ID)") from None
+        raise
+    progress("checking Talend's SCIM token")
+    credentials = credentials_check(talend)
+    progress("reading the app's provisioning settings in Okta")
+    provisioning = provisioning_check(okta, app, settings)
+
+    interval = poll.interval
+    passes = 0
+    # One thread per service. On an error the other read is abandoned, not awaited: closing its client ends it.
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="verify")
+    try:
+        while True:
+            passes += 1
+            if credentials.ok:
+                progress(f"pass {passes}: reading app users in Okta and users in Talend")
+                okta_read = pool.submit(read_okta, okta, settings, progress)
+                talend_read = pool.submit(read_talend, talend, progress)
+                try:
+                    okta_side, talend_side = okta_read.result(), talend_read.result()
+                except ScimPagingError as err:  # never a pass; if the list was changing, look again
+                    users_check, users = _untrusted(USER_SYNC, err), UsersReport()
+                    groups_check, groups = _untrusted(GROUP_SYNC, err), list[GroupReport]()
+                else:
+                    users_check, users = user_sync(okta_side, talend_side, ignore, settings.provisioning)
+                    groups_check, groups = group_sync(
+                        okta_side, talend_side, app.label or app.id, settings.pushed_groups or {}
+                    )
+            else:
+                users_check, users = _skipped(USER_SYNC, "Talend refused the token"), UsersReport()
+                groups_check, groups = _skipped(GROUP_SYNC, "Talend refused the token"), []
+            checks = [credentials, provisioning, users_check, groups_check]
+            report = VerifyReport(
+                ok=all(c.ok for c in checks), checks=checks, users=users, groups=groups, passes=passes
+            )
+            failing = [c for c in checks if not c.ok]
+            left = deadline - clock()
+            if not failing or any(c.settled for c in failing) or left <= 0:
+                return report
+            wait = min(interval, left)
+            progress(
+                f"pass {passes}: {users.in_sync}/{users.expected} users in sync; "
+                f"Okta may still be provisioning, next look in {wait:.0f} s ({left:.0f} s left)"
+            )
+            sleep(wait)
+            interval = min(poll.max_interval, interval * 1.5)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _with_role_check(
+    report: VerifyReport,
+    okta: OktaClient,
+    settings: ConnectionSettings,
+    poll: PollSettings,
+    retry: RetryPolicy | None,
+    sleep: Sleep,
+    redact: Redactor,
+) -> tuple[VerifyReport, int]:
+    """The report with the role-mapping check added, and the requests it took."""
+    api_url, token = settings.role_api
+    app = okta.get_app(settings.app_id)
+    with TalendApiClient(
+        api_url,
+        token,
+        setting="--talend-api-url (TALEND_API_URL)",
+        timeout=poll.request_timeout,
+        retry=retry,
+        sleep=sleep,
+        redactor=redact,
+    ) as talend:
+        check = check_role_mapping(talend, app, settings.role_mappings)
+        requests = talend.requests
+    checks = [*report.checks, check]
+    return report.model_copy(update={"checks": checks, "ok": report.ok and check.ok}), requests

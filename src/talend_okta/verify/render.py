@@ -1,0 +1,69 @@
+"""verify's human report (checks, then the names behind each failure) and its progress line on a terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.markup import escape
+
+from talend_okta.checks import CheckResult
+from talend_okta.redact import Redactor
+from talend_okta.verify.report import GROUP_SYNC, USER_SYNC, Progress, VerifyReport
+from talend_okta.wording import counted
+
+
+@contextmanager
+def progress_display() -> Iterator[Progress]:
+    """A spinner with the latest progress line on a terminal's stderr; silence elsewhere (CI logs)."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield lambda text: None
+        return
+    with console.status("talend-okta verify: starting") as status:
+        yield lambda text: status.update(f"talend-okta verify: {escape(text)}")
+
+
+SHOWN = 20  # names per list in the human report; --json has them all
+
+
+def print_report(report: VerifyReport, console: Console, redact: Redactor) -> None:
+    failed = sum(not check.ok for check in report.checks)
+    verdict = "[green]in sync[/]" if report.ok else f"[red]{failed} of {len(report.checks)} checks failed[/]"
+    console.print(f"talend-okta verify: {verdict} ({counted(report.passes, 'pass', 'passes')}, {report.seconds:.1f} s)")
+    users = report.users
+    user_lists = [
+        ("missing in Talend", users.missing),
+        ("inactive in Talend", users.inactive),
+        ("active in Talend but not assigned in Okta", users.unexpected_active),
+        ("Okta syncState ERROR", users.sync_errors),
+        ("app usernames shared by several Okta users", [" = ".join(names) for names in users.collisions]),
+        ("ignored (--ignore-user), active in Talend", users.ignored),
+    ]
+    group_lists = []
+    for group in report.groups:
+        group_lists.append((f"group {group.name}: members missing in Talend", group.missing_members))
+        group_lists.append((f"group {group.name}: unexpected members in Talend", group.unexpected_members))
+    lists = {USER_SYNC: user_lists, GROUP_SYNC: group_lists}  # each list right under the check it explains
+    for check in report.checks:
+        print_check(check, console, redact)
+        for title, names in lists.pop(check.name, []):
+            print_names(title, names, console, redact)
+    for title, names in [entry for rest in lists.values() for entry in rest]:  # a check that did not run
+        print_names(title, names, console, redact)
+
+
+def print_names(title: str, names: list[str], console: Console, redact: Redactor) -> None:
+    if names:
+        more = f", … and {len(names) - SHOWN} more (see --json)" if len(names) > SHOWN else ""
+        console.print(escape(redact(f"    {title} ({len(names)}): {', '.join(names[:SHOWN])}{more}")))
+
+
+def print_check(check: CheckResult, console: Console, redact: Redactor) -> None:
+    mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
+    console.print(f"  {mark} {check.name}: {escape(redact(check.detail))}")
+    if check.steps:
+        console.print("    still to do by hand:")
+        for number, step in enumerate(check.steps, start=1):
+            console.print(f"      {number}. {escape(redact(step))}")
