@@ -1,8 +1,9 @@
 """The `explain` command: resolve where Okta and Talend are, read the person, print the steps, exit 0 / 1 / 2.
 
 Exit 0: the person is where the stack says they should be (assigned, active in Talend with a role; or unassigned and
-not active there). 1: they are not. 2: explain could not run (bad input, Okta unreachable or refusing its token, no
-such app, several Okta users with the email given, Talend unreadable); then one line on stderr.
+not active there). 1: they are not. 2: explain could not run (a missing or bad option, Okta unreachable or refusing
+its token, no such app: one line on stderr) or could not tell (several Okta users with the email given, Talend
+unreadable: the steps, with that verdict).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ RETRY = RetryPolicy(attempts=2, backoff=0.5, rate_limit_waits=2, max_rate_limit_
 
 @dataclass(frozen=True)
 class ExplainSettings:
-    """Where Okta and Talend are, their tokens, and what the stack outputs say (resolved by the CLI)."""
+    """Where Okta and Talend are, their tokens, and what the stack outputs say (see `resolve`)."""
 
     okta_url: str
     okta_token: SecretStr
