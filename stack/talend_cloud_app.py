@@ -7,16 +7,21 @@ config, no environment. The program (`__main__.py`) decides where Talend tokens 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pulumi
 import pulumi_okta as okta
 from pydantic import SecretStr
 
 from talend_okta.credentials import check_talend_credentials
+from talend_okta.push_state import creates_users
 from talend_okta.role_mapping import TalendRoleMappings
 from talend_okta.settings import AdoptSettings
 from talend_okta.spec import AppSpec, AttributeStatement, GroupSpec, ProvisioningSpec
+
+AssignmentCheck = Callable[[str, str], None]
+"""(app id, group name) → None, or raises when the group must not be assigned yet
+(`talend_okta.assignment_guard.require_app_creates_users`, bound to the stack's Okta org by the program)."""
 
 CREDENTIALS_CHECK_SECONDS = 60.0
 """The credentials hook gives up after this long in all (retries included): a slow Talend must not stall `pulumi up`."""
@@ -66,6 +71,19 @@ def require_talend_credentials(scim_url: str, token: str) -> None:
         raise RuntimeError(f"{result.name}: {result.detail}")
 
 
+def assignment_hook(check: AssignmentCheck, prefix: str) -> pulumi.ResourceHook:
+    """Before a group assignment is created: the app must already have Okta create users, or the group's members
+    would be assigned for SSO only and never provisioned (they would be stranded). Like every hook it runs only
+    with the Pulumi CLI, not under mocks or in previews; the assignments' dependency on the To App features and the
+    preview's message cover those."""
+
+    def before_create(args: pulumi.ResourceHookArgs) -> None:
+        inputs = args.new_inputs or {}
+        check(str(inputs.get("appId", "")), args.name.removeprefix(prefix))
+
+    return pulumi.ResourceHook("okta-creates-users", before_create)
+
+
 def credentials_hook(scim_url: str, token: SecretStr) -> pulumi.ResourceHook:
     """Before the SCIM connection is created or updated, prove Talend accepts the token, or stop there.
 
@@ -95,6 +113,7 @@ class TalendCloudApp(pulumi.ComponentResource):
     features: okta.app.Features | None = None
     credentials_hook: pulumi.ResourceHook | None = None
     credentials_check_url: str | None = None
+    assignment_hook: pulumi.ResourceHook | None = None
 
     def __init__(
         self,
@@ -105,9 +124,11 @@ class TalendCloudApp(pulumi.ComponentResource):
         adopt: AdoptSettings | None = None,
         credentials_check_url: str | None = None,
         role_mappings_url: str | None = None,
+        assignment_check: AssignmentCheck | None = None,
     ) -> None:
         """`adopt`: import ids written by `talend-okta adopt`. `credentials_check_url`, `role_mappings_url`: where
-        the Talend tokens go (the program's choice; by default Talend's URLs in the spec)."""
+        the Talend tokens go (the program's choice; by default Talend's URLs in the spec). `assignment_check`: what
+        each group assignment's before-create hook runs while `spec.assignments_wait_for_provisioning`."""
         super().__init__("talend-okta:index:TalendCloudApp", name, None, opts)
         self.adopt = adopt
         saml = spec.saml
@@ -146,10 +167,11 @@ class TalendCloudApp(pulumi.ComponentResource):
         if spec.provisioning is not None:
             self._provisioning(name, spec.provisioning, child, credentials_check_url or spec.provisioning.scim_base_url)
 
+        assignment = self._assignment_options(name, spec, child, assignment_check)
         assigned: dict[str, pulumi.Output[str]] = {}
         pushed: dict[str, pulumi.Output[str]] = {}
         for group in spec.groups:
-            group_id = self._assign(name, group, child)
+            group_id = self._assign(name, group, child, assignment)
             assigned[group.name] = group_id
             if group.push:
                 pushed[group.name] = group_id
@@ -227,7 +249,59 @@ class TalendCloudApp(pulumi.ComponentResource):
             ),
         )
 
-    def _assign(self, name: str, group: GroupSpec, child: pulumi.ResourceOptions) -> pulumi.Output[str]:
+    def _assignment_options(
+        self, name: str, spec: AppSpec, child: pulumi.ResourceOptions, check: AssignmentCheck | None
+    ) -> pulumi.ResourceOptions:
+        """Group assignments wait for Okta to create users for the app (people assigned before are never
+        provisioned by Okta): they depend on the To App features, so a refused feature stops them, and a
+        before-create hook reads the app's features. `pulumi preview` says so."""
+        if not spec.groups:
+            return child
+        if not spec.assignments_wait_for_provisioning:
+            if spec.provisioning_settings.assign_before_provisioning:
+                pulumi.log.warn(
+                    "provisioning.assignBeforeProvisioning: the groups are assigned even while Okta does not create "
+                    "users for the app; Okta never provisions the people assigned then: run `talend-okta provision "
+                    "--stranded` once provisioning is on",
+                    resource=self,
+                )
+            return child
+        pulumi.log.info(
+            "Group assignments wait for Okta to create users for the app (features SCIM_PROVISIONING and "
+            "PUSH_NEW_USERS): until then `pulumi up` assigns no group, since Okta never provisions people assigned "
+            "before (docs/provision.md)",
+            resource=self,
+        )
+        self.app.features.apply(lambda features: self._warn_unless_creating(features, len(spec.groups)))
+        hooks = None
+        if check is not None:
+            self.assignment_hook = assignment_hook(check, f"{name}-assign-")
+            hooks = pulumi.ResourceHookBinding(before_create=[self.assignment_hook])
+        else:
+            pulumi.log.warn(
+                "The group assignments' hook cannot read the app's features without an Okta API token "
+                "(okta:apiToken or OKTA_API_TOKEN); only the dependency on the To App features holds them back",
+                resource=self,
+            )
+        depends_on = [self.features] if self.features is not None else None
+        return pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=depends_on, hooks=hooks))
+
+    def _warn_unless_creating(self, features: Sequence[str] | None, groups: int) -> None:
+        """In a preview of an existing app: say that `pulumi up` will assign no new group yet (Okta's features as
+        Pulumi last read them)."""
+        if features is not None and not creates_users(list(features)):
+            shown = ", ".join(features) or "none"
+            pulumi.log.warn(
+                f"Okta does not create users for this app yet (its features as last read: {shown}): `pulumi up` will "
+                f"not create any of the {groups} group assignments not made yet; in the Okta Admin Console enable "
+                "SCIM, Provisioning → Integration and To App → Create Users first (`pulumi preview --refresh` reads "
+                "the features again)",
+                resource=self,
+            )
+
+    def _assign(
+        self, name: str, group: GroupSpec, child: pulumi.ResourceOptions, assignment: pulumi.ResourceOptions
+    ) -> pulumi.Output[str]:
         """Assign an existing Okta group (non-authoritative: assignments made by hand survive); push it if asked."""
         group_id = okta.group.get_group_output(name=group.name, opts=pulumi.InvokeOutputOptions(parent=self)).id
         # Resource names carry the group name, so a preview says which group a removal unassigns. A renamed group
@@ -239,7 +313,7 @@ class TalendCloudApp(pulumi.ComponentResource):
             group_id=group_id,
             priority=group.priority,
             opts=pulumi.ResourceOptions.merge(
-                child,
+                assignment,
                 pulumi.ResourceOptions(
                     aliases=_former_names(f"{name}-assign-", group),
                     import_=_import_id(self.adopt, lambda ids: ids.assignments.get(group.name)),

@@ -9,9 +9,11 @@ Okta; no secret is written to the file.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from rich.markup import escape
 
 from talend_okta import definition as talend
 from talend_okta.cli_io import fail
-from talend_okta.http import ApiError, ApiStatusError, InputError, is_loopback
+from talend_okta.http import ApiError, ApiStatusError, Deadline, InputError, is_loopback
 from talend_okta.okta_api import (
     NOT_FOUND,
     PROVISIONING_NOT_ENABLED,
@@ -31,15 +33,19 @@ from talend_okta.okta_api import (
     TO_APP_FEATURES,
     App,
     AppGroup,
+    AttributeStatement,
     Connection,
     OktaClient,
     PushMapping,
     check_app_id,
 )
 from talend_okta.redact import Redactor
+from talend_okta.roles import CUSTOMER_ROLES, RoleMappings
 from talend_okta.settings import NAMESPACE, SettingsError, load_settings, namespace_keys, okta_org_url
 from talend_okta.spec import AppSpec, app_spec
+from talend_okta.stack_config import talend_url
 from talend_okta.stack_files import SECRET_PLACEHOLDER, StackOutputs, read_stack_outputs
+from talend_okta.talend_api import TalendApiClient
 from talend_okta.target import okta_target
 
 ADOPT_KEY = f"{NAMESPACE}:adopt"
@@ -48,12 +54,21 @@ _SSO_URL = re.compile(
 )
 _STACK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
-# Okta's names for its built-in application username formats (Sign On → Settings → Application username format).
+# Okta's built-in application username formats (Sign On → Settings → Application username format), keyed by the
+# template exactly as Okta stores and returns it, spaces included (Okta's OpenAPI spec,
+# ApplicationCredentialsUsernameTemplate; okta.md §2). A BUILT_IN app holds one of these strings verbatim.
 USERNAME_FORMATS = {
     "${source.login}": "Okta username",
     '${fn:substringBefore(source.login, "@")}': "Okta username prefix",
     "${source.email}": "Email",
     talend.EMAIL_PREFIX_TEMPLATE: "Email prefix",
+    "${fn:toLowerCase(source.email)}": "Email (lowercase)",
+    "${source.samAccountName}": "AD SAM Account Name",
+    "${fn:toLowerCase(source.samAccountName)}": "AD SAM Account Name (lowercase)",
+    "${source.userName}": "AD User Principal Name",
+    '${fn:substringBefore(source.userName, "@")}': "AD User Principal Name prefix",
+    "${source.employeeID}": "AD Employee ID",
+    "${source.userName}${instance.userSuffix}": "LDAP UID + custom suffix",
 }
 SECRET_KEYS = {
     "okta:apiToken": "the Okta API token (Security → API → Tokens)",
@@ -142,8 +157,31 @@ def provider_config(org_url: str) -> dict[str, str]:
 # --- reading Okta -----------------------------------------------------------------------------------------------
 
 
-def read_adoption(okta: OktaClient, app_id: str) -> Adoption:
-    """Everything adopt needs from Okta (read only), as the config to write and the first `pulumi up`'s changes."""
+TalendFor = Callable[[str], TalendApiClient]
+"""Region → a client for that region's Talend role-mapping API (only when a Talend token was given)."""
+
+
+def talend_reader(
+    org_url: str, api_url: str | None, token: str | None, redact: Redactor, deadline: Deadline | None = None
+) -> TalendFor | None:
+    """How adopt reads Talend's role mappings: the region's API host (a loopback `--talend-api-url` only while Okta
+    is a loopback sandbox, the program's rule), with `--talend-api-token`; None without a token."""
+    if not token or not token.strip():
+        return None
+
+    def client(region: str) -> TalendApiClient:
+        url = talend_url(talend.api_base_url(region), "TALEND_API_URL", org_url, {"TALEND_API_URL": api_url or ""})
+        setting = "--talend-api-url (TALEND_API_URL)"
+        return TalendApiClient(url, token.strip(), setting=setting, redactor=redact, deadline=deadline)
+
+    return client
+
+
+def read_adoption(okta: OktaClient, app_id: str, talend_for: TalendFor | None = None) -> Adoption:
+    """Everything adopt needs from Okta (read only), as the config to write and the first `pulumi up`'s changes.
+
+    `talend_for`: reads Talend's role mappings, which an app sending `CustomerRoles` needs carried into
+    `groups[].talendRoles`; without it, such an app is refused (the first `pulumi up` would drop people's roles)."""
     app = _get_app(okta, app_id)
     sign_on = app.settings.sign_on
     match = _SSO_URL.match(sign_on.sso_acs_url or "") if sign_on and app.sign_on_mode == "SAML_2_0" else None
@@ -169,7 +207,9 @@ def read_adoption(okta: OktaClient, app_id: str) -> Adoption:
     if provisioning["manage"]:
         import_ids["connection"] = app.id
         import_ids["features"] = f"{app.id}/{talend.USER_PROVISIONING}"
-    config[f"{NAMESPACE}:groups"] = _groups(okta, app, adoption, import_ids)
+    groups = _groups(okta, app, adoption, import_ids)
+    _roles(okta, app, adoption, groups, region, talend_for)
+    config[f"{NAMESPACE}:groups"] = groups
     config[f"{NAMESPACE}:provisioning"] = provisioning
     config[ADOPT_KEY] = import_ids
     try:  # what adopt writes must load as the program loads it (the secret comes from `pulumi config set`)
@@ -212,11 +252,14 @@ def _groups(okta: OktaClient, app: App, adoption: Adoption, import_ids: dict[str
     names: dict[str, str] = {}
     for assignment in assigned:
         name = okta.get_group(assignment.id).profile.name
-        same_name = okta.find_group(name)
-        if same_name is not None and same_name.id != assignment.id:
+        # The program looks groups up by name as pulumi-okta does (the first exact match Okta lists, any type), so
+        # a second group of that name, listed before or after, could be the one the stack assigns.
+        others = [group for group in okta.groups_named(name) if group.id != assignment.id]
+        if others:
+            shared = ", ".join(f"{group.id} ({group.type or 'group'})" for group in others)
             raise InputError(
-                f"--app-id: group {name!r} ({assignment.id}) shares its name with group {same_name.id}; the stack "
-                "finds groups by name, so rename one of them in Okta first"
+                f"--app-id: group {name!r} ({assignment.id}) shares its name with {shared}; the stack finds groups "
+                "by name, so rename one of them in Okta first"
             )
         names[assignment.id] = name
 
@@ -349,15 +392,104 @@ def app_changes(app: App, spec: AppSpec) -> list[Change]:
     return changes
 
 
+def _described(statement: AttributeStatement) -> str:
+    if statement.type == "GROUP":
+        return f"GROUP {statement.filter_type} {statement.filter_value}"
+    return ", ".join(statement.values)
+
+
+def _roles(
+    okta: OktaClient,
+    app: App,
+    adoption: Adoption,
+    groups: list[dict[str, Any]],
+    region: str,
+    talend_for: TalendFor | None,
+) -> None:
+    """Carry the app's `CustomerRoles` and Talend's role mappings into `groups[].talendRoles`, or refuse.
+
+    Okta sends as `CustomerRoles` the person's groups that pass the statement's filter; Talend gives each such
+    customer role the roles mapped to it. The stack declares both from `talendRoles` and owns Talend's whole mapping
+    set, so every mapping must belong to an assigned group the filter sends, or the first `pulumi up` removes it."""
+    statement = next((s for s in app.settings.attribute_statements if s.name == CUSTOMER_ROLES), None)
+    if statement is None:
+        return
+    sends = _described(statement)
+    if statement.type != "GROUP":
+        raise InputError(
+            f"--app-id: app {app.id} sends {CUSTOMER_ROLES} as the expression {sends!r}, which the stack "
+            "cannot declare (it sends the groups that have talendRoles); make it a group attribute statement in "
+            "Okta first, or remove it"
+        )
+    if talend_for is None:
+        raise InputError(
+            f"--app-id: app {app.id} sends {CUSTOMER_ROLES} ({sends}): people's Talend roles depend on it; "
+            "give --talend-api-token (TALEND_API_TOKEN, an owner with SSO - Manage) so adopt carries Talend's role "
+            "mappings into groups[].talendRoles"
+        )
+    with talend_for(region) as client:
+        held = client.role_mappings()
+    by_name = {entry["name"]: entry for entry in groups}
+    sent = {name for name in by_name if _filter_takes(statement, name)}
+    stray = sorted(name for name in held if name not in sent)
+    if stray:
+        why = ", ".join(
+            f"{name!r} ({'not a group assigned to the app' if name not in by_name else 'not sent by the filter'})"
+            for name in stray
+        )
+        raise InputError(
+            f"--app-id: Talend maps customer roles the stack could not keep: {why}; the first `pulumi up` would "
+            "remove them. Assign those groups to the app (or remove the mappings in Talend) first"
+        )
+    carried: RoleMappings = {}
+    for name, roles in sorted(held.items()):
+        if roles:
+            by_name[name]["talendRoles"] = roles
+            carried[name] = roles
+    members = {name: _member_count(okta, name) for name in carried}
+    if carried:
+        kept = "; ".join(f"{name} ({members[name]} people) → {', '.join(roles)}" for name, roles in carried.items())
+        adoption.people.append(f"Talend roles are kept as they are, now declared as talendRoles: {kept}")
+    unmapped = sorted(sent - carried.keys())
+    if unmapped:
+        adoption.notes.append(
+            f"{CUSTOMER_ROLES} also sends {', '.join(unmapped)}, which Talend maps to no role: the stack "
+            "stops sending them (no one loses a role)"
+        )
+
+
+def _filter_takes(statement: AttributeStatement, group_name: str) -> bool:
+    """Does the group statement's filter pass a group name, as Okta evaluates it (case-sensitively)?"""
+    value = statement.filter_value or ""
+    kind = (statement.filter_type or "").upper()
+    if kind == "REGEX":
+        try:
+            return re.fullmatch(value, group_name) is not None
+        except re.error:
+            return False
+    if kind == "STARTS_WITH":
+        return group_name.startswith(value)
+    if kind == "EQUALS":
+        return group_name == value
+    if kind == "CONTAINS":
+        return value in group_name
+    return False
+
+
+def _member_count(okta: OktaClient, name: str) -> int:
+    group = okta.group_as_the_provider_finds_it(name)
+    return sum(1 for _ in okta.iter_group_members(group.id)) if group else 0
+
+
 def _signed(flag: bool | None) -> str:
     return "signed" if flag else "unsigned"
 
 
 def username_format(template: str | None, kind: str | None) -> str:
     """Okta's name for an application username format, e.g. "Okta username" or "Email prefix"."""
-    known = {"".join(k.split()): v for k, v in USERNAME_FORMATS.items()}.get(
-        "".join((template or "${source.login}").split())
-    )
+    if (kind or "BUILT_IN") == "NONE":
+        return "(None)"
+    known = USERNAME_FORMATS.get(template or "${source.login}")  # Okta's default template
     if known and (kind or "BUILT_IN") == "BUILT_IN":
         return known
     return f"custom ({template})"
@@ -407,21 +539,44 @@ def secret_commands(stack: str | None, path: Path) -> list[str]:
 
 
 def check_writable(path: Path, *, force: bool) -> None:
-    """Refuse to overwrite a stack config file unless `force`."""
-    if path.exists() and not force:
+    """Refuse to overwrite a stack config file unless `force`; a symlink there counts, dangling or not."""
+    if (path.exists() or path.is_symlink()) and not force:
         raise InputError(f"{path} exists: adopt does not overwrite a stack config file without --force")
 
 
 def write_config(path: Path, text: str, *, force: bool) -> None:
-    """Write the file whole or not at all (a temporary file renamed over it); never overwrite without `force`."""
+    """Write the file whole or not at all; never through a symlink; never over an existing file without `force`.
+
+    The text goes to a new temporary file beside the target (an unpredictable name, created exclusively, so nothing
+    planted there is followed), is flushed to disk, then takes the target's place in one step: a rename with
+    `force` (it replaces a symlink itself, not what it points to), else a hard link, which refuses any existing
+    name, so a file that appeared after the check is not overwritten either. A crash leaves the old file whole.
+    """
     check_writable(path, force=force)
-    temporary = path.with_name(f".{path.name}.adopt-tmp")
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".adopt-tmp", dir=path.parent)
     try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it 0600: the file Pulumi would write
+        if force:
+            os.replace(temporary, path)
+        else:
+            os.link(temporary, path)
+    except FileExistsError:
+        raise InputError(f"{path} exists: adopt does not overwrite a stack config file without --force") from None
     except OSError as err:
-        temporary.unlink(missing_ok=True)
         raise InputError(f"--out: cannot write {path}: {err.strerror or err}") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 def summary_lines(adoption: Adoption) -> Iterator[tuple[str, str]]:
@@ -460,9 +615,12 @@ def run(
     okta_url: str | None,
     okta_token: str | None,
     stack_outputs: str | None,
+    talend_api_url: str | None = None,
+    talend_api_token: str | None = None,
+    timeout: float = 300.0,
 ) -> int:
     """`talend-okta adopt`: 0 when written (or already managed); could not run: one line on stderr and exit 2."""
-    redact = Redactor([okta_token])
+    redact = Redactor([okta_token, talend_api_token])
     console = Console(highlight=False, soft_wrap=True)
     try:
         check_app_id(app_id)
@@ -474,8 +632,10 @@ def run(
             return 0
         check_writable(path, force=force)  # before reading Okta: nothing to do when it would fail
         target = okta_target(okta_url=okta_url, okta_token=okta_token, app_id=app_id, outputs=outputs)
-        with OktaClient(target.org_url, target.token.get_secret_value(), redactor=redact) as okta:
-            found = read_adoption(okta, app_id)
+        deadline = Deadline(timeout) if timeout > 0 else None
+        talend_for = talend_reader(target.org_url, talend_api_url, talend_api_token, redact, deadline)
+        with OktaClient(target.org_url, target.token.get_secret_value(), redactor=redact, deadline=deadline) as okta:
+            found = read_adoption(okta, app_id, talend_for)
         secret_lines = secret_commands(stack, path)
         write_config(path, redact(render_config(found, secret_lines)), force=force)
     except (InputError, ApiError) as err:

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from talend_okta import adopt as adoption
+from talend_okta import provision as provisioning
 from talend_okta.cli_io import (
     AppIdOption,
     OktaTokenOption,
@@ -21,6 +22,7 @@ from talend_okta.cli_io import (
     StackOutputsOption,
     TalendApiTokenOption,
     TalendApiUrlOption,
+    TimeoutOption,
 )
 from talend_okta.explain import command as explain_command
 from talend_okta.preflight import command as preflight_command
@@ -136,6 +138,7 @@ def preflight(
             "--markdown", metavar="FILE|-", help="Write the report as a PR comment (- for stdout).", show_default=False
         ),
     ] = None,
+    timeout: TimeoutOption = 300.0,
 ) -> None:
     """What deploying the stack config does to people in Talend: who is created, who is deactivated, collisions.
 
@@ -156,6 +159,7 @@ def preflight(
         allow_mass_deactivation=allow_mass_deactivation,
         json_path=json_path,
         markdown_path=markdown_path,
+        timeout=timeout,
     )
     raise typer.Exit(code)
 
@@ -177,6 +181,18 @@ def adopt(
     okta_url: OktaUrlOption = None,
     okta_token: OktaTokenOption = None,
     stack_outputs: StackOutputsOption = None,
+    talend_api_url: TalendApiUrlOption = None,
+    talend_api_token: Annotated[
+        str | None,
+        typer.Option(
+            "--talend-api-token",
+            envvar="TALEND_API_TOKEN",
+            help="Talend token whose owner has SSO - Manage: an app sending CustomerRoles needs Talend's role "
+            "mappings carried into groups[].talendRoles. Prefer the environment variable.",
+            show_default=False,
+        ),
+    ] = None,
+    timeout: TimeoutOption = 300.0,
 ) -> None:
     """Bring a Talend Cloud app built by hand under a stack, without re-creating it.
 
@@ -193,6 +209,44 @@ def adopt(
         okta_url=okta_url,
         okta_token=okta_token,
         stack_outputs=stack_outputs,
+        talend_api_url=talend_api_url,
+        talend_api_token=talend_api_token,
+        timeout=timeout,
+    )
+    raise typer.Exit(code)
+
+
+@app.command()
+def provision(
+    stranded: Annotated[
+        bool,
+        typer.Option("--stranded", help="The people Okta never provisions: assigned before provisioning was on."),
+    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List whom it would provision; change nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask before changing Okta.")] = False,
+    okta_url: OktaUrlOption = None,
+    okta_token: OktaTokenOption = None,
+    app_id: AppIdOption = None,
+    scim_url: ScimUrlOption = None,
+    scim_token: ScimTokenOption = None,
+    stack_outputs: StackOutputsOption = None,
+) -> None:
+    """Provision the stranded people: assigned to the app before Okta's provisioning was on, never pushed.
+
+    Okta has no API for the admin console's Provision User; this assigns each of them anew, one by one, which Okta
+    provisions. Refuses anyone Talend already holds; never touches a provisioned person. Exit 0 when done (or
+    nothing to do), 1 when someone was refused or failed, 2 when it could not run. See docs/provision.md.
+    """
+    code = provisioning.run(
+        okta_url=okta_url,
+        okta_token=okta_token,
+        app_id=app_id,
+        scim_url=scim_url,
+        scim_token=scim_token,
+        stack_outputs=stack_outputs,
+        stranded=stranded,
+        dry_run=dry_run,
+        yes=yes,
     )
     raise typer.Exit(code)
 

@@ -71,6 +71,12 @@ TalendApiTokenOption = Annotated[
         show_default=False,
     ),
 ]
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        min=0, metavar="SECONDS", help="Give up after this long in all, retries and waits included; 0 = no limit."
+    ),
+]
 StackOutputsOption = Annotated[
     str | None,
     typer.Option(

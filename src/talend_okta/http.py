@@ -2,9 +2,15 @@
 
 What it retries, and how long it waits, is all here:
 - 5xx answers, timeouts and transport errors: `RetryPolicy.attempts` tries, with doubling backoff.
-- 429: waits for the time the server names (`Retry-After`, or Okta's `X-Rate-Limit-Reset` epoch seconds read
-  against the response's `Date`), capped, at most `RetryPolicy.rate_limit_waits` times. Requests sent meanwhile
-  from other threads (concurrent pages) wait for the same moment.
+- 429: waits for the time the server names (`Retry-After`, or the reset of Okta's `X-Rate-Limit-Reset` / Talend's
+  `X-RateLimit-Reset`, epoch seconds read against the response's `Date`), capped, at most
+  `RetryPolicy.rate_limit_waits` times. Requests sent meanwhile from other threads (concurrent pages) wait for the
+  same moment.
+- A success that says no requests are left (`X-Rate-Limit-Remaining: 0`, Talend's `X-RateLimit-Remaining: 0`)
+  holds the next request until the window resets, instead of spending it on a 429.
+- A `Deadline` shared by the clients of one operation bounds it all: each request's timeout is at most the time
+  left, and a wait that would end past the deadline fails at once, saying what it would have waited for. Waits are
+  told to `notify` (the role-mapping resource shows them in `pulumi up`).
 Every error is an `ApiError` whose message is one line with the secrets already masked (masked first, then
 shortened, so a cut never leaves part of a token). Any httpx failure becomes one: nothing else escapes.
 """
@@ -15,7 +21,7 @@ import ipaddress
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, NoReturn, Self, TypeVar
 from urllib.parse import urlsplit
@@ -26,6 +32,7 @@ import pydantic
 from talend_okta.redact import Redactor
 
 Sleep = Callable[[float], None]
+Notify = Callable[[str], None]
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 T = TypeVar("T")
 
@@ -41,6 +48,10 @@ class ApiError(Exception):
 class ApiUnreachable(ApiError):
     """No usable HTTP answer, even after retries: connection refused, DNS, TLS, timeout, a protocol error, a body
     that cannot be decoded (a false Content-Encoding), a URL httpx refuses. The caller cannot run."""
+
+
+class DeadlineExceeded(ApiUnreachable):
+    """The operation's deadline came first; the message says what it was waiting for."""
 
 
 class ApiStatusError(ApiError):
@@ -73,6 +84,28 @@ class RetryPolicy:
     max_backoff: float = 8.0
     rate_limit_waits: int = 6  # 429s tolerated per request
     max_rate_limit_wait: float = 60.0  # Okta's limits reset each minute
+
+
+@dataclass
+class Deadline:
+    """The moment a whole operation (a verify pass, a role-mapping update) must be done by. Share one among the
+    clients of the operation: every request and every wait of each stops there.
+
+    `Deadline(60)` starts now; `deadline.left()` is the time left in seconds."""
+
+    seconds: float
+    clock: Callable[[], float] = time.monotonic
+    at: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.at = self.clock() + self.seconds
+
+    def left(self) -> float:
+        return self.at - self.clock()
+
+
+def _ignore(_message: str) -> None:
+    """The default `notify`: waits are not shown."""
 
 
 LOOPBACK_NAMES = frozenset({"localhost"})
@@ -146,6 +179,8 @@ class JsonApi:
         retry: RetryPolicy | None = None,
         sleep: Sleep = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        deadline: Deadline | None = None,
+        notify: Notify | None = None,
     ) -> None:
         scheme, token = auth  # ("SSWS", Okta API token) or ("Bearer", Talend token)
         self.service = service  # "Okta" or "Talend", for messages
@@ -154,9 +189,13 @@ class JsonApi:
         self.redact.add(token)
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
+        self.timeout = timeout
+        self.deadline = deadline
+        self.notify = notify or _ignore
         self.requests = 0  # HTTP requests sent, retries included (benchmarks report it)
         self._lock = threading.Lock()  # pages may be read from several threads
         self._paused_until = 0.0  # time.monotonic() before which no request is sent (a 429 asked us to wait)
+        self._pause_reason = "its rate limit"
         self._client = httpx.Client(
             headers={
                 "Accept": "application/json",
@@ -193,54 +232,106 @@ class JsonApi:
     ) -> httpx.Response:
         """One request with retries; returns a 2xx response or raises an `ApiError`."""
         full_url = url if url.startswith(("https://", "http://")) else self.base_url + url
+        what = f"{method} {urlsplit(full_url).path}"
         tries = rate_limit_waits = 0
         paused = False  # this request waited out a 429 itself: no second wait for the same pause
         while True:
             tries += 1
             if not paused:
-                self._wait_for_rate_limit()
+                self._wait_for_rate_limit(what)
             paused = False
+            timeout = self._request_timeout(what)
             try:
                 with self._lock:
                     self.requests += 1
-                response = self._client.request(method, full_url, params=params, json=json_body)
+                response = self._client.request(method, full_url, params=params, json=json_body, timeout=timeout)
             except httpx.TransportError as err:
+                if isinstance(err, httpx.TimeoutException) and self._deadline_left() <= 0:
+                    self._fail(
+                        DeadlineExceeded, f"did not answer {what} before the {self._deadline_seconds()} deadline"
+                    )
                 if tries < self.retry.attempts:
-                    self.sleep(self._backoff(tries))
+                    self._wait(self._backoff(tries), f"{what} again after {type(err).__name__}", what)
                     continue
                 kind = (
                     "timed out" if isinstance(err, httpx.TimeoutException) else f"failed ({type(err).__name__}: {err})"
                 )
                 self._fail(ApiUnreachable, f"at {self.base_url} could not be reached: request {kind}, {tries} tries")
             except httpx.DecodingError as err:  # e.g. Content-Encoding: gzip on a body that is not
-                what = f"{method} {urlsplit(full_url).path}"
                 self._fail(ApiUnreachable, f"answered {what} with a body that could not be decoded ({err})")
             except (httpx.HTTPError, httpx.InvalidURL, UnicodeError) as err:
                 self._fail(ApiUnreachable, f"at {self.base_url} could not be asked: {type(err).__name__}: {err}")
             if response.is_success:
+                self._note_remaining(response)
                 return response
             if response.status_code == 429 and rate_limit_waits < self.retry.rate_limit_waits:
                 rate_limit_waits += 1
                 wait = rate_limit_wait(response, time.time())
-                self._pause(min(self.retry.max_rate_limit_wait, self._backoff(tries) if wait is None else wait))
+                asked = self._backoff(tries) if wait is None else wait
+                why = f"its rate limit ({rate_limit_reason(response)})"
+                self._pause(min(self.retry.max_rate_limit_wait, asked), why, what, asked)
                 paused = True
                 continue
             if response.status_code >= 500 and tries < self.retry.attempts:
-                self.sleep(self._backoff(tries))
+                self._wait(self._backoff(tries), f"{what} again after {response.status_code}", what)
                 continue
             self._raise_for_status(response, tries)
 
-    def _pause(self, seconds: float) -> None:
+    def _request_timeout(self, what: str) -> float:
+        """The configured timeout, or less: a request never outlives the deadline."""
+        left = self._deadline_left()
+        if left <= 0:
+            self._fail(DeadlineExceeded, f"was not asked {what}: the {self._deadline_seconds()} deadline passed")
+        return min(self.timeout, left)
+
+    def _deadline_left(self) -> float:
+        return self.deadline.left() if self.deadline else float("inf")
+
+    def _deadline_seconds(self) -> str:
+        return f"{self.deadline.seconds:g} s" if self.deadline else "no"
+
+    def _wait(self, seconds: float, why: str, what: str, asked: float | None = None) -> None:
+        """Sleep `seconds`, or fail now when the wait the server `asked` for would end at or past the deadline;
+        says what it waits for."""
+        if seconds <= 0:
+            return
+        left = self._deadline_left()
+        needed = max(seconds, asked or 0.0)
+        if needed >= left:
+            self._fail(
+                DeadlineExceeded,
+                f"{what}: waiting {needed:g} s for {why} would pass the {self._deadline_seconds()} deadline "
+                f"({max(0.0, left):.0f} s left)",
+            )
+        self.notify(self.redact(f"{self.service}: waiting {seconds:.0f} s for {why} before {what}"))
+        self.sleep(seconds)
+
+    def _note_remaining(self, response: httpx.Response) -> None:
+        """A success that leaves no request in the window holds the next request until the reset."""
+        headers = response.headers
+        remaining = headers.get("x-rate-limit-remaining") or headers.get("x-ratelimit-remaining")
+        if remaining is None or remaining.strip() != "0":
+            return
+        wait = reset_wait(headers, time.time())
+        if wait:
+            with self._lock:
+                self._paused_until = max(
+                    self._paused_until, time.monotonic() + min(wait, self.retry.max_rate_limit_wait)
+                )
+                self._pause_reason = f"its rate limit ({rate_limit_reason(response)}, 0 requests left)"
+
+    def _pause(self, seconds: float, why: str, what: str, asked: float) -> None:
         """Wait `seconds`, and hold every other request of this client until then too."""
         with self._lock:
             self._paused_until = max(self._paused_until, time.monotonic() + seconds)
-        self.sleep(seconds)
+            self._pause_reason = why
+        self._wait(seconds, why, what, asked)
 
-    def _wait_for_rate_limit(self) -> None:
+    def _wait_for_rate_limit(self, what: str) -> None:
         with self._lock:
-            left = self._paused_until - time.monotonic()
+            left, why = self._paused_until - time.monotonic(), self._pause_reason
         if left > 0:
-            self.sleep(left)
+            self._wait(left, why, what)
 
     def _backoff(self, tries: int) -> float:
         return float(min(self.retry.max_backoff, self.retry.backoff * 2 ** (tries - 1)))
@@ -314,6 +405,10 @@ class ApiClient:
         """HTTP requests sent so far, retries included."""
         return self._api.requests
 
+    def use_deadline(self, deadline: Deadline | None) -> None:
+        """Bound this client's requests and waits by `deadline` from now on (None: by their own timeouts only)."""
+        self._api.deadline = deadline
+
 
 def _first_error(err: pydantic.ValidationError) -> str:
     first = err.errors(include_url=False, include_input=False)[0]
@@ -341,16 +436,23 @@ def error_summary(response: httpx.Response) -> tuple[str | None, str | None]:
 def rate_limit_wait(response: httpx.Response, now: float) -> float | None:
     """Seconds a 429 asks us to wait, or None when it does not say.
 
-    `Retry-After` (seconds or an HTTP date) wins. Otherwise Okta's `X-Rate-Limit-Reset` (Talend's gateway spells it
-    `X-RateLimit-Reset`) is the epoch second the window resets, read against the server's own `Date` so clock skew
-    does not matter; +1 s as Okta's SDK does.
+    `Retry-After` (seconds or an HTTP date) wins; otherwise the reset of the rate-limit window (`reset_wait`).
     """
-    headers = response.headers
-    if retry_after := headers.get("retry-after"):
+    if retry_after := response.headers.get("retry-after"):
         try:
             return max(0.0, float(retry_after))
         except ValueError:
             return _seconds_until(retry_after, now)
+    return reset_wait(response.headers, now)
+
+
+def reset_wait(headers: httpx.Headers, now: float) -> float | None:
+    """Seconds until the rate-limit window resets, or None when the headers do not say.
+
+    Okta's `X-Rate-Limit-Reset` and Talend's `X-RateLimit-Reset` (Talend's API reference: "check X-RateLimit-Limit,
+    X-RateLimit-Remaining, X-RateLimit-Reset") are the epoch second the window resets, read against the server's
+    own `Date` so clock skew does not matter; +1 s as Okta's SDK does. A small number is a delay in seconds.
+    """
     reset = headers.get("x-rate-limit-reset") or headers.get("x-ratelimit-reset")
     if not reset:
         return None
@@ -362,6 +464,14 @@ def rate_limit_wait(response: httpx.Response, now: float) -> float | None:
         return max(0.0, reset_at)
     server_now = _epoch(headers.get("date")) or now
     return max(0.0, reset_at - server_now + 1)
+
+
+def rate_limit_reason(response: httpx.Response) -> str:
+    """The header a rate-limit wait comes from, for messages: `Retry-After: 3600`."""
+    for name in ("Retry-After", "X-Rate-Limit-Reset", "X-RateLimit-Reset"):
+        if value := response.headers.get(name):
+            return f"{name}: {value[:40]}"
+    return f"{response.status_code} without a reset time"
 
 
 def _seconds_until(http_date: str, now: float) -> float | None:

@@ -1,6 +1,8 @@
 """A read-only Okta Management API client: the app, its SCIM connection and features, app users, groups, push groups.
 
-Lists follow Okta's `Link: <…>; rel="next"` headers and are generators, so a caller holds one page at a time.
+Lists follow Okta's `Link: <…>; rel="next"` headers and are generators, so a caller holds one page at a time. A
+listing that links back to any page it already read (A → B → A), or runs past `max_pages`, is refused: paging
+cannot loop.
 Models name a few fields of each shape and ignore the rest (`extra="ignore"`); the JSON shapes are those of
 tests/sandbox/okta-recordings (Okta's Terraform provider acceptance tests).
 """
@@ -20,11 +22,14 @@ from talend_okta.http import (
     ApiBodyError,
     ApiClient,
     ApiStatusError,
+    Deadline,
     InputError,
     JsonApi,
+    Notify,
     RetryPolicy,
     Sleep,
     check_base_url,
+    origin,
     same_origin,
 )
 from talend_okta.redact import Redactor
@@ -33,6 +38,8 @@ ItemT = TypeVar("ItemT", bound=BaseModel)
 
 PROVISIONING_NOT_ENABLED = "E0000001"  # features API on an app without provisioning
 NOT_FOUND = "E0000007"
+MAX_PAGES = 10_000
+"""Pages per listing: 5 million app users at Okta's 500 a page; a longer listing is a loop."""
 INACTIVE_APP_USER_STATUSES = frozenset({"INACTIVE", "DEPROVISIONED", "REVOKED", "UNASSIGNED"})
 """App user statuses Okta uses for an assignment that should no longer be active in the app."""
 
@@ -285,8 +292,12 @@ class OktaClient(ApiClient):
         sleep: Sleep = time.sleep,
         transport: httpx.BaseTransport | None = None,
         redactor: Redactor | None = None,
+        deadline: Deadline | None = None,
+        notify: Notify | None = None,
+        max_pages: int = MAX_PAGES,
     ) -> None:
         self.org_url = check_base_url(org_url, "Okta org URL")
+        self.max_pages = max_pages
         self._api = JsonApi(
             "Okta",
             self.org_url,
@@ -296,6 +307,8 @@ class OktaClient(ApiClient):
             retry=retry,
             sleep=sleep,
             transport=transport,
+            deadline=deadline,
+            notify=notify,
         )
 
     def current_user(self) -> OktaUser:
@@ -326,6 +339,23 @@ class OktaClient(ApiClient):
             if group.profile.name == name:
                 return group
         return None
+
+    def group_as_the_provider_finds_it(self, name: str) -> Group | None:
+        """The group pulumi-okta's `okta.group.get_group(name=…)` binds the stack's group `name` to: among the
+        groups Okta lists for `q=name` (a case-insensitive prefix search), the first named exactly `name`, else the
+        only one listed, however it is spelled (terraform-provider-okta data_source_okta_group.go `findGroup`)."""
+        listed = list(self._iter("/api/v1/groups", {"q": name, "limit": 200}, Group))
+        exact = next((group for group in listed if group.profile.name == name), None)
+        return exact or (listed[0] if len(listed) == 1 else None)
+
+    def groups_named(self, name: str) -> list[Group]:
+        """Every group named exactly `name`, of any type (an Okta group, a group imported from an app or directory):
+        the groups pulumi-okta's lookup by name may pick from, first exact match in Okta's order."""
+        return [
+            group
+            for group in self._iter("/api/v1/groups", {"q": name, "limit": 200}, Group)
+            if group.profile.name == name
+        ]
 
     def iter_app_users(self, app_id: str, limit: int = 500) -> Iterator[AppUser]:
         """Every user assigned to the app, directly (scope USER) or through a group (scope GROUP)."""
@@ -423,23 +453,36 @@ class OktaClient(ApiClient):
         page = TypeAdapter(list[model])  # type: ignore[valid-type]
         url: str | None = path
         query: dict[str, str | int] | None = params
+        read: set[tuple[object, ...]] = set()  # every page of this listing so far, as URLs compare
         while url is not None:
+            if len(read) >= self.max_pages:
+                message = f"Okta's listing of {path} ran past {self.max_pages} pages; refusing to read on (a loop?)"
+                raise ApiBodyError(self._api.redact(message), "Okta")
             response = self._api.get(url, query)
+            read.add(_page_key(response.request.url))
             yield from self._api.parse_body(page, response)
-            url, query = self._next_link(response), None
+            url, query = self._next_link(response, read), None
 
-    def _next_link(self, response: httpx.Response) -> str | None:
-        """The `rel="next"` URL; refuses another host (it would get our token) and the page just read (a loop)."""
+    def _next_link(self, response: httpx.Response, read: set[tuple[object, ...]]) -> str | None:
+        """The `rel="next"` URL; refuses another host (it would get our token) and any page already read (a loop)."""
         url = response.links.get("next", {}).get("url")
         if not url:
             return None
         try:
-            url = str(response.url.join(url))
+            next_url = response.url.join(url)
         except httpx.InvalidURL:
             message = self._api.redact(f"Okta sent a next-page link that is not a URL: {url}")
             raise ApiBodyError(message, "Okta") from None
-        if not same_origin(url, self.org_url):  # one origin however spelled: https://Acme.okta.com:443
-            raise ApiBodyError(self._api.redact(f"Okta sent a next-page link to another host: {url}"), "Okta")
-        if url == str(response.request.url):
-            raise ApiBodyError(self._api.redact(f"Okta sent a next-page link to the page itself: {url}"), "Okta")
-        return url
+        if not same_origin(next_url, self.org_url):  # one origin however spelled: https://Acme.okta.com:443
+            raise ApiBodyError(self._api.redact(f"Okta sent a next-page link to another host: {next_url}"), "Okta")
+        if _page_key(next_url) in read:
+            what = (
+                "the page itself" if _page_key(next_url) == _page_key(response.request.url) else "a page already read"
+            )
+            raise ApiBodyError(self._api.redact(f"Okta sent a next-page link to {what}: {next_url}"), "Okta")
+        return str(next_url)
+
+
+def _page_key(url: httpx.URL) -> tuple[object, ...]:
+    """A page as URLs compare: one origin however spelled, the path, the query parameters in any order."""
+    return (*origin(url), url.path, tuple(sorted(url.params.multi_items())))

@@ -20,7 +20,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from talend_okta.http import ApiBodyError, ApiClient, JsonApi, RetryPolicy, Sleep, check_base_url
+from talend_okta.http import ApiBodyError, ApiClient, Deadline, JsonApi, Notify, RetryPolicy, Sleep, check_base_url
 from talend_okta.redact import Redactor
 
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
@@ -155,6 +155,8 @@ class TalendScimClient(ApiClient):
         transport: httpx.BaseTransport | None = None,
         redactor: Redactor | None = None,
         concurrency: int = 4,
+        deadline: Deadline | None = None,
+        notify: Notify | None = None,
     ) -> None:
         self.base_url = check_base_url(base_url, "Talend SCIM URL")
         self.concurrency = max(1, concurrency)  # pages read at once once totalResults is known
@@ -168,6 +170,8 @@ class TalendScimClient(ApiClient):
             retry=retry,
             sleep=sleep,
             transport=transport,
+            deadline=deadline,
+            notify=notify,
         )
 
     def check_credentials(self) -> int:

@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    StrictBool,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -107,6 +108,21 @@ class ProvisioningSettings(_Settings):
     create_users: bool = Field(default=True, description='To App "Create Users".')
     update_user_attributes: bool = Field(default=True, description='To App "Update User Attributes".')
     deactivate_users: bool = Field(default=True, description='To App "Deactivate Users".')
+    assign_before_provisioning: StrictBool = Field(
+        default=False,
+        description="Opt in to SSO-only assignments first: assign the groups even while Okta does not create users "
+        "for the app yet. Okta never provisions people assigned then (they are stranded until `talend-okta "
+        "provision --stranded`); by default the program assigns nobody until Okta creates users.",
+    )
+
+    @model_validator(mode="after")
+    def _assign_first_needs_create(self) -> ProvisioningSettings:
+        if self.assign_before_provisioning and not self.create_users:
+            raise ValueError(
+                "assignBeforeProvisioning: true needs createUsers: true (with Create Users off Okta pushes nobody, "
+                "so no assignment waits for it)"
+            )
+        return self
 
 
 _APP_ID = r"^0oa[A-Za-z0-9]+$"

@@ -112,6 +112,14 @@ class AppSpec:
     role_mappings: RoleMappingSpec | None  # None: no group has talendRoles
 
     @property
+    def assignments_wait_for_provisioning(self) -> bool:
+        """Assign no group until Okta creates users for the app: Okta never provisions people assigned before
+        (Okta help, "Provision unprovisioned users"). Off with `provisioning.assignBeforeProvisioning` (SSO-only
+        assignments first) and with Create Users off (Okta pushes nobody, so nothing is waited for)."""
+        switches = self.provisioning_settings
+        return switches.create_users and not switches.assign_before_provisioning
+
+    @property
     def pushed(self) -> tuple[GroupSpec, ...]:
         return tuple(group for group in self.groups if group.push)
 

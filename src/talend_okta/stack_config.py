@@ -13,14 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi.runtime import config as runtime_config
-
 from talend_okta import settings
 from talend_okta.http import is_loopback_url
 from talend_okta.spec import AppSpec
 
 
 def _all_config() -> dict[str, Any]:
+    from pulumi.runtime import config as runtime_config  # here: the CLI's commands use talend_url without Pulumi
+
     values = dict(runtime_config.get_config_env())
     values.update(runtime_config.CONFIG.get())
     return values
@@ -38,14 +38,22 @@ def _decoded(value: Any) -> Any:
     return value
 
 
-def okta_org_url() -> str | None:
-    """The Okta org the running program's provider talks to, from its config or the provider's environment."""
-    config = _all_config()
+def okta_org_url(config: Mapping[str, Any] | None = None) -> str | None:
+    """The Okta org the stack's provider talks to, from the config (the running program's, unless given; the
+    role-mapping provider gives the one the engine configured it with) or the provider's environment."""
+    config = _all_config() if config is None else config
     provider = {
         f"okta:{key}": config.get(f"okta:{key}") or os.environ.get(env)
         for key, env in (("httpProxy", "OKTA_HTTP_PROXY"), ("orgName", "OKTA_ORG_NAME"), ("baseUrl", "OKTA_BASE_URL"))
     }
     return settings.okta_org_url(provider)
+
+
+def okta_api_token() -> str | None:
+    """The API token the running program's Okta provider uses (`okta:apiToken`, else OKTA_API_TOKEN); None with
+    OAuth (private key) credentials."""
+    token = _all_config().get("okta:apiToken") or os.environ.get("OKTA_API_TOKEN")
+    return str(token).strip() or None if token else None
 
 
 SANDBOX_SCIM_URL = "TALEND_SCIM_URL"

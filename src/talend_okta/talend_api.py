@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from talend_okta.http import ApiClient, JsonApi, RetryPolicy, Sleep, check_base_url
+from talend_okta.http import ApiClient, Deadline, JsonApi, Notify, RetryPolicy, Sleep, check_base_url
 from talend_okta.redact import Redactor
 from talend_okta.roles import RoleMappings, as_body, normalized
 from talend_okta.scim_api import TalendScimClient
@@ -56,6 +56,8 @@ class TalendApiClient(ApiClient):
         sleep: Sleep = time.sleep,
         transport: httpx.BaseTransport | None = None,
         redactor: Redactor | None = None,
+        deadline: Deadline | None = None,
+        notify: Notify | None = None,
     ) -> None:
         self.base_url = check_base_url(api_url, setting)
         self._api = JsonApi(
@@ -67,6 +69,8 @@ class TalendApiClient(ApiClient):
             retry=retry,
             sleep=sleep,
             transport=transport,
+            deadline=deadline,
+            notify=notify,
         )
         self._scim = TalendScimClient(
             f"{self.base_url}/scim/v2",
@@ -75,6 +79,8 @@ class TalendApiClient(ApiClient):
             retry=retry,
             sleep=sleep,
             transport=transport,
+            deadline=deadline,
+            notify=notify,
             redactor=self._api.redact,  # one redactor: both clients' messages mask the token
         )
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from talend_okta.adopt import provider_config
+from talend_okta.adopt import provider_config, username_format
 from talend_okta.http import InputError
 from talend_okta.stack_files import read_stack_config
 from talend_okta_sandbox.deploy import OktaAdmin
+from talend_okta_sandbox.serving import serve_wsgi
+from talend_okta_sandbox.talend import RunningTalend, run_talend
 from tests.adopt.conftest import (
     ANALYSTS,
     DEVELOPERS,
@@ -315,3 +319,167 @@ def test_provider_keys_point_at_the_org(org_url: str, keys: dict[str, str]) -> N
 def test_org_url_the_provider_keys_cannot_express_is_refused() -> None:
     with pytest.raises(InputError, match=r"^--okta-url: https://acme.okta.com:8443 cannot be written as okta:orgName"):
         provider_config("https://acme.okta.com:8443")
+
+
+@pytest.mark.parametrize("app_group_first", [False, True], ids=["okta-group-first", "app-group-first"])
+def test_same_name_groups_are_refused_whatever_their_order(hand_built: HandBuilt, app_group_first: bool) -> None:
+    """pulumi-okta's group lookup (`q=name`, the first exact name of any type) may pick either group: the stack
+    could assign the other one. Refused whichever of the two Okta lists first."""
+    okta = hand_built.okta
+    if app_group_first:  # a directory import made before the Okta group
+        okta.add_app_group("Talend Ops")
+        group_id = okta.add_group("Talend Ops")
+    else:
+        group_id = okta.add_group("Talend Ops")
+        okta.add_app_group("Talend Ops")
+    okta.assign_group(hand_built.app_id, group_id)
+
+    result = hand_built.adopt("--app-id", hand_built.app_id, "--stack", "acme")
+
+    assert_one_line_error(result, "group 'Talend Ops'", group_id, "APP_GROUP", "rename one of them in Okta first")
+    assert list(hand_built.tmp_path.glob("Pulumi.*")) == []
+
+
+# Okta's built-in application username formats, with the template strings exactly as Okta's API returns them
+# (okta.md §2 userNameTemplate, from Okta's OpenAPI spec; the recordings hold `${source.login}`).
+BUILT_IN_FORMATS = [
+    ("${source.login}", "Okta username"),
+    ('${fn:substringBefore(source.login, "@")}', "Okta username prefix"),
+    ("${source.email}", "Email"),
+    ('${fn:substringBefore(source.email, "@")}', "Email prefix"),
+    ("${fn:toLowerCase(source.email)}", "Email (lowercase)"),
+    ("${source.samAccountName}", "AD SAM Account Name"),
+    ("${fn:toLowerCase(source.samAccountName)}", "AD SAM Account Name (lowercase)"),
+    ("${source.userName}", "AD User Principal Name"),
+    ('${fn:substringBefore(source.userName, "@")}', "AD User Principal Name prefix"),
+    ("${source.employeeID}", "AD Employee ID"),
+    ("${source.userName}${instance.userSuffix}", "LDAP UID + custom suffix"),
+]
+
+
+@pytest.mark.parametrize(("template", "name"), BUILT_IN_FORMATS)
+def test_every_built_in_username_format_is_recognised_as_okta_stores_it(template: str, name: str) -> None:
+    assert username_format(template, "BUILT_IN") == name
+    assert username_format(template, "CUSTOM") == f"custom ({template})"
+
+
+@pytest.mark.parametrize(("template", "name"), BUILT_IN_FORMATS)
+def test_an_app_keeping_its_username_format_shows_no_change(hand_built: HandBuilt, template: str, name: str) -> None:
+    """An app built by Talend's own procedure (Email prefix, BUILT_IN) shows no username change and no warning
+    that everyone gets a new userName; any other built-in format is named as Okta's console names it."""
+    with OktaAdmin(hand_built.okta_url, OKTA_TOKEN) as admin:
+        app = admin.call("GET", f"/api/v1/apps/{hand_built.app_id}")
+        app["credentials"]["userNameTemplate"] = {"template": template, "type": "BUILT_IN"}
+        admin.call("PUT", f"/api/v1/apps/{hand_built.app_id}", app)
+
+    result = hand_built.adopt("--app-id", hand_built.app_id, "--stack", "acme")
+
+    assert result.exit_code == 0, result.stderr
+    if name == "Email prefix":
+        assert "application username format" not in result.stdout
+        assert "new Talend userName" not in result.stdout
+    else:
+        assert f"application username format: {name} → Email prefix" in result.stdout
+        assert "ALL 3 PEOPLE assigned to the app get a new Talend userName" in result.stdout
+
+
+# --- roles people depend on (issue 18 item 6) --------------------------------------------------------------------
+
+ROLES_TOKEN = "talend-adopt-roles-canary-7e6d5c4b"
+
+
+def send_customer_roles(hand_built: HandBuilt, filter_type: str, filter_value: str) -> None:
+    """The admin's CustomerRoles group attribute statement, as set by hand in the console."""
+    with OktaAdmin(hand_built.okta_url, OKTA_TOKEN) as admin:
+        app = admin.call("GET", f"/api/v1/apps/{hand_built.app_id}")
+        statement = {"type": "GROUP", "name": "CustomerRoles", "filterType": filter_type, "filterValue": filter_value}
+        app["settings"]["signOn"]["attributeStatements"].append(statement)
+        admin.call("PUT", f"/api/v1/apps/{hand_built.app_id}", app)
+
+
+@pytest.fixture
+def talend_roles() -> Iterator[RunningTalend]:
+    with run_talend(ROLES_TOKEN) as running:
+        yield running
+
+
+def adopt_with_roles(hand_built: HandBuilt, talend: RunningTalend) -> Any:
+    env = {"TALEND_API_TOKEN": ROLES_TOKEN, "TALEND_API_URL": talend.api_url}
+    return hand_built.adopt("--app-id", hand_built.app_id, "--stack", "acme", env=env)
+
+
+def test_customer_roles_without_a_talend_token_are_refused(hand_built: HandBuilt) -> None:
+    send_customer_roles(hand_built, "STARTS_WITH", "Talend ")
+
+    result = hand_built.adopt("--app-id", hand_built.app_id, "--stack", "acme")
+
+    assert_one_line_error(result, "sends CustomerRoles (GROUP STARTS_WITH Talend )", "--talend-api-token")
+    assert list(hand_built.tmp_path.glob("Pulumi.*")) == []
+
+
+def test_customer_roles_and_talends_mappings_are_carried_into_talend_roles(
+    hand_built: HandBuilt, talend_roles: RunningTalend
+) -> None:
+    send_customer_roles(hand_built, "STARTS_WITH", "Talend ")
+    talend_roles.roles.set_mapping(DEVELOPERS, ["Operator", "Integration Developer"])
+
+    result = adopt_with_roles(hand_built, talend_roles)
+
+    assert result.exit_code == 0, result.stderr
+    config = config_of(hand_built.tmp_path / "Pulumi.acme.yaml")
+    groups = {group["name"]: group for group in config["talend-okta:groups"]}
+    assert groups[DEVELOPERS]["talendRoles"] == ["Integration Developer", "Operator"]
+    assert "talendRoles" not in groups[ANALYSTS]  # sent by the filter, mapped to nothing in Talend
+    assert (
+        "attribute statement CustomerRoles: GROUP STARTS_WITH Talend  → GROUP REGEX ^(Talend Developers)$"
+        in result.stdout
+    )
+    assert (
+        "!! People: Talend roles are kept as they are, now declared as talendRoles: Talend Developers (2 people) → "
+        "Integration Developer, Operator" in result.stdout
+    )
+    assert "CustomerRoles also sends Talend Analysts, which Talend maps to no role" in result.stdout
+    assert ROLES_TOKEN not in result.stdout + result.stderr
+
+
+def test_a_mapping_the_stack_could_not_keep_is_refused_naming_it(
+    hand_built: HandBuilt, talend_roles: RunningTalend
+) -> None:
+    send_customer_roles(hand_built, "REGEX", "^Talend (Developers|Ops)$")
+    talend_roles.roles.set_mapping(DEVELOPERS, ["Operator"])
+    talend_roles.roles.set_mapping("Talend Ops", ["Security Administrator"])  # Okta sends it; not assigned
+
+    result = adopt_with_roles(hand_built, talend_roles)
+
+    assert_one_line_error(result, "'Talend Ops' (not a group assigned to the app)", "would remove them")
+    assert list(hand_built.tmp_path.glob("Pulumi.*")) == []
+
+
+def test_an_expression_customer_roles_statement_is_refused(hand_built: HandBuilt, talend_roles: RunningTalend) -> None:
+    with OktaAdmin(hand_built.okta_url, OKTA_TOKEN) as admin:
+        app = admin.call("GET", f"/api/v1/apps/{hand_built.app_id}")
+        statement = {"type": "EXPRESSION", "name": "CustomerRoles", "values": ['"Operators"']}
+        app["settings"]["signOn"]["attributeStatements"].append(statement)
+        admin.call("PUT", f"/api/v1/apps/{hand_built.app_id}", app)
+
+    result = adopt_with_roles(hand_built, talend_roles)
+
+    assert_one_line_error(result, "sends CustomerRoles as the expression", "cannot declare")
+
+
+def test_timeout_bounds_adopt(hand_built: HandBuilt) -> None:
+    """--timeout (issue 18 item 4): an Okta that takes 8 s per answer is given up at 1 s; nothing is written."""
+
+    def slow(environ: dict[str, Any], start_response: Any) -> Any:
+        time.sleep(8)
+        return hand_built.okta.wsgi_app(environ, start_response)
+
+    with serve_wsgi(slow) as slow_url:
+        started = time.monotonic()
+        result = hand_built.adopt(
+            "--app-id", hand_built.app_id, "--stack", "acme", "--timeout", "1", env={"OKTA_ORG_URL": slow_url}
+        )
+
+    assert time.monotonic() - started < 5
+    assert_one_line_error(result, "before the 1 s deadline")
+    assert list(hand_built.tmp_path.glob("Pulumi.*")) == []

@@ -348,22 +348,22 @@ def test_manage_false_deploys_no_connection_or_features(project: PulumiProject, 
 
 
 def test_first_deploy_to_an_org_that_refuses_the_provisioning_apis(project: PulumiProject, real_org: Org) -> None:
-    """k. the first `pulumi up` meets Okta's refusal; verify names the admin-console steps; once the admin did them,
-    the stack leaves provisioning to the console (`manage: false`), and `pulumi up` and verify pass."""
+    """k. the first `pulumi up` meets Okta's refusal and assigns nobody (Okta never provisions people assigned
+    before provisioning is on); verify names the admin-console steps; once the admin did them, the stack leaves
+    provisioning to the console (`manage: false`), `pulumi up` assigns the groups, Okta pushes every assigned
+    person, and verify passes. Nobody is stranded at any point."""
     org = real_org
     configure(project, org)
 
+    preview = project.run("preview")
     first = project.run("up", "--yes", "--skip-preview", check=False)
 
+    assert "Group assignments wait for Okta to create users for the app" in preview.output
     assert first.code != 0
-    # Okta refuses group push until provisioning is on; the provider stops there and says only "400".
-    assert "talend-push-Talend Developers **creating failed**" in first.output
     assert TALEND_TOKEN not in first.output
-    (app,) = org.talend_apps()  # the app and its assignments exist: nobody is left without the app
-    assert {g["id"] for g in org.get(f"/api/v1/apps/{app['id']}/groups")} == {
-        org.group_ids[DEVELOPERS],
-        org.group_ids[OPERATORS],
-    }
+    (app,) = org.talend_apps()
+    assert org.get(f"/api/v1/apps/{app['id']}/groups") == []  # nobody assigned: nobody stranded
+    assert org.get(f"/api/v1/apps/{app['id']}/users") == []
     told = verify(project, org, timeout=0)
     assert told.returncode == 1
     assert "Provisioning → Integration" in told.stdout
@@ -378,7 +378,33 @@ def test_first_deploy_to_an_org_that_refuses_the_provisioning_apis(project: Pulu
     assert project.outputs()["appId"] == app["id"]
     passed = verify(project, org)
     assert passed.returncode == 0, passed.stdout + passed.stderr
+    app_users = org.get(f"/api/v1/apps/{app['id']}/users?limit=200")
+    assert len(app_users) == 8
+    assert {(u["status"], u["syncState"]) for u in app_users} == {("PROVISIONED", "SYNCHRONIZED")}
+    assert all(org.sandbox.sync_error(app["id"], u["id"]) is None for u in app_users)  # none ever stranded
     project.run("preview", "--refresh", "--expect-no-changes")
+
+
+def test_assignments_wait_for_okta_to_create_users(project: PulumiProject, real_org: Org) -> None:
+    """k2. with provisioning.manage: false from the start, each assignment's before-create hook reads the app's
+    features and stops `pulumi up` with one line naming the console steps; after them, up assigns and Okta pushes."""
+    org = real_org
+    configure(project, org, provisioning={"manage": False})
+
+    first = project.run("up", "--yes", "--skip-preview", check=False)
+
+    assert first.code != 0
+    assert 'before hook "okta-creates-users" failed' in first.output
+    assert "Okta does not create users for app" in first.output
+    assert "To App → Create Users" in first.output
+    assert OKTA_TOKEN not in first.output
+    (app,) = org.talend_apps()
+    assert org.get(f"/api/v1/apps/{app['id']}/users") == []
+    org.sandbox.set_connection(app["id"], scim_base_url("eu"), TALEND_TOKEN)
+    org.sandbox.set_user_provisioning(app["id"], create=True, update_profile=True, deactivate=True)
+    project.run("up", "--yes", "--skip-preview")
+    passed = verify(project, org)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
 
 
 def test_role_mappings_drift_is_caught_and_repaired(project: PulumiProject, org: Org) -> None:
@@ -466,3 +492,24 @@ def test_adopted_app_is_imported_not_recreated(project: PulumiProject, bare_org:
     assert app["settings"]["signOn"]["assertionSigned"] is True
     checked = verify(project, org)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_a_rotated_talend_token_reaches_the_role_mapping_provider(project: PulumiProject, org: Org) -> None:
+    """Issue 18 item 2 with the engine: which token a refresh of the role mappings uses after `talendApiToken`
+    changes. A plain refresh runs the providers of the state (the config of the last `pulumi up`); one that runs the
+    program (`--run-program`) configures them with the current config. A token Talend refuses is named, never shown.
+    """
+    configure(project, org, groups=[{**GROUPS[0], "talendRoles": ["Operator"]}, GROUPS[1]])
+    project.run("up", "--yes", "--skip-preview")
+    rotated = "engine-rotated-canary-0c4f"  # not a token Talend knows: its use shows as a 401
+    project.set_secret("talend-okta:talendApiToken", rotated)
+
+    plain = project.run("preview", "--refresh", check=False)
+    with_program = project.run("preview", "--refresh", "--run-program", check=False)
+
+    assert plain.code == 0, plain.output  # the state's provider: the token of the last `pulumi up`, still valid here
+    assert with_program.code != 0
+    assert "401 Unauthorized" in with_program.output
+    assert "the token used was talend-okta:talendApiToken as the engine configured the provider" in with_program.output
+    assert "`pulumi refresh --run-program`" in with_program.output
+    assert rotated not in plain.output + with_program.output

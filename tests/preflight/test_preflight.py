@@ -274,6 +274,17 @@ def test_collision_with_a_directly_assigned_user(org: Org) -> None:
     assert report["deactivated"] == []
 
 
+def test_usernames_talend_holds_apart_do_not_collide(org: Org) -> None:
+    """`straße` and `strasse` are two Talend users (userName is lowercased, never case-folded): no collision."""
+    org.group("Talend Developers", *org.people("a.example", "straße"), *org.people("b.example", "strasse"))
+    org.config(["Talend Developers"])
+
+    result, report = org.report()
+
+    assert result.exit_code == 0, result.stdout
+    assert report["collisions"] == []
+
+
 def test_members_without_email_are_reported_but_do_not_fail(org: Org) -> None:
     (jdoe,) = org.people("acme.com", "jdoe")
     no_mail = org.okta.add_user("svc-etl", None)

@@ -4,8 +4,12 @@ themselves (bodies that cannot be decoded, redirects, 5xx after the retries) are
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import pytest
 
+from talend_okta_sandbox.serving import serve_wsgi
 from tests.preflight.conftest import Org
 
 
@@ -26,3 +30,24 @@ def test_transport_failures_are_could_not_run(org: Org, status: int, headers: di
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith("talend-okta: error: ")
     assert message in result.stderr
+
+
+def test_timeout_bounds_the_whole_read(org: Org) -> None:
+    """--timeout (issue 18 item 4): an Okta that takes 8 s per answer is given up at 1 s, saying what it waited
+    for, exit 2."""
+    org.group("Talend Developers", *org.people("acme.com", "jdoe"))
+    org.deploy("Talend Developers")
+    org.config(["Talend Developers"])
+
+    def slow(environ: dict[str, Any], start_response: Any) -> Any:
+        time.sleep(8)
+        return org.okta.wsgi_app(environ, start_response)
+
+    with serve_wsgi(slow) as slow_url:
+        started = time.monotonic()
+        result = org.preflight("--timeout", "1", env={"OKTA_ORG_URL": slow_url})
+
+    assert time.monotonic() - started < 5
+    assert result.exit_code == 2
+    assert "before the 1 s deadline" in result.stderr
+    assert "Traceback" not in result.stderr

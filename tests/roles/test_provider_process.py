@@ -30,9 +30,11 @@ URN = "urn:pulumi:dev::talend-okta::talend-okta:index:TalendCloudApp$pulumi-pyth
 DEVS = {"name": "Talend Developers", "roles": ["Integration Developer"]}
 
 
-@pytest.fixture(scope="module")
-def provider_process() -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
-    env = {**os.environ, "PULUMI_PROJECT": "talend-okta"}
+@pytest.fixture
+def provider_process(talend: RunningTalend) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
+    """Pulumi's provider process, started as the engine starts it (with the CLI's environment: here a sandbox's
+    TALEND_API_URL) and configured with a sandbox stack's config, as the engine configures it."""
+    env = {**os.environ, "PULUMI_PROJECT": "talend-okta", "TALEND_API_URL": talend.api_url}
     process = subprocess.Popen(
         [sys.executable, "-m", "pulumi.dynamic"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
     )
@@ -40,7 +42,10 @@ def provider_process() -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
         assert process.stdout is not None
         port = int(process.stdout.readline())
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-            yield provider_pb2_grpc.ResourceProviderStub(channel)
+            stub = provider_pb2_grpc.ResourceProviderStub(channel)
+            config = {"talend-okta:region": "us", "okta:httpProxy": "http://127.0.0.1:1"}
+            stub.Configure(proto.ConfigureRequest(args=struct(config), acceptSecrets=True))
+            yield stub
     finally:
         process.kill()
         process.wait(timeout=10)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
-import dill
 import pytest
-from pulumi.dynamic.dynamic import serialize_provider
 
 from talend_okta.role_mapping import UNKNOWN, RoleMappingError, RoleMappingProvider
 from talend_okta_sandbox.talend import RunningTalend
-from tests.roles.conftest import ADMIN_TOKEN, USERS_ONLY_TOKEN
+from tests.roles.conftest import ADMIN_TOKEN, USERS_ONLY_TOKEN, configured
 
 DEVS = {"name": "Talend Developers", "roles": ["Integration Developer", "Operator"]}
 ADMINS = {"name": "Talend Admins", "roles": ["Security Administrator"]}
@@ -20,12 +17,6 @@ ADMINS = {"name": "Talend Admins", "roles": ["Security Administrator"]}
 def props(talend: RunningTalend, *mappings: dict[str, Any], token: str = ADMIN_TOKEN) -> dict[str, Any]:
     """The resource's inputs as the engine hands them to the provider (secrets already decrypted)."""
     return {"apiUrl": talend.api_url, "apiToken": token, "mappings": list(mappings)}
-
-
-@pytest.fixture
-def provider() -> RoleMappingProvider:
-    """The provider as the engine's provider process gets it: pickled as the SDK does, then unpickled."""
-    return dill.loads(base64.b64decode(serialize_provider(RoleMappingProvider())))
 
 
 def test_create_replaces_every_mapping_of_the_tenant(provider: RoleMappingProvider, talend: RunningTalend) -> None:
@@ -139,13 +130,15 @@ def test_check_refuses_malformed_mappings(provider: RoleMappingProvider, talend:
         (
             USERS_ONLY_TOKEN,
             "403 Forbidden: Access is denied: TMC_SSO_MANAGEMENT permission required; the token's "
-            "owner needs SSO - Manage (TMC_SSO_MANAGEMENT) (talend-okta:talendApiToken)",
+            "owner needs SSO - Manage (TMC_SSO_MANAGEMENT) (talend-okta:talendApiToken as the engine configured the "
+            "provider)",
         ),
     ],
 )
 def test_rejected_token_is_one_line_without_the_token(
     provider: RoleMappingProvider, talend: RunningTalend, token: str, expected: str
 ) -> None:
+    configured(provider, **{"talend-okta:talendApiToken": token})
     for call in (
         lambda: provider.create(props(talend, token=token)),
         lambda: provider.read("id", props(talend, token=token)),
@@ -162,13 +155,8 @@ def test_rejected_token_is_one_line_without_the_token(
 
 
 @pytest.mark.usefixtures("instant_retries")
-def test_unreachable_talend_is_one_line(provider: RoleMappingProvider) -> None:
+def test_unreachable_talend_is_one_line(provider: RoleMappingProvider, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TALEND_API_URL", "http://127.0.0.1:9")
     gone = {"apiUrl": "http://127.0.0.1:9", "apiToken": ADMIN_TOKEN, "mappings": []}
     with pytest.raises(RoleMappingError, match=r"^role mappings: Talend at http://127.0.0.1:9 could not be reached"):
-        provider.read("id", gone)
-
-
-def test_plain_http_to_a_remote_host_is_refused(provider: RoleMappingProvider) -> None:
-    remote = {"apiUrl": "http://api.eu.cloud.talend.com", "apiToken": ADMIN_TOKEN, "mappings": []}
-    with pytest.raises(RoleMappingError, match=r"^role mappings: Talend API URL: plain http:// is only allowed"):
-        provider.read("id", remote)
+        configured(provider).read("id", gone)

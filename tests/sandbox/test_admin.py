@@ -57,7 +57,7 @@ def test_a_custom_app_gets_its_provisioning_apis_refused_by_default(okta: httpx.
     assert okta.get(f"/api/v1/apps/{app_id}").json()["features"] == []
 
 
-def test_the_admin_enables_scim_and_to_app_then_okta_provisions_and_pushes(
+def test_the_admin_enables_scim_and_to_app_then_provisions_who_was_assigned_before(
     sandbox: OktaSandbox, talend: RunningTalend, scim: httpx.Client
 ) -> None:
     with sandbox.serve() as okta_url, httpx.Client(base_url=okta_url) as okta:
@@ -77,6 +77,9 @@ def test_the_admin_enables_scim_and_to_app_then_okta_provisions_and_pushes(
         features = okta.get(f"/api/v1/apps/{app_id}").json()["features"]
         connection = okta.get(f"/api/v1/apps/{app_id}/connections/default").json()
         sandbox.sync()
+        stranded = dict(scim_users(scim))  # ann was assigned before provisioning: Okta never pushes her
+        provisioned = admin(okta_url, "provision-user", "--app-id", app_id, "--user", "ann@corp.example")
+        sandbox.sync()
 
     assert enabled.exit_code == 0, enabled.output
     assert enabled.stdout.startswith(f"App {app_id}: Provisioning = SCIM, base URL {talend.scim_url}, token set")
@@ -85,6 +88,8 @@ def test_the_admin_enables_scim_and_to_app_then_okta_provisions_and_pushes(
     assert pushed.status_code == 200  # group push works once provisioning is on
     assert features == ["SCIM_PROVISIONING", "PUSH_NEW_USERS", "PUSH_PROFILE_UPDATES", "GROUP_PUSH"]
     assert connection["status"] == "UNKNOWN"  # Okta's connection API still ignores the app
+    assert stranded == {}
+    assert provisioned.exit_code == 0, provisioned.output
     assert scim_users(scim)["ann.lee"]["active"] is True
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from urllib.parse import parse_qs, urlsplit
 
@@ -344,3 +345,64 @@ def test_seeding_rejects_unknown_ids_and_duplicates(sandbox: OktaSandbox) -> Non
     with pytest.raises(SandboxError, match="unknown user id"):
         sandbox.add_member(sandbox.add_group("H"), "00uMissing00000000000")
     assert "okta-sandbox-canary" not in repr(sandbox)
+
+
+def _raw_exchange(base_url: str, request: str) -> tuple[bytes, bytes]:
+    """Send `request` as written (what httpx refuses to send) and read the whole answer: (head, body)."""
+    base = urlsplit(base_url)
+    with socket.create_connection((base.hostname, base.port), timeout=5) as conn:
+        conn.sendall(request.encode())
+        raw = b""
+        while chunk := conn.recv(65536):
+            raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    return head, body
+
+
+@pytest.mark.parametrize("length", ["abc", "12abc", "1e3", "-1", "+5", "99999999999999999999999"])
+def test_a_malformed_content_length_gets_an_okta_400_and_no_traceback(
+    okta: httpx.Client, sandbox: OktaSandbox, capfd: pytest.CaptureFixture[str], length: str
+) -> None:
+    request = (
+        "POST /api/v1/groups HTTP/1.1\r\n"
+        f"Host: 127.0.0.1\r\nAuthorization: SSWS {API_TOKEN}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {length}\r\nConnection: close\r\n\r\n"
+        '{"profile": {"name": "Sneaky"}}'
+    )
+    head, body = _raw_exchange(str(okta.base_url), request)
+
+    assert head.split(b"\r\n")[0].split(b" ")[1] == b"400", head
+    assert okta_error_code(body) == "E0000003"
+    assert "Traceback" not in capfd.readouterr().err
+    assert okta.get("/api/v1/groups", params={"q": "Sneaky"}).json() == []  # nothing half-done
+
+
+def okta_error_code(body: bytes) -> str:
+    parsed = json.loads(body)
+    assert set(parsed) == ERROR_KEYS
+    return str(parsed["errorCode"])
+
+
+@pytest.mark.parametrize(
+    "request_line",
+    ["GET /api/v1/groups?limit=1 HTTP/1.1", "GET http://evil.example:8443/api/v1/groups?limit=1 HTTP/1.1"],
+    ids=["host-header", "absolute-form"],
+)
+def test_link_urls_come_from_the_servers_own_address(
+    okta: httpx.Client, sandbox: OktaSandbox, request_line: str
+) -> None:
+    """A forged `Host` (or the authority of an absolute-form request) must not steer a client's next request, and
+    with it the client's token, elsewhere: Okta's links name Okta's own org URL."""
+    sandbox.add_group("Talend Users")
+    sandbox.add_group("Talend Admins")
+    request = (
+        f"{request_line}\r\nHost: evil.example:8443\r\nAuthorization: SSWS {API_TOKEN}\r\nConnection: close\r\n\r\n"
+    )
+    head, _ = _raw_exchange(str(okta.base_url), request)
+
+    lines = head.split(b"\r\n")
+    links = [line.split(b":", 1)[1].strip().decode() for line in lines if line.lower().startswith(b"link:")]
+    assert {link.rsplit("rel=", 1)[1] for link in links} == {'"self"', '"next"'}
+    for link in links:
+        assert link.startswith(f"<{str(okta.base_url).rstrip('/')}/api/v1/groups?"), link
+        assert "evil.example" not in link

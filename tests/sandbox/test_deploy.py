@@ -149,11 +149,16 @@ def test_a_custom_saml_app_gets_its_features_and_push_groups_refused_and_the_res
 
     assert [failure.split(": ", 1)[0] for failure in first.failed] == [
         "okta.app.Features",
+        "okta.app.GroupAssignment Talend Developers",
         "okta.PushGroup Talend Developers",
+        "okta.app.GroupAssignment Talend Operators",
     ]
-    assert all("HTTP 400 Provisioning is not enabled for the app instance." in f for f in first.failed)
+    refused = [f for f in first.failed if "GroupAssignment" not in f]
+    assert all("HTTP 400 Provisioning is not enabled for the app instance." in f for f in refused)
+    assert first.failed[1].endswith("not created: it depends on okta.app.Features, which failed")
     assert (connection["status"], connection["baseUrl"]) == ("UNKNOWN", None)  # accepted, and ignored
-    assert groups == {developers, operators}  # assignments do not depend on provisioning
+    assert groups == set()  # nobody assigned while Okta does not provision: nobody stranded
+    assert first.stack_outputs["assignedGroups"] == {"Talend Developers": developers, "Talend Operators": operators}
     assert first.stack_outputs["appId"] == app_id
     assert first.stack_outputs["pushedGroups"] == {"Talend Developers": developers}  # what the stack declares
     assert (second.failed, second.app_id) == ([], app_id)
@@ -162,3 +167,46 @@ def test_a_custom_saml_app_gets_its_features_and_push_groups_refused_and_the_res
     sandbox.sync()
     assert scim_users(scim)["ann.lee"]["active"] is True
     assert list(scim_groups(scim)) == ["Talend Developers"]
+
+
+def test_without_managed_provisioning_the_assignments_wait_for_the_admin(
+    sandbox: OktaSandbox, talend: RunningTalend, scim: httpx.Client
+) -> None:
+    """manage: false from the start: the assignments' hook refuses until Okta creates users; nobody is stranded."""
+    developers = sandbox.add_group("Talend Developers")
+    ann = sandbox.add_user("ann@corp.example", "ann.lee@corp.example", "Ann", "Lee")
+    sandbox.add_member(developers, ann)
+    unmanaged = settings(groups=[{"name": "Talend Developers"}], provisioning={"manage": False})
+
+    with sandbox.serve() as base_url, OktaAdmin(base_url, API_TOKEN) as okta:
+        first = deploy(okta, unmanaged, scim_base_url=talend.scim_url)
+        assigned_first = okta.call("GET", f"/api/v1/apps/{first.app_id}/groups")
+        sandbox.set_connection(first.app_id, talend.scim_url, SCIM_TOKEN)
+        sandbox.set_user_provisioning(first.app_id, create=True, update_profile=True, deactivate=True)
+        second = deploy(okta, unmanaged, scim_base_url=talend.scim_url, app_id=first.app_id)
+        sandbox.sync()
+
+    (refused,) = first.failed
+    assert refused.startswith('okta.app.GroupAssignment Talend Developers: before hook "okta-creates-users" failed')
+    assert "Okta does not create users for app" in refused
+    assert assigned_first == []
+    assert second.failed == []
+    assert scim_users(scim)["ann.lee"]["active"] is True
+    assert sandbox.app_user(first.app_id, ann) is not None
+
+
+def test_opting_in_assigns_first_and_strands(sandbox: OktaSandbox, talend: RunningTalend, scim: httpx.Client) -> None:
+    developers = sandbox.add_group("Talend Developers")
+    ann = sandbox.add_user("ann@corp.example", "ann.lee@corp.example", "Ann", "Lee")
+    sandbox.add_member(developers, ann)
+    first_sso = settings(
+        groups=[{"name": "Talend Developers"}], provisioning={"manage": False, "assignBeforeProvisioning": True}
+    )
+    with sandbox.serve() as base_url, OktaAdmin(base_url, API_TOKEN) as okta:
+        first = deploy(okta, first_sso, scim_base_url=talend.scim_url)
+        sandbox.set_connection(first.app_id, talend.scim_url, SCIM_TOKEN)
+        sandbox.set_user_provisioning(first.app_id, create=True, update_profile=True, deactivate=True)
+        sandbox.sync()
+    assert first.failed == []
+    assert scim_users(scim) == {}  # assigned for SSO first: stranded, as Okta does
+    assert (sandbox.app_user(first.app_id, ann) or {}).get("syncState") == "DISABLED"

@@ -60,6 +60,7 @@ def test_provisioning_by_hand_declares_no_connection_but_exports_the_switches() 
         "createUsers": True,
         "updateUserAttributes": True,
         "deactivateUsers": False,
+        "assignBeforeProvisioning": False,
     }
     assert outputs["scimBaseUrl"] == "https://api.eu.cloud.talend.com/scim/v2"
 

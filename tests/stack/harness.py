@@ -61,10 +61,12 @@ class RecordingMonitor(MockMonitor):
         self.aliases: dict[str, list[Any]] = {}  # resource name → the alias specs sent to the engine
         self.additional_secret_outputs: dict[str, list[str]] = {}  # resource name → outputs the engine must encrypt
         self.hooks: dict[str, dict[str, list[str]]] = {}  # resource name → hook type → names of the bound hooks
+        self.dependencies: dict[str, list[str]] = {}  # resource name → URNs it depends on (depends_on and inputs)
 
     def RegisterResource(self, request: Any) -> Any:
         self.aliases[request.name] = list(request.aliases)
         self.additional_secret_outputs[request.name] = list(request.additionalSecretOutputs)
+        self.dependencies[request.name] = list(request.dependencies)
         self.hooks[request.name] = {
             field.name: list(names) for field, names in request.hooks.ListFields() if field.name != "on_error"
         }

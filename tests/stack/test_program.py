@@ -83,6 +83,7 @@ def test_provisioning_connection_and_features(run_stack: RunStack, region: str) 
         "createUsers": True,
         "updateUserAttributes": True,
         "deactivateUsers": True,
+        "assignBeforeProvisioning": False,
     }
 
 

@@ -27,7 +27,13 @@ def test_the_app_id_comes_from_the_state_the_rest_from_the_config() -> None:
         "appId": "0oa9",
         "appLabel": "Talend Cloud",
         "scimBaseUrl": "https://api.us.cloud.talend.com/scim/v2",
-        "provisioning": {"manage": True, "createUsers": True, "updateUserAttributes": True, "deactivateUsers": True},
+        "provisioning": {
+            "manage": True,
+            "createUsers": True,
+            "updateUserAttributes": True,
+            "deactivateUsers": True,
+            "assignBeforeProvisioning": False,
+        },
         "oktaOrgUrl": "https://acme.okta.com",
     }
 

@@ -78,13 +78,51 @@ def test_okta_next_link_to_another_origin_is_refused(next_link: str) -> None:
         list(okta.iter_app_users("0oa1"))
 
 
+def test_okta_next_link_back_to_any_page_already_read_is_refused() -> None:
+    """A → B → A: each link leads to a page not the one just read, yet the listing would never end."""
+    org_url = "https://acme.okta.com"
+    first = f"{org_url}/api/v1/apps/0oa1/users?limit=500"
+    second = f"{org_url}/api/v1/apps/0oa1/users?after=00u1&limit=500"
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        back = "after=" in str(request.url)
+        link = "https://ACME.okta.com:443/api/v1/apps/0oa1/users?limit=500" if back else second  # A, spelled anew
+        return httpx.Response(200, json=[{"id": "00u2" if back else "00u1"}], headers={"Link": f'<{link}>; rel="next"'})
+
+    with (
+        OktaClient(org_url, OKTA_TOKEN, transport=httpx.MockTransport(answer)) as okta,
+        pytest.raises(ApiBodyError, match=r"^Okta sent a next-page link to a page already read: ") as raised,
+    ):
+        list(okta.iter_app_users("0oa1"))
+
+    assert asked == [first, second]
+    assert "\n" not in str(raised.value)
+
+
+def test_okta_listing_pages_are_bounded() -> None:
+    """Every page new, forever (a cursor that never ends): the listing stops at `max_pages`, with one line."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        after = int(request.url.params.get("after", "0")) + 1
+        link = f"https://acme.okta.com/api/v1/groups?after={after}&limit=200"
+        return httpx.Response(200, json=[], headers={"Link": f'<{link}>; rel="next"'})
+
+    okta = OktaClient("https://acme.okta.com", OKTA_TOKEN, transport=httpx.MockTransport(answer), max_pages=25)
+    with okta, pytest.raises(ApiBodyError, match=r"^Okta's listing of /api/v1/groups ran past 25 pages"):
+        okta.find_group("Talend Users")
+    assert okta.requests == 25
+
+
 def spelled_differently(url: str) -> str:
-    """The sandbox's loopback URL with the host spelled `LocalHost`: one origin, another spelling."""
-    return url.replace("127.0.0.1", "LocalHost")
+    """The sandbox's loopback URL as `HTTP://127.0.0.1:P/`: one origin, another spelling. (The sandbox's links name
+    its own address, as Okta's name the org's, so the host itself stays.)"""
+    return url.replace("http://", "HTTP://") + "/"
 
 
 def test_a_target_spelled_differently_follows_the_sandboxs_pages() -> None:
-    """verify, preflight and adopt read Okta through `okta_target` and `OktaClient`: an org URL spelled `LocalHost`
+    """verify, preflight and adopt read Okta through `okta_target` and `OktaClient`: an org URL spelled `HTTP://…/`
     (options, environment or stack outputs alike) still follows the real sandbox's next-page links."""
     okta = OktaSandbox(OKTA_TOKEN)
     app_id, group_id = okta.add_saml_app("Talend Cloud"), okta.add_group("Talend Users")
@@ -144,7 +182,7 @@ def test_an_honest_paged_server_shows_every_orphan(world: World) -> None:
 def test_untrustworthy_scim_paging_never_passes(world: World, misbehaviour: str, message: str) -> None:
     assert misbehaviour in MISBEHAVIOURS
     scim = PagedScim(ASSIGNED + ORPHANS, SCIM_TOKEN, misbehaviour=misbehaviour)
-    poll = PollSettings(timeout=0.5, interval=0.05)
+    poll = PollSettings(timeout=2, interval=0.05)
     with fake_talend(world, scim) as scim_url:
         report = verify(world.settings(scim_url=scim_url, connection_url=world.scim_url), poll=poll)
 

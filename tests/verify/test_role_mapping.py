@@ -44,7 +44,9 @@ def send_customer_roles(world: World, filter_value: str, *, filter_type: str = "
 
 
 def deployed(world: World) -> None:
-    """What `pulumi up` leaves: the CustomerRoles statement in Okta and the declared mappings in Talend."""
+    """What `pulumi up` leaves: the CustomerRoles statement in Okta and the declared mappings in Talend (the
+    groups exist in Okta: USERS_GROUP is the world's, the admins' group is made here)."""
+    world.okta.add_group("Talend Admins")
     send_customer_roles(world, customer_roles_filter(list(DECLARED)))
     for name, mapped in DECLARED.items():
         roles(world).set_mapping(name, mapped)
@@ -94,6 +96,7 @@ def test_fails_on_a_missing_mapping_and_an_unknown_role(world: World) -> None:
 
 
 def test_fails_when_the_app_does_not_send_customer_roles(world: World) -> None:
+    world.okta.add_group("Talend Admins")
     for name, mapped in DECLARED.items():
         roles(world).set_mapping(name, mapped)
     missing = run(world)
@@ -171,3 +174,37 @@ def test_garbage_and_server_errors_from_the_role_api_fail_the_check(world: World
         "Talend answered GET /security/role-mappings with 503 Fault (4 tries)"
     )
     assert result.check("user-sync")["ok"] is True
+
+
+def test_a_group_spelled_otherwise_than_in_okta_fails_naming_it(world: World) -> None:
+    """The stack's lookup finds `talend admins` as Okta's `Talend Admins`, but Okta matches the CustomerRoles filter
+    case-sensitively: nobody in the group would get a role. The check names the group."""
+    declared = {USERS_GROUP: ["Integration Developer", "Operator"], "talend admins": ["Security Administrator"]}
+    world.okta.add_group("Talend Admins")
+    send_customer_roles(world, customer_roles_filter(list(declared)))
+    for name, mapped in declared.items():
+        roles(world).set_mapping(name, mapped)
+
+    result = world.run("--stack-outputs", "-", input_text=json.dumps({"appId": world.app_id, "roleMappings": declared}))
+
+    assert result.exit_code == 1, result.output
+    check = result.check("role-mapping")
+    assert check["ok"] is False
+    assert check["detail"] == (
+        "the CustomerRoles filter matches no group for 'talend admins': the stack's group is Okta's 'Talend Admins', "
+        "and Okta compares the names case-sensitively, so its members get no role (spell it as Okta does in "
+        "talend-okta:groups)"
+    )
+
+
+def test_a_declared_group_okta_does_not_have_fails(world: World) -> None:
+    declared = {USERS_GROUP: ["Operator"], "Talend Auditors": ["Operator"]}
+    send_customer_roles(world, customer_roles_filter(list(declared)))
+    for name, mapped in declared.items():
+        roles(world).set_mapping(name, mapped)
+
+    result = world.run("--stack-outputs", "-", input_text=json.dumps({"appId": world.app_id, "roleMappings": declared}))
+
+    assert result.check("role-mapping")["detail"] == (
+        "no Okta group is named 'Talend Auditors': nobody is sent that customer role"
+    )

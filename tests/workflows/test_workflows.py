@@ -318,7 +318,13 @@ def test_after_a_failed_first_deploy_verify_still_gets_what_it_needs(tmp_path: P
         "appId": "0oa1talend",
         "appLabel": "Talend Cloud",
         "scimBaseUrl": "https://api.eu.cloud.talend.com/scim/v2",
-        "provisioning": {"manage": True, "createUsers": True, "updateUserAttributes": True, "deactivateUsers": True},
+        "provisioning": {
+            "manage": True,
+            "createUsers": True,
+            "updateUserAttributes": True,
+            "deactivateUsers": True,
+            "assignBeforeProvisioning": False,
+        },
         "roleMappings": {"Talend Developers": ["Integration Developer", "Operator"]},  # so verify checks them too
         "oktaOrgUrl": "https://acme.okta.com",
     }

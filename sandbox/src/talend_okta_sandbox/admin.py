@@ -8,6 +8,9 @@ console. These commands are those console actions for the sandbox (its `/sandbox
         HTTP Header authentication with the Talend token (TALEND_SCIM_TOKEN); Save.
     python -m talend_okta_sandbox.admin to-app --app-id 0oa… [--no-create] [--no-update] [--no-deactivate]
         Provisioning → To App → Edit: Create Users, Update User Attributes, Deactivate Users; Save.
+    python -m talend_okta_sandbox.admin provision-user --app-id 0oa… --user ann@acme.example
+        Assignments → People → the person's red exclamation → Provision User → OK: for someone assigned before
+        provisioning was enabled, whom Okta never provisions on its own (Okta help: "Provision unprovisioned users").
 
 The sandbox is found through OKTA_ORG_URL and OKTA_API_TOKEN (what `make sandbox` prints); only loopback URLs.
 """
@@ -38,16 +41,32 @@ OktaToken = Annotated[
 AppId = Annotated[str, typer.Option("--app-id", envvar="TALEND_OKTA_APP_ID", help="The Talend app's id in Okta.")]
 
 
-def _admin_call(okta_url: str, okta_token: str, path: str, body: dict[str, Any], secrets: list[str]) -> Any:
-    """One PUT to the sandbox's admin routes; any problem is one line on stderr and exit code 2."""
+def _admin_call(
+    okta_url: str, okta_token: str, path: str, body: dict[str, Any], secrets: list[str], *, user: str | None = None
+) -> Any:
+    """One PUT to the sandbox's admin routes (with `user`: `{user_id}` in `path` is that Okta user's id, looked up
+    by id or login first); any problem is one line on stderr and exit code 2."""
     redact = Redactor([okta_token, *secrets])
     if not is_loopback_url(okta_url):
         _fail(f"--okta-url (OKTA_ORG_URL): only the local Okta sandbox, on a loopback address (got {okta_url!r})")
     try:
         with OktaAdmin(okta_url, okta_token) as okta:
+            if user is not None:
+                path = path.format(user_id=_user_id(okta, user))
             return okta.call("PUT", path, body)
     except DeployError as err:
         _fail(redact(str(err)))
+
+
+def _user_id(okta: OktaAdmin, user: str) -> str:
+    """An Okta user id as given, or the id of the user with this login."""
+    if "@" not in user:
+        return user
+    escaped = user.replace("\\", "\\\\").replace('"', '\\"')
+    found = okta.call("GET", "/api/v1/users", params={"search": f'profile.login eq "{escaped}"'}) or []
+    if not found:
+        _fail(f"--user: no Okta user with login {user!r}")
+    return str(found[0]["id"])
 
 
 def _fail(message: str) -> NoReturn:
@@ -97,6 +116,21 @@ def to_app(
         [],
     )
     typer.echo(f"App {app_id}: To App saved; features: {_features(answer)}")
+
+
+@cli.command("provision-user")
+def provision_user(
+    app_id: AppId,
+    user: Annotated[str, typer.Option("--user", help="The person: Okta login or user id.")],
+    okta_url: OktaUrl,
+    okta_token: OktaToken,
+) -> None:
+    """Assignments → People → Provision User: push someone assigned before provisioning was enabled."""
+    answer = _admin_call(
+        okta_url, okta_token, f"/sandbox/admin/apps/{app_id}/users/{{user_id}}/provision", {}, [], user=user
+    )
+    user_name = (answer.get("credentials") or {}).get("userName") if isinstance(answer, dict) else None
+    typer.echo(f"App {app_id}: Provision User {user} ({user_name}): Okta pushes them to Talend now")
 
 
 def _features(answer: Any) -> str:

@@ -16,9 +16,11 @@ from typing import Any
 
 import httpx
 
+from talend_okta.assignment_guard import refusal
 from talend_okta.credentials import check_talend_credentials
+from talend_okta.push_state import creates_users
 from talend_okta.redact import Redactor
-from talend_okta.role_mapping import RoleMappingError, RoleMappingProvider
+from talend_okta.role_mapping import API_TOKEN_KEY, REGION_KEY, RoleMappingError, RoleMappingProvider, stack_target
 from talend_okta.roles import as_body
 from talend_okta.settings import StackSettings
 from talend_okta.spec import (
@@ -198,6 +200,27 @@ def find_group_id(okta: OktaAdmin, name: str) -> str:
     raise DeployError(f"group {name!r} does not exist in Okta")
 
 
+def _assignment_refused(
+    okta: OktaAdmin, spec: AppSpec, app_id: str, group: str, group_id: str, *, features_failed: bool
+) -> str | None:
+    """Why the stack would not create this group assignment now, or None: while `assignments_wait_for_provisioning`
+    it depends on the To App features (skipped when they failed) and its before-create hook refuses while Okta does
+    not create users for the app. An assignment made by an earlier run is in the state: no create, no hook."""
+    if not spec.assignments_wait_for_provisioning:
+        return None
+    with suppress(DeployError):
+        okta.call("GET", f"/api/v1/apps/{app_id}/groups/{group_id}")
+        return None  # already assigned
+    if features_failed:
+        return "not created: it depends on okta.app.Features, which failed"
+    features = list((okta.call("GET", f"/api/v1/apps/{app_id}") or {}).get("features") or [])
+    return (
+        None
+        if creates_users(features)
+        else f'before hook "okta-creates-users" failed: {refusal(group, app_id, features)}'
+    )
+
+
 def deploy(
     okta: OktaAdmin,
     settings: StackSettings,
@@ -242,6 +265,7 @@ def deploy(
         okta.call("POST", f"/api/v1/apps/{app_id}/connections/default/lifecycle/activate")
         features = f"/api/v1/apps/{app_id}/features/{spec.provisioning.feature}"
         attempt("okta.app.Features", "PUT", features, user_provisioning_capabilities(spec.provisioning))
+    features_failed = any(line.startswith("okta.app.Features:") for line in failed)
 
     assigned: dict[str, str] = {}
     pushed: dict[str, str] = {}
@@ -253,8 +277,12 @@ def deploy(
             already = {m.get("sourceGroupId") for m in okta.call("GET", mappings_path) or []}
     for group in spec.groups:
         group_id = find_group_id(okta, group.name)
-        okta.call("PUT", f"/api/v1/apps/{app_id}/groups/{group_id}", assignment_body(group))
-        assigned[group.name] = group_id
+        assigned[group.name] = group_id  # the stack exports the groups it declares, assigned or not
+        refused = _assignment_refused(okta, spec, app_id, group.name, group_id, features_failed=features_failed)
+        if refused:
+            failed.append(f"okta.app.GroupAssignment {group.name}: {refused}")
+        else:
+            okta.call("PUT", f"/api/v1/apps/{app_id}/groups/{group_id}", assignment_body(group))
         if group.push:
             pushed[group.name] = group_id  # the stack exports what it declares, pushed or not
             if group_id not in already:
@@ -264,8 +292,13 @@ def deploy(
     if roles is not None:
         # The stack's role-mapping resource, through the very provider `pulumi up` runs (create).
         props = role_mappings_props(roles, talend_api_url)
+        provider = RoleMappingProvider()
+        # As the engine configures it: the stack's region and token, Okta at this (loopback) org, and the
+        # environment `make sandbox` gives `pulumi up` (TALEND_API_URL: the Talend stand-in).
+        config = {REGION_KEY: settings.region, API_TOKEN_KEY: props["apiToken"], "okta:httpProxy": okta.org_url}
+        provider.target = stack_target(config, {"TALEND_API_URL": props["apiUrl"]})
         try:
-            RoleMappingProvider().create(props)
+            provider.create(props)
         except RoleMappingError as err:
             raise DeployError(str(err)) from None
         replaced = f"replaced the tenant's role mappings ({len(roles.mappings)})"

@@ -4,9 +4,10 @@
 assignments, app users and group push mappings, and answers `/api/v1/...` with the JSON shapes of the recorded
 Okta traffic (okta-recordings/). Tests seed it directly (`add_user`, `assign_group`, …) and read it through HTTP.
 
-Provisioning works like Okta's for a custom SCIM app: once an app's connection is enabled, assigned users are
-pushed to the SCIM base URL. `sync()` runs the pending work now; `serve(auto_sync=True)` runs it in the background
-after each change, as Okta does.
+Provisioning works like Okta's for a custom SCIM app: once an app's connection is enabled, people assigned from
+then on are pushed to the SCIM base URL; people assigned before stay unprovisioned (stranded) until an admin
+provisions each one (`provision_user`, the console's "Provision User") or they are assigned anew. `sync()` runs
+the pending work now; `serve(auto_sync=True)` runs it in the background after each change, as Okta does.
 
 With a `state_file`, every change is written atomically to that JSON file and loaded again on start; the
 connection's SCIM token is sealed with a key derived from the sandbox's API token, never written in plaintext.
@@ -122,6 +123,11 @@ class OktaSandbox:
         with self._org.lock:
             return self._org.create_group({"name": name, "description": ""}).id
 
+    def add_app_group(self, name: str) -> str:
+        """A group imported from an app or directory (APP_GROUP), which may share an Okta group's name."""
+        with self._org.lock:
+            return self._org.import_app_group(name).id
+
     def add_member(self, group_id: str, user_id: str) -> None:
         with self._org.lock:
             self._org.add_member(self._org.group(group_id), self._org.user(user_id))
@@ -195,6 +201,11 @@ class OktaSandbox:
             if record is None or not record.direct:
                 raise SandboxError(f"user {user_id} is not assigned directly to app {app_id}")
             self._org.unassign_user(app, record)
+
+    def provision_user(self, app_id: str, user_id: str) -> None:
+        """Assignments → Provision User: push a person assigned before the app's provisioning was enabled."""
+        with self._org.lock:
+            self._org.provision_user(self._org.app(app_id), user_id)
 
     def push_group(self, app_id: str, group_id: str) -> str:
         """Push a group to the app (Push Groups); returns the group push mapping id ("gPm…")."""
@@ -350,7 +361,10 @@ class OktaSandbox:
 
     def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         """The WSGI application (also usable in-process with `httpx.WSGITransport`)."""
-        request = parse_request(environ)
+        try:
+            request = parse_request(environ, self._base_url)
+        except OktaError as err:  # refused before any route: not logged, not counted
+            return finish(Response.from_error(err), start_response, [])
         with self._org.lock:
             self.requests.append((request.method, request.target))
             fault = next((f for f in self._faults if f.matches(request)), None)

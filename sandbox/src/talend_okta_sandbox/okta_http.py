@@ -82,6 +82,10 @@ class Request:
     headers: dict[str, str]
     body: bytes
     base_url: str
+    """Where the client addressed the request (Host, or an absolute-form request line): response bodies use it."""
+    server_url: str
+    """The sandbox's own address: `Link` headers use it, so a forged Host cannot steer a client's next request (and
+    its token) elsewhere. Okta's links always name the org's own URL (okta-recordings: every `Link` header)."""
 
     @property
     def target(self) -> str:
@@ -123,8 +127,16 @@ class Response:
         return json.dumps(self.body).encode()
 
 
-def parse_request(environ: dict[str, Any]) -> Request:
-    """Build a Request from a WSGI environ, accepting absolute-form request lines (`GET http://host/path`)."""
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,12}")
+MAX_BODY = 10 * 1024 * 1024  # bytes; Okta's own limits are far lower, the sandbox only needs a bound
+
+
+def parse_request(environ: dict[str, Any], server_url: str) -> Request:
+    """Build a Request from a WSGI environ, accepting absolute-form request lines (`GET http://host/path`).
+
+    A Content-Length that is not a plain number (RFC 9110 §8.6: 1*DIGIT) is refused with an Okta 400 before any
+    route runs, as Okta's front end refuses it before its API does.
+    """
     path = environ.get("PATH_INFO") or "/"
     host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '127.0.0.1')}:{environ.get('SERVER_PORT', '80')}"
     if path.startswith(("http://", "https://")):
@@ -132,7 +144,7 @@ def parse_request(environ: dict[str, Any]) -> Request:
         parts = urlsplit(path)
         host, path = parts.netloc or host, parts.path or "/"
     raw_query = environ.get("QUERY_STRING", "")
-    length = int(environ.get("CONTENT_LENGTH") or 0)
+    length = _content_length(str(environ.get("CONTENT_LENGTH") or "0"))
     body = environ["wsgi.input"].read(length) if length > 0 else b""
     headers = {
         key[5:].replace("_", "-").title(): str(value) for key, value in environ.items() if key.startswith("HTTP_")
@@ -147,7 +159,14 @@ def parse_request(environ: dict[str, Any]) -> Request:
         headers=headers,
         body=body,
         base_url=f"http://{host}",
+        server_url=server_url,
     )
+
+
+def _content_length(text: str) -> int:
+    if not _CONTENT_LENGTH.fullmatch(text.strip()) or int(text) > MAX_BODY:
+        raise OktaError(400, "E0000003", "The request body was not well-formed.")
+    return int(text)
 
 
 def finish(
@@ -193,10 +212,11 @@ def link_headers(request: Request, limit: int, next_after: str | None) -> list[t
     self_query = urlencode(
         {**query, "limit": limit} | ({"after": request.query["after"]} if request.query.get("after") else {})
     )
-    links = [("Link", f'<{request.base_url}{quote(request.path)}?{self_query}>; rel="self"')]
+    here = f"{request.server_url}{quote(request.path)}"
+    links = [("Link", f'<{here}?{self_query}>; rel="self"')]
     if next_after is not None:
         next_query = urlencode({**query, "after": next_after, "limit": limit})
-        links.append(("Link", f'<{request.base_url}{quote(request.path)}?{next_query}>; rel="next"'))
+        links.append(("Link", f'<{here}?{next_query}>; rel="next"'))
     return links
 
 

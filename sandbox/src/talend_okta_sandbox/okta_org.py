@@ -33,8 +33,22 @@ from talend_okta_sandbox.okta_state import (
 
 JSON = dict[str, Any]
 NO_PROVISIONING = "Provisioning is not enabled for the app instance."
+ASSIGNED_BEFORE_PROVISIONING = (
+    "User was assigned this application before Provisioning was enabled and not provisioned in the downstream "
+    "application. Click Provision User."
+)
+"""The admin console's error on a person assigned before provisioning was enabled (Okta support: "Provisioning Error:
+User Was Assigned This Application Before Provisioning Was Enabled…"); Okta's API has no field for it."""
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _TAKEN = "An object with this field already exists in the current organization"
+
+
+def sso_only(record: AppUser) -> bool:
+    """An SSO-only app user: assigned while the app's provisioning was off, never provisioned. Okta's Apps API
+    documents it as status ACTIVE, syncState DISABLED, no externalId ("Application User Status"; recorded in
+    okta-recordings/TestAccDataSourceOktaAppUserAssignments_read.yaml). Once provisioning is on, such a person is
+    stranded: Okta leaves the app user as it is and never pushes them (Okta help: "Provision unprovisioned users")."""
+    return record.external_id is None and record.sync_state == "DISABLED"
 
 
 class SandboxError(ValueError):
@@ -73,7 +87,8 @@ class Org:
         self._logins: dict[str, str] = {}
         self._group_names: dict[str, str] = {}
         for group in self.state.groups.values():
-            self._group_names[str(group.profile.get("name", "")).lower()] = group.id
+            if group.type == "OKTA_GROUP":
+                self._group_names[str(group.profile.get("name", "")).lower()] = group.id
             for user_id in group.members:
                 self._user_groups.setdefault(user_id, set()).add(group.id)
         for user in self.state.users.values():
@@ -144,9 +159,12 @@ class Org:
 
     def reprovision(self) -> None:
         """Forget what was pushed to SCIM and queue every app user and push mapping again: for a kept Okta state
-        whose Talend starts empty (the stand-in lives in memory), as Okta re-pushes after a connection is reset."""
+        whose Talend starts empty (the stand-in lives in memory), as Okta re-pushes after a connection is reset.
+        People stranded by an assignment made before provisioning stay stranded."""
         for app in self.state.apps.values():
             for user_id, record in app.users.items():
+                if sso_only(record):
+                    continue
                 record.external_id = None
                 self.queue_user(app.id, user_id)
             for mapping in app.push_mappings.values():
@@ -272,7 +290,26 @@ class Org:
         self.changed()
         return group
 
+    def import_app_group(self, name: str) -> Group:
+        """A group imported from an app or a directory (type APP_GROUP). Okta keeps the source's name, even one an
+        Okta group already has: only Okta groups' names are unique (pulumi-okta's group lookup notes "imported groups
+        allow duplicate names": terraform-provider-okta data_source_okta_group.go)."""
+        stamp = okta_json.now()
+        group = Group(
+            id=self.new_id("00g"),
+            created=stamp,
+            last_updated=stamp,
+            last_membership_updated=stamp,
+            type="APP_GROUP",
+            profile={"name": name, "description": ""},
+        )
+        self.state.groups[group.id] = group
+        self.changed()
+        return group
+
     def update_group_profile(self, group: Group, profile: JSON) -> None:
+        if group.type != "OKTA_GROUP":  # Groups API, Replace a group: "only the profile of an OKTA_GROUP"
+            raise SandboxError(f"type: the profile of an {group.type} group cannot be changed")
         if not profile.get("name"):
             raise SandboxError("name: The field cannot be left blank")
         old, new = str(group.profile.get("name", "")).lower(), str(profile["name"]).lower()
@@ -293,7 +330,9 @@ class Org:
         for user_id in list(group.members):
             self.remove_member(group, self.state.users[user_id])
         del self.state.groups[group.id]
-        self._group_names.pop(str(group.profile.get("name", "")).lower(), None)
+        name = str(group.profile.get("name", "")).lower()
+        if self._group_names.get(name) == group.id:
+            del self._group_names[name]
         self.changed()
 
     def add_member(self, group: Group, user: User) -> None:
@@ -415,8 +454,7 @@ class Org:
 
     def unassign_user(self, app: App, record: AppUser) -> None:
         """End the direct assignment; the user stays assigned if a group assigns them."""
-        record.direct = False
-        self.refresh_assignment(app, record.user_id)
+        self.refresh_assignment(app, record.user_id, direct=False)
         self.changed()
 
     def refresh_assignment(self, app: App, user_id: str, *, direct: bool | None = None) -> None:
@@ -427,6 +465,11 @@ class Org:
         via_group = any(group_id in app.groups for group_id in self.groups_of(user_id))
         wanted = user is not None and user.status != "DEPROVISIONED" and (is_direct or via_group)
         if record is not None and wanted:
+            if record.direct and not is_direct and sso_only(record) and okta_json.connection_enabled(app):
+                # A direct assignment ends while a group still assigns them: the group assigns them anew, now on an
+                # app that provisions. (Okta documents no API "Provision User"; this re-assignment is the sandbox's
+                # reading of what `talend-okta provision --stranded` does for group-assigned people.)
+                self._assign_anew(app, record)
             record.direct = is_direct
         elif record is None and wanted:
             stamp = okta_json.now()
@@ -453,6 +496,28 @@ class Org:
                 app.deprovisioning[user_id] = record
                 self.queue_user(app.id, user_id)
                 self.queue_pushes_for(app, user_id)
+
+    def provision_user(self, app: App, user_id: str) -> AppUser:
+        """The console's Assignments → Provision User for a person assigned before provisioning was enabled
+        (Okta help: "Provision unprovisioned users"); Okta's API has no such call."""
+        record = app.users.get(user_id)
+        if record is None:
+            raise UnknownId("AppUser", user_id)
+        if not okta_json.connection_enabled(app):
+            raise SandboxError(NO_PROVISIONING)
+        if not sso_only(record):
+            raise SandboxError(f"user {user_id}: Okta already provisions this app user (status {record.status})")
+        self._assign_anew(app, record)
+        self.changed()
+        return record
+
+    def _assign_anew(self, app: App, record: AppUser) -> None:
+        """Treat an unprovisioned app user as a new assignment on an app that provisions: STAGED, pushed next
+        (Okta's Apps API, "Application User Status": STAGED with no externalId while the job is queued)."""
+        stamp = okta_json.now()
+        record.status, record.sync_state, record.sync_error = "STAGED", "OUT_OF_SYNC", None
+        record.status_changed = record.last_updated = stamp
+        self.queue_user(app.id, record.user_id)
 
     # --- group push ---
 
@@ -502,10 +567,11 @@ class Org:
         if not okta_json.connection_enabled(app):
             return
         for user_id, record in app.users.items():
-            if record.sync_state in ("DISABLED", "OUT_OF_SYNC"):
-                if record.status != "PROVISIONED":
-                    record.status, record.status_changed = "STAGED", okta_json.now()
-                record.sync_state = "OUT_OF_SYNC"
+            if sso_only(record):
+                # Assigned for SSO while provisioning was off: Okta never provisions them on its own (Okta help,
+                # "Provision unprovisioned users"); their app user stays as the SSO assignment left it.
+                record.sync_error = ASSIGNED_BEFORE_PROVISIONING
+            elif record.sync_state == "OUT_OF_SYNC":  # assigned while provisioning was on, not pushed yet
                 self.queue_user(app.id, user_id)
         for user_id in app.deprovisioning:
             self.queue_user(app.id, user_id)

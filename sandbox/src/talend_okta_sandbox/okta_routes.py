@@ -3,7 +3,8 @@
 `OktaRoutes.dispatch` finds the handler for a request and runs it holding the org's lock. Handlers check what
 Okta checks, change the org through its methods (okta_org), and answer with Okta's status codes and error bodies;
 a `SandboxError` from the org becomes Okta's E0000001, an `UnknownId` its E0000007. Under `/sandbox/admin/` are
-the Admin Console actions Okta has no API for (enable SCIM for a custom app, To App), for `sandbox.admin`.
+the Admin Console actions Okta has no API for (enable SCIM for a custom app, To App, Provision User), for
+`sandbox.admin`.
 """
 
 from __future__ import annotations
@@ -141,6 +142,7 @@ class OktaRoutes:
             ("DELETE", f"/api/v1/apps/{i}/group-push/mappings/{i}", self._delete_push_mapping),
             ("PUT", f"{ADMIN_PREFIX}apps/{i}/provisioning", self._admin_enable_scim),
             ("PUT", f"{ADMIN_PREFIX}apps/{i}/to-app", self._admin_to_app),
+            ("PUT", f"{ADMIN_PREFIX}apps/{i}/users/{i}/provision", self._admin_provision_user),
         ]
         return [(method, re.compile(path), handler) for method, path, handler in table]
 
@@ -711,3 +713,11 @@ class OktaRoutes:
         }
         self._org.update_user_provisioning(app, update)
         return Response(200, {"appId": app_id, "features": okta_json.app_features(app)})
+
+    def _admin_provision_user(self, request: Request, app_id: str, user_id: str) -> Response:
+        """Assignments → People → (the red exclamation) → Provision User → OK (Okta help: "Provision unprovisioned
+        users"). Refused when provisioning is off or Okta already provisions the app user."""
+        app = self._org.app(app_id)
+        record = self._org.provision_user(app, user_id)
+        user = self._org.state.users[user_id]
+        return Response(200, okta_json.app_user(request.base_url, app_id, record, user.profile))

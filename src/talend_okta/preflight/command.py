@@ -10,7 +10,7 @@ from typing import TextIO, cast
 from rich.console import Console
 
 from talend_okta.cli_io import RedactingStream, check_output_dir, fail, write_text
-from talend_okta.http import ApiError, InputError
+from talend_okta.http import ApiError, Deadline, InputError
 from talend_okta.okta_api import OktaClient
 from talend_okta.preflight.plan import PreflightReport, plan, role_members
 from talend_okta.preflight.render import print_table, to_json, to_markdown
@@ -32,9 +32,10 @@ def run_preflight(
     redactor: Redactor | None = None,
     talend: TalendTarget | None = None,
     last_role_mappings: Mapping[str, list[str]] | None = None,
+    deadline: Deadline | None = None,
 ) -> PreflightReport:
     """Read Okta (and Talend's role mappings when `talend` is given), then plan. Raises `ApiError` (one redacted
-    line) when Okta or Talend cannot be read.
+    line) when Okta or Talend cannot be read, or not before `deadline` (`--timeout`).
 
     `last_role_mappings`: the stack outputs' `roleMappings`, compared with when Talend is not read.
     """
@@ -43,12 +44,16 @@ def run_preflight(
     tenant_roles: list[str] | None = None
     if talend is not None:
         with TalendApiClient(
-            talend.api_url, talend.token.get_secret_value(), setting="--talend-api-url", redactor=redactor
+            talend.api_url,
+            talend.token.get_secret_value(),
+            setting="--talend-api-url",
+            redactor=redactor,
+            deadline=deadline,
         ) as api:
             before, tenant_roles, source = api.role_mappings(), api.role_names(), "talend"
     # Only a stack that declares (or declared) role mappings owns them: otherwise the deploy leaves Talend's alone.
     with_roles = bool(config.settings.role_mappings or last_role_mappings)
-    with OktaClient(target.org_url, target.token.get_secret_value(), redactor=redactor) as client:
+    with OktaClient(target.org_url, target.token.get_secret_value(), redactor=redactor, deadline=deadline) as client:
         snapshot = read_snapshot(client, config.settings, target.app_id)
         extra = read_role_groups(client, snapshot, before) if with_roles else []
     report = plan(
@@ -79,6 +84,7 @@ def run(
     allow_mass_deactivation: bool,
     json_path: str | None,
     markdown_path: str | None,
+    timeout: float = 300.0,
 ) -> int:
     """The command: 0 when safe, 1 when the plan is blocked; could not run: one line on stderr and exit 2."""
     redact = Redactor([okta_token, talend_api_token])
@@ -106,6 +112,7 @@ def run(
             redactor=redact,
             talend=talend,
             last_role_mappings=outputs.role_mappings if outputs is not None else None,
+            deadline=Deadline(timeout) if timeout > 0 else None,
         )
     except (InputError, SettingsError, ApiError) as err:
         fail(str(err), redact)

@@ -15,6 +15,7 @@ from talend_okta.okta_api import AppUser, OktaUser
 from talend_okta.preflight.roles import Member, RolePlan
 from talend_okta.preflight.snapshot import GroupMembers, OktaSnapshot
 from talend_okta.settings import StackSettings
+from talend_okta.user_names import user_name_key
 from talend_okta.wording import counted
 
 NOT_ASSIGNABLE = frozenset({"DEPROVISIONED"})
@@ -220,11 +221,11 @@ def _sorted(people: Iterable[Person]) -> list[Person]:
 
 
 def _collisions(people: Iterable[Person]) -> list[Collision]:
-    # SCIM userName is case-insensitive (RFC 7643 §4.1.1: caseExact false), so JDoe and jdoe collide too.
+    # Compared as Talend compares userNames (user_names.py): JDoe and jdoe collide, straße and strasse do not.
     by_name: dict[str, list[Person]] = defaultdict(list)
     for person in people:
         if person.user_name:
-            by_name[person.user_name.casefold()].append(person)
+            by_name[user_name_key(person.user_name)].append(person)
     return [
         Collision(user_name=same[0].user_name or key, people=_sorted(same))
         for key, same in sorted(by_name.items())

@@ -8,11 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 from talend_okta.checks import CheckResult
 from talend_okta.credentials import credentials_check
-from talend_okta.http import ApiAuthError, ApiError, ApiStatusError, RetryPolicy, Sleep
+from talend_okta.http import ApiAuthError, ApiError, ApiStatusError, Deadline, DeadlineExceeded, RetryPolicy, Sleep
 from talend_okta.okta_api import OktaClient
+from talend_okta.push_state import creates_users
 from talend_okta.redact import Redactor
 from talend_okta.scim_api import ScimPagingError, TalendScimClient
 from talend_okta.talend_api import TalendApiClient
+from talend_okta.user_names import user_name_key
 from talend_okta.verify.inputs import ConnectionSettings, PollSettings
 from talend_okta.verify.provisioning import provisioning_check
 from talend_okta.verify.report import GROUP_SYNC, USER_SYNC, GroupReport, Progress, UsersReport, VerifyReport
@@ -54,6 +56,8 @@ def verify(
     poll = poll or PollSettings()
     redact = Redactor(settings.secrets())
     started = clock()
+    # --timeout bounds every pass from inside too: no request or retry wait of either client outlives it.
+    deadline = Deadline(poll.timeout, clock=clock) if poll.timeout > 0 else None
     try:
         with (
             OktaClient(
@@ -63,6 +67,7 @@ def verify(
                 retry=retry,
                 sleep=sleep,
                 redactor=redact,
+                deadline=deadline,
             ) as okta,
             TalendScimClient(
                 settings.scim_url,
@@ -72,14 +77,16 @@ def verify(
                 sleep=sleep,
                 redactor=redact,
                 concurrency=poll.scim_concurrency,
+                deadline=deadline,
             ) as talend,
         ):
             report = _poll(
-                okta, talend, settings, poll, frozenset(u.casefold() for u in ignore_users), progress, sleep, clock
+                okta, talend, settings, poll, frozenset(user_name_key(u) for u in ignore_users), progress, sleep, clock
             )
             requests = {"okta": okta.requests, "talend": talend.requests}
             if settings.role_mappings:
                 progress("checking Talend's role mappings")
+                okta.use_deadline(None)  # after the passes: the role check runs on its requests' own timeouts
                 report, requests["talend-api"] = _with_role_check(report, okta, settings, poll, retry, sleep, redact)
             report.seconds = round(clock() - started, 3)
             report.requests = requests
@@ -115,8 +122,10 @@ def _poll(
     progress("reading the app's provisioning settings in Okta")
     provisioning = provisioning_check(okta, app, settings)
 
+    app_creates = creates_users(app.features)  # tells the stranded apart from those Okta is still pushing
     interval = poll.interval
     passes = 0
+    report: VerifyReport | None = None
     # One thread per service. On an error the other read is abandoned, not awaited: closing its client ends it.
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="verify")
     try:
@@ -124,10 +133,15 @@ def _poll(
             passes += 1
             if credentials.ok:
                 progress(f"pass {passes}: reading app users in Okta and users in Talend")
-                okta_read = pool.submit(read_okta, okta, settings, progress)
+                okta_read = pool.submit(read_okta, okta, settings, progress, app_creates_users=app_creates)
                 talend_read = pool.submit(read_talend, talend, progress)
                 try:
                     okta_side, talend_side = okta_read.result(), talend_read.result()
+                except DeadlineExceeded:
+                    if report is None:
+                        raise
+                    # Out of time during a later pass: the last whole pass answers; `passes` counts this one too.
+                    return report.model_copy(update={"passes": passes})
                 except ScimPagingError as err:  # never a pass; if the list was changing, look again
                     users_check, users = _untrusted(USER_SYNC, err), UsersReport()
                     groups_check, groups = _untrusted(GROUP_SYNC, err), list[GroupReport]()
@@ -170,6 +184,10 @@ def _with_role_check(
     """The report with the role-mapping check added, and the requests it took."""
     api_url, token = settings.role_api
     app = okta.get_app(settings.app_id)
+    okta_groups: dict[str, str | None] = {}
+    for name in settings.role_mappings:
+        group = okta.group_as_the_provider_finds_it(name)
+        okta_groups[name] = group.profile.name if group else None
     with TalendApiClient(
         api_url,
         token,
@@ -179,7 +197,7 @@ def _with_role_check(
         sleep=sleep,
         redactor=redact,
     ) as talend:
-        check = check_role_mapping(talend, app, settings.role_mappings)
+        check = check_role_mapping(talend, app, settings.role_mappings, okta_groups)
         requests = talend.requests
     checks = [*report.checks, check]
     return report.model_copy(update={"checks": checks, "ok": report.ok and check.ok}), requests

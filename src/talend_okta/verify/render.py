@@ -33,31 +33,50 @@ def print_report(report: VerifyReport, console: Console, redact: Redactor) -> No
     verdict = "[green]in sync[/]" if report.ok else f"[red]{failed} of {len(report.checks)} checks failed[/]"
     console.print(f"talend-okta verify: {verdict} ({counted(report.passes, 'pass', 'passes')}, {report.seconds:.1f} s)")
     users = report.users
-    user_lists = [
-        ("missing in Talend", users.missing),
-        ("inactive in Talend", users.inactive),
-        ("active in Talend but not assigned in Okta", users.unexpected_active),
-        ("Okta syncState ERROR", users.sync_errors),
-        ("app usernames shared by several Okta users", [" = ".join(names) for names in users.collisions]),
-        ("ignored (--ignore-user), active in Talend", users.ignored),
+    user_lists: list[tuple[str, list[str], str]] = [
+        (
+            "stranded: assigned before Okta's provisioning was on, never pushed (waiting cannot help)",
+            users.stranded,
+            "`talend-okta provision --stranded`, or Okta → the app → Assignments → Provision User",
+        ),
+        ("still being pushed by Okta", users.pushing, "wait for Okta (--timeout)"),
+        (
+            "Okta's push failed (syncState ERROR)",
+            users.push_failed,
+            "the reason is in Okta → Dashboard → Tasks and the System Log (`talend-okta explain PERSON`); then Retry",
+        ),
+        (
+            "missing in Talend for no reason Okta shows",
+            users.unexplained,
+            "okta-provisioning above (To App → Create Users); if Okta pushed them, someone removed them in Talend: "
+            "Okta → the app → Assignments → Provision User",
+        ),
+        ("inactive in Talend", users.inactive, ""),
+        ("active in Talend but not assigned in Okta", users.unexpected_active, ""),
+        ("Okta syncState ERROR", [name for name in users.sync_errors if name not in users.push_failed], ""),
+        ("app usernames shared by several Okta users", [" = ".join(names) for names in users.collisions], ""),
+        ("ignored (--ignore-user), active in Talend", users.ignored, ""),
     ]
-    group_lists = []
+    group_lists: list[tuple[str, list[str], str]] = []
     for group in report.groups:
-        group_lists.append((f"group {group.name}: members missing in Talend", group.missing_members))
-        group_lists.append((f"group {group.name}: unexpected members in Talend", group.unexpected_members))
+        group_lists.append((f"group {group.name}: members missing in Talend", group.missing_members, ""))
+        group_lists.append((f"group {group.name}: unexpected members in Talend", group.unexpected_members, ""))
     lists = {USER_SYNC: user_lists, GROUP_SYNC: group_lists}  # each list right under the check it explains
     for check in report.checks:
         print_check(check, console, redact)
-        for title, names in lists.pop(check.name, []):
-            print_names(title, names, console, redact)
-    for title, names in [entry for rest in lists.values() for entry in rest]:  # a check that did not run
-        print_names(title, names, console, redact)
+        for title, names, fix in lists.pop(check.name, []):
+            print_names(title, names, console, redact, fix)
+    for title, names, fix in [entry for rest in lists.values() for entry in rest]:  # a check that did not run
+        print_names(title, names, console, redact, fix)
 
 
-def print_names(title: str, names: list[str], console: Console, redact: Redactor) -> None:
+def print_names(title: str, names: list[str], console: Console, redact: Redactor, fix: str = "") -> None:
+    """A capped list of names under its check, and the fix for them when there is one."""
     if names:
         more = f", … and {len(names) - SHOWN} more (see --json)" if len(names) > SHOWN else ""
         console.print(escape(redact(f"    {title} ({len(names)}): {', '.join(names[:SHOWN])}{more}")))
+        if fix:
+            console.print(escape(redact(f"      fix: {fix}")))
 
 
 def print_check(check: CheckResult, console: Console, redact: Redactor) -> None:

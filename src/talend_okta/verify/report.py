@@ -23,7 +23,11 @@ class UsersReport(BaseModel):
 
     expected: int = 0  # distinct app usernames Okta should have active in Talend
     in_sync: int = 0
-    missing: list[str] = Field(default_factory=list)  # assigned, not in Talend
+    missing: list[str] = Field(default_factory=list)  # assigned, not in Talend (all of the four kinds below)
+    stranded: list[str] = Field(default_factory=list)  # missing: assigned before provisioning; Okta never pushes
+    pushing: list[str] = Field(default_factory=list)  # missing: Okta is still pushing them (STAGED, OUT_OF_SYNC)
+    push_failed: list[str] = Field(default_factory=list)  # missing: Okta's push failed (syncState ERROR)
+    unexplained: list[str] = Field(default_factory=list)  # missing for no reason Okta's app user shows
     inactive: list[str] = Field(default_factory=list)  # assigned, in Talend but not active
     unexpected_active: list[str] = Field(default_factory=list)  # active in Talend, not assigned
     collisions: list[list[str]] = Field(default_factory=list)  # app usernames several Okta users share

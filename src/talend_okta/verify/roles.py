@@ -1,5 +1,6 @@
 """Check `role-mapping` (when the stack declares roleMappings): Talend's mappings are the declared ones, every mapped
-role exists, and the Okta app sends CustomerRoles for exactly those groups.
+role exists, and the Okta app sends CustomerRoles for exactly those groups, whose names the filter matches as Okta
+holds them (Okta compares them case-sensitively; the stack's group lookup does not).
 
 Nothing here waits: mappings change only when someone writes them, so one read of each side decides. Roles reach
 people at their next SSO sign-in, not at provisioning, so the check is about the tenant's mapping, not any person's.
@@ -7,6 +8,7 @@ people at their next SSO sign-in, not at provisioning, so the check is about the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from talend_okta.checks import CheckResult
@@ -24,9 +26,12 @@ from talend_okta.talend_api import SSO_PERMISSION, TalendApiClient
 from talend_okta.verify.report import ROLE_MAPPING
 
 
-def check_role_mapping(talend: TalendApiClient, app: App, declared: Mapping[str, list[str]]) -> CheckResult:
+def check_role_mapping(
+    talend: TalendApiClient, app: App, declared: Mapping[str, list[str]], okta_groups: Mapping[str, str | None]
+) -> CheckResult:
     """Read Talend's mappings and roles, then compare. Raises `ApiUnreachable` (verify cannot run); any other
-    failed answer (a rejected token, an error after retries, a body that is not a role list) fails the check."""
+    failed answer (a rejected token, an error after retries, a body that is not a role list) fails the check.
+    `okta_groups`: each declared customer role → the name of the Okta group the stack's lookup binds it to."""
     try:
         held = talend.role_mappings()
         tenant_roles = talend.role_names()
@@ -41,11 +46,19 @@ def check_role_mapping(talend: TalendApiClient, app: App, declared: Mapping[str,
         )
     except ApiError as err:
         return CheckResult(name=ROLE_MAPPING, ok=False, detail=str(err))
-    return role_mapping_check(app, normalized(declared), held, tenant_roles)
+    return role_mapping_check(app, normalized(declared), held, tenant_roles, okta_groups)
 
 
-def role_mapping_check(app: App, declared: RoleMappings, held: RoleMappings, tenant_roles: list[str]) -> CheckResult:
-    """Compare what the stack declares with what Talend holds and what the Okta app sends."""
+def role_mapping_check(
+    app: App,
+    declared: RoleMappings,
+    held: RoleMappings,
+    tenant_roles: list[str],
+    okta_groups: Mapping[str, str | None],
+) -> CheckResult:
+    """Compare what the stack declares with what Talend holds and what the Okta app sends, and prove the app's
+    filter matches the groups Okta holds: Okta matches it case-sensitively, while the stack's group lookup is loose
+    (`talend developers` finds `Talend Developers`), so a name spelled otherwise gives its members no role."""
     problems: list[str] = []
     statement = next((s for s in app.settings.attribute_statements if s.name == CUSTOMER_ROLES), None)
     expected_filter = customer_roles_filter(list(declared))
@@ -60,6 +73,18 @@ def role_mapping_check(app: App, declared: RoleMappings, held: RoleMappings, ten
         problems.append(
             f"the Okta app's {CUSTOMER_ROLES} is {sends}, expected GROUP {GROUP_FILTER_TYPE} {expected_filter}"
         )
+
+    regex = statement.filter_value if statement and statement.filter_type == GROUP_FILTER_TYPE else None
+    for name in declared:
+        actual = okta_groups.get(name)
+        if actual is None:
+            problems.append(f"no Okta group is named {name!r}: nobody is sent that customer role")
+        elif not _matches(regex or expected_filter, actual):
+            problems.append(
+                f"the {CUSTOMER_ROLES} filter matches no group for {name!r}: the stack's group is Okta's "
+                f"{actual!r}, and Okta compares the names case-sensitively, so its members get no role "
+                "(spell it as Okta does in talend-okta:groups)"
+            )
 
     for name, roles in declared.items():
         if name not in held:
@@ -85,6 +110,14 @@ def role_mapping_check(app: App, declared: RoleMappings, held: RoleMappings, ten
         detail=f"Talend maps {mapped} as declared, to roles it has; the app sends {CUSTOMER_ROLES} for "
         "those groups (people get the roles at their next SSO sign-in)",
     )
+
+
+def _matches(regex: str, group_name: str) -> bool:
+    """Does Okta's group filter (a Java regex; ours are escaped literals, which Python reads alike) take the name?"""
+    try:
+        return re.fullmatch(regex, group_name) is not None
+    except re.error:
+        return False
 
 
 def _problem_order(problem: str) -> tuple[int, str]:

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from talend_okta.checks import CheckResult
 from talend_okta.http import ApiBodyError, ApiError, ApiStatusError
 from talend_okta.okta_api import PROVISIONING_NOT_ENABLED, OktaClient
+from talend_okta.push_state import PushState, push_state
 from talend_okta.scim_api import TalendScimClient
 from talend_okta.settings import ProvisioningSettings
+from talend_okta.user_names import user_name_key
 from talend_okta.verify.inputs import ConnectionSettings
 from talend_okta.verify.report import GROUP_SYNC, USER_SYNC, GroupReport, Progress, UsersReport
 from talend_okta.wording import counted
@@ -21,13 +23,14 @@ from talend_okta.wording import counted
 class PushedGroup:
     name: str
     status: str
-    members: dict[str, str]  # casefolded → app username, of the members assigned to the app
+    members: dict[str, str]  # user_name_key → app username, of the members assigned to the app
 
 
 @dataclass
 class OktaSide:
     user_names: dict[str, str] = field(default_factory=dict)  # Okta user id → app username (active assignments)
     sync_errors: list[str] = field(default_factory=list)
+    states: dict[str, PushState] = field(default_factory=dict)  # casefolded app username → Okta's push state
     groups: list[PushedGroup] = field(default_factory=list)
     unpushed: list[str] = field(default_factory=list)  # groups the stack pushes that have no push mapping
     push_error: ApiStatusError | ApiBodyError | None = None  # Okta would not list the push mappings
@@ -35,18 +38,22 @@ class OktaSide:
 
 @dataclass
 class TalendSide:
-    users: dict[str, tuple[str, bool]] = field(default_factory=dict)  # casefolded userName → (userName, active)
+    users: dict[str, tuple[str, bool]] = field(default_factory=dict)  # user_name_key → (userName, active)
     names_by_id: dict[str, str] = field(default_factory=dict)  # SCIM id → userName
     groups: dict[str, list[set[str]]] = field(default_factory=dict)  # casefolded displayName → member id sets
 
 
-def read_okta(okta: OktaClient, settings: ConnectionSettings, progress: Progress) -> OktaSide:
+def read_okta(
+    okta: OktaClient, settings: ConnectionSettings, progress: Progress, *, app_creates_users: bool = True
+) -> OktaSide:
+    """`app_creates_users`: the app's features say Okta creates users (`push_state.creates_users`)."""
     side = OktaSide()
     for count, app_user in enumerate(okta.iter_app_users(settings.app_id), start=1):
         name = app_user.user_name or f"(no app username: Okta user {app_user.id})"
         if not app_user.is_active:
             continue  # an ended assignment: not expected in Talend
         side.user_names[app_user.id] = name
+        side.states[name.casefold()] = push_state(app_user, app_creates_users=app_creates_users)
         if app_user.sync_state == "ERROR" or not app_user.user_name:
             side.sync_errors.append(name)
         if count % 5000 == 0:
@@ -60,7 +67,7 @@ def read_okta(okta: OktaClient, settings: ConnectionSettings, progress: Progress
             mapped.add(mapping.source_group_id)
             group = okta.get_group(mapping.source_group_id)
             members = {
-                side.user_names[member.id].casefold(): side.user_names[member.id]
+                user_name_key(side.user_names[member.id]): side.user_names[member.id]
                 for member in okta.iter_group_members(mapping.source_group_id)
                 if member.id in side.user_names  # Okta pushes only members assigned to the app
             }
@@ -76,7 +83,7 @@ def read_okta(okta: OktaClient, settings: ConnectionSettings, progress: Progress
 def read_talend(talend: TalendScimClient, progress: Progress) -> TalendSide:
     side = TalendSide()
     for count, user in enumerate(talend.iter_users(), start=1):
-        key = user.user_name.casefold()
+        key = user_name_key(user.user_name)
         if key not in side.users or user.is_active:  # should Talend ever hold two, an active one wins
             side.users[key] = (user.user_name, user.is_active)
         side.names_by_id[user.id] = user.user_name
@@ -103,7 +110,7 @@ def user_sync(
     Talend are expected; with Deactivate Users off, so are unassigned people left active. Both are still listed."""
     by_name: dict[str, list[str]] = defaultdict(list)
     for user_name in okta.user_names.values():
-        by_name[user_name.casefold()].append(user_name)
+        by_name[user_name_key(user_name)].append(user_name)
 
     report = UsersReport(expected=len(by_name))
     for key, names in by_name.items():
@@ -113,6 +120,7 @@ def user_sync(
         found = talend.users.get(key)
         if found is None:
             report.missing.append(names[0])
+            _why_missing(report, okta.states.get(key)).append(names[0])
         elif not found[1]:
             report.inactive.append(names[0])
         else:
@@ -122,11 +130,22 @@ def user_sync(
             (report.ignored if key in ignore else report.unexpected_active).append(user_name)
 
     report.sync_errors = okta.sync_errors
-    for names in (report.missing, report.inactive, report.unexpected_active, report.sync_errors, report.ignored):
+    for names in (
+        report.missing,
+        report.stranded,
+        report.pushing,
+        report.push_failed,
+        report.unexplained,
+        report.inactive,
+        report.unexpected_active,
+        report.sync_errors,
+        report.ignored,
+    ):
         names.sort(key=_order)
     report.collisions.sort(key=lambda names: [_order(name) for name in names])
 
-    missing = f"{len(report.missing)} missing in Talend" if report.missing else ""
+    why = f" ({_why(report)})" if provisioning.create_users else ""  # without Create Users the gap is expected
+    missing = f"{len(report.missing)} missing in Talend{why}" if report.missing else ""
     left_active = (
         f"{len(report.unexpected_active)} active in Talend but not assigned" if report.unexpected_active else ""
     )
@@ -151,9 +170,31 @@ def user_sync(
     )
     if not problems:
         return CheckResult(name=USER_SYNC, ok=True, detail=summary), report
-    needs_person = bool(report.collisions or report.sync_errors)  # Okta will not resolve these on its own
+    # Okta will not resolve these on its own: waiting (--timeout) cannot help, so verify fails at once.
+    needs_person = bool(report.collisions or report.sync_errors or report.stranded)
     detail = f"{summary}; " + "; ".join(problems)
     return CheckResult(name=USER_SYNC, ok=False, detail=detail, settled=needs_person), report
+
+
+def _why_missing(report: UsersReport, state: PushState | None) -> list[str]:
+    """The list a person missing in Talend belongs to, by what Okta's app user says."""
+    if state is PushState.STRANDED:
+        return report.stranded
+    if state is PushState.PUSHING:
+        return report.pushing
+    if state is PushState.PUSH_FAILED:
+        return report.push_failed
+    return report.unexplained
+
+
+def _why(report: UsersReport) -> str:
+    kinds = [
+        (report.stranded, "stranded: assigned before provisioning was enabled, Okta never pushes them"),
+        (report.pushing, "still being pushed by Okta"),
+        (report.push_failed, "Okta's push failed"),
+        (report.unexplained, "for no reason Okta shows"),
+    ]
+    return ", ".join(f"{len(names)} {what}" for names, what in kinds if names)
 
 
 def _push_unreadable(error: ApiError, app_label: str, pushed: Iterable[str]) -> CheckResult:
@@ -199,7 +240,7 @@ def group_sync(
         elif not candidates:
             problems.append(f"{group.name}: missing in Talend")
         member_ids = candidates[0] if len(candidates) == 1 else set()
-        actual = {name.casefold(): name for name in (_member_name(talend, member) for member in member_ids)}
+        actual = {user_name_key(name): name for name in (_member_name(talend, member) for member in member_ids)}
         missing = _sorted(group.members[key] for key in group.members.keys() - actual.keys())
         extra = _sorted(actual[key] for key in actual.keys() - group.members.keys())
         if len(candidates) == 1 and (missing or extra):

@@ -1,0 +1,179 @@
+"""How fast `talend-okta provision --stranded` assigns 1,000 stranded people anew, with 50 ms per response.
+
+The Okta sandbox (its own process, auto-sync on, like Okta's background pushes) holds an app whose group of N people
+was assigned before provisioning was switched on: all N are stranded. The Talend stand-in runs in another process.
+Both answer every request after `--latency-ms`. The command runs as a person runs it (`talend-okta provision
+--stranded --yes`, a subprocess); timed: the command itself, then until Talend holds all N (Okta's pushes, not the
+command's work). Target: N = 1,000 in under 60 s.
+
+The sandbox's rate limits are lifted here: on a real org, Okta's `/api/v1/apps/{id}/*` bucket (100 requests a
+minute on Enterprise plans, by default half of it for one token) bounds the command to about 15 to 30 people a
+minute; it waits out each 429 as Okta asks (see docs/provision.md).
+
+Usage:  .venv/bin/python benchmarks/provision_stranded.py [--people 1000] [--latency-ms 50] [--markdown FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+OKTA_TOKEN = "bench-okta-token-provision-01"
+SCIM_TOKEN = "bench-scim-token-provision-01"
+
+
+def _with_latency(app: Callable[..., Any], seconds: float) -> Callable[..., Any]:
+    def delayed(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        time.sleep(seconds)  # a threaded server: other requests go on meanwhile, as over a network
+        return app(environ, start_response)
+
+    return delayed if seconds > 0 else app
+
+
+def _serve_talend(latency: float, ready: Connection, stop: Event) -> None:
+    from scim2_server.memory import InMemoryStorage
+
+    from talend_okta_sandbox.serving import serve_wsgi
+    from talend_okta_sandbox.talend import build_talend_app
+
+    with serve_wsgi(_with_latency(build_talend_app(SCIM_TOKEN, InMemoryStorage()), latency)) as base_url:
+        ready.send(f"{base_url}/scim/v2")
+        stop.wait()
+
+
+def _unlimited() -> dict[str, Any]:
+    """The sandbox's rate limits lifted, whichever way this checkout's sandbox takes them."""
+    try:
+        from talend_okta_sandbox.okta_limits import RateLimits  # type: ignore[import-not-found]  # per-bucket limits
+    except ImportError:
+        return {"rate_limit": 10_000_000}
+    return {"rate_limits": RateLimits.unlimited()}
+
+
+def _serve_okta(people: int, scim_url: str, latency: float, ready: Connection, stop: Event) -> None:
+    from talend_okta_sandbox.okta import OktaSandbox
+    from talend_okta_sandbox.serving import serve_wsgi
+
+    okta = OktaSandbox(OKTA_TOKEN, scim_timeout=30.0, **_unlimited())
+    with okta.bulk():
+        app_id = okta.add_saml_app("Talend Cloud", connection_api=False)
+        group_id = okta.add_group("Talend Users")
+        okta.assign_group(app_id, group_id)  # SSO only: provisioning is not on yet
+        for number in range(people):
+            email = f"user{number:06d}@example.com"
+            okta.add_member(group_id, okta.add_user(email, email, "User", str(number)))
+        okta.set_connection(app_id, scim_url, SCIM_TOKEN)  # the admin switches SCIM on: all of them stranded
+        okta.set_user_provisioning(app_id, create=True, update_profile=True, deactivate=True)
+    with okta.serve(auto_sync=True) as direct_url, serve_wsgi(_with_latency(okta.wsgi_app, latency)) as base_url:
+        del direct_url  # serve() runs the background pushes; requests go through the delayed server
+        ready.send((base_url, app_id))
+        stop.wait()
+
+
+def talend_count(scim_url: str) -> int:
+    with httpx.Client(base_url=scim_url, headers={"Authorization": f"Bearer {SCIM_TOKEN}"}, timeout=30) as scim:
+        return int(scim.get("/Users", params={"count": 1}).json()["totalResults"])
+
+
+def run(people: int, latency_ms: float) -> dict[str, Any]:
+    context = multiprocessing.get_context("spawn")
+    stop = context.Event()
+    talend_end, talend_ready = context.Pipe()
+    talend = context.Process(target=_serve_talend, args=(latency_ms / 1000, talend_ready, stop), daemon=True)
+    talend.start()
+    scim_url = talend_end.recv()
+    okta_end, okta_ready = context.Pipe()
+    okta = context.Process(
+        target=_serve_okta, args=(people, scim_url, latency_ms / 1000, okta_ready, stop), daemon=True
+    )
+    okta.start()
+    okta_url, app_id = okta_end.recv()
+    env = {
+        **os.environ,
+        "OKTA_ORG_URL": okta_url,
+        "OKTA_API_TOKEN": OKTA_TOKEN,
+        "TALEND_OKTA_APP_ID": app_id,
+        "TALEND_SCIM_URL": scim_url,
+        "TALEND_SCIM_TOKEN": SCIM_TOKEN,
+    }
+    command = [str(Path(sys.executable).with_name("talend-okta")), "provision", "--stranded", "--yes"]
+    try:
+        before = talend_count(scim_url)
+        started = time.monotonic()
+        finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+        command_seconds = time.monotonic() - started
+        if finished.returncode != 0:
+            raise SystemExit(f"provision exited {finished.returncode}:\n{finished.stdout}\n{finished.stderr}")
+        while talend_count(scim_url) < people and time.monotonic() - started < 600:
+            time.sleep(0.5)
+        arrived_seconds = time.monotonic() - started
+        return {
+            "people": people,
+            "latency_ms": latency_ms,
+            "talend_before": before,
+            "command_seconds": round(command_seconds, 1),
+            "all_in_talend_seconds": round(arrived_seconds, 1),
+            "in_talend": talend_count(scim_url),
+            "summary": finished.stdout.strip().splitlines()[-1],
+        }
+    finally:
+        stop.set()
+        for process in (okta, talend):
+            process.join(timeout=10)
+            if process.is_alive():
+                process.terminate()
+
+
+def markdown(result: dict[str, Any]) -> str:
+    met = "**met**" if result["command_seconds"] < 60 else "**missed**"
+    return "\n".join(
+        [
+            "",
+            "## provision --stranded: 1,000 stranded people (issue 16)",
+            "",
+            f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
+            f"{result['latency_ms']:.0f} ms added to every Okta and Talend response; the sandbox's rate limits lifted.",
+            "",
+            "```",
+            f".venv/bin/python benchmarks/provision_stranded.py --people {result['people']} "
+            f"--latency-ms {result['latency_ms']:.0f}",
+            "```",
+            "",
+            "| stranded people | Talend before | command (s) | all in Talend (s) | in Talend after | target < 60 s |",
+            "|---:|---:|---:|---:|---:|---|",
+            f"| {result['people']:,} | {result['talend_before']} | {result['command_seconds']} | "
+            f"{result['all_in_talend_seconds']} | {result['in_talend']:,} | {met} |",
+            "",
+            f"The command's last line: `{result['summary']}`",
+            "",
+        ]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--people", type=int, default=1000)
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--markdown", type=Path)
+    args = parser.parse_args()
+    result = run(args.people, args.latency_ms)
+    print(result)
+    if args.markdown:
+        with args.markdown.open("a") as out:
+            out.write(markdown(result))
+
+
+if __name__ == "__main__":
+    main()

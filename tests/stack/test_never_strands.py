@@ -1,0 +1,81 @@
+"""The default stack never strands anyone: its group assignments wait for Okta to create users for the app.
+
+Under Pulumi's mocks hooks do not run, so these tests check what the program registers (each assignment depends on
+the To App features and carries the before-create hook), then run the bound hook against the Okta sandbox as an org
+that refuses the provisioning APIs would answer: no assignment, one line naming the console steps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pytest
+
+from talend_okta.assignment_guard import AssignmentRefused
+from talend_okta_sandbox.okta import OktaSandbox
+from tests.stack.harness import CANARY_TOKEN, RunStack, StackRun, base_config
+
+OKTA_TOKEN = "okta-canary-never-strands-4e5f"
+GROUPS = [{"name": "Talend Developers", "push": True}, {"name": "Talend Operators"}]
+ASSIGNMENTS = ["talend-assign-Talend Developers", "talend-assign-Talend Operators"]
+
+
+def deploy(run_stack: RunStack, okta_url: str, **provisioning: bool) -> StackRun:
+    config = base_config(groups=GROUPS, provisioning={"manage": True, **provisioning})
+    return run_stack(config, okta_config={"httpProxy": okta_url, "apiToken": OKTA_TOKEN})
+
+
+def features_urn(run: StackRun) -> str:
+    (urn,) = [urn for urn in run.urns() if urn.endswith("::talend-to-app")]
+    return urn
+
+
+def run_hook(run: StackRun, app_id: str, resource: str) -> None:
+    hook: pulumi.ResourceHook = run.namespace["talend_app"].assignment_hook
+    args = pulumi.ResourceHookArgs(urn="", id="", name=resource, type="okta:app/groupAssignment:GroupAssignment")
+    args.new_inputs = {"appId": app_id, "groupId": "00g1", "priority": 1}
+    hook.callback(args)
+
+
+def test_assignments_depend_on_the_to_app_features_and_carry_the_hook(run_stack: RunStack) -> None:
+    run = deploy(run_stack, "http://127.0.0.1:18080")
+    for assignment in ASSIGNMENTS:
+        assert features_urn(run) in run.monitor.dependencies[assignment]
+        assert run.monitor.hooks[assignment] == {"before_create": ["okta-creates-users"]}
+    assert run.monitor.hooks["talend-push-Talend Developers"] == {}
+
+
+def test_the_hook_refuses_on_an_org_that_does_not_provision_the_app(run_stack: RunStack) -> None:
+    sandbox = OktaSandbox(OKTA_TOKEN)
+    with sandbox.serve() as okta_url:
+        app_id = sandbox.add_saml_app("Talend Cloud", connection_api=False)  # as `pulumi up` left it on a real org
+        run = deploy(run_stack, okta_url)
+        with pytest.raises(AssignmentRefused) as refused:
+            run_hook(run, app_id, ASSIGNMENTS[0])
+        sandbox.set_connection(app_id, "https://api.eu.cloud.talend.com/scim/v2", CANARY_TOKEN)
+        sandbox.set_user_provisioning(app_id, create=True, update_profile=True, deactivate=True)
+        run_hook(run, app_id, ASSIGNMENTS[1])  # once the admin switched SCIM and Create Users on: assigned
+    assert str(refused.value).startswith(
+        f"group 'Talend Developers' not assigned: Okta does not create users for app {app_id} yet"
+    )
+    assert OKTA_TOKEN not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "provisioning", [{"assignBeforeProvisioning": True}, {"createUsers": False}], ids=["opted-in", "no-create"]
+)
+def test_no_wait_when_opted_in_or_without_create_users(run_stack: RunStack, provisioning: dict[str, Any]) -> None:
+    run = deploy(run_stack, "http://127.0.0.1:18080", **provisioning)
+    assert run.namespace["talend_app"].assignment_hook is None
+    for assignment in ASSIGNMENTS:
+        assert features_urn(run) not in run.monitor.dependencies[assignment]
+        assert run.monitor.hooks[assignment] == {}
+
+
+def test_without_an_okta_token_the_dependency_still_holds(run_stack: RunStack) -> None:
+    run = run_stack(
+        base_config(groups=GROUPS, provisioning={"manage": True}), okta_config={"httpProxy": "http://127.0.0.1:1"}
+    )
+    assert run.namespace["talend_app"].assignment_hook is None
+    assert all(features_urn(run) in run.monitor.dependencies[name] for name in ASSIGNMENTS)
