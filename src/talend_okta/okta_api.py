@@ -419,13 +419,15 @@ class OktaClient(ApiClient):
         events: list[LogEvent] = []
         url: str | None = "/api/v1/logs"
         query: dict[str, str | int] | None = params
+        read: set[tuple[object, ...]] = set()
         for _ in range(max_pages):
             if url is None or len(events) >= max_events:
                 break
             response = self._api.get(url, query)
+            read.add(_page_key(response.request.url))
             batch: list[LogEvent] = self._api.parse_body(page, response)
             events += batch
-            url, query = self._next_link(response), None
+            url, query = self._next_link(response, read), None
         return events[:max_events]
 
     def _get_or_none(self, path: str, model: type[ItemT]) -> ItemT | None:

@@ -23,6 +23,7 @@ from talend_okta.okta_api import App, AppGroup, AppUser, Group, LogEvent, OktaCl
 from talend_okta.roles import CUSTOMER_ROLES, RoleMappings
 from talend_okta.scim_api import ScimUser, TalendScimClient
 from talend_okta.talend_api import TalendApiClient
+from talend_okta.user_names import user_name_key
 
 T = TypeVar("T")
 
@@ -125,7 +126,7 @@ def read_person(
         if namesakes is not None and user is not None and name:
             none_found: list[AppUser] = []
             same = [u for u in _kept(facts.okta_errors, namesakes.result, none_found) if u.id != user.id]
-            facts.namesakes = [u for u in same if (u.user_name or "").casefold() == name.casefold()]
+            facts.namesakes = [u for u in same if user_name_key(u.user_name or "") == user_name_key(name)]
         if talend_users is not None:
             try:
                 facts.talend_users = talend_users.result()

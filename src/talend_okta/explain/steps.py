@@ -15,8 +15,10 @@ from pydantic import BaseModel
 
 from talend_okta.explain.read import LOG_WINDOW, Facts
 from talend_okta.okta_api import AppGroup, LogEvent
+from talend_okta.push_state import PushState, creates_users, push_state
 from talend_okta.roles import CUSTOMER_ROLES, GROUP_FILTER_TYPE
 from talend_okta.scim_api import ScimUser
+from talend_okta.user_names import user_name_key
 
 Status = Literal["ok", "problem", "not applicable"]
 OK: Status = "ok"
@@ -134,8 +136,9 @@ def _user_name_step(facts: Facts) -> Found:
     problems = _user_name_problems(facts)
     sent = "sends" if facts.app_user is not None else "would send"
     detail = f"Okta {sent} userName {name}"
-    if facts.app_user is not None and facts.expected_user_name and name != facts.expected_user_name:
-        detail += f" (set on the app user; the app's username format gives {facts.expected_user_name})"
+    expected = facts.expected_user_name
+    if facts.app_user is not None and expected and user_name_key(name) != user_name_key(expected):
+        detail += f" (set on the app user; the app's username format gives {expected})"
     elif facts.expected_user_name and user.profile.email:
         detail += f" (the part of {user.profile.email} before the @)"
     return _step(PROBLEM, f"{detail}; " + "; ".join(problems)) if problems else _step(OK, detail)
@@ -166,28 +169,23 @@ def _user_name_problems(facts: Facts) -> list[str]:
 
 def _provisions(facts: Facts) -> bool:
     """The app pushes new people (its read-only `features`, which Okta fills even when its connection API won't)."""
-    return {"SCIM_PROVISIONING", "PUSH_NEW_USERS"} <= set(facts.app.features)
+    return creates_users(facts.app.features)
+
+
+def _push_state(facts: Facts) -> PushState | None:
+    """What Okta's provisioning did for the person's app user (push_state), None when not assigned."""
+    if facts.app_user is None:
+        return None
+    return push_state(facts.app_user, app_creates_users=_provisions(facts))
 
 
 def _stranded(facts: Facts) -> bool:
-    """Assigned before provisioning was enabled: an SSO-only app user (no externalId, syncState DISABLED; Okta's
-    Apps API, "Application User Status") on an app that now provisions. Okta never pushes them on its own."""
-    app_user = facts.app_user
-    return (
-        app_user is not None
-        and _provisions(facts)
-        and app_user.external_id is None
-        and app_user.sync_state == "DISABLED"
-    )
+    """Assigned before provisioning was enabled: Okta never pushes them on its own (push_state)."""
+    return _push_state(facts) == PushState.STRANDED
 
 
 def _pending(facts: Facts) -> bool:
-    app_user = facts.app_user
-    return (
-        app_user is not None
-        and app_user.external_id is None
-        and (app_user.status == "STAGED" or app_user.sync_state in ("OUT_OF_SYNC", "SYNCING"))
-    )
+    return _push_state(facts) == PushState.PUSHING
 
 
 def _provisioning_step(facts: Facts) -> Found:
