@@ -82,9 +82,10 @@ def _serve_talend(users: int, latency: float, ready: Connection, stop: Event) ->
 
 def _serve_okta(users: int, scim_url: str, latency: float, ready: Connection, stop: Event) -> None:
     from talend_okta_sandbox.okta import OktaSandbox
+    from talend_okta_sandbox.okta_limits import RateLimits
     from talend_okta_sandbox.serving import serve_wsgi
 
-    okta = OktaSandbox(OKTA_TOKEN, rate_limit=1_000_000)
+    okta = OktaSandbox(OKTA_TOKEN, rate_limits=RateLimits.unlimited())
     with okta.bulk():
         app_id = okta.add_saml_app("Talend Cloud")
         okta.set_connection(app_id, scim_url, SCIM_TOKEN)  # no sync(): Talend is seeded directly

@@ -126,7 +126,8 @@ def _check_group_assignments(args: ResourceValidationArgs, report_violation: Rep
     if args.resource_type in AUTHORITATIVE_GROUP_ASSIGNMENTS:
         report_violation(
             f"{args.resource_type} owns the app's whole group list and unassigns every other group, which "
-            "deactivates those people in Talend; declare one okta.app.GroupAssignment per group instead",
+            "deactivates those people in Talend; list the groups in talend-okta:groups instead (the stack's "
+            "talend:GroupAssignments manages only those)",
             None,
         )
 

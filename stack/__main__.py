@@ -39,6 +39,7 @@ talend_app = TalendCloudApp(
     credentials_check_url=talend.scim_url,
     role_mappings_url=talend.api_url or None,
     assignment_check=assignment_check,
+    okta_org_url=org_url,
 )
 
 outputs = stack_outputs(

@@ -13,6 +13,7 @@ import pulumi
 import pulumi_okta as okta
 from pydantic import SecretStr
 
+from talend_okta.assignments import GroupAssignments, PushGroups
 from talend_okta.credentials import check_talend_credentials
 from talend_okta.push_state import creates_users
 from talend_okta.role_mapping import TalendRoleMappings
@@ -71,17 +72,20 @@ def require_talend_credentials(scim_url: str, token: str) -> None:
         raise RuntimeError(f"{result.name}: {result.detail}")
 
 
-def assignment_hook(check: AssignmentCheck, prefix: str) -> pulumi.ResourceHook:
-    """Before a group assignment is created: the app must already have Okta create users, or the group's members
-    would be assigned for SSO only and never provisioned (they would be stranded). Like every hook it runs only
-    with the Pulumi CLI, not under mocks or in previews; the assignments' dependency on the To App features and the
-    preview's message cover those."""
+def assignment_hook(check: AssignmentCheck) -> pulumi.ResourceHook:
+    """Before group assignments are created or groups added: the app must already have Okta create users, or the
+    groups' members would be assigned for SSO only and never provisioned (they would be stranded). Like every hook
+    it runs only with the Pulumi CLI, not under mocks or in previews; the assignments' dependency on the To App
+    features and the preview's message cover those."""
 
-    def before_create(args: pulumi.ResourceHookArgs) -> None:
-        inputs = args.new_inputs or {}
-        check(str(inputs.get("appId", "")), args.name.removeprefix(prefix))
+    def before_change(args: pulumi.ResourceHookArgs) -> None:
+        new_inputs = args.new_inputs or {}
+        before = {group.get("name") for group in (args.old_inputs or {}).get("groups") or []}
+        added = [str(group.get("name")) for group in new_inputs.get("groups") or [] if group.get("name") not in before]
+        if added:
+            check(str(new_inputs.get("appId", "")), ", ".join(added))
 
-    return pulumi.ResourceHook("okta-creates-users", before_create)
+    return pulumi.ResourceHook("okta-creates-users", before_change)
 
 
 def credentials_hook(scim_url: str, token: SecretStr) -> pulumi.ResourceHook:
@@ -108,6 +112,8 @@ class TalendCloudApp(pulumi.ComponentResource):
     pushed_groups: pulumi.Output[dict[str, str]]
     adopt: AdoptSettings | None
     role_mappings: dict[str, list[str]]
+    assignments: GroupAssignments | None = None
+    push_groups: PushGroups | None = None
     connection: okta.app.Connection | None = None
     talend_role_mappings: TalendRoleMappings | None = None
     features: okta.app.Features | None = None
@@ -125,10 +131,13 @@ class TalendCloudApp(pulumi.ComponentResource):
         credentials_check_url: str | None = None,
         role_mappings_url: str | None = None,
         assignment_check: AssignmentCheck | None = None,
+        okta_org_url: str | None = None,
     ) -> None:
         """`adopt`: import ids written by `talend-okta adopt`. `credentials_check_url`, `role_mappings_url`: where
         the Talend tokens go (the program's choice; by default Talend's URLs in the spec). `assignment_check`: what
-        each group assignment's before-create hook runs while `spec.assignments_wait_for_provisioning`."""
+        the group assignments' before-create/update hook runs while `spec.assignments_wait_for_provisioning`.
+        `okta_org_url`: the org the stack's Okta provider points at, which the assignments resources call too
+        (needed with groups)."""
         super().__init__("talend-okta:index:TalendCloudApp", name, None, opts)
         self.adopt = adopt
         saml = spec.saml
@@ -167,16 +176,8 @@ class TalendCloudApp(pulumi.ComponentResource):
         if spec.provisioning is not None:
             self._provisioning(name, spec.provisioning, child, credentials_check_url or spec.provisioning.scim_base_url)
 
-        assignment = self._assignment_options(name, spec, child, assignment_check)
-        assigned: dict[str, pulumi.Output[str]] = {}
-        pushed: dict[str, pulumi.Output[str]] = {}
-        for group in spec.groups:
-            group_id = self._assign(name, group, child, assignment)
-            assigned[group.name] = group_id
-            if group.push:
-                pushed[group.name] = group_id
-        self.assigned_groups = pulumi.Output.all(**assigned) if assigned else pulumi.Output.from_input({})
-        self.pushed_groups = pulumi.Output.all(**pushed) if pushed else pulumi.Output.from_input({})
+        assignment = self._assignment_options(spec, child, assignment_check)
+        self._assign(name, spec.groups, child, assignment, okta_org_url)
 
         self.role_mappings = spec.role_mapping_dict  # as Talend applies them: sorted, no repeats
         if spec.role_mappings is not None:
@@ -250,7 +251,7 @@ class TalendCloudApp(pulumi.ComponentResource):
         )
 
     def _assignment_options(
-        self, name: str, spec: AppSpec, child: pulumi.ResourceOptions, check: AssignmentCheck | None
+        self, spec: AppSpec, child: pulumi.ResourceOptions, check: AssignmentCheck | None
     ) -> pulumi.ResourceOptions:
         """Group assignments wait for Okta to create users for the app (people assigned before are never
         provisioned by Okta): they depend on the To App features, so a refused feature stops them, and a
@@ -275,8 +276,11 @@ class TalendCloudApp(pulumi.ComponentResource):
         self.app.features.apply(lambda features: self._warn_unless_creating(features, len(spec.groups)))
         hooks = None
         if check is not None:
-            self.assignment_hook = assignment_hook(check, f"{name}-assign-")
-            hooks = pulumi.ResourceHookBinding(before_create=[self.assignment_hook])
+            self.assignment_hook = assignment_hook(check)
+            # Adding a group to the one assignments resource is an update: the hook guards both.
+            hooks = pulumi.ResourceHookBinding(
+                before_create=[self.assignment_hook], before_update=[self.assignment_hook]
+            )
         else:
             pulumi.log.warn(
                 "The group assignments' hook cannot read the app's features without an Okta API token "
@@ -300,48 +304,46 @@ class TalendCloudApp(pulumi.ComponentResource):
             )
 
     def _assign(
-        self, name: str, group: GroupSpec, child: pulumi.ResourceOptions, assignment: pulumi.ResourceOptions
-    ) -> pulumi.Output[str]:
-        """Assign an existing Okta group (non-authoritative: assignments made by hand survive); push it if asked."""
-        group_id = okta.group.get_group_output(name=group.name, opts=pulumi.InvokeOutputOptions(parent=self)).id
-        # Resource names carry the group name, so a preview says which group a removal unassigns. A renamed group
-        # would be a new resource and the old one deleted: DELETE unassigns the group, deactivating its members.
-        # Aliases to the former names make it the same resource, renamed in state.
-        okta.app.GroupAssignment(
-            f"{name}-assign-{group.name}",
+        self,
+        name: str,
+        groups: tuple[GroupSpec, ...],
+        child: pulumi.ResourceOptions,
+        assignment: pulumi.ResourceOptions,
+        okta_org_url: str | None,
+    ) -> None:
+        """Assign existing Okta groups, and push those asked, as two resources (talend_okta.assignments): each reads
+        all of Okta's assignments or push mappings in one paged request, where a resource per group read one each,
+        all in Okta's 100-a-minute apps bucket. Non-authoritative: groups assigned by hand survive. Keyed by the Okta
+        group id, so renaming a group changes nothing in Okta."""
+        ids = {
+            group.name: okta.group.get_group_output(name=group.name, opts=pulumi.InvokeOutputOptions(parent=self)).id
+            for group in groups
+        }
+        pushed = {group.name: ids[group.name] for group in groups if group.push}
+        self.assigned_groups = pulumi.Output.all(**ids) if ids else pulumi.Output.from_input({})
+        self.pushed_groups = pulumi.Output.all(**pushed) if pushed else pulumi.Output.from_input({})
+        if not groups:
+            return
+        if okta_org_url is None:
+            raise pulumi.RunError("groups: the assignments need the Okta org: set okta:orgName and okta:baseUrl")
+        # A preview lists each group by name in `groups`, so a removal names the group it unassigns.
+        self.assignments = GroupAssignments(
+            f"{name}-assignments",
+            okta_url=okta_org_url,
             app_id=self.app.id,
-            group_id=group_id,
-            priority=group.priority,
-            opts=pulumi.ResourceOptions.merge(
-                assignment,
-                pulumi.ResourceOptions(
-                    aliases=_former_names(f"{name}-assign-", group),
-                    import_=_import_id(self.adopt, lambda ids: ids.assignments.get(group.name)),
-                ),
-            ),
+            groups=[{"name": g.name, "groupId": ids[g.name], "priority": g.priority} for g in groups],
+            opts=assignment,
         )
-        if group.push:
-            okta.PushGroup(
-                f"{name}-push-{group.name}",
+        if pushed:
+            self.push_groups = PushGroups(
+                f"{name}-push-groups",
+                okta_url=okta_org_url,
                 app_id=self.app.id,
-                source_group_id=group_id,
-                status="ACTIVE",
-                # Dropping push from the config must not delete the group (and its role mappings) in Talend.
-                delete_target_group_on_destroy=False,
-                opts=pulumi.ResourceOptions.merge(
-                    child,
-                    pulumi.ResourceOptions(
-                        aliases=_former_names(f"{name}-push-", group),
-                        import_=_import_id(self.adopt, lambda ids: ids.push_groups.get(group.name)),
-                    ),
-                ),
+                # Okta pushes only members assigned to the app. Dropping push from the config unlinks the group and
+                # keeps it in Talend (with its role mappings).
+                groups=[{"name": group, "groupId": group_id} for group, group_id in pushed.items()],
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.assignments])),
             )
-        return group_id
-
-
-def _former_names(prefix: str, group: GroupSpec) -> list[pulumi.Alias]:
-    """The names earlier deployments gave the resource (same type and parent), from the group's formerNames."""
-    return [pulumi.Alias(name=f"{prefix}{former}") for former in group.former_names]
 
 
 def _import_id(adopt: AdoptSettings | None, pick: Callable[[AdoptSettings], str | None]) -> str | None:

@@ -1,4 +1,5 @@
-"""A read-only Okta Management API client: the app, its SCIM connection and features, app users, groups, push groups.
+"""An Okta Management API client: reads the app, its SCIM connection and features, app users, groups and push groups;
+writes only group assignments and push mappings (for the stack's assignments resource, talend_okta.assignments).
 
 Lists follow Okta's `Link: <…>; rel="next"` headers and are generators, so a caller holds one page at a time. A
 listing that links back to any page it already read (A → B → A), or runs past `max_pages`, is refused: paging
@@ -280,7 +281,7 @@ def okta_string(value: str) -> str:
 
 
 class OktaClient(ApiClient):
-    """Okta Management API with `Authorization: SSWS <token>`; read-only."""
+    """Okta Management API with `Authorization: SSWS <token>`."""
 
     def __init__(
         self,
@@ -446,6 +447,46 @@ class OktaClient(ApiClient):
             if len(found) >= limit:
                 break
         return found
+
+    # --- writes (the assignments resource) ---------------------------------------------------------------------
+
+    def assign_group(self, app_id: str, group_id: str, priority: int | None) -> AppGroup:
+        """Assign the group to the app, or set its priority if it is assigned (PUT is idempotent)."""
+        body = {} if priority is None else {"priority": priority}
+        response = self._api.send("PUT", f"/api/v1/apps/{app_id}/groups/{group_id}", json_body=body)
+        return self._api.parse(AppGroup, self._json(response), response)
+
+    def unassign_group(self, app_id: str, group_id: str) -> None:
+        """Remove the group's assignment (its members lose the app); already gone is fine."""
+        self._delete(f"/api/v1/apps/{app_id}/groups/{group_id}")
+
+    def create_push_mapping(self, app_id: str, group_id: str, target_name: str) -> PushMapping:
+        """Push the group to the app as an ACTIVE mapping, to a group of that name."""
+        body = {"sourceGroupId": group_id, "status": "ACTIVE", "targetGroupName": target_name}
+        response = self._api.send("POST", f"/api/v1/apps/{app_id}/group-push/mappings", json_body=body)
+        return self._api.parse(PushMapping, self._json(response), response)
+
+    def set_push_mapping_status(self, app_id: str, mapping_id: str, status: str) -> None:
+        path = f"/api/v1/apps/{app_id}/group-push/mappings/{mapping_id}"
+        self._api.send("PATCH", path, json_body={"status": status})
+
+    def delete_push_mapping(self, app_id: str, mapping_id: str) -> None:
+        """Stop pushing: the mapping goes, the group stays in the app (`deleteTargetGroup=false`)."""
+        self._delete(f"/api/v1/apps/{app_id}/group-push/mappings/{mapping_id}", {"deleteTargetGroup": "false"})
+
+    def _json(self, response: httpx.Response) -> object:
+        try:
+            return response.json()
+        except ValueError:
+            what = f"{response.request.method} {response.request.url.path}"
+            raise ApiBodyError(self._api.redact(f"Okta answered {what} with a body that is not JSON"), "Okta") from None
+
+    def _delete(self, path: str, params: dict[str, str | int] | None = None) -> None:
+        try:
+            self._api.send("DELETE", path, params)
+        except ApiStatusError as err:
+            if err.status != 404:
+                raise
 
     def _get(self, path: str, model: type[ItemT]) -> ItemT:
         data, response = self._api.get_json(path)

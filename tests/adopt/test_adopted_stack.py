@@ -17,8 +17,8 @@ from tests.stack.harness import CANARY_TOKEN, RunStack, StackRun, base_config
 SAML = "okta:app/saml:Saml"
 CONNECTION = "okta:app/connection:Connection"
 FEATURES = "okta:app/features:Features"
-ASSIGNMENT = "okta:app/groupAssignment:GroupAssignment"
-PUSH = "okta:index/pushGroup:PushGroup"
+ASSIGNMENTS = "pulumi-python:dynamic/talend:GroupAssignments"
+PUSHES = "pulumi-python:dynamic/talend:PushGroups"
 
 
 def run_adopted(hand_built: HandBuilt, run_stack: RunStack, monkeypatch: pytest.MonkeyPatch) -> StackRun:
@@ -51,24 +51,18 @@ def test_adopted_objects_are_registered_with_their_import_ids(
     assert features.resource_id == f"{app_id}/USER_PROVISIONING"
     assert (features.inputs["appId"], features.inputs["name"]) == (app_id, "USER_PROVISIONING")
 
-    # Group assignments: appId and groupId force a replacement, so they must be the ones in the import id.
-    assignments = {r.name: r for r in run.of_type(ASSIGNMENT)}
-    assert set(assignments) == {f"talend-assign-{DEVELOPERS}", f"talend-assign-{ANALYSTS}"}
-    for name in (DEVELOPERS, ANALYSTS):
-        assignment = assignments[f"talend-assign-{name}"]
-        assert assignment.resource_id == f"{app_id}/{groups[name]}"
-        assert (assignment.inputs["appId"], assignment.inputs["groupId"]) == (app_id, groups[name])
-    assert "priority" not in assignments[f"talend-assign-{DEVELOPERS}"].inputs
-    assert assignments[f"talend-assign-{ANALYSTS}"].inputs["priority"] == 1
-
-    # Push group: appId, sourceGroupId (and target group name/id, app config) force a replacement.
-    push = run.one(PUSH)
-    assert push.name == f"talend-push-{DEVELOPERS}"
-    assert push.resource_id == f"{app_id}/{hand_built.push_mapping_id}"
-    assert (push.inputs["appId"], push.inputs["sourceGroupId"]) == (app_id, groups[DEVELOPERS])
-    for replacing in ("targetGroupId", "targetGroupName", "appConfig"):
-        assert replacing not in push.inputs
-    assert push.inputs["deleteTargetGroupOnDestroy"] is False
+    # Assignments and push groups are not imported: the two resources read what Okta holds when they are created
+    # and write only what differs, so the hand-built assignments and push mapping are kept as they are.
+    assignments = run.one(ASSIGNMENTS)
+    assert not assignments.resource_id
+    assert assignments.inputs["appId"] == app_id
+    assert {g["name"]: (g["groupId"], g.get("priority")) for g in assignments.inputs["groups"]} == {
+        DEVELOPERS: (groups[DEVELOPERS], None),
+        ANALYSTS: (groups[ANALYSTS], 1),
+    }
+    pushes = run.one(PUSHES)
+    assert not pushes.resource_id
+    assert pushes.inputs["groups"] == [{"name": DEVELOPERS, "groupId": groups[DEVELOPERS]}]
 
 
 def test_adopted_app_is_declared_as_talend_requires(
@@ -140,7 +134,6 @@ def test_valid_adopt_block_imports_by_group(run_stack: RunStack) -> None:
     run = run_stack(base_config(groups=[{"name": "A", "push": True}, {"name": "B"}], adopt=ADOPT))
     ids = {r.name: r.resource_id for r in run.mocks.resources}
     assert ids["talend-app"] == "0oa1"
-    assert ids["talend-assign-A"] == "0oa1/00g1"
-    assert ids["talend-push-A"] == "0oa1/gPm1"
-    assert not ids["talend-assign-B"]  # a group added with the adoption is created, as any new group
+    assert not ids["talend-assignments"]  # adopted by reading Okta, whatever adopt.assignments says
+    assert not ids["talend-push-groups"]
     assert not ids["talend-scim"]  # no id given: created (a POST to the connection, nothing deleted)

@@ -267,7 +267,7 @@ def test_the_stack_program_passes_every_policy(run_stack: RunStack) -> None:
     """The real `stack/` program's resources (under Pulumi's mock runtime) pass the pack unchanged."""
     run = run_stack(base_config(groups=[{"name": "Talend Developers", "push": True}, {"name": "Talend Operators"}]))
     resources = [(r.typ, dict(r.inputs)) for r in run.mocks.resources]
-    assert {SAML, CONNECTION, GROUP_ASSIGNMENT} <= {typ for typ, _ in resources}
+    assert {SAML, CONNECTION, "pulumi-python:dynamic/talend:GroupAssignments"} <= {typ for typ, _ in resources}
     for typ, props in resources:
         for policy in policies.POLICIES:
             if policy.has_validation():

@@ -12,6 +12,8 @@ from pulumi.runtime import settings as runtime_settings
 
 from tests.stack.harness import PROJECT, STACK_DIR, OktaMocks, RecordingMonitor, RunStack, StackRun
 
+EXAMPLE_OKTA = {"orgName": "acme", "baseUrl": "okta.com"}
+
 
 @pytest.fixture
 def runs() -> list[StackRun]:
@@ -31,7 +33,8 @@ def run_stack(runs: list[StackRun]) -> RunStack:
         values = {
             f"{PROJECT}:{key}": value if isinstance(value, str) else json.dumps(value) for key, value in config.items()
         }
-        values.update({f"okta:{key}": value for key, value in (okta_config or {}).items()})
+        okta = EXAMPLE_OKTA if okta_config is None else okta_config  # a stack always points its provider at an org
+        values.update({f"okta:{key}": value for key, value in okta.items()})
         pulumi.runtime.set_all_config(values, secret_keys=[f"{PROJECT}:scimToken", f"{PROJECT}:talendApiToken"])
         result = StackRun(mocks, monitor)
         runs.append(result)

@@ -1,8 +1,9 @@
 """The default stack never strands anyone: its group assignments wait for Okta to create users for the app.
 
-Under Pulumi's mocks hooks do not run, so these tests check what the program registers (each assignment depends on
-the To App features and carries the before-create hook), then run the bound hook against the Okta sandbox as an org
-that refuses the provisioning APIs would answer: no assignment, one line naming the console steps.
+Under Pulumi's mocks hooks do not run, so these tests check what the program registers (the assignments resource
+depends on the To App features and carries the before-create and before-update hook: adding a group is an update),
+then run the bound hook against the Okta sandbox as an org that refuses the provisioning APIs would answer: no
+assignment, one line naming the console steps.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from tests.stack.harness import CANARY_TOKEN, RunStack, StackRun, base_config
 
 OKTA_TOKEN = "okta-canary-never-strands-4e5f"
 GROUPS = [{"name": "Talend Developers", "push": True}, {"name": "Talend Operators"}]
-ASSIGNMENTS = ["talend-assign-Talend Developers", "talend-assign-Talend Operators"]
+ASSIGNMENTS = "talend-assignments"
+HOOKED = {"before_create": ["okta-creates-users"], "before_update": ["okta-creates-users"]}
 
 
 def deploy(run_stack: RunStack, okta_url: str, **provisioning: bool) -> StackRun:
@@ -31,19 +33,20 @@ def features_urn(run: StackRun) -> str:
     return urn
 
 
-def run_hook(run: StackRun, app_id: str, resource: str) -> None:
+def run_hook(run: StackRun, app_id: str, old: list[str], new: list[str]) -> None:
+    """The hook as the CLI calls it before creating (no old groups) or updating the assignments resource."""
     hook: pulumi.ResourceHook = run.namespace["talend_app"].assignment_hook
-    args = pulumi.ResourceHookArgs(urn="", id="", name=resource, type="okta:app/groupAssignment:GroupAssignment")
-    args.new_inputs = {"appId": app_id, "groupId": "00g1", "priority": 1}
+    args = pulumi.ResourceHookArgs(urn="", id="", name=ASSIGNMENTS, type="talend:GroupAssignments")
+    args.old_inputs = {"appId": app_id, "groups": [{"name": name, "groupId": "00g0"} for name in old]}
+    args.new_inputs = {"appId": app_id, "groups": [{"name": name, "groupId": "00g1"} for name in new]}
     hook.callback(args)
 
 
 def test_assignments_depend_on_the_to_app_features_and_carry_the_hook(run_stack: RunStack) -> None:
     run = deploy(run_stack, "http://127.0.0.1:18080")
-    for assignment in ASSIGNMENTS:
-        assert features_urn(run) in run.monitor.dependencies[assignment]
-        assert run.monitor.hooks[assignment] == {"before_create": ["okta-creates-users"]}
-    assert run.monitor.hooks["talend-push-Talend Developers"] == {}
+    assert features_urn(run) in run.monitor.dependencies[ASSIGNMENTS]
+    assert run.monitor.hooks[ASSIGNMENTS] == HOOKED
+    assert run.monitor.hooks["talend-push-groups"] == {}
 
 
 def test_the_hook_refuses_on_an_org_that_does_not_provision_the_app(run_stack: RunStack) -> None:
@@ -52,10 +55,13 @@ def test_the_hook_refuses_on_an_org_that_does_not_provision_the_app(run_stack: R
         app_id = sandbox.add_saml_app("Talend Cloud", connection_api=False)  # as `pulumi up` left it on a real org
         run = deploy(run_stack, okta_url)
         with pytest.raises(AssignmentRefused) as refused:
-            run_hook(run, app_id, ASSIGNMENTS[0])
+            run_hook(run, app_id, [], ["Talend Developers"])
+        with pytest.raises(AssignmentRefused):
+            run_hook(run, app_id, ["Talend Developers"], ["Talend Developers", "Talend Operators"])  # a group added
+        run_hook(run, app_id, ["Talend Developers"], ["Talend Developers"])  # nothing added: nothing to refuse
         sandbox.set_connection(app_id, "https://api.eu.cloud.talend.com/scim/v2", CANARY_TOKEN)
         sandbox.set_user_provisioning(app_id, create=True, update_profile=True, deactivate=True)
-        run_hook(run, app_id, ASSIGNMENTS[1])  # once the admin switched SCIM and Create Users on: assigned
+        run_hook(run, app_id, [], ["Talend Operators"])  # once the admin switched SCIM and Create Users on: assigned
     assert str(refused.value).startswith(
         f"group 'Talend Developers' not assigned: Okta does not create users for app {app_id} yet"
     )
@@ -68,9 +74,8 @@ def test_the_hook_refuses_on_an_org_that_does_not_provision_the_app(run_stack: R
 def test_no_wait_when_opted_in_or_without_create_users(run_stack: RunStack, provisioning: dict[str, Any]) -> None:
     run = deploy(run_stack, "http://127.0.0.1:18080", **provisioning)
     assert run.namespace["talend_app"].assignment_hook is None
-    for assignment in ASSIGNMENTS:
-        assert features_urn(run) not in run.monitor.dependencies[assignment]
-        assert run.monitor.hooks[assignment] == {}
+    assert features_urn(run) not in run.monitor.dependencies[ASSIGNMENTS]
+    assert run.monitor.hooks[ASSIGNMENTS] == {}
 
 
 def test_without_an_okta_token_the_dependency_still_holds(run_stack: RunStack) -> None:
@@ -78,4 +83,4 @@ def test_without_an_okta_token_the_dependency_still_holds(run_stack: RunStack) -
         base_config(groups=GROUPS, provisioning={"manage": True}), okta_config={"httpProxy": "http://127.0.0.1:1"}
     )
     assert run.namespace["talend_app"].assignment_hook is None
-    assert all(features_urn(run) in run.monitor.dependencies[name] for name in ASSIGNMENTS)
+    assert features_urn(run) in run.monitor.dependencies[ASSIGNMENTS]

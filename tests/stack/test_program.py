@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 
 from talend_okta.definition import REGIONS
+from tests.stack import harness
 from tests.stack.harness import CANARY_TOKEN, RunStack, base_config, group_id, unwrap_secret
 
 SAML = "okta:app/saml:Saml"
 CONNECTION = "okta:app/connection:Connection"
 FEATURES = "okta:app/features:Features"
-ASSIGNMENT = "okta:app/groupAssignment:GroupAssignment"
-PUSH = "okta:index/pushGroup:PushGroup"
+ASSIGNMENTS = "pulumi-python:dynamic/talend:GroupAssignments"
+PUSHES = "pulumi-python:dynamic/talend:PushGroups"
 
 
 @pytest.mark.parametrize("region", REGIONS)
@@ -53,7 +54,7 @@ def test_app_is_protected_and_owned_by_one_component(run_stack: RunStack) -> Non
     component = run.namespace["talend_app"]
     assert component.app._protect is True
     children = [r for r in run.mocks.resources if r.typ != "talend-okta:index:TalendCloudApp"]
-    assert {r.typ for r in children} == {SAML, CONNECTION, FEATURES, ASSIGNMENT, PUSH}
+    assert {r.typ for r in children} == {SAML, CONNECTION, FEATURES, ASSIGNMENTS, PUSHES}
     assert len(run.of_type("talend-okta:index:TalendCloudApp")) == 1
     component_type = "talend-okta:index:TalendCloudApp"
     child_urns = [urn for urn in run.urns() if not urn.endswith(f"{component_type}::talend")]
@@ -101,7 +102,7 @@ def test_manage_false_declares_no_provisioning(run_stack: RunStack) -> None:
     assert run.of_type(CONNECTION) == []
     assert run.of_type(FEATURES) == []
     assert len(run.of_type(SAML)) == 1
-    assert len(run.of_type(ASSIGNMENT)) == 1
+    assert len(run.of_type(ASSIGNMENTS)) == 1
     assert run.outputs["provisioning"]["manage"] is False
 
 
@@ -115,20 +116,21 @@ def test_groups_assigned_with_priority_and_pushed_when_asked(run_stack: RunStack
 
     # Each group is looked up once by name; invokes resolve concurrently, so the order is not part of the contract.
     assert sorted(run.mocks.group_lookups) == ["Talend Developers", "Talend Operators", "Talend Viewers"]
-    assignments = {r.inputs["groupId"]: r for r in run.of_type(ASSIGNMENT)}
-    assert set(assignments) == {group_id(g["name"]) for g in groups}
-    assert all(r.inputs["appId"] == "0oa-talend" for r in assignments.values())
-    assert assignments[group_id("Talend Developers")].inputs["priority"] == 1
-    assert assignments[group_id("Talend Operators")].inputs["priority"] == 5
-    assert "priority" not in assignments[group_id("Talend Viewers")].inputs
-    # resource names say which group, so a preview shows which group a change unassigns
-    assert assignments[group_id("Talend Viewers")].name == "talend-assign-Talend Viewers"
-
-    push = run.one(PUSH).inputs
-    assert push["appId"] == "0oa-talend"
-    assert push["sourceGroupId"] == group_id("Talend Developers")
-    assert push["status"] == "ACTIVE"
-    assert push["deleteTargetGroupOnDestroy"] is False
+    # One resource for every assignment, one for every push mapping: each reads Okta in one paged request.
+    assignments = run.one(ASSIGNMENTS)
+    assert assignments.name == "talend-assignments"
+    assert assignments.inputs["appId"] == "0oa-talend"
+    assert assignments.inputs["oktaUrl"] == "https://acme.okta.com"
+    # by name too, so a preview shows which group a change unassigns
+    assert assignments.inputs["groups"] == [
+        {"name": "Talend Developers", "groupId": group_id("Talend Developers"), "priority": 1},
+        {"name": "Talend Operators", "groupId": group_id("Talend Operators"), "priority": 5},
+        {"name": "Talend Viewers", "groupId": group_id("Talend Viewers")},  # no priority: Okta chooses
+    ]
+    pushes = run.one(PUSHES)
+    assert pushes.name == "talend-push-groups"
+    assert pushes.inputs["appId"] == "0oa-talend"
+    assert pushes.inputs["groups"] == [{"name": "Talend Developers", "groupId": group_id("Talend Developers")}]
 
     assert run.outputs["assignedGroups"] == {g["name"]: group_id(g["name"]) for g in groups}
     assert run.outputs["pushedGroups"] == {"Talend Developers": group_id("Talend Developers")}
@@ -136,8 +138,8 @@ def test_groups_assigned_with_priority_and_pushed_when_asked(run_stack: RunStack
 
 def test_no_groups_is_allowed(run_stack: RunStack) -> None:
     run = run_stack(base_config(groups=[]))
-    assert run.of_type(ASSIGNMENT) == []
-    assert run.of_type(PUSH) == []
+    assert run.of_type(ASSIGNMENTS) == []
+    assert run.of_type(PUSHES) == []
     assert run.outputs["assignedGroups"] == {}
 
 
@@ -173,31 +175,14 @@ def test_token_is_secret_and_never_exported(run_stack: RunStack) -> None:
     assert CANARY_TOKEN not in repr(run.namespace["settings"])
 
 
-def test_renamed_group_keeps_its_assignment_and_push(run_stack: RunStack) -> None:
-    """formerNames alias the renamed resources to the ones the last deployment made: no delete, so no unassign."""
+def test_renamed_group_keeps_its_assignment_and_push(run_stack: RunStack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keyed by the Okta group id: a group renamed in Okta and then in the config is the same assignment and the same
+    push mapping, under the same resources (the per-group resources of earlier releases needed formerNames)."""
     before = run_stack(base_config(groups=[{"name": "Talend Developers", "push": True}, {"name": "Talend Operators"}]))
-    old = {urn.rsplit("::", 1)[1]: urn for urn in before.urns()}
-
-    renamed = {"name": "Talend Devs", "push": True, "formerNames": ["Talend Developers", "Talend devs"]}
-    after = run_stack(base_config(groups=[renamed, {"name": "Talend Operators"}]))
-
-    assert {r.name for r in after.of_type(ASSIGNMENT)} == {
-        f"talend-assign-{g}" for g in ("Talend Devs", "Talend Operators")
-    }
-    assert old["talend-assign-Talend Developers"] not in after.urns()  # without the alias, the engine deletes it
-    for kind in ("assign", "push"):
-        was = old[f"talend-{kind}-Talend Developers"]
-        expected = [was, was.replace(f"::talend-{kind}-Talend Developers", f"::talend-{kind}-Talend devs")]
-        assert after.monitor.alias_urns(f"talend-{kind}-Talend Devs") == expected, kind
-    assert after.monitor.alias_urns("talend-assign-Talend Operators") == []
-    assert after.monitor.alias_urns("talend-app") == []
-    assert after.outputs["assignedGroups"] == {
-        "Talend Devs": group_id("Talend Devs"),
-        "Talend Operators": group_id("Talend Operators"),
-    }
-
-
-def test_groups_without_former_names_have_no_aliases(run_stack: RunStack) -> None:
-    run = run_stack(base_config(groups=[{"name": "Talend Developers", "push": True}]))
-    assert run.monitor.alias_urns("talend-assign-Talend Developers") == []
-    assert run.monitor.alias_urns("talend-push-Talend Developers") == []
+    developers = group_id("Talend Developers")
+    monkeypatch.setattr(harness, "group_id", lambda name: developers if name == "Talend Devs" else group_id(name))
+    after = run_stack(base_config(groups=[{"name": "Talend Devs", "push": True}, {"name": "Talend Operators"}]))
+    assert sorted(after.urns()) == sorted(before.urns())
+    assert [g["groupId"] for g in after.one(ASSIGNMENTS).inputs["groups"]] == [developers, group_id("Talend Operators")]
+    assert after.one(PUSHES).inputs["groups"] == [{"name": "Talend Devs", "groupId": developers}]
+    assert after.monitor.alias_urns("talend-assignments") == []

@@ -13,6 +13,7 @@ and admin commands run as subprocesses, exactly as a person would run them.
 `--serve` (`make sandbox`) starts both servers on fixed ports with the same org, prints the variables that point
 `pulumi` and `talend-okta` at them, and waits for Ctrl-C (or SIGTERM). `--provisioning-api supported` makes the
 sandbox honour the connection and features APIs for custom apps (the optimistic path); `refused` is the default.
+`--okta-plan`, `--token-share` and `--rate-limit BUCKET=N` set the sandbox's rate limits (okta_limits).
 """
 
 from __future__ import annotations
@@ -55,6 +56,15 @@ from talend_okta_sandbox.engine import (
     missing_engine,
 )
 from talend_okta_sandbox.okta import OktaSandbox
+from talend_okta_sandbox.okta_limits import (
+    BUCKETS,
+    DEFAULT_PLAN,
+    DEFAULT_TOKEN_SHARE,
+    MIN_TOKEN_SHARE,
+    PLANS,
+    RateLimits,
+    rate_limits_from_options,
+)
 from talend_okta_sandbox.okta_routes import ProvisioningApi
 from talend_okta_sandbox.talend import RunningTalend, run_talend
 
@@ -422,7 +432,9 @@ def explain_new_hire(
     story.expect(f"talend-okta explain {hire.login}: in sync" in output, "explain did not say in sync")
 
 
-def run_demo(story: Story, workdir: Path, okta_token: str, talend_token: str) -> None:
+def run_demo(
+    story: Story, workdir: Path, okta_token: str, talend_token: str, rate_limits: RateLimits | None = None
+) -> None:
     """The demo, step by step; raises `Surprise` when something does not behave as expected."""
     console = story.console
     state_file = workdir / "okta-demo.json"
@@ -436,7 +448,13 @@ def run_demo(story: Story, workdir: Path, okta_token: str, talend_token: str) ->
         state_file.unlink(missing_ok=True)  # a fresh org every run
         talend = servers.enter_context(run_talend(talend_token))
         routes = talend_routes(talend)
-        sandbox = OktaSandbox(okta_token, state_file=state_file, scim_timeout=SCIM_TIMEOUT, scim_routes=routes)
+        sandbox = OktaSandbox(
+            okta_token,
+            state_file=state_file,
+            scim_timeout=SCIM_TIMEOUT,
+            scim_routes=routes,
+            rate_limits=rate_limits,
+        )
         okta_url = servers.enter_context(sandbox.serve(auto_sync=True))
         scim = servers.enter_context(scim_client(talend, talend_token))
         story.say(f"Okta sandbox:        {okta_url}  (state in {state_file})")
@@ -644,6 +662,7 @@ def serve_sandbox(
     talend_port: int,
     provisioning_api: ProvisioningApi = "refused",
     state_dir: Path | None = None,
+    rate_limits: RateLimits | None = None,
 ) -> None:
     """Both servers with the demo's org, until Ctrl-C or SIGTERM; prints how to point pulumi and talend-okta.
 
@@ -669,6 +688,7 @@ def serve_sandbox(
             scim_timeout=SCIM_TIMEOUT,
             scim_routes=routes,
             provisioning_api=provisioning_api,
+            rate_limits=rate_limits,
         )
         resumed = sandbox.has_state()
         okta_url = servers.enter_context(sandbox.serve(port=okta_port, auto_sync=True))
@@ -688,6 +708,7 @@ def serve_sandbox(
         how = "kept across restarts" if kept else "fresh each start; --state-dir DIR keeps it"
         out(f"Okta sandbox at {okta_url} (state in {state_file}, {how}{', resumed' if resumed else ''})")
         out(f"Talend SCIM stand-in at {talend.scim_url}")
+        out(rate_limits_line(sandbox.rate_limiter.limits))
         out(f"Seeded: {len(ORG)} people in {', '.join(g['name'] for g in GROUPS)} (one {COLLISION!r} collision).")
         out("Okta's SCIM calls to https://api.<region>.cloud.talend.com/scim/v2 go to the stand-in.")
         out("The tokens below are fixed and local-only: they open nothing but these two servers.")
@@ -731,6 +752,15 @@ def serve_sandbox(
         while not stop.wait(0.2):
             pass
     out("Sandbox stopped.")
+
+
+def rate_limits_line(limits: RateLimits) -> str:
+    """What the sandbox enforces, in one line: the plan, the token's share, and the token's ceiling per bucket."""
+    ceilings = ", ".join(f"{name} {limits.token_limit(name)}" for name in BUCKETS)
+    return (
+        f"Rate limits: Okta's {limits.plan} plan, the API token may use {limits.token_share}% of each bucket "
+        f"(requests a minute: {ceilings})"
+    )
 
 
 # --- command line ------------------------------------------------------------------------------------------------
@@ -797,11 +827,32 @@ def main(
             show_default=False,
         ),
     ] = None,
+    okta_plan: Annotated[
+        str,
+        typer.Option(help=f"The Okta plan whose rate limits the sandbox enforces: {', '.join(PLANS)}."),
+    ] = DEFAULT_PLAN,
+    token_share: Annotated[
+        int,
+        typer.Option(help=f"Percent of each rate-limit bucket the API token may use ({MIN_TOKEN_SHARE}-100)."),
+    ] = DEFAULT_TOKEN_SHARE,
+    rate_limit: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="BUCKET=N",
+            help=f"The org's limit of a bucket in requests a minute, instead of the plan's (repeatable); buckets: "
+            f"{', '.join(BUCKETS)}.",
+        ),
+    ] = None,
 ) -> None:
     """The offline demo of talend-okta (make demo), or the local sandbox for pulumi and talend-okta (make sandbox)."""
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(line_buffering=True)  # a reader of the pipe sees each line at once
     console = Console(highlight=False, width=min(WIDTH, shutil.get_terminal_size((WIDTH, 24)).columns))
+    try:
+        limits = rate_limits_from_options(okta_plan, token_share, rate_limit or [])
+    except ValueError as err:
+        typer.echo(f"sandbox: error: {err}", err=True)
+        raise typer.Exit(2) from None
     if serve:
         try:
             serve_sandbox(
@@ -813,6 +864,7 @@ def main(
                 SERVE_TALEND_PORT if talend_port is None else talend_port,
                 "supported" if provisioning_api is ProvisioningApiChoice.SUPPORTED else "refused",
                 state_dir,
+                limits,
             )
         except PortInUse as err:
             other = f"OKTA_PORT={err.port + 10} TALEND_PORT={err.port + 11}"
@@ -831,7 +883,7 @@ def main(
     talend_secret = talend_token or secrets.token_urlsafe(24)
     story = Story(console, Redactor([okta_secret, talend_secret]))
     try:
-        run_demo(story, workdir, okta_secret, talend_secret)
+        run_demo(story, workdir, okta_secret, talend_secret, limits)
     except KeyboardInterrupt:
         console.print(Text("demo interrupted; servers stopped", style="bold red"))
         raise typer.Exit(130) from None

@@ -173,12 +173,12 @@ def user_provisioning_capabilities(provisioning: ProvisioningSpec) -> dict[str, 
 
 
 def assignment_body(group: GroupSpec) -> dict[str, Any]:
-    """`okta.app.GroupAssignment`: the priority, when the config sets one."""
+    """A group assignment (the stack's `talend:GroupAssignments`): the priority, when the config sets one."""
     return {"priority": group.priority} if group.priority is not None else {}
 
 
 def push_mapping_body(group_id: str) -> dict[str, Any]:
-    """`okta.PushGroup`: push the group, active."""
+    """A push mapping (the stack's `talend:PushGroups`): push the group, active."""
     return {"sourceGroupId": group_id, "status": "ACTIVE"}
 
 

@@ -14,7 +14,8 @@ connection's SCIM token is sealed with a key derived from the sandbox's API toke
 
 Where things are: this module is the seeding API, the server and the sync worker; `okta_org` the state and every
 change to it; `okta_routes` the HTTP endpoints; `provisioning` the SCIM jobs; `okta_json` the response shapes;
-`okta_http` requests, errors, paging, filters, rate limits and faults; `okta_state` the saved records.
+`okta_http` requests, errors, paging, filters and faults; `okta_limits` Okta's rate-limit buckets; `okta_state` the
+saved records.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from talend_okta_sandbox import okta_json
 from talend_okta_sandbox.okta_http import (
     Fault,
     OktaError,
-    RateLimiter,
     Request,
     Response,
     finish,
@@ -42,6 +42,7 @@ from talend_okta_sandbox.okta_http import (
     parse_request,
     rate_limited,
 )
+from talend_okta_sandbox.okta_limits import RateLimiter, RateLimits
 from talend_okta_sandbox.okta_org import NO_PROVISIONING, Org, SandboxError
 from talend_okta_sandbox.okta_routes import ADMIN_PREFIX, OktaRoutes, ProvisioningApi
 from talend_okta_sandbox.okta_state import App
@@ -59,6 +60,8 @@ class OktaSandbox:
 
     requests: list[tuple[str, str]]
     """(method, path+query) of every HTTP request served, in order."""
+    throttled: list[tuple[str, str]]
+    """(method, path+query) of every request answered 429 (over a rate limit, or an injected 429), in order."""
 
     def __init__(
         self,
@@ -66,11 +69,13 @@ class OktaSandbox:
         state_file: Path | None = None,
         scim_timeout: float = 10.0,
         *,
-        rate_limit: int = 10_000,
+        rate_limits: RateLimits | None = None,
         scim_routes: Mapping[str, str] | None = None,
         provisioning_api: ProvisioningApi = "refused",
     ) -> None:
         """`scim_routes` maps SCIM base URL prefixes (e.g. Talend's real hosts) to local ones provisioning uses.
+
+        `rate_limits`: the org's plan and the API token's share of each bucket (default: Okta's Enterprise plan, 50%).
 
         `provisioning_api`: for apps created over the API, "refused" (default, as Okta treats a custom SAML app:
         connection ignored, features and push groups refused until an admin enables SCIM) or "supported"."""
@@ -80,9 +85,10 @@ class OktaSandbox:
         self._provisioner = Provisioner(self._org, timeout=scim_timeout, routes=scim_routes or {})
         self._routes = OktaRoutes(self._org, provisioning_api=provisioning_api)
         self._faults: list[Fault] = []
-        self._rate_limiter = RateLimiter(rate_limit)
+        self.rate_limiter = RateLimiter(rate_limits or RateLimits())
         self._base_url = f"http://{LOOPBACK}"
         self.requests = []
+        self.throttled = []
 
     def __repr__(self) -> str:  # never show the token
         state = self._org.state
@@ -371,20 +377,24 @@ class OktaSandbox:
             if fault is not None:
                 fault.times -= 1
                 self._faults = [f for f in self._faults if f.times > 0]
-        allowed, limit_headers = self._rate_limiter.take()
+        _, allowed, limit_headers = self.rate_limiter.take(request.method, request.path)
         if fault is not None:
-            return finish(fault.response(), start_response, limit_headers)
-        try:
-            if request.path.startswith(("/api/", ADMIN_PREFIX)):
-                self._authenticate(request)
-            if not allowed:
-                raise rate_limited()
-            response = self._routes.dispatch(request)
-        except OktaError as err:
-            response = Response.from_error(err)
-        except Exception:  # a sandbox bug still answers like Okta; the traceback goes to the log, not the client
-            _log.exception("Okta sandbox failed on %s %s", request.method, request.path)
-            response = Response.from_error(OktaError(500, "E0000009", "Internal Server Error"))
+            response = fault.response()
+        else:
+            try:
+                if request.path.startswith(("/api/", ADMIN_PREFIX)):
+                    self._authenticate(request)
+                if not allowed:
+                    raise rate_limited()
+                response = self._routes.dispatch(request)
+            except OktaError as err:
+                response = Response.from_error(err)
+            except Exception:  # a sandbox bug still answers like Okta; the traceback goes to the log, not the client
+                _log.exception("Okta sandbox failed on %s %s", request.method, request.path)
+                response = Response.from_error(OktaError(500, "E0000009", "Internal Server Error"))
+        if response.status == 429:
+            with self._org.lock:
+                self.throttled.append((request.method, request.target))
         return finish(response, start_response, limit_headers)
 
     def _authenticate(self, request: Request) -> None:

@@ -1,11 +1,9 @@
-"""HTTP plumbing for the Okta sandbox: requests, responses, Okta errors, paging, filters, rate limits, faults."""
+"""HTTP plumbing for the Okta sandbox: requests, responses, Okta errors, paging, filters, faults."""
 
 from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -351,35 +349,7 @@ def starts_with_any(values: Iterable[Any], prefix: str) -> bool:
     return any(isinstance(value, str) and value.lower().startswith(lowered) for value in values)
 
 
-# --- rate limits and faults ------------------------------------------------------------------------------------
-
-
-class RateLimiter:
-    """A fixed one-minute window, reported in Okta's X-Rate-Limit-* headers on every response."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._lock = threading.Lock()
-        self._window_end = 0
-        self._used = 0
-
-    def take(self) -> tuple[bool, list[tuple[str, str]]]:
-        """Count one request: (allowed, headers)."""
-        with self._lock:
-            now = int(time.time())
-            if now >= self._window_end:
-                self._window_end, self._used = now + 60, 0
-            self._used += 1
-            allowed = self._used <= self.limit
-            remaining = max(0, self.limit - self._used)
-            return allowed, self.headers(remaining)
-
-    def headers(self, remaining: int) -> list[tuple[str, str]]:
-        return [
-            ("X-Rate-Limit-Limit", str(self.limit)),
-            ("X-Rate-Limit-Remaining", str(remaining)),
-            ("X-Rate-Limit-Reset", str(self._window_end)),
-        ]
+# --- faults ---------------------------------------------------------------------------------------------------
 
 
 @dataclass

@@ -1,0 +1,237 @@
+"""Okta requests per rate-limit bucket, 429s and wall time of the stack's Pulumi operations, by number of groups.
+
+For each N in `--groups` (N groups, half of them pushed, one member each), against the Okta sandbox and the Talend
+stand-in, with the real Pulumi CLI and Okta provider (`make engine`), in a fresh org and stack:
+
+1. first `pulumi up`
+2. a no-change `pulumi up`
+3. the drift check: `pulumi preview --refresh --expect-no-changes`
+4. `pulumi refresh --yes`
+5. `talend-okta verify` on the stack's outputs, as the deploy workflow runs it after `pulumi up`
+
+Each operation's Okta requests are put in Okta's buckets (talend_okta_sandbox.okta_limits.bucket_of). Per bucket the
+table shows the requests and, in brackets, the most sent in any 60 seconds when that differs; then the 429s the
+sandbox answered, and the seconds the operation took (the CLI's own start-up included, about 5 s here).
+
+Rate limits: `--first-up-limits` for operation 1 and `--limits` for 2-5, each `enforce` (Okta's Enterprise plan,
+the API token's default 50% share, as a real org answers) or `off` (nothing refused: the requests without waits).
+The default, first up `off` and the rest `enforce`, keeps a 200-group run short while the drift check, the no-change
+up and refresh meet the limits they meet in a real org.
+
+    .venv/bin/python benchmarks/drift_scale.py --groups 10 50 100 200 --markdown benchmarks/RESULTS.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from talend_okta_sandbox.demo import talend_okta_command, talend_routes
+from talend_okta_sandbox.engine import PulumiWorkspace, missing_engine
+from talend_okta_sandbox.okta import OktaSandbox
+from talend_okta_sandbox.okta_limits import BUCKETS, RateLimiter, RateLimits, bucket_of
+from talend_okta_sandbox.talend import run_talend
+
+OKTA_TOKEN = "drift-bench-okta-token"
+TALEND_TOKEN = "drift-bench-talend-token"
+OPERATIONS: list[tuple[str, list[str]]] = [
+    ("first up", ["up", "--yes", "--skip-preview"]),
+    ("no-change up", ["up", "--yes", "--skip-preview"]),
+    ("drift check", ["preview", "--refresh", "--expect-no-changes"]),
+    ("refresh", ["refresh", "--yes"]),
+    ("verify", []),
+]
+SHOWN = ["apps", "app", "groups", "group", "users", "user-get", "api", "other"]
+
+
+class TimedSandbox(OktaSandbox):
+    """The sandbox, noting when each request arrived and whether it got 429."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.log: list[tuple[float, str, str]] = []  # (monotonic time, bucket, "429" or "")
+        self._log_lock = threading.Lock()
+
+    def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        status: list[str] = []
+
+        def noting(line: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            status.append(line.split(" ", 1)[0])
+            return start_response(line, headers, *rest)
+
+        body = super().wsgi_app(environ, noting)
+        path = environ.get("PATH_INFO") or "/"
+        if path.startswith(("http://", "https://")):
+            path = "/" + path.split("/", 3)[-1]
+        with self._log_lock:
+            self.log.append((time.monotonic(), bucket_of(environ.get("REQUEST_METHOD", "GET"), path), status[0]))
+        return body
+
+
+@dataclass
+class Measured:
+    seconds: float
+    requests: Counter[str] = field(default_factory=Counter)
+    peak: dict[str, int] = field(default_factory=dict)
+    throttled: int = 0
+    ok: bool = True
+
+
+def measure(entries: list[tuple[float, str, str]], seconds: float, ok: bool) -> Measured:
+    result = Measured(seconds, Counter(bucket for _, bucket, _ in entries), ok=ok)
+    result.throttled = sum(1 for *_, status in entries if status == "429")
+    for bucket in result.requests:
+        times = [at for at, name, _ in entries if name == bucket]
+        start = 0
+        best = 0
+        for end, at in enumerate(times):
+            while at - times[start] >= 60:
+                start += 1
+            best = max(best, end - start + 1)
+        result.peak[bucket] = best
+    return result
+
+
+def stack_groups(count: int) -> list[dict[str, Any]]:
+    return [{"name": f"Talend Team {i:03d}", "push": i % 2 == 0} for i in range(count)]
+
+
+@contextmanager
+def org(count: int) -> Iterator[tuple[TimedSandbox, str, Any]]:
+    with run_talend(TALEND_TOKEN) as talend:
+        sandbox = TimedSandbox(
+            OKTA_TOKEN,
+            scim_timeout=5.0,
+            scim_routes=talend_routes(talend),
+            provisioning_api="supported",
+            rate_limits=RateLimits.unlimited(),
+        )
+        with sandbox.bulk():
+            for group in stack_groups(count):
+                group_id = sandbox.add_group(group["name"])
+                slug = group["name"].lower().replace(" ", ".")
+                sandbox.add_member(group_id, sandbox.add_user(f"{slug}@acme.example", f"{slug}@acme.example"))
+        with sandbox.serve(auto_sync=True) as url:
+            yield sandbox, url, talend
+
+
+def run(count: int, workdir: Path, first_up_limits: str, limits: str) -> dict[str, Measured]:
+    results: dict[str, Measured] = {}
+    with org(count) as (sandbox, url, talend):
+        project = PulumiWorkspace(workdir / f"groups-{count}", "drift-bench")
+        project.extra_env = {"TALEND_SCIM_URL": talend.scim_url, "TALEND_API_URL": talend.api_url}
+        project.set_config(
+            {
+                "okta:orgName": "sandbox",
+                "okta:baseUrl": "okta.com",
+                "okta:httpProxy": url,
+                "talend-okta:region": "eu",
+                "talend-okta:domainName": "acme.eu.cloud.talend.com",
+                "talend-okta:groups": stack_groups(count),
+                "talend-okta:provisioning": {"manage": True},
+            }
+        )
+        project.set_secret("okta:apiToken", OKTA_TOKEN)
+        project.set_secret("talend-okta:scimToken", TALEND_TOKEN)
+        for name, args in OPERATIONS:
+            mode = first_up_limits if name == "first up" else limits
+            sandbox.rate_limiter = RateLimiter(RateLimits() if mode == "enforce" else RateLimits.unlimited())
+            time.sleep(0 if mode == "off" else 1)  # a fresh minute for every bucket
+            before = len(sandbox.log)
+            started = time.monotonic()
+            code, output = run_verify(project, talend) if name == "verify" else pulumi(project, args)
+            seconds = time.monotonic() - started
+            results[name] = measure(sandbox.log[before:], seconds, code == 0)
+            if code != 0:
+                print(f"  {name}: exited {code}:\n{output[-3000:]}", file=sys.stderr)
+            print(f"  {count} groups, {name}: {format_row(results[name])}", file=sys.stderr)
+    return results
+
+
+def pulumi(project: PulumiWorkspace, args: list[str]) -> tuple[int, str]:
+    done = project.run(*args, check=False, timeout=3600)
+    return done.code, done.output
+
+
+def run_verify(project: PulumiWorkspace, talend: Any) -> tuple[int, str]:
+    """`talend-okta verify --stack-outputs -`, as the deploy workflow runs it."""
+    env = project.env() | {
+        "OKTA_API_TOKEN": OKTA_TOKEN,
+        "TALEND_SCIM_URL": talend.scim_url,
+        "TALEND_SCIM_TOKEN": TALEND_TOKEN,
+        "TALEND_API_URL": talend.api_url,
+    }
+    done = subprocess.run(
+        [*talend_okta_command(), "verify", "--stack-outputs", "-", "--timeout", "600"],
+        input=json.dumps(project.outputs()),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+def format_row(result: Measured) -> str:
+    cells = []
+    for bucket in SHOWN:
+        total = result.requests.get(bucket, 0)
+        peak = result.peak.get(bucket, 0)
+        cells.append(f"{total}" if peak == total else f"{total} ({peak})")
+    status = "" if result.ok else " **failed**"
+    return " | ".join([*cells, str(result.throttled), f"{result.seconds:.1f}{status}"])
+
+
+def table(rows: list[tuple[int, str, Measured]], first_up_limits: str, limits: str) -> str:
+    head = ["groups", "operation", *SHOWN, "429s", "seconds"]
+    lines = [
+        f"First up with limits {first_up_limits}; the other operations with limits {limits} "
+        f"(enforce: Okta's Enterprise plan, token share 50%: apps {RateLimits().token_limit('apps')}/min).",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "|".join("---:" if h not in ("operation",) else "---" for h in head) + "|",
+    ]
+    lines += [f"| {count} | {name} | {format_row(result)} |" for count, name, result in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--groups", type=int, nargs="+", default=[10, 50, 100, 200])
+    parser.add_argument("--first-up-limits", choices=["enforce", "off"], default="off")
+    parser.add_argument("--limits", choices=["enforce", "off"], default="enforce")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/talend-okta-drift-bench"))
+    parser.add_argument("--markdown", type=Path, help="append the table to this file")
+    args = parser.parse_args()
+    if missing := missing_engine():
+        sys.exit(f"drift_scale: the engine is not built ({', '.join(missing)} missing): run `make engine` first")
+    unknown = set(SHOWN) - set(BUCKETS)
+    assert not unknown, unknown
+    rows = []
+    for count in args.groups:
+        for name, result in run(count, args.workdir, args.first_up_limits, args.limits).items():
+            rows.append((count, name, result))
+    text = table(rows, args.first_up_limits, args.limits)
+    print(text)
+    if args.markdown:
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        machine = f"{platform.machine()}, Python {platform.python_version()}, run {stamp}"
+        with args.markdown.open("a", encoding="utf-8") as out:
+            out.write(f"\n{machine}\n\n{text}\n")
+
+
+if __name__ == "__main__":
+    main()

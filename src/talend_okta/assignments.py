@@ -1,0 +1,236 @@
+"""The app's group assignments and push groups as two Pulumi resources: Python dynamic providers over `OktaClient`.
+
+Why not pulumi-okta's per-group `okta.app.GroupAssignment` and `okta.PushGroup`: each reads its own Okta object on
+every refresh, all in Okta's `/api/v1/apps*` rate-limit bucket (100 requests a minute; an API token may use 50% of
+it by default. Okta: "Management rate limits", "Token and OAuth 2.0 app rate limits"). A drift check of 100 groups,
+half pushed, sent 154 requests there within seconds and waited a minute on 429. These two resources read all the
+app's assignments in one paged call and all its push mappings in another. Why not `okta.AppGroupAssignments`
+either: it is authoritative (a group assigned by hand is unassigned by the next `pulumi up`, terraform-provider-okta
+#1871), and every change re-PUTs every group (N requests in the same bucket).
+
+Like the per-group resources they replace, both are keyed by the Okta group id and are not authoritative: groups
+assigned or pushed by hand outside the stack are neither reported nor removed.
+- read: the declared groups as Okta holds them. A declared group that is no longer assigned, has another priority,
+  or is no longer pushed (mapping gone or INACTIVE) drops out, so `pulumi preview --refresh` shows it as a change.
+- create: adopts what Okta already holds and writes only what differs, so a stack that moves from the per-group
+  resources keeps every assignment as it is (docs/rate-limits.md, "Upgrading a stack").
+- update: writes only what differs. A group no longer declared is unassigned (its members leave Talend); a group
+  no longer pushed has its mapping deactivated and deleted, the group staying in Talend.
+- delete: the same for every declared group (the component also marks both `deleted_with` the app).
+Writes go one at a time through `OktaClient`, which waits out Okta's 429 until `X-Rate-Limit-Reset`.
+
+The Okta API token is the one the stack's Okta provider uses: `okta:apiToken` from the stack config (Pulumi hands
+the config to a dynamic provider's `configure`), else `OKTA_API_TOKEN`. It is never an input, so it is not in the
+state, a rotated token needs no `pulumi up`, and a pull request's read-only token shows no change. The provider
+objects are pickled (dill) into the state before `configure`, so they carry no token.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import pulumi
+import pulumi.dynamic as dynamic
+from pulumi.runtime import rpc
+
+from talend_okta.http import ApiError, ApiStatusError, InputError
+from talend_okta.okta_api import OktaClient, PushMapping
+
+OKTA_URL, APP_ID, GROUPS, MAPPINGS = "oktaUrl", "appId", "groups", "pushMappings"
+TOKEN_CONFIG, TOKEN_VARIABLE = "okta:apiToken", "OKTA_API_TOKEN"
+RESOURCE_TIMEOUT = 30.0  # seconds per Okta request during a deployment
+APP_GROUPS_PAGE = 200  # Okta's largest page of app groups
+PUSH_MAPPINGS_PAGE = 1000  # Okta's largest page of push mappings
+UNKNOWN = rpc.UNKNOWN  # what a not-yet-known input looks like to a provider during a preview
+
+
+class AssignmentError(Exception):
+    """Okta refused a read or a write; one line, never the token."""
+
+
+def _declared(props: Mapping[str, Any]) -> list[dict[str, Any]]:
+    groups = props.get(GROUPS)
+    return [dict(group) for group in groups] if isinstance(groups, list) else []
+
+
+def _ids(groups: Iterable[Mapping[str, Any]]) -> set[str]:
+    return {str(group["groupId"]) for group in groups}
+
+
+def _priority(group: Mapping[str, Any]) -> int | None:
+    """The declared priority; Pulumi hands numbers to a dynamic provider as floats, Okta wants an integer."""
+    value = group.get("priority")
+    return None if value is None else int(value)
+
+
+def _key(groups: Iterable[Mapping[str, Any]]) -> list[tuple[str, str, int | None]]:
+    """What must match for no change: each group's id, name and declared priority, in id order."""
+    return sorted((str(g["groupId"]), str(g.get("name", "")), _priority(g)) for g in groups)
+
+
+class _OktaProvider(dynamic.ResourceProvider):
+    """What both providers share: diff by groups, the Okta client, errors as one line. Stateless (it is pickled)."""
+
+    what = "Okta"
+    _token: str | None = None
+
+    def configure(self, req: dynamic.ConfigureRequest) -> None:
+        token = req.config.get(TOKEN_CONFIG)
+        self._token = str(token) if token else None
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
+        replaces = [APP_ID] if _changed(olds.get(APP_ID), news.get(APP_ID)) else []
+        groups = news.get(GROUPS) == UNKNOWN or _key(_declared(olds)) != _key(_declared(news))
+        # Another org URL (a proxy, a vanity domain) changes nothing in Okta; the state keeps it for later reads.
+        url = _changed(olds.get(OKTA_URL), news.get(OKTA_URL))
+        return dynamic.DiffResult(changes=bool(replaces or groups or url), replaces=replaces)
+
+    def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
+        return dynamic.CreateResult(str(props[APP_ID]), self._apply(props, []))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
+        gone = [group for group in _declared(olds) if group["groupId"] not in _ids(_declared(news))]
+        return dynamic.UpdateResult(self._apply(news, gone))
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        self._apply({**props, GROUPS: []}, _declared(props))
+
+    def _apply(self, props: dict[str, Any], gone: list[dict[str, Any]]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @contextmanager
+    def _okta(self, props: Mapping[str, Any]) -> Iterator[OktaClient]:
+        """A client for the org in `props`; any API failure inside becomes one `AssignmentError` line."""
+        token = self._token or os.environ.get(TOKEN_VARIABLE, "").strip()
+        if not token:
+            raise AssignmentError(f"{self.what}: no Okta API token: set {TOKEN_CONFIG} or {TOKEN_VARIABLE}")
+        try:
+            with OktaClient(str(props[OKTA_URL]), token, timeout=RESOURCE_TIMEOUT) as okta:
+                yield okta
+        except (ApiError, InputError) as err:
+            raise AssignmentError(f"{self.what}: {err}") from None
+
+
+def _changed(old: Any, new: Any) -> bool:
+    return bool(new == UNKNOWN or old != new)
+
+
+class GroupAssignmentsProvider(_OktaProvider):
+    """The app's assignment of each declared group, with its priority."""
+
+    what = "group assignments"
+
+    def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
+        with self._okta(props) as okta:
+            held = {group.id: group for group in okta.iter_app_groups(id_, APP_GROUPS_PAGE)}
+        still = []
+        for group in _declared(props):
+            assigned = held.get(group["groupId"])
+            if assigned is not None:
+                priority = None if _priority(group) is None else assigned.priority
+                still.append({**group, "priority": priority})
+        return dynamic.ReadResult(id_, {**props, GROUPS: still})
+
+    def _apply(self, props: dict[str, Any], gone: list[dict[str, Any]]) -> dict[str, Any]:
+        app_id = str(props[APP_ID])
+        with self._okta(props) as okta:
+            held = {group.id: group for group in okta.iter_app_groups(app_id, APP_GROUPS_PAGE)}
+            for group in _declared(props):
+                assigned, priority = held.get(group["groupId"]), _priority(group)
+                if assigned is None or (priority is not None and assigned.priority != priority):
+                    okta.assign_group(app_id, group["groupId"], priority)
+            for group in gone:
+                okta.unassign_group(app_id, group["groupId"])
+        return {key: props[key] for key in (OKTA_URL, APP_ID, GROUPS)}
+
+
+class PushGroupsProvider(_OktaProvider):
+    """An ACTIVE push mapping for each declared group; Okta lists mappings only once provisioning is enabled."""
+
+    what = "push groups"
+
+    def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
+        declared = _declared(props)
+        if not declared:
+            return dynamic.ReadResult(id_, {**props, GROUPS: [], MAPPINGS: {}})
+        with self._okta(props) as okta:
+            mappings = self._mappings(okta, id_)
+        active = {source: m for source, m in mappings.items() if m.status == "ACTIVE"}
+        still = [group for group in declared if group["groupId"] in active]
+        return dynamic.ReadResult(
+            id_, {**props, GROUPS: still, MAPPINGS: {g["groupId"]: active[g["groupId"]].id for g in still}}
+        )
+
+    def _apply(self, props: dict[str, Any], gone: list[dict[str, Any]]) -> dict[str, Any]:
+        app_id, declared = str(props[APP_ID]), _declared(props)
+        outputs = {key: props[key] for key in (OKTA_URL, APP_ID, GROUPS)}
+        if not declared and not gone:
+            return {**outputs, MAPPINGS: {}}
+        made: dict[str, str] = {}
+        with self._okta(props) as okta:
+            mappings = self._mappings(okta, app_id)
+            for group in declared:
+                mapping = mappings.get(group["groupId"])
+                if mapping is None:
+                    mapping = okta.create_push_mapping(app_id, group["groupId"], group["name"])
+                elif mapping.status != "ACTIVE":
+                    okta.set_push_mapping_status(app_id, mapping.id, "ACTIVE")
+                made[group["groupId"]] = mapping.id
+            for group in gone:
+                if (mapping := mappings.get(group["groupId"])) is not None:
+                    self._unpush(okta, app_id, mapping)
+        return {**outputs, MAPPINGS: made}
+
+    def _mappings(self, okta: OktaClient, app_id: str) -> dict[str, PushMapping]:
+        """The app's push mappings by source group (one paged read)."""
+        return {m.source_group_id: m for m in okta.iter_push_mappings(app_id, PUSH_MAPPINGS_PAGE)}
+
+    def _unpush(self, okta: OktaClient, app_id: str, mapping: PushMapping) -> None:
+        """Okta deletes only an INACTIVE mapping (okta.PushGroup does the same two steps)."""
+        try:
+            if mapping.status == "ACTIVE":
+                okta.set_push_mapping_status(app_id, mapping.id, "INACTIVE")
+            okta.delete_push_mapping(app_id, mapping.id)
+        except ApiStatusError as err:
+            if err.status != 404:  # already gone
+                raise
+
+
+class GroupAssignments(dynamic.Resource, module="talend", name="GroupAssignments"):
+    """The app's assignment of each declared Okta group: `groups` is `[{name, groupId, priority}]`."""
+
+    groups: pulumi.Output[list[dict[str, Any]]]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        okta_url: str,
+        app_id: pulumi.Input[str],
+        groups: list[dict[str, Any]],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {OKTA_URL: okta_url, APP_ID: app_id, GROUPS: groups}
+        super().__init__(GroupAssignmentsProvider(), name, props, opts)
+
+
+class PushGroups(dynamic.Resource, module="talend", name="PushGroups"):
+    """The app's push mapping of each declared Okta group: `groups` is `[{name, groupId}]`."""
+
+    groups: pulumi.Output[list[dict[str, Any]]]
+    pushMappings: pulumi.Output[dict[str, str]]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        okta_url: str,
+        app_id: pulumi.Input[str],
+        groups: list[dict[str, Any]],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {OKTA_URL: okta_url, APP_ID: app_id, GROUPS: groups, MAPPINGS: None}
+        super().__init__(PushGroupsProvider(), name, props, opts)
