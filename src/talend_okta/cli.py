@@ -76,11 +76,20 @@ def verify(
             show_default=False,
         ),
     ] = None,
+    capacity: Annotated[
+        bool,
+        typer.Option(
+            "--capacity",
+            help="Also check Talend's seats (every application within its license) and the token's owner (active, "
+            "with Users - Manage, still assigned).",
+        ),
+    ] = False,
 ) -> None:
     """Check that Talend holds exactly the users and groups Okta provisions to it.
 
-    Checks talend-credentials, okta-provisioning, user-sync and group-sync, and role-mapping when the stack
-    outputs declare roleMappings; exit 0 when all pass, 1 when one fails, 2 when verify cannot run.
+    Checks talend-credentials, okta-provisioning, user-sync and group-sync, role-mapping when the stack outputs
+    declare roleMappings, and seats and token-owner with --capacity; exit 0 when all pass, 1 when one fails, 2 when
+    verify cannot run.
     """
     code = verify_command.run(
         okta_url=okta_url,
@@ -95,6 +104,7 @@ def verify(
         poll_interval=poll_interval,
         json_path=json_path,
         ignore_users=ignore_user or (),
+        capacity=capacity,
     )
     raise typer.Exit(code)
 
@@ -128,6 +138,15 @@ def preflight(
     allow_mass_deactivation: Annotated[
         bool, typer.Option("--allow-mass-deactivation", help="Deactivating more than --max-deactivations is intended.")
     ] = False,
+    max_pushes: Annotated[
+        int | None,
+        typer.Option(
+            metavar="N",
+            help="Fail when Okta would push more people to Talend again than this (username format, attribute "
+            "statements, To App update switch). Default: no limit.",
+            show_default=False,
+        ),
+    ] = None,
     json_path: Annotated[
         str | None,
         typer.Option("--json", metavar="FILE|-", help="Write the report as JSON (- for stdout).", show_default=False),
@@ -143,9 +162,10 @@ def preflight(
     """What deploying the stack config does to people in Talend: who is created, who is deactivated, collisions.
 
     Reads the app's assignments and the configured groups' members from Okta (and Talend's role mappings with
-    --talend-api-token); changes nothing. Exit 0 when safe, 1 on userName collisions, unknown groups, a renamed
-    group without formerNames, more deactivations than --max-deactivations (unless --allow-mass-deactivation) or
-    Talend role names the tenant does not have, 2 when preflight cannot run.
+    --talend-api-token, also its seats per application); changes nothing. Exit 0 when safe, 1 on userName
+    collisions, unknown groups, a renamed group without formerNames, more deactivations than --max-deactivations
+    (unless --allow-mass-deactivation), Talend role names the tenant does not have, seats over the license, the
+    token owner (talendTokenOwner) locked out, or more pushes than --max-pushes; 2 when preflight cannot run.
     """
     code = preflight_command.run(
         config=config,
@@ -159,6 +179,7 @@ def preflight(
         allow_mass_deactivation=allow_mass_deactivation,
         json_path=json_path,
         markdown_path=markdown_path,
+        max_pushes=max_pushes,
         timeout=timeout,
     )
     raise typer.Exit(code)

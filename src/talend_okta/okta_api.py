@@ -362,6 +362,20 @@ class OktaClient(ApiClient):
         """Every user assigned to the app, directly (scope USER) or through a group (scope GROUP)."""
         return self._iter(f"/api/v1/apps/{app_id}/users", {"limit": limit}, AppUser)
 
+    def find_users_by_email(self, email: str) -> list[OktaUser]:
+        """Users whose primary email is `email` (Okta's `search` expression; exact, case-insensitive)."""
+        quoted = email.replace("\\", "\\\\").replace('"', '\\"')
+        return list(self._iter("/api/v1/users", {"search": f'profile.email eq "{quoted}"', "limit": 200}, OktaUser))
+
+    def get_app_user(self, app_id: str, user_id: str) -> AppUser | None:
+        """The user's assignment to the app, or None when they are not assigned."""
+        try:
+            return self._get(f"/api/v1/apps/{app_id}/users/{user_id}", AppUser)
+        except ApiStatusError as err:
+            if err.status == 404:
+                return None
+            raise
+
     def iter_app_groups(self, app_id: str, limit: int = 200) -> Iterator[AppGroup]:
         return self._iter(f"/api/v1/apps/{app_id}/groups", {"limit": limit}, AppGroup)
 

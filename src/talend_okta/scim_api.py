@@ -67,16 +67,35 @@ class ScimGroup(_ScimModel):
         return [] if value is None else value  # Okta's SCIM guide allows `members: null`
 
 
+class ScimEntitlement(_ScimModel):
+    value: str  # a permission id, like TMC_USER_MANAGEMENT
+
+
 class ScimRole(_ScimModel):
-    """A Talend role (`GET /scim/v2/Roles`, a Talend extension). Role mappings name roles by display name."""
+    """A Talend role (`GET /scim/v2/Roles`, a Talend extension). Role mappings name roles by display name;
+    `entitlement` holds the role's permissions (Talend: "Using API to create a user")."""
 
     id: str
     display_name: str | None = None
     name: str | None = None  # Talend documents the field loosely: either may carry the role's name
+    entitlement: list[ScimEntitlement] = Field(default_factory=list)
+    entitlements: list[ScimEntitlement] = Field(default_factory=list)  # the plural spelling Talend's portal uses
+
+    @field_validator("entitlement", "entitlements", mode="before")
+    @classmethod
+    def _permission_list(cls, value: Any) -> Any:
+        if value is None:
+            return []
+        items = value if isinstance(value, list) else [value]
+        return [{"value": item} if isinstance(item, str) else item for item in items]
 
     @property
     def role_name(self) -> str:
         return self.display_name or self.name or self.id
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        return frozenset(e.value for e in (*self.entitlement, *self.entitlements))
 
 
 ResourceT = TypeVar("ResourceT", bound=_ScimModel)

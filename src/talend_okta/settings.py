@@ -190,6 +190,11 @@ class StackSettings(_Settings):
         default=None,
         description="Talend token for the role-mapping API (a secret, needs SSO - Manage); defaults to scimToken.",
     )
+    talend_token_owner: str | None = Field(
+        default=None,
+        description="Email (or Talend userName) of the person who owns scimToken and talendApiToken: preflight "
+        "refuses a change that would lock them out (Talend's /account/me tells verify who it is).",
+    )
     groups: list[GroupSettings] = Field(default_factory=list, description="Okta groups assigned to the app.")
     provisioning: ProvisioningSettings = Field(
         default_factory=ProvisioningSettings, description="Okta → Talend SCIM provisioning (Provisioning → To App)."
@@ -202,6 +207,14 @@ class StackSettings(_Settings):
     @classmethod
     def _no_account_id(cls, value: object) -> object:
         return None if value == "" else value  # Pulumi.yaml's default: single-tenant
+
+    @field_validator("talend_token_owner")
+    @classmethod
+    def _token_owner(cls, value: str | None) -> str | None:
+        value = (value or "").strip()  # Pulumi.yaml's default "": not named
+        if any(c.isspace() or not c.isprintable() for c in value) or value.count("@") > 1:
+            raise ValueError("must be one email, like svc-talend@acme.com, or a Talend userName, without spaces")
+        return value or None
 
     @field_validator("domain_name")
     @classmethod

@@ -59,13 +59,17 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
         "pulumi-language-python-exec, pulumi-resource-pulumi-python, pulumi-resource-okta missing); `make engine` "
         "builds it (needs Go)."
     ) in flat
-    assert "4. Deploy (`pulumi up`, first run): Okta refuses what it does not offer a custom SAML app\n" in output
+    assert "4. Preflight knows what Talend can hold: seats and the token's owner\n" in output
+    assert "5. Deploy (`pulumi up`, first run): Okta refuses what it does not offer a custom SAML app\n" in output
     # Preflight blocked the Email-prefix collision, then passed without Contractors.
     assert "preflight BLOCKED" in output
     assert "problem: userName 'jdoe' would be shared by jdoe@acme.example, jdoe@partner.example" in output
     assert "preflight OK: 8 created, 0 deactivated" in output
     # kai.tan has no email: listed apart, not counted as created; one collision, in words.
     assert "preflight BLOCKED: 11 created, 0 deactivated, 0 unchanged, 1 userName collision, 1 without email" in output
+    # Before anything is deployed, preflight refused a change for seats and one locking out the token's owner.
+    assert "problem: seats: Studio would need 5 of 4 seats (0 used now, +5 added, -0 freed)" in output
+    assert "problem: token owner: at their next SSO sign-in chen.wu@acme.example gets Integration Developer" in output
     # The deploy went over the Okta API, and Okta refused what it does not offer a custom SAML app.
     assert "POST /api/v1/apps?activate=true → 200" in output
     assert "connections/default/lifecycle/activate → 204" in output

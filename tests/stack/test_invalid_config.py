@@ -44,6 +44,12 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("token missing", {"region": "eu", "domainName": "acme"}, "talend-okta:scimToken: required setting is missing"),
     ("empty token", base_config(scimToken=" "), "talend-okta:scimToken: must not be empty"),
+    (
+        "talendTokenOwner with a space",
+        base_config(talendTokenOwner="svc talend@acme.com"),
+        "talend-okta:talendTokenOwner: must be one email, like svc-talend@acme.com, or a Talend userName",
+    ),
+    ("two emails as talendTokenOwner", base_config(talendTokenOwner="a@b@c"), "talend-okta:talendTokenOwner: must be"),
     ("bad accountId", base_config(accountId="acme/eu"), "talend-okta:accountId: must be letters, digits, '-' or '_'"),
     ("accountId with space", base_config(accountId="a b"), "talend-okta:accountId: must be letters, digits"),
     (

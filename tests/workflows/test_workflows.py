@@ -94,7 +94,7 @@ def test_pull_request_previews_with_diff_and_comments() -> None:
     assert (REPO / f"Pulumi.{workflow['env']['STACK']}.yaml").is_file()
 
 
-def test_pull_request_uses_a_read_only_okta_token_and_no_talend_token() -> None:
+def test_pull_request_uses_a_read_only_okta_token_and_never_the_stacks_talend_tokens() -> None:
     workflow = load("pull-request.yml")
     text = (WORKFLOWS / "pull-request.yml").read_text(encoding="utf-8")
     okta_steps = [s for s in steps(workflow) if "OKTA_API_TOKEN" in s.get("env", {})]
@@ -106,7 +106,10 @@ def test_pull_request_uses_a_read_only_okta_token_and_no_talend_token() -> None:
         "PULUMI_CONFIG_PASSPHRASE",
         "OKTA_READONLY_API_TOKEN",
         "GITHUB_TOKEN",
+        "TALEND_PREFLIGHT_TOKEN",  # preflight's own Talend read token (seats), never the stack's SCIM token
     }
+    talend_steps = [s for s in steps(workflow) if "TALEND_PREFLIGHT_TOKEN" in json.dumps(s)]
+    assert [s.get("id") for s in talend_steps] == ["preflight"]  # not the preview: its program never needs it
 
 
 def test_pull_request_runs_preflight_and_posts_it() -> None:
@@ -118,6 +121,10 @@ def test_pull_request_runs_preflight_and_posts_it() -> None:
     assert "--stack-outputs stack-outputs.json" in command
     assert "--markdown preflight.md" in command
     assert "${ALLOW_MASS_DEACTIVATION:+--allow-mass-deactivation}" in command
+    # Mass pushes: the limit is a repository variable; empty means no limit (the option is left out).
+    assert "${MAX_PUSHES:+--max-pushes=$MAX_PUSHES}" in command
+    assert preflight["env"]["MAX_PUSHES"] == "${{ vars.PREFLIGHT_MAX_PUSHES }}"
+    assert preflight["env"]["TALEND_API_TOKEN"] == "${{ secrets.TALEND_PREFLIGHT_TOKEN }}"
     # The override is a deliberate, visible act: a label on the pull request.
     assert "'allow-mass-deactivation'" in preflight["env"]["ALLOW_MASS_DEACTIVATION"]
     # It runs even when the preview failed, after the stack outputs were written.
@@ -257,7 +264,7 @@ def test_talend_okta_options_exist_in_the_cli(name: str, workflow: dict[str, Any
                     assert option in known, f"{name}: talend-okta {words[1]} has no option {option}"
                     used += 1
                 elif word.startswith("{") and ":+--" in word:  # ${FLAG:+--option}
-                    assert word.split(":+", 1)[1].rstrip("}") in known
+                    assert word.split(":+", 1)[1].rstrip("}").split("=", 1)[0] in known
                     used += 1
     assert used > 0
 

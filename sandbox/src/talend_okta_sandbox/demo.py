@@ -77,6 +77,8 @@ GROUPS: list[dict[str, Any]] = [
 DRIFTER = "ann.lee"  # the person an admin deactivates by hand in Talend (step 6)
 HAND_MADE_ROLES = ["Integration Developer", "Security Administrator"]  # what an admin maps DEVELOPERS to by hand
 COLLISION = "jdoe"  # jdoe@acme.example and jdoe@partner.example: one Talend userName
+TOKEN_OWNER = "eve.moss"  # owns the demo's Talend token: an operator, a Security Administrator given by hand
+STUDIO_SEATS = 40  # the demo tenant's Studio seats (the refused change sees fewer)
 
 # Fixed tokens for `--serve`, which people type into their shell: local-only, they guard nothing else.
 SERVE_OKTA_TOKEN = "sandbox-okta-token"
@@ -506,6 +508,8 @@ def run_demo(
             f"preflight should show the {developers} {DEVELOPERS} gaining their Talend roles",
         )
 
+        capacity_refusals(story, talend, talend_token, config, config_file, preflight, env)
+
         story.step("Deploy (`pulumi up`, first run): Okta refuses what it does not offer a custom SAML app")
         deployed = deploy_stack(config)
         outputs_file.write_text(json.dumps(deployed.outputs, indent=2), encoding="utf-8")
@@ -614,6 +618,51 @@ def run_demo(
 
         story.step("Stop the servers")
     story.say("Both servers stopped. [bold green]Every step behaved as expected.[/]")
+
+
+def capacity_refusals(
+    story: Story,
+    talend: RunningTalend,
+    talend_token: str,
+    config: dict[str, Any],
+    config_file: Path,
+    preflight: list[str],
+    env: dict[str, str],
+) -> None:
+    """Preflight refuses a change Talend cannot hold (seats) and one that locks out the token's owner; then the
+    config is put back as it was. Nothing is deployed."""
+    story.step("Preflight knows what Talend can hold: seats and the token's owner")
+    developers = sorted(p.email for p in ORG if p.email and DEVELOPERS in p.groups)
+    talend.account.owners[talend_token] = TOKEN_OWNER  # Talend's /account/me names them
+    talend.account.set_roles(TOKEN_OWNER, ["Security Administrator"])  # given by hand in TMC
+    talend.account.seats.update({"Studio": len(developers) - 1, "Management Console": 10})
+    story.say(
+        f"The tenant's license has {len(developers) - 1} Studio seats; {DEVELOPERS} has {len(developers)} people."
+    )
+    code, output = story.run(preflight, env)
+    story.expect(code == 1, f"preflight should refuse the change for seats with exit code 1, got {code}")
+    wanted = f"Studio would need {len(developers)} of {len(developers) - 1} seats"
+    story.expect(wanted in output, f"preflight did not say {wanted!r}")
+    story.say(f"[bold]Refused before anything is deployed:[/] {wanted}.")
+    talend.account.seats["Studio"] = STUDIO_SEATS
+
+    owner = next(p for p in developers if p.startswith("chen."))
+    with_owner = json.loads(json.dumps(config))
+    with_owner["config"][f"{NAMESPACE}:talendTokenOwner"] = owner
+    write_stack_config(config_file, with_owner)
+    story.say(f"Now the config says the Talend token belongs to {owner}, a member of {DEVELOPERS}.")
+    code, output = story.run(preflight, env)
+    story.expect(code == 1, f"preflight should refuse locking out the token owner with exit code 1, got {code}")
+    story.expect(f"token owner: at their next SSO sign-in {owner} gets" in output, "preflight did not name the owner")
+    story.say(
+        f"[bold]Refused:[/] at their next SSO sign-in {owner} would get {DEVELOPERS}' roles, which replace the "
+        "Security Administrator role their token needs (Users - Manage)."
+    )
+    with_owner["config"][f"{NAMESPACE}:talendTokenOwner"] = f"{TOKEN_OWNER}@acme.example"
+    write_stack_config(config_file, with_owner)
+    code, output = story.run(preflight, env)
+    story.expect(code == 0, f"preflight should pass with the real owner, {TOKEN_OWNER}, got exit code {code}")
+    write_stack_config(config_file, config)
 
 
 # --- make sandbox ------------------------------------------------------------------------------------------------

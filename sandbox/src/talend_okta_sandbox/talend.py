@@ -2,7 +2,8 @@
 
 Like Talend, it answers 401 to a missing or wrong token and serves Users and Groups with filters and paging.
 PATCH answers 200 with the resource, which is what Okta's SCIM client expects. Talend's role API (role mappings and
-`/scim/v2/Roles`) is served on the same host by `talend_roles`.
+`/scim/v2/Roles`) is served on the same host by `talend_roles`, its account API (seats, a token's owner) by
+`talend_account`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from scim2_server.testserver.application import BEARER_TOKEN_SCHEME, BearerToken
 from scim2_server.utils import load_default_provider
 
 from talend_okta_sandbox.serving import LOOPBACK, serve_wsgi
+from talend_okta_sandbox.talend_account import TalendAccount, TalendAccountRoutes
 from talend_okta_sandbox.talend_roles import TalendRoleRoutes, TalendRoles
 
 TENANT = "scim"
@@ -48,20 +50,21 @@ def build_talend_app(
     *,
     roles: TalendRoles | None = None,
     users_only_tokens: Iterable[str] = (),
+    account: TalendAccount | None = None,
 ) -> TalendRoleRoutes:
-    """A WSGI app serving Talend's SCIM API at `/scim/v2` and its role API, accepting only `Bearer <token>`.
+    """A WSGI app serving Talend's SCIM API at `/scim/v2`, its role API and account API, accepting only
+    `Bearer <token>`.
 
     `users_only_tokens`: tokens of owners with Users - Manage but not SSO - Manage (SCIM yes, role mappings 403).
     """
     provider = _provider()
-    app = BearerTokenApplication(
-        storage if storage is not None else InMemoryStorage(),
-        provider,
-        service=_PatchReturnsResource(provider),
-        bearer_tokens=[token, *users_only_tokens],
-    )
+    storage = storage if storage is not None else InMemoryStorage()
+    roles = roles if roles is not None else TalendRoles()
+    tokens = [token, *users_only_tokens]
+    app = BearerTokenApplication(storage, provider, service=_PatchReturnsResource(provider), bearer_tokens=tokens)
     scim = TenantDispatcher(lambda tenant: app if tenant == TENANT else None)
-    return TalendRoleRoutes(scim, roles if roles is not None else TalendRoles(), [token], users_only_tokens)
+    accounts = TalendAccountRoutes(scim, account if account is not None else TalendAccount(), roles, storage, tokens)
+    return TalendRoleRoutes(accounts, roles, [token], users_only_tokens)
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,8 @@ class RunningTalend:
     storage: InMemoryStorage
     api_url: str = ""  # Talend's API origin: /security/role-mappings, /scim/v2/Roles
     roles: TalendRoles = field(default_factory=TalendRoles)  # to seed or change role mappings directly
+    account: TalendAccount = field(default_factory=TalendAccount)  # seats, people's roles, token owners
+    accounts: TalendAccountRoutes | None = None  # to sign people in (roles from the mappings), count seats
 
 
 @contextmanager
@@ -79,7 +84,15 @@ def run_talend(
     token: str, host: str = LOOPBACK, port: int = 0, *, users_only_tokens: Iterable[str] = ()
 ) -> Iterator[RunningTalend]:
     """Serve the stand-in on loopback until the block ends."""
-    storage, roles = InMemoryStorage(), TalendRoles()
-    app = build_talend_app(token, storage, roles=roles, users_only_tokens=users_only_tokens)
+    storage, roles, account = InMemoryStorage(), TalendRoles(), TalendAccount()
+    app = build_talend_app(token, storage, roles=roles, users_only_tokens=users_only_tokens, account=account)
+    assert isinstance(app.scim_app, TalendAccountRoutes)
     with serve_wsgi(app, host, port) as base_url:
-        yield RunningTalend(scim_url=f"{base_url}/{TENANT}/v2", storage=storage, api_url=base_url, roles=roles)
+        yield RunningTalend(
+            scim_url=f"{base_url}/{TENANT}/v2",
+            storage=storage,
+            api_url=base_url,
+            roles=roles,
+            account=account,
+            accounts=app.scim_app,
+        )

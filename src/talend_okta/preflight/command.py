@@ -12,6 +12,7 @@ from rich.console import Console
 from talend_okta.cli_io import RedactingStream, check_output_dir, fail, write_text
 from talend_okta.http import ApiError, Deadline, InputError
 from talend_okta.okta_api import OktaClient
+from talend_okta.preflight.capacity import current_profile, plan_capacity, read_part
 from talend_okta.preflight.plan import PreflightReport, plan, role_members
 from talend_okta.preflight.render import print_table, to_json, to_markdown
 from talend_okta.preflight.roles import Source, plan_roles
@@ -19,7 +20,7 @@ from talend_okta.preflight.snapshot import read_role_groups, read_snapshot
 from talend_okta.redact import Redactor
 from talend_okta.settings import SettingsError
 from talend_okta.stack_files import StackConfig, read_stack_config, read_stack_outputs
-from talend_okta.talend_api import TalendApiClient
+from talend_okta.talend_api import Subscription, TalendApiClient
 from talend_okta.target import OktaTarget, TalendTarget, okta_target, talend_target
 
 
@@ -29,19 +30,23 @@ def run_preflight(
     *,
     max_deactivations: int = 10,
     allow_mass_deactivation: bool = False,
+    max_pushes: int | None = None,
     redactor: Redactor | None = None,
     talend: TalendTarget | None = None,
     last_role_mappings: Mapping[str, list[str]] | None = None,
     deadline: Deadline | None = None,
 ) -> PreflightReport:
-    """Read Okta (and Talend's role mappings when `talend` is given), then plan. Raises `ApiError` (one redacted
-    line) when Okta or Talend cannot be read, or not before `deadline` (`--timeout`).
+    """Read Okta (and Talend's role mappings, roles and license when `talend` is given), then plan. Raises
+    `ApiError` (one redacted line, naming the part that could not be checked) when Okta or Talend cannot be read,
+    or not before `deadline` (`--timeout`).
 
     `last_role_mappings`: the stack outputs' `roleMappings`, compared with when Talend is not read.
     """
     before: Mapping[str, list[str]] = last_role_mappings or {}
     source: Source = "stack outputs" if last_role_mappings is not None else "none"
     tenant_roles: list[str] | None = None
+    catalog: dict[str, frozenset[str]] | None = None
+    subscription: Subscription | None = None
     if talend is not None:
         with TalendApiClient(
             talend.api_url,
@@ -50,12 +55,17 @@ def run_preflight(
             redactor=redactor,
             deadline=deadline,
         ) as api:
-            before, tenant_roles, source = api.role_mappings(), api.role_names(), "talend"
+            before, source = api.role_mappings(), "talend"
+            catalog = api.role_permissions()
+            tenant_roles = sorted(catalog)
+            subscription = read_part("seats", api.subscription)
     # Only a stack that declares (or declared) role mappings owns them: otherwise the deploy leaves Talend's alone.
     with_roles = bool(config.settings.role_mappings or last_role_mappings)
     with OktaClient(target.org_url, target.token.get_secret_value(), redactor=redactor, deadline=deadline) as client:
         snapshot = read_snapshot(client, config.settings, target.app_id)
         extra = read_role_groups(client, snapshot, before) if with_roles else []
+        app_id = target.app_id
+        current = read_part("mass pushes", lambda: current_profile(client, app_id)) if app_id else None
     report = plan(
         snapshot,
         config.settings,
@@ -64,9 +74,22 @@ def run_preflight(
         max_deactivations=max_deactivations,
         allow_mass_deactivation=allow_mass_deactivation,
     )
+    members = role_members(snapshot, extra, config.settings)
+    after = config.settings.role_mappings if with_roles else before  # not owned: Talend's mappings stay
+    capacity = plan_capacity(
+        config.settings,
+        report,
+        members,
+        before=before,
+        after=after,
+        subscription=subscription,
+        catalog=catalog,
+        current=current,
+        max_pushes=max_pushes,
+    )
+    report = report.model_copy(update={"capacity": capacity})
     if not with_roles:
         return report
-    members = role_members(snapshot, extra, config.settings)
     roles = plan_roles(before, config.settings.role_mappings, members, compared_with=source, tenant_roles=tenant_roles)
     return report.model_copy(update={"roles": roles})
 
@@ -84,11 +107,14 @@ def run(
     allow_mass_deactivation: bool,
     json_path: str | None,
     markdown_path: str | None,
+    max_pushes: int | None = None,
     timeout: float = 300.0,
 ) -> int:
     """The command: 0 when safe, 1 when the plan is blocked; could not run: one line on stderr and exit 2."""
     redact = Redactor([okta_token, talend_api_token])
     try:
+        if max_pushes is not None and max_pushes < 0:
+            raise InputError(f"--max-pushes: must be 0 or more, or left out for no limit (got {max_pushes})")
         if json_path == "-" and markdown_path == "-":
             raise InputError("--json and --markdown: only one of them can write to stdout (-)")
         check_output_dir("--json", json_path)
@@ -109,6 +135,7 @@ def run(
             target,
             max_deactivations=max_deactivations,
             allow_mass_deactivation=allow_mass_deactivation,
+            max_pushes=max_pushes,
             redactor=redact,
             talend=talend,
             last_role_mappings=outputs.role_mappings if outputs is not None else None,

@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
+from talend_okta.capacity import CapacityReport
 from talend_okta.definition import email_prefix
 from talend_okta.okta_api import AppUser, OktaUser
 from talend_okta.preflight.roles import Member, RolePlan
@@ -91,6 +92,7 @@ class PreflightReport(_ReportModel):
     mass_deactivation_allowed: bool
     notes: list[str]
     roles: RolePlan | None = None  # with talendRoles in the config, roleMappings in the outputs, or Talend read
+    capacity: CapacityReport | None = None  # seats, the token owner, mass pushes
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -109,6 +111,8 @@ class PreflightReport(_ReportModel):
             )
         if self.roles is not None:
             problems += self.roles.problems
+        if self.capacity is not None:
+            problems += self.capacity.problems
         return problems
 
     @property

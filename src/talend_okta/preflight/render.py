@@ -7,6 +7,7 @@ import json
 from rich.console import Console
 from rich.table import Table
 
+from talend_okta.preflight.capacity_render import capacity_markdown, print_capacity
 from talend_okta.preflight.plan import GroupChange, Person, PreflightReport, who_of
 from talend_okta.preflight.roles import RolePlan
 from talend_okta.wording import counted
@@ -60,6 +61,8 @@ def print_table(report: PreflightReport, console: Console) -> None:
         console.print(table)
     if report.roles is not None:
         _print_roles(report.roles, console)
+    if report.capacity is not None:
+        print_capacity(report.capacity, console)
     for line in report.problems:
         console.print(f"problem: {line}", markup=False, highlight=False)
     for line in [*report.notes, *(report.roles.notes() if report.roles else [])]:
@@ -148,6 +151,8 @@ def to_markdown(report: PreflightReport) -> str:
         lines.append("")
     if report.roles is not None:
         lines += _roles_markdown(report.roles)
+    if report.capacity is not None:
+        lines += capacity_markdown(report.capacity)
     lines += [f"_{_md(note)}_" for note in [*report.notes, *(report.roles.notes() if report.roles else [])]]
     return "\n".join(lines).rstrip() + "\n"
 

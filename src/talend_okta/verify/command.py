@@ -30,6 +30,7 @@ def run(
     poll_interval: float,
     json_path: str | None,
     ignore_users: Iterable[str],
+    capacity: bool = False,
 ) -> int:
     """0 when every check passes, 1 when one fails; could not run: one line on stderr and exit 2 (`fail`)."""
     redact = Redactor([okta_token, scim_token, talend_api_token])
@@ -53,6 +54,7 @@ def run(
                 poll=PollSettings(timeout=timeout, interval=poll_interval),
                 ignore_users=ignore_users,
                 progress=progress,
+                capacity=capacity,
             )
     except (InputError, VerifyAborted, ApiError) as err:
         fail(str(err), redact)

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
+from talend_okta.capacity import SSO_MANAGE, USERS_MANAGE
 from talend_okta.checks import CheckResult
 from talend_okta.credentials import credentials_check
 from talend_okta.http import ApiAuthError, ApiError, ApiStatusError, Deadline, DeadlineExceeded, RetryPolicy, Sleep
@@ -13,8 +14,9 @@ from talend_okta.okta_api import OktaClient
 from talend_okta.push_state import creates_users
 from talend_okta.redact import Redactor
 from talend_okta.scim_api import ScimPagingError, TalendScimClient
-from talend_okta.talend_api import TalendApiClient
+from talend_okta.talend_api import TalendApiClient, api_origin
 from talend_okta.user_names import user_name_key
+from talend_okta.verify.capacity import capacity_checks
 from talend_okta.verify.inputs import ConnectionSettings, PollSettings
 from talend_okta.verify.provisioning import provisioning_check
 from talend_okta.verify.report import GROUP_SYNC, USER_SYNC, GroupReport, Progress, UsersReport, VerifyReport
@@ -47,8 +49,10 @@ def verify(
     retry: RetryPolicy | None = None,
     sleep: Sleep = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    capacity: bool = False,
 ) -> VerifyReport:
-    """Run every check, re-reading both sides until in sync or `poll.timeout` is up.
+    """Run every check, re-reading both sides until in sync or `poll.timeout` is up. `capacity`: also the seats
+    and token-owner checks.
 
     Raises `VerifyAborted` when it cannot run: Okta unreachable or rejecting its token, no such app, Talend
     unreachable, or an answer that cannot be read even after retries.
@@ -88,6 +92,9 @@ def verify(
                 progress("checking Talend's role mappings")
                 okta.use_deadline(None)  # after the passes: the role check runs on its requests' own timeouts
                 report, requests["talend-api"] = _with_role_check(report, okta, settings, poll, retry, sleep, redact)
+            if capacity:
+                progress("checking Talend's seats and the token's owner")
+                report, requests["talend-account"] = _with_capacity(report, okta, settings, poll, retry, sleep, redact)
             report.seconds = round(clock() - started, 3)
             report.requests = requests
             return report
@@ -201,3 +208,31 @@ def _with_role_check(
         requests = talend.requests
     checks = [*report.checks, check]
     return report.model_copy(update={"checks": checks, "ok": report.ok and check.ok}), requests
+
+
+def _with_capacity(
+    report: VerifyReport,
+    okta: OktaClient,
+    settings: ConnectionSettings,
+    poll: PollSettings,
+    retry: RetryPolicy | None,
+    sleep: Sleep,
+    redact: Redactor,
+) -> tuple[VerifyReport, int]:
+    """The report with the seats and token-owner checks added (the SCIM token's owner: the one Okta uses)."""
+    app = okta.get_app(settings.app_id)
+    needs = [USERS_MANAGE] + ([SSO_MANAGE] if settings.role_mappings and not settings.talend_api_token else [])
+    with TalendApiClient(
+        settings.talend_api_url or api_origin(settings.scim_url),
+        settings.scim_token.get_secret_value(),
+        setting="--talend-api-url (TALEND_API_URL)",
+        timeout=poll.request_timeout,
+        retry=retry,
+        sleep=sleep,
+        redactor=redact,
+    ) as talend:
+        checks = capacity_checks(talend, okta, settings.app_id, app.label or app.id, needs)
+        requests = talend.requests
+    return report.model_copy(
+        update={"checks": [*report.checks, *checks], "ok": report.ok and all(c.ok for c in checks)}
+    ), requests
