@@ -389,15 +389,6 @@ class OktaClient(ApiClient):
         """The user with this id or login (Okta's Users API takes either in the path), or None."""
         return self._get_or_none(f"/api/v1/users/{quote(id_or_login, safe='@')}", OktaUser)
 
-    def find_users_by_email(self, email: str, limit: int = 10) -> list[OktaUser]:
-        """Users whose primary email is `email` (a `search` expression: never the whole directory), at most `limit`."""
-        params: dict[str, str | int] = {"search": f"profile.email eq {okta_string(email)}", "limit": limit}
-        return self._first(self._iter("/api/v1/users", params, OktaUser), limit)
-
-    def get_app_user(self, app_id: str, user_id: str) -> AppUser | None:
-        """The user's assignment to the app, or None when they are not assigned."""
-        return self._get_or_none(f"/api/v1/apps/{app_id}/users/{user_id}", AppUser)
-
     def find_app_users(self, app_id: str, prefix: str, limit: int = 50) -> list[AppUser]:
         """App users whose username (or name, or email) starts with `prefix` (Okta's `q`), each with its Okta user,
         at most `limit`."""
