@@ -24,6 +24,7 @@ from talend_okta.cli_io import (
     TalendApiUrlOption,
     TimeoutOption,
 )
+from talend_okta.explain import command as explain_command
 from talend_okta.preflight import command as preflight_command
 from talend_okta.verify import command as verify_command
 
@@ -267,5 +268,41 @@ def provision(
         stranded=stranded,
         dry_run=dry_run,
         yes=yes,
+    )
+    raise typer.Exit(code)
+
+
+@app.command()
+def explain(
+    person: Annotated[str, typer.Argument(help="An Okta login, an email or an Okta user id.", show_default=False)],
+    okta_url: OktaUrlOption = None,
+    okta_token: OktaTokenOption = None,
+    app_id: AppIdOption = None,
+    scim_url: ScimUrlOption = None,
+    scim_token: ScimTokenOption = None,
+    talend_api_url: TalendApiUrlOption = None,
+    talend_api_token: TalendApiTokenOption = None,
+    stack_outputs: StackOutputsOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object: person, verdict, fix, steps.")
+    ] = False,
+) -> None:
+    """One person's path from Okta to Talend, step by step, with a verdict and the one fix.
+
+    Reads about ten things, for that person only: the Okta user, the assignment, the username Okta sends, Okta's
+    provisioning state and System Log, the Talend user and their roles. Exit 0 when the person is where the stack
+    says they should be, 1 when not, 2 when explain cannot run.
+    """
+    code = explain_command.run(
+        person,
+        okta_url=okta_url,
+        okta_token=okta_token,
+        app_id=app_id,
+        scim_url=scim_url,
+        scim_token=scim_token,
+        talend_api_url=talend_api_url,
+        talend_api_token=talend_api_token,
+        stack_outputs=stack_outputs,
+        as_json=as_json,
     )
     raise typer.Exit(code)

@@ -13,9 +13,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from typing import TypeVar
+from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic.alias_generators import to_camel
 
 from talend_okta.http import (
@@ -134,7 +135,9 @@ class AppUser(_OktaModel):
     scope: str = "USER"  # USER (direct) or GROUP (through a group assignment)
     status: str = ""
     sync_state: str | None = None  # SYNCHRONIZED, SYNCING, OUT_OF_SYNC, ERROR, DISABLED
+    last_sync: str | None = None
     credentials: AppUserCredentials = AppUserCredentials()
+    embedded: AppUserEmbedded | None = Field(default=None, alias="_embedded")  # with ?expand=user
 
     @property
     def user_name(self) -> str | None:
@@ -144,6 +147,10 @@ class AppUser(_OktaModel):
     @property
     def is_active(self) -> bool:
         return self.status not in INACTIVE_APP_USER_STATUSES
+
+
+class AppUserEmbedded(_OktaModel):
+    user: OktaUser | None = None
 
 
 class OktaUserProfile(_OktaModel):
@@ -172,11 +179,20 @@ class Group(_OktaModel):
     profile: GroupProfile
 
 
+class AppGroupEmbedded(_OktaModel):
+    group: Group | None = None
+
+
 class AppGroup(_OktaModel):
     """A group assigned to an app (GET /api/v1/apps/{id}/groups)."""
 
     id: str
     priority: int | None = None
+    embedded: AppGroupEmbedded | None = Field(default=None, alias="_embedded")  # with ?expand=group
+
+    @property
+    def name(self) -> str | None:
+        return self.embedded.group.profile.name if self.embedded and self.embedded.group else None
 
 
 class Connection(_OktaModel):
@@ -233,6 +249,35 @@ class PushMapping(_OktaModel):
     source_group_id: str
     target_group_id: str | None = None
     status: str = ""  # ACTIVE, INACTIVE, ERROR
+
+
+class LogTarget(_OktaModel):
+    id: str = ""
+    type: str = ""
+    alternate_id: str | None = None
+    display_name: str | None = None
+
+
+class LogOutcome(_OktaModel):
+    result: str = ""  # SUCCESS, FAILURE, SKIPPED, ALLOW, DENY, CHALLENGE, UNKNOWN
+    reason: str | None = None  # for a failed provisioning event, the app's answer
+
+
+class LogEvent(_OktaModel):
+    """A System Log event (GET /api/v1/logs; Okta, "System Log query")."""
+
+    uuid: str = ""
+    published: str = ""
+    event_type: str = ""
+    display_message: str | None = None
+    severity: str | None = None
+    outcome: LogOutcome | None = None
+    target: list[LogTarget] | None = None
+
+
+def okta_string(value: str) -> str:
+    """A string literal for Okta's `filter`/`search` expressions."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 class OktaClient(ApiClient):
@@ -339,6 +384,74 @@ class OktaClient(ApiClient):
 
     def iter_push_mappings(self, app_id: str, limit: int = 100) -> Iterator[PushMapping]:
         return self._iter(f"/api/v1/apps/{app_id}/group-push/mappings", {"limit": limit}, PushMapping)
+
+    def get_user(self, id_or_login: str) -> OktaUser | None:
+        """The user with this id or login (Okta's Users API takes either in the path), or None."""
+        return self._get_or_none(f"/api/v1/users/{quote(id_or_login, safe='@')}", OktaUser)
+
+    def find_app_users(self, app_id: str, prefix: str, limit: int = 50) -> list[AppUser]:
+        """App users whose username (or name, or email) starts with `prefix` (Okta's `q`), each with its Okta user,
+        at most `limit`."""
+        params: dict[str, str | int] = {"q": prefix, "expand": "user", "limit": limit}
+        return self._first(self._iter(f"/api/v1/apps/{app_id}/users", params, AppUser), limit)
+
+    def iter_user_groups(self, user_id: str, limit: int = 200) -> Iterator[Group]:
+        return self._iter(f"/api/v1/users/{user_id}/groups", {"limit": limit}, Group)
+
+    def iter_app_groups_named(self, app_id: str, limit: int = 200) -> Iterator[AppGroup]:
+        """The app's group assignments with each group embedded (`expand=group`), for their names."""
+        return self._iter(f"/api/v1/apps/{app_id}/groups", {"limit": limit, "expand": "group"}, AppGroup)
+
+    def log_events(
+        self,
+        filter_expression: str,
+        *,
+        since: str,
+        until: str,
+        newest_first: bool = True,
+        max_events: int = 20,
+        max_pages: int = 3,
+    ) -> list[LogEvent]:
+        """System Log events matching `filter_expression` between `since` and `until` (a bounded query: Okta's
+        pages then end), at most `max_events` and `max_pages` pages whatever the next links say."""
+        params: dict[str, str | int] = {
+            "filter": filter_expression,
+            "since": since,
+            "until": until,
+            "limit": min(max_events, 1000),  # Okta's largest page
+            "sortOrder": "DESCENDING" if newest_first else "ASCENDING",
+        }
+        page = TypeAdapter(list[LogEvent])
+        events: list[LogEvent] = []
+        url: str | None = "/api/v1/logs"
+        query: dict[str, str | int] | None = params
+        read: set[tuple[object, ...]] = set()
+        for _ in range(max_pages):
+            if url is None or len(events) >= max_events:
+                break
+            response = self._api.get(url, query)
+            read.add(_page_key(response.request.url))
+            batch: list[LogEvent] = self._api.parse_body(page, response)
+            events += batch
+            url, query = self._next_link(response, read), None
+        return events[:max_events]
+
+    def _get_or_none(self, path: str, model: type[ItemT]) -> ItemT | None:
+        try:
+            return self._get(path, model)
+        except ApiStatusError as err:
+            if err.status == 404:
+                return None
+            raise
+
+    @staticmethod
+    def _first(items: Iterator[ItemT], limit: int) -> list[ItemT]:
+        found: list[ItemT] = []
+        for item in items:
+            found.append(item)
+            if len(found) >= limit:
+                break
+        return found
 
     # --- writes (the assignments resource) ---------------------------------------------------------------------
 

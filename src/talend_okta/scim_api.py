@@ -44,6 +44,7 @@ class ScimUser(_ScimModel):
     id: str
     user_name: str
     active: bool | None = None  # absent means the server does not say; treated as active
+    external_id: str | None = None  # what Okta sent as externalId: its user id
 
     @property
     def is_active(self) -> bool:
@@ -203,6 +204,14 @@ class TalendScimClient(ApiClient):
     def iter_users(self, count: int = MAX_PAGE) -> Iterator[ScimUser]:
         """Every SCIM user (only id, userName and active are asked for)."""
         return self._iter("/Users", ScimUser, count, "userName,active")
+
+    def find_users(self, user_name: str, count: int = 10) -> list[ScimUser]:
+        """Users with this userName (SCIM `userName eq`, case-insensitive: RFC 7643 caseExact=false), never the
+        whole list: one page of at most `count`."""
+        escaped = user_name.replace("\\", "\\\\").replace('"', '\\"')
+        params: dict[str, str | int] = {"filter": f'userName eq "{escaped}"', "startIndex": 1, "count": count}
+        data, response = self._api.get_json("/Users", params)
+        return self._api.parse(ListResponse[ScimUser], data, response).resources
 
     def iter_groups(self, count: int = MAX_PAGE) -> Iterator[ScimGroup]:
         return self._iter("/Groups", ScimGroup, count, "displayName,members")

@@ -19,6 +19,8 @@ from talend_okta.stack_files import StackConfig, StackOutputs
 from talend_okta.talend_api import api_origin
 
 OKTA_URL = "--okta-url (OKTA_ORG_URL)"
+SCIM_URL = "--scim-url (TALEND_SCIM_URL)"
+SCIM_TOKEN = "--scim-token (TALEND_SCIM_TOKEN)"
 OKTA_TOKEN = "--okta-token (OKTA_API_TOKEN)"
 APP_ID = "--app-id (TALEND_OKTA_APP_ID)"
 TALEND_API_URL = "--talend-api-url (TALEND_API_URL)"
@@ -108,3 +110,26 @@ def talend_target(
         raise InputError(f"missing {TALEND_API_URL}: give the option or its environment variable")
     url = api_url or (api_origin(scim_url) if scim_url else api_base_url(config.settings.region if config else ""))
     return TalendTarget(check_base_url(url, TALEND_API_URL), SecretStr(api_token.strip()))
+
+
+@dataclass(frozen=True)
+class ScimTarget:
+    """Talend's SCIM API (where Okta provisions) and the token to read it."""
+
+    url: str
+    token: SecretStr
+
+
+def scim_target(*, scim_url: str | None, scim_token: str | None, outputs: StackOutputs | None) -> ScimTarget:
+    """Options (or their environment variables) win over the stack outputs' scimBaseUrl and scimToken; anything
+    missing is one `InputError` naming it."""
+    outputs = outputs or StackOutputs()
+    chosen = {
+        SCIM_URL: scim_url or outputs.scim_base_url,
+        SCIM_TOKEN: scim_token or (outputs.scim_token.get_secret_value() if outputs.scim_token else None),
+    }
+    missing = [name for name, value in chosen.items() if not (value and value.strip())]
+    if missing:
+        raise InputError(f"missing {', '.join(missing)}: give the option, its environment variable or --stack-outputs")
+    url, token = (value.strip() for value in chosen.values() if value)
+    return ScimTarget(check_base_url(url, SCIM_URL), SecretStr(token))

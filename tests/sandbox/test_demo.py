@@ -94,12 +94,15 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
     # verify's report: in sync, then the hand-made change caught.
     assert "talend-okta verify: in sync" in output
     assert "✓ user-sync: 8/8 assigned users active in Talend" in output
+    # explain: the new hire's push failed on an expired token (Okta's error quoted); after the fix, in sync.
+    assert "talend-okta explain nina.berg@acme.example: Okta push failed: GET /Users: HTTP 401" in output
+    assert "talend-okta explain nina.berg@acme.example: in sync" in output
     # Before the admin's steps nobody is assigned (Okta would never provision them): nobody stranded.
     assert "user-sync: 0/0 assigned users active in Talend" in output
     assert "nobody is assigned yet and nobody is stranded" in " ".join(output.split())
     # A list sits under its own check, not under the last one.
     assert (
-        "│   ✗ user-sync: 7/8 assigned users active in Talend; 1 inactive in Talend\n"
+        "│   ✗ user-sync: 8/9 assigned users active in Talend; 1 inactive in Talend\n"
         "  │     inactive in Talend (1): ann.lee"
     ) in output
     assert "talend-okta verify: in sync (1 pass, " in output

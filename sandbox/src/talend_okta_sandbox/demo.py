@@ -121,6 +121,7 @@ ORG: tuple[Person, ...] = (
     Person("kai.tan@partner.example", None, "Kai", "Tan", (CONTRACTORS,)),
     _acme("lena.park", "Lena", "Park"),  # in no group: never gets a Talend account
 )
+NEW_HIRE = _acme("nina.berg", "Nina", "Berg", DEVELOPERS)  # joins after the deploy, while Okta holds a bad token
 
 
 class Surprise(Exception):
@@ -401,6 +402,38 @@ def choose_deploy(
     return PulumiDeploy(story, workdir, okta_token, talend, talend_token)
 
 
+def explain_new_hire(
+    story: Story,
+    sandbox: OktaSandbox,
+    group_ids: dict[str, str],
+    enable_scim: list[str],
+    admin_env: dict[str, str],
+    env: dict[str, str],
+    outputs_file: Path,
+) -> None:
+    """A wrong Talend token in Okta fails a new hire's push; `explain` quotes Okta's error, the admin fixes it."""
+    hire = NEW_HIRE
+    story.say("An admin pastes an expired Talend token into Okta's provisioning settings; then a new hire joins.")
+    expired = {**admin_env, "TALEND_SCIM_TOKEN": f"expired-{secrets.token_hex(8)}"}
+    code, _ = story.run(["enable-scim", *enable_scim], expired, admin=True)
+    story.expect(code == 0, f"saving the provisioning settings should succeed, got exit code {code}")
+    user_id = sandbox.add_user(hire.login, hire.email, hire.first_name, hire.last_name)
+    for group in hire.groups:
+        sandbox.add_member(group_ids[group], user_id)
+    story.expect(sandbox.wait_for_sync(SYNC_WAIT), f"provisioning still running after {SYNC_WAIT:.0f} s")
+    explain = ["explain", hire.login, "--stack-outputs", str(outputs_file)]
+    code, output = story.run(explain, env)
+    story.expect(code == 1, f"explain should find the failed push with exit code 1, got {code}")
+    story.expect("Okta push failed: GET /Users: HTTP 401" in output, "explain did not quote Okta's push error")
+    story.say("The admin saves the right token and retries the push (Okta Admin Console → Dashboard → Tasks → Retry).")
+    code, _ = story.run(["enable-scim", *enable_scim], admin_env, admin=True)
+    story.expect(code == 0, f"saving the provisioning settings should succeed, got exit code {code}")
+    sandbox.sync(retry_errors=True)
+    code, output = story.run(explain, env)
+    story.expect(code == 0, f"explain should find the new hire in sync after the fix, got exit code {code}")
+    story.expect(f"talend-okta explain {hire.login}: in sync" in output, "explain did not say in sync")
+
+
 def run_demo(
     story: Story, workdir: Path, okta_token: str, talend_token: str, rate_limits: RateLimits | None = None
 ) -> None:
@@ -437,7 +470,7 @@ def run_demo(
         story.say(f"Deploys run {deploy_stack.name}.")
 
         story.step("Seed the Okta org")
-        seed_org(sandbox)
+        group_ids = seed_org(sandbox)
         table = Table("Okta user", "Talend userName", "groups", title="People in Okta", title_justify="left")
         for person in ORG:
             user_name = email_prefix(person.email) if person.email else "(no email)"
@@ -543,6 +576,9 @@ def run_demo(
         verify = ["verify", "--stack-outputs", str(outputs_file), "--timeout", "30"]
         code, output = story.run(verify, env)
         story.expect(code == 0, f"verify should pass after the admin's steps, got exit code {code}")
+
+        story.step("A new hire is not in Talend: explain says why, then the same person in sync")
+        explain_new_hire(story, sandbox, group_ids, [*app, "--base-url", base_url], admin_env, env, outputs_file)
 
         story.step("Change Talend by hand, and verify again")
         story.say(f"An admin deactivates {DRIFTER!r} in Talend Management Console (SCIM PATCH active=false).")

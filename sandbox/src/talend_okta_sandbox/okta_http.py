@@ -228,8 +228,10 @@ Tokens = list[tuple[str, str]]  # (kind, text): "(", ")", "str" or "word"
 def parse_expression(text: str) -> Predicate:
     """Okta's `filter`/`search` expressions (`profile.login eq "a@b.c" and status eq "ACTIVE"`) as a predicate.
 
-    Supports eq, ne, sw, co, gt, ge, lt, le, pr, `and`, `or` and parentheses; the predicate takes a getter
-    that reads an attribute path of the object being tested.
+    Supports eq, ne, sw, ew, co, gt, ge, lt, le, pr, `and`, `or` and parentheses; the predicate takes a getter
+    that reads an attribute path of the object being tested. A multi-valued attribute (the System Log's
+    `target.id`) matches when any of its values does, so `target.id eq "<user>" and target.id eq "<app>"` finds
+    events naming both (Okta, "System Log query": events published for a target user and application).
     """
     tokens: Tokens = []
     pos = 0
@@ -290,7 +292,7 @@ def _parse_term(tokens: Tokens) -> tuple[Predicate, Tokens]:
         raise bad
     attr, op = tokens[0][1], tokens[1][1].lower()
     if op == "pr":
-        return (lambda get: get(attr) not in (None, "")), tokens[2:]
+        return (lambda get: _any(lambda v: v not in (None, ""), get(attr))), tokens[2:]
     if len(tokens) < 3 or op not in _OPS:
         raise bad
     kind, raw = tokens[2]
@@ -298,7 +300,12 @@ def _parse_term(tokens: Tokens) -> tuple[Predicate, Tokens]:
     if kind == "word":
         value = {"true": True, "false": False, "null": None}.get(raw, raw)
     compare = _OPS[op]
-    return (lambda get: compare(get(attr), value)), tokens[3:]
+    return (lambda get: _any(lambda v: compare(v, value), get(attr))), tokens[3:]
+
+
+def _any(test: Callable[[Any], bool], value: Any) -> bool:
+    """`test` of a value, or of any value of a multi-valued attribute (a list)."""
+    return any(test(v) for v in value) if isinstance(value, list) else test(value)
 
 
 def _text(value: Any) -> str:
@@ -309,6 +316,7 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "eq": lambda a, b: _text(a) == _text(b) if isinstance(b, str) else a == b,
     "ne": lambda a, b: _text(a) != _text(b) if isinstance(b, str) else a != b,
     "sw": lambda a, b: _text(a).startswith(_text(b)),
+    "ew": lambda a, b: _text(a).endswith(_text(b)),
     "co": lambda a, b: _text(b) in _text(a),
     "gt": lambda a, b: a is not None and str(a) > str(b),
     "ge": lambda a, b: a is not None and str(a) >= str(b),
@@ -318,12 +326,18 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
 
 
 def getter(obj: JSON) -> Callable[[str], Any]:
-    """Read a dotted attribute path (`profile.login`) of a JSON object."""
+    """Read a dotted attribute path (`profile.login`) of a JSON object; through a list (`target.id`), the list of
+    what each element holds."""
+
+    def step(value: Any, part: str) -> Any:
+        if isinstance(value, list):
+            return [step(item, part) for item in value]
+        return value.get(part) if isinstance(value, dict) else None
 
     def get(path: str) -> Any:
         value: Any = obj
         for part in path.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
+            value = step(value, part)
         return value
 
     return get

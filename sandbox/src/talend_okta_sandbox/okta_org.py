@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from talend_okta_sandbox import okta_json
+from talend_okta_sandbox import okta_json, okta_log
 from talend_okta_sandbox.okta_state import (
     App,
     AppUser,
@@ -151,6 +151,11 @@ class Org:
     def queue_group(self, app_id: str, mapping_id: str = "") -> None:
         """Push a group mapping; without a mapping id, delete the app's groups queued in `scim_group_deletions`."""
         self.group_queue[f"{app_id}/{mapping_id}"] = None
+
+    def record_event(self, event: JSON) -> None:
+        """Add an event to the System Log (okta_log)."""
+        okta_log.record(self.state, event)
+        self.changed(structure=False, wake=False)
 
     def reprovision(self) -> None:
         """Forget what was pushed to SCIM and queue every app user and push mapping again: for a kept Okta state

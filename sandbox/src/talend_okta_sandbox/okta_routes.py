@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
 from talend_okta.definition import USER_PROVISIONING
-from talend_okta_sandbox import okta_json
+from talend_okta_sandbox import okta_json, okta_log
 from talend_okta_sandbox.okta_http import (
     OktaError,
     Request,
@@ -92,11 +92,14 @@ class OktaRoutes:
             ("GET", "/api/v1/users", self._list_users),
             ("POST", "/api/v1/users", self._post_user),
             ("GET", f"/api/v1/users/{i}", self._get_user),
+            # Okta's Users API also finds a user by login in the path ("Get a User": id, login or login shortname).
+            ("GET", r"/api/v1/users/([^/]+@[^/]+)", self._get_user),
             ("POST", f"/api/v1/users/{i}", self._post_user_update),
             ("PUT", f"/api/v1/users/{i}", self._put_user),
             ("DELETE", f"/api/v1/users/{i}", self._delete_user),
-            ("POST", f"/api/v1/users/{i}/lifecycle/(activate|deactivate)", self._user_lifecycle),
+            ("POST", f"/api/v1/users/{i}/lifecycle/(activate|deactivate|suspend|unsuspend)", self._user_lifecycle),
             ("GET", f"/api/v1/users/{i}/groups", self._list_user_groups),
+            ("GET", "/api/v1/logs", self._list_log_events),
             ("GET", "/api/v1/groups", self._list_groups),
             ("POST", "/api/v1/groups", self._post_group),
             ("GET", f"/api/v1/groups/{i}", self._get_group),
@@ -260,8 +263,17 @@ class OktaRoutes:
 
     def _user_lifecycle(self, request: Request, user_id: str, action: str) -> Response:
         user = self._org.user(user_id)
-        self._org.set_user_status(user, "ACTIVE" if action == "activate" else "DEPROVISIONED")
+        # Okta's User Lifecycle API: only an ACTIVE user can be suspended, only a SUSPENDED one unsuspended.
+        if action == "suspend" and user.status != "ACTIVE":
+            raise invalid("status: Cannot suspend a user that is not active")
+        if action == "unsuspend" and user.status != "SUSPENDED":
+            raise invalid("status: Cannot unsuspend a user that is not suspended")
+        status = {"activate": "ACTIVE", "unsuspend": "ACTIVE", "suspend": "SUSPENDED"}.get(action, "DEPROVISIONED")
+        self._org.set_user_status(user, status)
         return Response(200, {})
+
+    def _list_log_events(self, request: Request) -> Response:
+        return okta_log.list_events(request, self._org.state)
 
     def _list_user_groups(self, request: Request, user_id: str) -> Response:
         self._org.user(user_id)

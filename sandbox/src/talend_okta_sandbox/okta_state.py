@@ -113,6 +113,10 @@ class State(BaseModel):
     """Pending provisioning of app users, as `app_id/user_id`, oldest first."""
     group_tasks: list[str] = Field(default_factory=list)
     """Pending group pushes, as `app_id/mapping_id` (or `app_id/` for SCIM group deletions)."""
+    log: list[dict[str, Any]] = Field(default_factory=list)
+    """The System Log: events as `/api/v1/logs` returns them, oldest first (okta_log)."""
+    log_first_seq: int = 1
+    """The sequence number of `log[0]`; the oldest events are dropped past `okta_log.LOG_CAP`."""
 
 
 def load_state(path: Path) -> State:

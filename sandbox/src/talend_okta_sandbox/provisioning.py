@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from talend_okta_sandbox import okta_json
+from talend_okta_sandbox import okta_json, okta_log
 from talend_okta_sandbox.okta_org import Org
 from talend_okta_sandbox.okta_state import App, AppUser
 
@@ -268,6 +268,12 @@ class Provisioner:
         if app is None:
             return
         stamp = okta_json.now()
+        event_type = {"create": okta_log.PUSH, "update": okta_log.PUSH_PROFILE}.get(action, okta_log.DEACTIVATE)
+        pushed = app.users.get(user_id) or app.deprovisioning.get(user_id)
+        user = org.state.users.get(user_id)
+        user_name = pushed.user_name if pushed is not None else user_id
+        # What Okta's System Log records for the job: its outcome and, on a failure, the SCIM answer (okta_log).
+        org.record_event(okta_log.provisioning_event(event_type, app, user_id, user, user_name, failure))
         if action == "deactivate":
             leaving = app.deprovisioning.get(user_id)
             if failure is None:

@@ -6,14 +6,11 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from talend_okta.http import InputError, check_base_url
+from talend_okta.http import check_base_url
 from talend_okta.settings import ProvisioningSettings
 from talend_okta.stack_files import StackOutputs
 from talend_okta.talend_api import api_origin
-from talend_okta.target import TALEND_API_URL, okta_target
-
-SCIM_URL = "--scim-url (TALEND_SCIM_URL)"
-SCIM_TOKEN = "--scim-token (TALEND_SCIM_TOKEN)"
+from talend_okta.target import TALEND_API_URL, okta_target, scim_target
 
 
 class ConnectionSettings(BaseModel):
@@ -60,21 +57,14 @@ def connection_settings(
     over stack outputs; anything missing is an `InputError`."""
     target = okta_target(okta_url=okta_url, okta_token=okta_token, app_id=app_id, outputs=outputs)
     assert target.app_id is not None  # required
+    scim = scim_target(scim_url=scim_url, scim_token=scim_token, outputs=outputs)
     outputs = outputs or StackOutputs()
-    chosen = {
-        SCIM_URL: scim_url or outputs.scim_base_url,
-        SCIM_TOKEN: scim_token or (outputs.scim_token.get_secret_value() if outputs.scim_token else None),
-    }
-    missing = [name for name, value in chosen.items() if not (value and value.strip())]
-    if missing:
-        raise InputError(f"missing {', '.join(missing)}: give the option, its environment variable or --stack-outputs")
-    scim_url_value, scim_token_value = (value.strip() for value in chosen.values() if value)
     return ConnectionSettings(
         okta_url=target.org_url,
         okta_token=target.token,
         app_id=target.app_id,
-        scim_url=check_base_url(scim_url_value, SCIM_URL),
-        scim_token=SecretStr(scim_token_value),
+        scim_url=scim.url,
+        scim_token=scim.token,
         # What the stack declared for Okta's connection, even when verify reads Talend elsewhere (the sandbox).
         connection_url=outputs.scim_base_url or "",
         provisioning=outputs.provisioning or ProvisioningSettings(),
