@@ -29,10 +29,18 @@ app = TalendCloudApp(
     okta_org_url=org_url,
 )
 child = pulumi.ResourceOptions(parent=app, deleted_with=app.app)
+# As the release after issue 16 did: assignments wait for the To App features, so Okta provisions the people.
+after_features = pulumi.ResourceOptions.merge(
+    child, pulumi.ResourceOptions(depends_on=[app.features] if app.features is not None else None)
+)
 for group in spec.groups:
     group_id = okta.group.get_group_output(name=group.name, opts=pulumi.InvokeOutputOptions(parent=app)).id
     okta.app.GroupAssignment(
-        f"talend-assign-{group.name}", app_id=app.app.id, group_id=group_id, priority=group.priority, opts=child
+        f"talend-assign-{group.name}",
+        app_id=app.app.id,
+        group_id=group_id,
+        priority=group.priority,
+        opts=after_features,
     )
     if group.push:
         okta.PushGroup(

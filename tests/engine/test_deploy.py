@@ -339,15 +339,23 @@ def test_destroy_stops_at_the_protected_app(project: PulumiProject, org: Org) ->
 
 
 def test_manage_false_deploys_no_connection_or_features(project: PulumiProject, org: Org) -> None:
-    """j. provisioning.manage: false declares neither the connection nor the features."""
+    """j. provisioning.manage: false declares neither the connection nor the features; until the admin enables
+    provisioning in the console, the assignments' hook assigns no group (nobody stranded), then they are made."""
     configure(project, org, provisioning={"manage": False})
 
+    refused = project.run("up", "--yes", "--skip-preview", check=False)
+    assert refused.code != 0
+    assert 'before hook "okta-creates-users" failed' in refused.output
+    app_id = project.outputs()["appId"]
+    assert org.get(f"/api/v1/apps/{app_id}/groups") == []
+    org.sandbox.set_connection(app_id, scim_base_url("eu"), TALEND_TOKEN)  # the admin's console steps
+    org.sandbox.set_user_provisioning(app_id, create=True, update_profile=True, deactivate=True)
     project.run("up", "--yes", "--skip-preview")
 
+    assert len(org.get(f"/api/v1/apps/{app_id}/groups")) == len(GROUPS)
     types = project.run("stack", "--show-urns").output
     assert "okta:app/connection:Connection" not in types
     assert "okta:app/features:Features" not in types
-    app_id = project.outputs()["appId"]
     assert org.app(app_id)["status"] == "ACTIVE"
     assert org.sandbox.requests.count(("POST", f"/api/v1/apps/{app_id}/connections/default")) == 0
 
