@@ -286,6 +286,7 @@ def explain(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object: person, verdict, fix, steps.")
     ] = False,
+    timeout: TimeoutOption = 60.0,
 ) -> None:
     """One person's path from Okta to Talend, step by step, with a verdict and the one fix.
 
@@ -304,5 +305,6 @@ def explain(
         talend_api_token=talend_api_token,
         stack_outputs=stack_outputs,
         as_json=as_json,
+        timeout=timeout,
     )
     raise typer.Exit(code)

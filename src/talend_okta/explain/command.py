@@ -21,7 +21,7 @@ from talend_okta.cli_io import fail
 from talend_okta.explain.read import ExplainAborted, read_person
 from talend_okta.explain.render import print_explanation, to_json
 from talend_okta.explain.steps import Explanation, explain
-from talend_okta.http import ApiError, InputError, RetryPolicy, Sleep, check_base_url
+from talend_okta.http import ApiError, Deadline, InputError, RetryPolicy, Sleep, check_base_url
 from talend_okta.okta_api import OktaClient
 from talend_okta.redact import Redactor
 from talend_okta.scim_api import TalendScimClient
@@ -95,9 +95,12 @@ def explain_person(
     retry: RetryPolicy = RETRY,
     sleep: Sleep = time.sleep,
     transport: httpx.BaseTransport | None = None,
+    timeout: float = 0.0,
 ) -> Explained:
-    """Read and explain one person; raises `ExplainAborted` when it cannot run."""
+    """Read and explain one person; raises `ExplainAborted` when it cannot run. `timeout` (seconds, 0: none) bounds
+    the whole run: one deadline shared by the three clients, so no wait or retry outlives it."""
     started = time.monotonic()
+    deadline = Deadline(timeout) if timeout > 0 else None
     redact = Redactor(settings.secrets())
     okta = OktaClient(
         settings.okta_url,
@@ -107,6 +110,7 @@ def explain_person(
         sleep=sleep,
         transport=transport,
         redactor=redact,
+        deadline=deadline,
     )
     talend = TalendScimClient(
         settings.scim_url,
@@ -116,6 +120,7 @@ def explain_person(
         sleep=sleep,
         transport=transport,
         redactor=redact,
+        deadline=deadline,
     )
     roles = TalendApiClient(
         settings.talend_api_url,
@@ -125,6 +130,7 @@ def explain_person(
         sleep=sleep,
         transport=transport,
         redactor=redact,
+        deadline=deadline,
     )
     with okta, talend, roles:
         facts = read_person(
@@ -152,6 +158,7 @@ def run(
     talend_api_token: str | None,
     stack_outputs: str | None,
     as_json: bool,
+    timeout: float = 0.0,
 ) -> int:
     """Explain and print (`as_json`: one JSON object on stdout); the exit code. Could not run: one line on stderr and
     exit 2 (`fail`)."""
@@ -170,7 +177,7 @@ def run(
         redact.add(*settings.secrets())
         if not person.strip():
             raise InputError("PERSON: give an Okta login, an email or an Okta user id")
-        result = explain_person(person.strip(), settings)
+        result = explain_person(person.strip(), settings, timeout=timeout)
     except (InputError, ExplainAborted, ApiError) as err:
         fail(str(err), redact)
     if as_json:
