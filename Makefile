@@ -54,9 +54,10 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-## test: lint, the engine, then the whole test suite (tests/engine runs the real CLI).
+## test: lint, the engine, then the whole test suite (tests/engine runs the real CLI), spread over the cores
+## (pytest-xdist; worksteal, so the long engine scenarios do not leave a core idle at the end).
 test: lint engine
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist worksteal
 
 clean:
 	rm -rf $(VENV) .tools .sandbox .pytest_cache .mypy_cache .ruff_cache

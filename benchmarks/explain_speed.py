@@ -26,8 +26,9 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from talend_okta.explain.command import ExplainSettings, explain_person
+from talend_okta.explain.command import explain_person
 from talend_okta.settings import load_settings
+from talend_okta.target import ConnectionSettings
 from talend_okta_sandbox.deploy import OktaAdmin, deploy
 from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.serving import serve_wsgi
@@ -59,7 +60,7 @@ class Latency:
 
 
 @contextmanager
-def world(others: int, latency: Latency) -> Iterator[tuple[ExplainSettings, OktaSandbox, str, str]]:
+def world(others: int, latency: Latency) -> Iterator[tuple[ConnectionSettings, OktaSandbox, str, str]]:
     sandbox = OktaSandbox(OKTA_TOKEN, scim_timeout=10.0, provisioning_api="supported")
     groups = {name: sandbox.add_group(name) for name in (*ASSIGNED, *OTHER_GROUPS)}
     with ExitStack() as stack:
@@ -83,7 +84,7 @@ def world(others: int, latency: Latency) -> Iterator[tuple[ExplainSettings, Okta
                 sandbox.add_member(groups["Corp Everyone"], user)
         sandbox.sync()
         yield (
-            ExplainSettings(
+            ConnectionSettings(
                 okta_url=okta_url,
                 okta_token=SecretStr(OKTA_TOKEN),
                 app_id=deployed.app_id,

@@ -190,7 +190,8 @@ def _peak_mb() -> float:
 def run_verify(scim_concurrency: int = 4) -> dict[str, Any]:
     from pydantic import SecretStr
 
-    from talend_okta.verify.inputs import ConnectionSettings, PollSettings
+    from talend_okta.target import ConnectionSettings
+    from talend_okta.verify.inputs import PollSettings
     from talend_okta.verify.polling import verify
 
     settings = ConnectionSettings(

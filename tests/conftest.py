@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import pytest
 
 from talend_okta import http
+from talend_okta_sandbox.okta import OktaSandbox
+from talend_okta_sandbox.talend import RunningTalend, run_talend
 
 
 @pytest.fixture
@@ -15,3 +21,35 @@ def instant_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     spent. The waits themselves (doubling backoff, Retry-After) are checked with an injected sleep in
     tests/verify/test_clients.py and tests/verify/test_verify.py."""
     monkeypatch.setattr(http, "RetryPolicy", functools.partial(http.RetryPolicy, backoff=0.0, max_backoff=0.0))
+
+
+@dataclass(frozen=True)
+class Served:
+    """The Okta sandbox and the Talend stand-in, both on loopback, for one test."""
+
+    okta: OktaSandbox
+    okta_url: str
+    talend: RunningTalend
+
+
+class ServeSandbox(Protocol):
+    def __call__(
+        self, okta_token: str, talend_token: str, *, talend: Mapping[str, Any] | None = None, **okta: Any
+    ) -> Served: ...
+
+
+@pytest.fixture
+def serve_sandbox() -> Iterator[ServeSandbox]:
+    """The one way end-to-end tests start the sandbox: `serve_sandbox(okta_token, talend_token, talend={run_talend
+    options}, **OktaSandbox options)`. Each test gets its own org and Talend tenant (starting both takes
+    milliseconds), stopped when it ends; the worlds of verify, explain, provision, preflight and adopt seed them."""
+    with contextlib.ExitStack() as running:
+
+        def serve(
+            okta_token: str, talend_token: str, *, talend: Mapping[str, Any] | None = None, **okta: Any
+        ) -> Served:
+            stand_in = running.enter_context(run_talend(talend_token, **(talend or {})))
+            sandbox = OktaSandbox(okta_token, **({"scim_timeout": 5.0} | okta))
+            return Served(sandbox, running.enter_context(sandbox.serve()), stand_in)
+
+        yield serve

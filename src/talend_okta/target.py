@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from talend_okta.definition import api_base_url
 from talend_okta.http import InputError, check_base_url
 from talend_okta.okta_api import check_app_id
+from talend_okta.settings import ProvisioningSettings
 from talend_okta.stack_files import StackConfig, StackOutputs
 from talend_okta.talend_api import api_origin
 
@@ -133,3 +134,68 @@ def scim_target(*, scim_url: str | None, scim_token: str | None, outputs: StackO
         raise InputError(f"missing {', '.join(missing)}: give the option, its environment variable or --stack-outputs")
     url, token = (value.strip() for value in chosen.values() if value)
     return ScimTarget(check_base_url(url, SCIM_URL), SecretStr(token))
+
+
+class ConnectionSettings(BaseModel):
+    """Where Okta and Talend are, and the tokens to read them (from options, environment or stack outputs)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    okta_url: str
+    okta_token: SecretStr
+    app_id: str
+    scim_url: str
+    scim_token: SecretStr
+    connection_url: str = ""  # the base URL Okta's connection should hold; empty: scim_url
+    provisioning: ProvisioningSettings = ProvisioningSettings()
+    pushed_groups: dict[str, str] | None = None  # Okta group name → id the stack pushes; None: not known
+    assigned_groups: dict[str, str] | None = None  # Okta group name → id the stack assigns; None: not known
+    stack_manages_provisioning: bool = False  # the stack outputs say provisioning.manage: true
+    role_mappings: dict[str, list[str]] = Field(default_factory=dict)  # customer role → Talend roles (declared)
+    talend_api_url: str = ""  # Talend's API origin (role mappings); empty: the SCIM URL's origin
+    talend_api_token: SecretStr | None = None  # empty: the SCIM token
+
+    def secrets(self) -> list[str]:
+        tokens = [self.okta_token.get_secret_value(), self.scim_token.get_secret_value()]
+        return tokens + ([self.talend_api_token.get_secret_value()] if self.talend_api_token else [])
+
+    @property
+    def role_api(self) -> tuple[str, str]:
+        """(URL, token) for Talend's role-mapping API: the options, else the SCIM URL's origin and the SCIM token."""
+        token = self.talend_api_token or self.scim_token
+        return self.talend_api_url or api_origin(self.scim_url), token.get_secret_value()
+
+
+def connection_settings(
+    *,
+    okta_url: str | None,
+    okta_token: str | None,
+    app_id: str | None,
+    scim_url: str | None,
+    scim_token: str | None,
+    outputs: StackOutputs | None = None,
+    talend_api_url: str | None = None,
+    talend_api_token: str | None = None,
+) -> ConnectionSettings:
+    """The Okta target, then Talend's SCIM API: options (or their environment variables) win
+    over stack outputs; anything missing is an `InputError`."""
+    target = okta_target(okta_url=okta_url, okta_token=okta_token, app_id=app_id, outputs=outputs)
+    assert target.app_id is not None  # required
+    scim = scim_target(scim_url=scim_url, scim_token=scim_token, outputs=outputs)
+    outputs = outputs or StackOutputs()
+    return ConnectionSettings(
+        okta_url=target.org_url,
+        okta_token=target.token,
+        app_id=target.app_id,
+        scim_url=scim.url,
+        scim_token=scim.token,
+        # What the stack declared for Okta's connection, even when verify reads Talend elsewhere (the sandbox).
+        connection_url=outputs.scim_base_url or "",
+        provisioning=outputs.provisioning or ProvisioningSettings(),
+        pushed_groups=outputs.pushed_groups,
+        assigned_groups=target.assigned_groups,
+        role_mappings=outputs.role_mappings,
+        talend_api_url=check_base_url(talend_api_url, TALEND_API_URL) if talend_api_url else "",
+        talend_api_token=SecretStr(talend_api_token.strip()) if talend_api_token and talend_api_token.strip() else None,
+        stack_manages_provisioning=bool(outputs.provisioning and outputs.provisioning.manage),
+    )

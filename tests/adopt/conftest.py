@@ -8,17 +8,16 @@ assertion, no middle_name statement. Two groups are assigned (one pushed), provi
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from talend_okta.cli import app as cli_app
 from talend_okta_sandbox.deploy import UNSPECIFIED_NAMESPACE, OktaAdmin
 from talend_okta_sandbox.okta import OktaSandbox
+from tests.cli_runner import talend_okta
+from tests.conftest import ServeSandbox
 from tests.stack.conftest import run_stack, runs  # noqa: F401  (the program under mocks, for the adopted config)
 
 OKTA_TOKEN = "okta-adopt-canary-5d4c3b2a1f0e"
@@ -77,7 +76,7 @@ class HandBuilt:
         """`talend-okta adopt` in-process, run in `tmp_path`, with the Okta URL and token from the environment."""
         base_env = {"OKTA_ORG_URL": self.okta_url, "OKTA_API_TOKEN": OKTA_TOKEN}
         with contextlib.chdir(self.tmp_path):
-            result = CliRunner().invoke(cli_app, ["adopt", *args], env=base_env | (env or {}))
+            result = talend_okta(["adopt", *args], env=base_env | (env or {}))
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception
         return result
@@ -108,9 +107,9 @@ def build_by_hand(admin: OktaAdmin, sandbox: OktaSandbox) -> tuple[str, dict[str
 
 
 @pytest.fixture
-def hand_built(tmp_path: Path) -> Iterator[HandBuilt]:
+def hand_built(tmp_path: Path, serve_sandbox: ServeSandbox) -> HandBuilt:
     # Provisioning set up over the API, as Okta allows for apps whose provisioning API it documents.
-    sandbox = OktaSandbox(OKTA_TOKEN, scim_timeout=5.0, provisioning_api="supported")
-    with sandbox.serve() as okta_url, OktaAdmin(okta_url, OKTA_TOKEN) as admin:
-        app_id, groups, mapping_id = build_by_hand(admin, sandbox)
-        yield HandBuilt(sandbox, okta_url, app_id, groups, mapping_id, tmp_path)
+    served = serve_sandbox(OKTA_TOKEN, SCIM_TOKEN, provisioning_api="supported")
+    with OktaAdmin(served.okta_url, OKTA_TOKEN) as admin:
+        app_id, groups, mapping_id = build_by_hand(admin, served.okta)
+    return HandBuilt(served.okta, served.okta_url, app_id, groups, mapping_id, tmp_path)

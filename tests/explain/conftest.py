@@ -8,7 +8,6 @@ calls `world.sync()`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,14 +15,16 @@ from typing import Any
 import httpx
 import pytest
 from pydantic import SecretStr
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from talend_okta.cli import app as cli_app
-from talend_okta.explain.command import Explained, ExplainSettings, explain_person
+from talend_okta.explain.command import Explained, explain_person
 from talend_okta.settings import load_settings
+from talend_okta.target import ConnectionSettings
 from talend_okta_sandbox.deploy import OktaAdmin, deploy
 from talend_okta_sandbox.okta import OktaSandbox
-from talend_okta_sandbox.talend import RunningTalend, run_talend
+from talend_okta_sandbox.talend import RunningTalend
+from tests.cli_runner import talend_okta
+from tests.conftest import ServeSandbox
 
 OKTA_TOKEN = "00Qx7fK3mZp9Lr2VwT6yB1cN"  # canaries: no 8-character run in common
 SCIM_TOKEN = "tPAT.h4Jd8sUe0GqW5oRa7Mv"
@@ -52,8 +53,8 @@ class World:
     def sync(self) -> None:
         self.sandbox.sync()
 
-    def settings(self) -> ExplainSettings:
-        return ExplainSettings(
+    def settings(self) -> ConnectionSettings:
+        return ConnectionSettings(
             okta_url=self.okta_url,
             okta_token=SecretStr(OKTA_TOKEN),
             app_id=self.app_id,
@@ -84,8 +85,9 @@ class World:
 
 
 @pytest.fixture
-def world() -> Iterator[World]:
-    sandbox = OktaSandbox(OKTA_TOKEN, scim_timeout=5.0, provisioning_api="supported")
+def world(serve_sandbox: ServeSandbox) -> World:
+    served = serve_sandbox(OKTA_TOKEN, SCIM_TOKEN, provisioning_api="supported")
+    sandbox, talend = served.okta, served.talend
     groups = {name: sandbox.add_group(name) for name in GROUPS}
     settings = load_settings(
         {
@@ -95,14 +97,10 @@ def world() -> Iterator[World]:
             "groups": [{"name": name, **extra} for name, extra in GROUPS.items()],
         }
     )
-    with (
-        run_talend(SCIM_TOKEN) as talend,
-        sandbox.serve() as okta_url,
-        OktaAdmin(okta_url, OKTA_TOKEN) as admin,
-    ):
+    with OktaAdmin(served.okta_url, OKTA_TOKEN) as admin:
         deployed = deploy(admin, settings, scim_base_url=talend.scim_url, talend_api_url=talend.api_url)
-        assert not deployed.failed
-        yield World(sandbox, okta_url, talend, deployed.app_id, groups, deployed.stack_outputs)
+    assert not deployed.failed
+    return World(sandbox, served.okta_url, talend, deployed.app_id, groups, deployed.stack_outputs)
 
 
 ENV_OPTIONS = (
@@ -123,4 +121,4 @@ def run_cli(world: World, *args: str, tmp: Path, env: dict[str, str | None] | No
     environment: dict[str, str | None] = dict.fromkeys(ENV_OPTIONS)
     environment.update(OKTA_API_TOKEN=OKTA_TOKEN, TALEND_SCIM_TOKEN=SCIM_TOKEN, TALEND_API_URL=world.talend.api_url)
     environment.update(env or {})
-    return CliRunner().invoke(cli_app, ["explain", *args, "--stack-outputs", str(outputs)], env=environment)
+    return talend_okta(["explain", *args, "--stack-outputs", str(outputs)], env=environment)

@@ -8,9 +8,10 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from talend_okta.explain.command import ExplainSettings, explain_person
+from talend_okta.explain.command import explain_person
 from talend_okta.explain.read import ExplainAborted
 from talend_okta.http import ApiError
+from talend_okta.target import ConnectionSettings
 
 SLOW = 3.0  # seconds each answer takes: ten requests in three rounds would take 9 s or more
 
@@ -26,7 +27,7 @@ def slow_answer(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, json=[], request=request)
 
 
-SETTINGS = ExplainSettings(
+SETTINGS = ConnectionSettings(
     okta_url="https://acme.okta.com",
     okta_token=SecretStr("okta-canary-x7q2-1f2e3d"),
     app_id="0oa1talend",

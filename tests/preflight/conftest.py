@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,12 +10,16 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from talend_okta.cli import app as cli_app
 from talend_okta_sandbox.okta import OktaSandbox
+from talend_okta_sandbox.talend import RunningTalend
+from tests.cli_runner import talend_okta
+from tests.conftest import ServeSandbox
 
 CANARY_TOKEN = "canary-okta-pf-5d2e9a7c41b3"
+TALEND_TOKEN = "canary-7f3e9d2b1c0a5e4f-tln"
+USERS_ONLY = "canary-talend-users-only-preflight-9e2f"  # its owner has Users - Manage, not SSO - Manage
 ENV_OPTIONS = (
     "OKTA_ORG_URL",
     "OKTA_API_TOKEN",
@@ -35,6 +38,7 @@ class Org:
     okta: OktaSandbox
     url: str
     tmp: Path
+    talend: RunningTalend  # for the seats and role-mapping reads
     app_id: str = ""
     groups: dict[str, str] = field(default_factory=dict)  # name → id
     assigned: dict[str, str] = field(default_factory=dict)  # the last deployment's `assignedGroups` output
@@ -105,7 +109,7 @@ class Org:
         environment: dict[str, str | None] = dict.fromkeys(ENV_OPTIONS)
         environment["OKTA_API_TOKEN"] = CANARY_TOKEN
         environment.update(env or {})
-        return CliRunner().invoke(cli_app, [*base, *args], env=environment, catch_exceptions=False)
+        return talend_okta([*base, *args], env=environment, catch_exceptions=False)
 
     def report(self, *args: str, **kwargs: Any) -> tuple[Result, dict[str, Any]]:
         """Run preflight with `--json -` and parse the report."""
@@ -114,10 +118,9 @@ class Org:
 
 
 @pytest.fixture
-def org(tmp_path: Path) -> Iterator[Org]:
-    okta = OktaSandbox(CANARY_TOKEN)
-    with okta.serve() as url:
-        yield Org(okta, url, tmp_path)
+def org(tmp_path: Path, serve_sandbox: ServeSandbox) -> Org:
+    served = serve_sandbox(CANARY_TOKEN, TALEND_TOKEN, talend={"users_only_tokens": [USERS_ONLY]})
+    return Org(served.okta, served.okta_url, tmp_path, served.talend)
 
 
 def user_names(people: list[dict[str, Any]]) -> list[str | None]:

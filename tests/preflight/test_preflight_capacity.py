@@ -13,18 +13,15 @@ import pytest
 from talend_okta.spec import app_spec
 from talend_okta.stack_files import read_stack_config
 from talend_okta_sandbox.serving import serve_wsgi
-from talend_okta_sandbox.talend import RunningTalend, run_talend
-from tests.preflight.conftest import CANARY_TOKEN, Org
-
-TALEND_TOKEN = "canary-7f3e9d2b1c0a5e4f-tln"
+from talend_okta_sandbox.talend import RunningTalend
+from tests.preflight.conftest import CANARY_TOKEN, TALEND_TOKEN, Org
 
 
 @pytest.fixture
-def talend() -> Iterator[RunningTalend]:
-    with run_talend(TALEND_TOKEN) as running:
-        running.account.seats.clear()
-        running.account.seats.update({"Studio": 10, "Management Console": 10})
-        yield running
+def talend(org: Org) -> RunningTalend:
+    org.talend.account.seats.clear()
+    org.talend.account.seats.update({"Studio": 10, "Management Console": 10})
+    return org.talend
 
 
 @pytest.fixture

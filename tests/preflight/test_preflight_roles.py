@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from talend_okta_sandbox.talend import RunningTalend, run_talend
-from tests.preflight.conftest import CANARY_TOKEN, Org
-
-TALEND_TOKEN = "canary-talend-api-preflight-3b7c1d"
-USERS_ONLY = "canary-talend-users-only-preflight-9e2f"
+from talend_okta_sandbox.talend import RunningTalend
+from tests.preflight.conftest import CANARY_TOKEN, TALEND_TOKEN, USERS_ONLY, Org
 
 
 @pytest.fixture
-def talend() -> Iterator[RunningTalend]:
-    with run_talend(TALEND_TOKEN, users_only_tokens=[USERS_ONLY]) as running:
-        yield running
+def talend(org: Org) -> RunningTalend:
+    return org.talend
 
 
 @pytest.fixture

@@ -3,14 +3,14 @@ switched on) and the Talend SCIM stand-in, both on loopback."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
 
 from talend_okta_sandbox.okta import OktaSandbox
-from talend_okta_sandbox.talend import RunningTalend, run_talend
+from talend_okta_sandbox.talend import RunningTalend
+from tests.conftest import ServeSandbox
 
 OKTA_TOKEN = "okta-canary-prov-5d4c3b2a1f0e"
 SCIM_TOKEN = "scim-canary-prov-9e8d7c6b5a4f"
@@ -41,19 +41,19 @@ def add_person(sandbox: OktaSandbox, name: str) -> str:
 
 
 @pytest.fixture
-def world() -> Iterator[World]:
+def world(serve_sandbox: ServeSandbox) -> World:
     """ann and bob (group), cy (direct) assigned before provisioning: stranded. dan assigned after: provisioned."""
-    sandbox = OktaSandbox(OKTA_TOKEN, scim_timeout=5.0)
-    with run_talend(SCIM_TOKEN) as talend, sandbox.serve() as okta_url:
-        app_id = sandbox.add_saml_app("Talend Cloud", connection_api=False)
-        group_id = sandbox.add_group("Talend Users")
-        people = {name: add_person(sandbox, name) for name in ("ann", "bob", "cy", "dan")}
-        for name in ("ann", "bob"):
-            sandbox.add_member(group_id, people[name])
-        sandbox.assign_group(app_id, group_id)
-        sandbox.assign_user(app_id, people["cy"])
-        sandbox.set_connection(app_id, talend.scim_url, SCIM_TOKEN)  # the admin switches SCIM on
-        sandbox.set_user_provisioning(app_id, create=True, update_profile=True, deactivate=True)
-        sandbox.add_member(group_id, people["dan"])
-        sandbox.sync()
-        yield World(sandbox, okta_url, talend, app_id, group_id, people)
+    served = serve_sandbox(OKTA_TOKEN, SCIM_TOKEN)
+    sandbox, talend = served.okta, served.talend
+    app_id = sandbox.add_saml_app("Talend Cloud", connection_api=False)
+    group_id = sandbox.add_group("Talend Users")
+    people = {name: add_person(sandbox, name) for name in ("ann", "bob", "cy", "dan")}
+    for name in ("ann", "bob"):
+        sandbox.add_member(group_id, people[name])
+    sandbox.assign_group(app_id, group_id)
+    sandbox.assign_user(app_id, people["cy"])
+    sandbox.set_connection(app_id, talend.scim_url, SCIM_TOKEN)  # the admin switches SCIM on
+    sandbox.set_user_provisioning(app_id, create=True, update_profile=True, deactivate=True)
+    sandbox.add_member(group_id, people["dan"])
+    sandbox.sync()
+    return World(sandbox, served.okta_url, talend, app_id, group_id, people)

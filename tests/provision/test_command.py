@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import httpx
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from talend_okta.cli import app as cli_app
+from tests.cli_runner import talend_okta
 from tests.provision.conftest import OKTA_TOKEN, SCIM_TOKEN, World
 
 
@@ -23,14 +23,14 @@ def env(world: World) -> dict[str, str]:
 
 
 def provision(world: World, *args: str, input_text: str | None = None, extra: dict[str, str] | None = None) -> Result:
-    result = CliRunner().invoke(cli_app, ["provision", *args], env=env(world) | (extra or {}), input=input_text)
+    result = talend_okta(["provision", *args], env=env(world) | (extra or {}), input=input_text)
     assert OKTA_TOKEN not in result.output + result.stderr
     assert SCIM_TOKEN not in result.output + result.stderr
     return result
 
 
 def verify(world: World) -> Result:
-    return CliRunner().invoke(cli_app, ["verify", "--timeout", "10", "--poll-interval", "0.05"], env=env(world))
+    return talend_okta(["verify", "--timeout", "10", "--poll-interval", "0.05"], env=env(world))
 
 
 def test_dry_run_lists_and_changes_nothing(world: World) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from talend_okta.http import tls_context
 from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.talend import RunningTalend, run_talend
 
@@ -25,7 +26,9 @@ def okta(sandbox: OktaSandbox) -> Iterator[httpx.Client]:
     """An httpx client for the served sandbox, authenticated with `SSWS <token>`."""
     with (
         sandbox.serve() as base_url,
-        httpx.Client(base_url=base_url, headers={"Authorization": f"SSWS {API_TOKEN}"}, timeout=5.0) as client,
+        httpx.Client(
+            base_url=base_url, headers={"Authorization": f"SSWS {API_TOKEN}"}, timeout=5.0, verify=tls_context()
+        ) as client,
     ):
         yield client
 
@@ -40,7 +43,7 @@ def talend() -> Iterator[RunningTalend]:
 def scim(talend: RunningTalend) -> Iterator[httpx.Client]:
     """A client for the Talend stand-in, to read what provisioning left there."""
     with httpx.Client(
-        base_url=talend.scim_url, headers={"Authorization": f"Bearer {SCIM_TOKEN}"}, timeout=5.0
+        base_url=talend.scim_url, headers={"Authorization": f"Bearer {SCIM_TOKEN}"}, timeout=5.0, verify=tls_context()
     ) as client:
         yield client
 

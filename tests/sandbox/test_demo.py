@@ -36,6 +36,9 @@ def demo_command(*args: str) -> list[str]:
 def demo_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OKTA_", "TALEND_"))}
     env.update(TALEND_OKTA_SANDBOX_OKTA_TOKEN=OKTA_CANARY, TALEND_OKTA_SANDBOX_TALEND_TOKEN=TALEND_CANARY)
+    # The demo fits the terminal up to 120 columns; the assertions read the 120-column layout whatever runs them
+    # (a pytest-xdist worker's terminal is 80 columns).
+    env["COLUMNS"] = "120"
     return env
 
 

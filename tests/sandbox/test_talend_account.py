@@ -10,8 +10,10 @@ import pytest
 from scim2_models import Email, User
 from scim2_server.utils import load_default_provider
 
+from talend_okta import capacity
 from talend_okta.http import ApiAuthError
 from talend_okta.talend_api import TalendApiClient
+from talend_okta_sandbox import talend_account
 from talend_okta_sandbox.talend import RunningTalend, run_talend
 
 OWNER_TOKEN = "talend-owner-canary-1a2b3c4d5e6f"
@@ -103,3 +105,11 @@ def test_the_default_license_is_large() -> None:
             "Management Console": 1000,
             "Studio": 1000,
         }
+
+
+def test_the_stand_in_reads_talends_seat_rules_as_the_product_does() -> None:
+    """Both tables come from Talend's guides, kept apart on purpose (the stand-in plays Talend); they must agree, or
+    preflight's seat plan and the stand-in's seat count drift apart unnoticed."""
+    assert talend_account.ROLE_APPLICATIONS == capacity.ROLE_APPLICATIONS
+    assert talend_account.CONSOLE_SEAT_PERMISSIONS == capacity.CONSOLE_SEAT_PERMISSIONS
+    assert set(talend_account.APPLICATIONS) == set(capacity.APPLICATION_NAMES.values())

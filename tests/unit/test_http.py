@@ -5,10 +5,13 @@ tests/preflight/test_preflight_transport.py)."""
 
 from __future__ import annotations
 
+import ssl
+from typing import Any
+
 import httpx
 import pytest
 
-from talend_okta.http import ApiError, ApiStatusError, ApiUnreachable, JsonApi, RetryPolicy
+from talend_okta.http import ApiError, ApiStatusError, ApiUnreachable, JsonApi, RetryPolicy, tls_context
 
 TOKEN = "canary-http-token-5f2a9c"
 GZIP_LIE = {"Content-Type": "application/json", "Content-Encoding": "gzip"}  # the body is plain JSON
@@ -74,3 +77,23 @@ def test_the_token_goes_in_one_header_and_nowhere_else() -> None:
     (request,) = client.seen  # type: ignore[attr-defined]
     assert request.headers["Authorization"] == f"SSWS {TOKEN}"
     assert TOKEN not in str(request.url)
+
+
+def test_clients_share_one_verifying_tls_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building a TLS context reads the whole CA bundle (about 50 ms of CPU); a process builds one, however many
+    clients it makes, and every client verifies certificates with it."""
+    built: list[ssl.SSLContext] = []
+    real = ssl.create_default_context
+
+    def counted(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        built.append(real(*args, **kwargs))
+        return built[-1]
+
+    monkeypatch.setattr(ssl, "create_default_context", counted)
+    tls_context.cache_clear()
+    clients = [JsonApi("Okta", "https://acme.okta.com", ("SSWS", TOKEN)) for _ in range(3)]
+    for client in clients:
+        client.close()
+    assert len(built) == 1
+    assert built[0].verify_mode == ssl.CERT_REQUIRED
+    assert built[0].check_hostname

@@ -11,7 +11,7 @@ import pytest
 from talend_okta.checks import CheckResult
 from talend_okta.okta_api import OktaClient
 from talend_okta.settings import ProvisioningSettings
-from talend_okta.verify.inputs import ConnectionSettings
+from talend_okta.target import ConnectionSettings
 from talend_okta.verify.provisioning import provisioning_check
 from talend_okta.verify.sync import OktaSide, PushedGroup, TalendSide, group_sync, user_sync
 

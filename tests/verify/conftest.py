@@ -1,7 +1,8 @@
 """A small world for verify: the Okta sandbox and the Talend SCIM stand-in (scim2-server), both on loopback.
 
-The Talend stand-in is served behind `TalendFaults`, a WSGI layer that can answer the next matching requests with
-a canned response (429, 5xx, garbage) before they reach the real server.
+Both come from the shared `serve_sandbox` fixture; the Talend stand-in is served behind `TalendFaults`, a WSGI
+layer that can answer the next matching requests with a canned response (429, 5xx, garbage) before they reach the
+real server.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,11 @@ import pytest
 from scim2_models import User
 from scim2_server.memory import InMemoryStorage
 from scim2_server.utils import load_default_provider
-from typer.testing import CliRunner
 
-from talend_okta.cli import app as cli_app
-from talend_okta.verify.inputs import ConnectionSettings
+from talend_okta.target import ConnectionSettings
 from talend_okta_sandbox.okta import OktaSandbox
-from talend_okta_sandbox.serving import serve_wsgi
-from talend_okta_sandbox.talend import build_talend_app
+from tests.cli_runner import talend_okta
+from tests.conftest import ServeSandbox
 
 # Canary tokens: tests assert they never show up in any output.
 OKTA_TOKEN = "okta-canary-6b1e0c9d8f7a5e4d"
@@ -38,11 +37,16 @@ _USER_TYPE = next(rt for rt in load_default_provider().resource_types if rt.name
 class TalendFaults:
     """WSGI middleware: the next `times` requests whose path matches get `status`/`body`/`headers` instead."""
 
-    def __init__(self, app: Callable[..., Any]) -> None:
-        self.app = app
+    def __init__(self) -> None:
+        self.app: Callable[..., Any] | None = None  # the stand-in, set by `around`
         self.requests: list[str] = []  # path?query of every request, for assertions
         self._faults: list[dict[str, Any]] = []
         self._lock = threading.Lock()
+
+    def around(self, app: Callable[..., Any]) -> TalendFaults:
+        """Wrap the stand-in's WSGI app (`run_talend`'s middleware)."""
+        self.app = app
+        return self
 
     def add(
         self, path_pattern: str, status: int, body: bytes = b"", headers: dict[str, str] | None = None, times: int = 1
@@ -66,6 +70,7 @@ class TalendFaults:
             if fault is not None:
                 fault["times"] -= 1
         if fault is None:
+            assert self.app is not None
             return self.app(environ, start_response)
         headers = [("Content-Length", str(len(fault["body"]))), *fault["headers"].items()]
         start_response(f"{fault['status']} Fault", headers)
@@ -144,7 +149,7 @@ class World:
             "TALEND_SCIM_TOKEN": SCIM_TOKEN,
         }
         argv = ["verify", "--timeout", timeout, "--poll-interval", "0.05", "--json", str(report_path), *args]
-        result = CliRunner().invoke(cli_app, argv, env=base_env | (env or {}), input=input_text)
+        result = talend_okta(argv, env=base_env | (env or {}), input=input_text)
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception
         report = json.loads(report_path.read_text()) if report_path.exists() else None
@@ -152,22 +157,20 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
+def world(tmp_path: Path, serve_sandbox: ServeSandbox) -> World:
     """An Okta app with SCIM provisioning to the Talend stand-in, and a group assigned to it; no users yet.
 
     Provisioning runs only when a test calls `world.okta.sync()`, so each test decides what Talend has seen.
     """
-    okta = OktaSandbox(OKTA_TOKEN, scim_timeout=5.0)
-    storage = InMemoryStorage()
-    faults = TalendFaults(build_talend_app(SCIM_TOKEN, storage))
-    with serve_wsgi(faults) as talend_base, okta.serve() as okta_url:
-        scim_url = f"{talend_base}/scim/v2"
-        app_id = okta.add_saml_app(APP_LABEL)
-        okta.set_connection(app_id, scim_url, SCIM_TOKEN)
-        okta.set_user_provisioning(app_id, create=True, update_profile=True, deactivate=True)
-        group_id = okta.add_group(USERS_GROUP)
-        okta.assign_group(app_id, group_id)
-        yield World(okta, okta_url, app_id, group_id, scim_url, storage, faults, tmp_path)
+    faults = TalendFaults()
+    served = serve_sandbox(OKTA_TOKEN, SCIM_TOKEN, talend={"middleware": faults.around})
+    okta, scim_url = served.okta, served.talend.scim_url
+    app_id = okta.add_saml_app(APP_LABEL)
+    okta.set_connection(app_id, scim_url, SCIM_TOKEN)
+    okta.set_user_provisioning(app_id, create=True, update_profile=True, deactivate=True)
+    group_id = okta.add_group(USERS_GROUP)
+    okta.assign_group(app_id, group_id)
+    return World(okta, served.okta_url, app_id, group_id, scim_url, served.talend.storage, faults, tmp_path)
 
 
 def token_fragments(token: str, length: int = 8) -> set[str]:

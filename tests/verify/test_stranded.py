@@ -70,7 +70,7 @@ def test_stranded_people_fail_at_once_even_with_a_timeout(world: World) -> None:
 
 def test_people_still_being_pushed_are_waited_for(world: World) -> None:
     world.person("pia")
-    run = world.run(timeout="0.3")
+    run = world.run(timeout="1.5")  # room for a second pass on a busy machine
     assert run.exit_code == 1
     assert run.report is not None
     assert run.report["passes"] > 1  # Okta is working on it: verify looked again

@@ -18,6 +18,7 @@ import httpx
 
 from talend_okta.assignment_guard import refusal
 from talend_okta.credentials import check_talend_credentials
+from talend_okta.http import tls_context
 from talend_okta.push_state import creates_users
 from talend_okta.redact import Redactor
 from talend_okta.role_mapping import API_TOKEN_KEY, REGION_KEY, RoleMappingError, RoleMappingProvider, stack_target
@@ -64,6 +65,7 @@ class OktaAdmin:
             headers={"Authorization": f"SSWS {api_token}", "Accept": "application/json"},
             timeout=httpx.Timeout(timeout),
             trust_env=False,  # loopback only: never through a proxy from the environment
+            verify=tls_context(),
         )
 
     def __enter__(self) -> OktaAdmin:

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from talend_okta.http import tls_context
 from talend_okta_sandbox import okta_json, okta_log
 from talend_okta_sandbox.okta_org import Org
 from talend_okta_sandbox.okta_state import App, AppUser
@@ -71,6 +72,7 @@ class ScimClient:
                 "Content-Type": "application/scim+json",
             },
             timeout=httpx.Timeout(timeout),
+            verify=tls_context(),
         )
 
     def __enter__(self) -> ScimClient:

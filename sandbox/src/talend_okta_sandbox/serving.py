@@ -26,9 +26,9 @@ class _QuietHandler(WSGIRequestHandler):
 def serve_wsgi(app: Any, host: str = LOOPBACK, port: int = 0) -> Iterator[str]:
     """Run `app` until the block ends; yields its base URL `http://host:port`."""
     server = make_server(host, port, app, server_class=_ThreadingServer, handler_class=_QuietHandler)
-    # A short poll interval: shutdown() waits for it, and tests start and stop many servers.
+    # A short poll interval: shutdown() waits for it (half of it on average), and tests start and stop hundreds.
     thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"wsgi-{server.server_port}", daemon=True
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, name=f"wsgi-{server.server_port}", daemon=True
     )
     thread.start()
     try:

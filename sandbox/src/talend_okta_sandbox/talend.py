@@ -9,7 +9,7 @@ PATCH answers 200 with the resource, which is what Okta's SCIM client expects. T
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,13 +81,19 @@ class RunningTalend:
 
 @contextmanager
 def run_talend(
-    token: str, host: str = LOOPBACK, port: int = 0, *, users_only_tokens: Iterable[str] = ()
+    token: str,
+    host: str = LOOPBACK,
+    port: int = 0,
+    *,
+    users_only_tokens: Iterable[str] = (),
+    middleware: Callable[[Any], Any] | None = None,
 ) -> Iterator[RunningTalend]:
-    """Serve the stand-in on loopback until the block ends."""
+    """Serve the stand-in on loopback until the block ends. `middleware` wraps the WSGI app before it is served (tests
+    inject faults with it)."""
     storage, roles, account = InMemoryStorage(), TalendRoles(), TalendAccount()
     app = build_talend_app(token, storage, roles=roles, users_only_tokens=users_only_tokens, account=account)
     assert isinstance(app.scim_app, TalendAccountRoutes)
-    with serve_wsgi(app, host, port) as base_url:
+    with serve_wsgi(middleware(app) if middleware else app, host, port) as base_url:
         yield RunningTalend(
             scim_url=f"{base_url}/{TENANT}/v2",
             storage=storage,

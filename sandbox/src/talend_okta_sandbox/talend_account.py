@@ -39,23 +39,32 @@ MANAGEMENT_CONSOLE = "Management Console"
 APPLICATIONS = (STUDIO, DATA_PREPARATION, DATA_STEWARDSHIP, MANAGEMENT_CONSOLE)
 LOCAL_ADMIN = "Security Administrator"  # the role of the Talend-local admin who owns a token `owners` does not name
 
-# Each predefined role's application, from the guide that defines the role (roles-tmc, roles-tpd, roles-tds, the
-# Data Preparation "User Roles"); Pipeline Designer roles take Studio seats.
+# Each predefined role's application, from the guide that defines the role. The product keeps its own reading of the
+# same guides (talend_okta.capacity); the stand-in plays Talend and does not import it, and
+# tests/sandbox/test_talend_account.py checks that the two readings agree.
 ROLE_APPLICATIONS = {
+    # Talend Management Console guide, roles-tmc: Integration Developer publishes from Studio.
     "Integration Developer": STUDIO,
+    # Talend Management Console for Pipelines guide, roles-tpd: Pipeline Designer roles take Studio seats.
     "Pipelines Administrator": STUDIO,
     "Pipelines Designer": STUDIO,
     "Pipelines Operator": STUDIO,
     "Pipelines Viewer": STUDIO,
+    # Talend Management Console guide, roles-tds.
     "Campaign Owner": DATA_STEWARDSHIP,
     "Campaign Operator": DATA_STEWARDSHIP,
     "Data Steward": DATA_STEWARDSHIP,
+    "Rule - Manager": DATA_STEWARDSHIP,
+    "Rule - Viewer": DATA_STEWARDSHIP,
+    # Talend Data Preparation user guide, "User Roles".
     "Data Preparator": DATA_PREPARATION,
     "Dataset Manager": DATA_PREPARATION,
+    # "Seat allocation per license": these default roles take a Management Console seat.
     "Environment Administrator": MANAGEMENT_CONSOLE,
     "Infrastructure Administrator": MANAGEMENT_CONSOLE,
     "Operator": MANAGEMENT_CONSOLE,
 }
+# "Seat allocation per license": the permissions that take a Management Console seat.
 CONSOLE_SEAT_PERMISSIONS = frozenset(
     {
         "TMC_STATIC_IP_MANAGEMENT",

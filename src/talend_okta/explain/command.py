@@ -10,75 +10,25 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx
-from pydantic import SecretStr
 from rich.console import Console
 
 from talend_okta.cli_io import fail
 from talend_okta.explain.read import ExplainAborted, read_person
 from talend_okta.explain.render import print_explanation, to_json
 from talend_okta.explain.steps import Explanation, explain
-from talend_okta.http import ApiError, Deadline, InputError, RetryPolicy, Sleep, check_base_url
+from talend_okta.http import ApiError, ClientOptions, Deadline, InputError, RetryPolicy, Sleep
 from talend_okta.okta_api import OktaClient
 from talend_okta.redact import Redactor
 from talend_okta.scim_api import TalendScimClient
-from talend_okta.stack_files import StackOutputs, read_stack_outputs
-from talend_okta.talend_api import TalendApiClient, api_origin
-from talend_okta.target import TALEND_API_URL, okta_target, scim_target
+from talend_okta.stack_files import read_stack_outputs
+from talend_okta.talend_api import TalendApiClient
+from talend_okta.target import TALEND_API_URL, ConnectionSettings, connection_settings
 
 REQUEST_TIMEOUT = 15.0  # seconds per request: explain answers a person waiting for it
 RETRY = RetryPolicy(attempts=2, backoff=0.5, rate_limit_waits=2, max_rate_limit_wait=10.0)
-
-
-@dataclass(frozen=True)
-class ExplainSettings:
-    """Where Okta and Talend are, their tokens, and what the stack outputs say (see `resolve`)."""
-
-    okta_url: str
-    okta_token: SecretStr
-    app_id: str
-    scim_url: str
-    scim_token: SecretStr
-    talend_api_url: str  # Talend's role-mapping API
-    talend_api_token: SecretStr
-    assigned_groups: Mapping[str, str] | None = None  # the stack outputs' assignedGroups
-    role_mappings: Mapping[str, list[str]] = field(default_factory=dict)  # the stack outputs' roleMappings
-
-    def secrets(self) -> list[str]:
-        return [s.get_secret_value() for s in (self.okta_token, self.scim_token, self.talend_api_token)]
-
-
-def resolve(
-    *,
-    okta_url: str | None,
-    okta_token: str | None,
-    app_id: str | None,
-    scim_url: str | None,
-    scim_token: str | None,
-    talend_api_url: str | None,
-    talend_api_token: str | None,
-    outputs: StackOutputs | None,
-) -> ExplainSettings:
-    """verify's target rules (`talend_okta.target`): options (or their environment variables) win over the stack
-    outputs; Talend's role-mapping API defaults to the SCIM host and token."""
-    okta = okta_target(okta_url=okta_url, okta_token=okta_token, app_id=app_id, outputs=outputs)
-    assert okta.app_id is not None  # required
-    scim = scim_target(scim_url=scim_url, scim_token=scim_token, outputs=outputs)
-    api_token = talend_api_token.strip() if talend_api_token and talend_api_token.strip() else None
-    return ExplainSettings(
-        okta_url=okta.org_url,
-        okta_token=okta.token,
-        app_id=okta.app_id,
-        scim_url=scim.url,
-        scim_token=scim.token,
-        talend_api_url=check_base_url(talend_api_url, TALEND_API_URL) if talend_api_url else api_origin(scim.url),
-        talend_api_token=SecretStr(api_token) if api_token else scim.token,
-        assigned_groups=okta.assigned_groups,
-        role_mappings=outputs.role_mappings if outputs is not None else {},
-    )
 
 
 @dataclass
@@ -90,7 +40,7 @@ class Explained:
 
 def explain_person(
     person: str,
-    settings: ExplainSettings,
+    settings: ConnectionSettings,
     *,
     retry: RetryPolicy = RETRY,
     sleep: Sleep = time.sleep,
@@ -100,39 +50,20 @@ def explain_person(
     """Read and explain one person; raises `ExplainAborted` when it cannot run. `timeout` (seconds, 0: none) bounds
     the whole run: one deadline shared by the three clients, so no wait or retry outlives it."""
     started = time.monotonic()
-    deadline = Deadline(timeout) if timeout > 0 else None
-    redact = Redactor(settings.secrets())
-    okta = OktaClient(
-        settings.okta_url,
-        settings.okta_token.get_secret_value(),
+    shared = ClientOptions(
         timeout=REQUEST_TIMEOUT,
         retry=retry,
         sleep=sleep,
         transport=transport,
-        redactor=redact,
-        deadline=deadline,
+        redactor=Redactor(settings.secrets()),
+        deadline=Deadline(timeout) if timeout > 0 else None,
     )
-    talend = TalendScimClient(
-        settings.scim_url,
-        settings.scim_token.get_secret_value(),
-        timeout=REQUEST_TIMEOUT,
-        retry=retry,
-        sleep=sleep,
-        transport=transport,
-        redactor=redact,
-        deadline=deadline,
-    )
-    roles = TalendApiClient(
-        settings.talend_api_url,
-        settings.talend_api_token.get_secret_value(),
-        timeout=REQUEST_TIMEOUT,
-        retry=retry,
-        sleep=sleep,
-        transport=transport,
-        redactor=redact,
-        deadline=deadline,
-    )
-    with okta, talend, roles:
+    api_url, api_token = settings.role_api
+    with (
+        OktaClient(settings.okta_url, settings.okta_token.get_secret_value(), **shared) as okta,
+        TalendScimClient(settings.scim_url, settings.scim_token.get_secret_value(), **shared) as talend,
+        TalendApiClient(api_url, api_token, setting=TALEND_API_URL, **shared) as roles,
+    ):
         facts = read_person(
             person,
             settings.app_id,
@@ -164,7 +95,7 @@ def run(
     exit 2 (`fail`)."""
     redact = Redactor([okta_token, scim_token, talend_api_token])
     try:
-        settings = resolve(
+        settings = connection_settings(
             okta_url=okta_url,
             okta_token=okta_token,
             app_id=app_id,

@@ -10,7 +10,8 @@ from talend_okta.cli_io import check_output_dir, fail, write_text
 from talend_okta.http import ApiError, InputError
 from talend_okta.redact import Redactor
 from talend_okta.stack_files import read_stack_outputs
-from talend_okta.verify.inputs import PollSettings, connection_settings
+from talend_okta.target import connection_settings
+from talend_okta.verify.inputs import PollSettings
 from talend_okta.verify.polling import VerifyAborted, verify
 from talend_okta.verify.render import print_report, progress_display
 from talend_okta.verify.report import report_json

@@ -9,15 +9,25 @@ from concurrent.futures import ThreadPoolExecutor
 from talend_okta.capacity import SSO_MANAGE, USERS_MANAGE
 from talend_okta.checks import CheckResult
 from talend_okta.credentials import credentials_check
-from talend_okta.http import ApiAuthError, ApiError, ApiStatusError, Deadline, DeadlineExceeded, RetryPolicy, Sleep
+from talend_okta.http import (
+    ApiAuthError,
+    ApiError,
+    ApiStatusError,
+    ClientOptions,
+    Deadline,
+    DeadlineExceeded,
+    RetryPolicy,
+    Sleep,
+)
 from talend_okta.okta_api import OktaClient
 from talend_okta.push_state import creates_users
 from talend_okta.redact import Redactor
 from talend_okta.scim_api import ScimPagingError, TalendScimClient
-from talend_okta.talend_api import TalendApiClient, api_origin
+from talend_okta.talend_api import TalendApiClient
+from talend_okta.target import TALEND_API_URL, ConnectionSettings
 from talend_okta.user_names import user_name_key
 from talend_okta.verify.capacity import capacity_checks
-from talend_okta.verify.inputs import ConnectionSettings, PollSettings
+from talend_okta.verify.inputs import PollSettings
 from talend_okta.verify.provisioning import provisioning_check
 from talend_okta.verify.report import GROUP_SYNC, USER_SYNC, GroupReport, Progress, UsersReport, VerifyReport
 from talend_okta.verify.roles import check_role_mapping
@@ -62,39 +72,29 @@ def verify(
     started = clock()
     # --timeout bounds every pass from inside too: no request or retry wait of either client outlives it.
     deadline = Deadline(poll.timeout, clock=clock) if poll.timeout > 0 else None
+    shared = ClientOptions(timeout=poll.request_timeout, retry=retry, sleep=sleep, redactor=redact, deadline=deadline)
     try:
         with (
-            OktaClient(
-                settings.okta_url,
-                settings.okta_token.get_secret_value(),
-                timeout=poll.request_timeout,
-                retry=retry,
-                sleep=sleep,
-                redactor=redact,
-                deadline=deadline,
-            ) as okta,
+            OktaClient(settings.okta_url, settings.okta_token.get_secret_value(), **shared) as okta,
             TalendScimClient(
                 settings.scim_url,
                 settings.scim_token.get_secret_value(),
-                timeout=poll.request_timeout,
-                retry=retry,
-                sleep=sleep,
-                redactor=redact,
+                **shared,
                 concurrency=poll.scim_concurrency,
-                deadline=deadline,
             ) as talend,
         ):
             report = _poll(
                 okta, talend, settings, poll, frozenset(user_name_key(u) for u in ignore_users), progress, sleep, clock
             )
             requests = {"okta": okta.requests, "talend": talend.requests}
+            after = shared | ClientOptions(deadline=None)  # Talend's API after the passes: its requests' own timeouts
             if settings.role_mappings:
                 progress("checking Talend's role mappings")
                 okta.use_deadline(None)  # after the passes: the role check runs on its requests' own timeouts
-                report, requests["talend-api"] = _with_role_check(report, okta, settings, poll, retry, sleep, redact)
+                report, requests["talend-api"] = _with_role_check(report, okta, settings, after)
             if capacity:
                 progress("checking Talend's seats and the token's owner")
-                report, requests["talend-account"] = _with_capacity(report, okta, settings, poll, retry, sleep, redact)
+                report, requests["talend-account"] = _with_capacity(report, okta, settings, after)
             report.seconds = round(clock() - started, 3)
             report.requests = requests
             return report
@@ -180,13 +180,7 @@ def _poll(
 
 
 def _with_role_check(
-    report: VerifyReport,
-    okta: OktaClient,
-    settings: ConnectionSettings,
-    poll: PollSettings,
-    retry: RetryPolicy | None,
-    sleep: Sleep,
-    redact: Redactor,
+    report: VerifyReport, okta: OktaClient, settings: ConnectionSettings, shared: ClientOptions
 ) -> tuple[VerifyReport, int]:
     """The report with the role-mapping check added, and the requests it took."""
     api_url, token = settings.role_api
@@ -195,15 +189,7 @@ def _with_role_check(
     for name in settings.role_mappings:
         group = okta.group_as_the_provider_finds_it(name)
         okta_groups[name] = group.profile.name if group else None
-    with TalendApiClient(
-        api_url,
-        token,
-        setting="--talend-api-url (TALEND_API_URL)",
-        timeout=poll.request_timeout,
-        retry=retry,
-        sleep=sleep,
-        redactor=redact,
-    ) as talend:
+    with TalendApiClient(api_url, token, setting=TALEND_API_URL, **shared) as talend:
         check = check_role_mapping(talend, app, settings.role_mappings, okta_groups)
         requests = talend.requests
     checks = [*report.checks, check]
@@ -211,26 +197,13 @@ def _with_role_check(
 
 
 def _with_capacity(
-    report: VerifyReport,
-    okta: OktaClient,
-    settings: ConnectionSettings,
-    poll: PollSettings,
-    retry: RetryPolicy | None,
-    sleep: Sleep,
-    redact: Redactor,
+    report: VerifyReport, okta: OktaClient, settings: ConnectionSettings, shared: ClientOptions
 ) -> tuple[VerifyReport, int]:
     """The report with the seats and token-owner checks added (the SCIM token's owner: the one Okta uses)."""
     app = okta.get_app(settings.app_id)
     needs = [USERS_MANAGE] + ([SSO_MANAGE] if settings.role_mappings and not settings.talend_api_token else [])
-    with TalendApiClient(
-        settings.talend_api_url or api_origin(settings.scim_url),
-        settings.scim_token.get_secret_value(),
-        setting="--talend-api-url (TALEND_API_URL)",
-        timeout=poll.request_timeout,
-        retry=retry,
-        sleep=sleep,
-        redactor=redact,
-    ) as talend:
+    api_url, _ = settings.role_api
+    with TalendApiClient(api_url, settings.scim_token.get_secret_value(), setting=TALEND_API_URL, **shared) as talend:
         checks = capacity_checks(talend, okta, settings.app_id, app.label or app.id, needs)
         requests = talend.requests
     return report.model_copy(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from talend_okta.checks import CheckResult
 from talend_okta.definition import EMAIL_PREFIX_TEMPLATE
 from talend_okta.okta_api import SCIM_PROVISIONING, TO_APP_FEATURES, App, OktaClient
-from talend_okta.verify.inputs import ConnectionSettings
+from talend_okta.target import ConnectionSettings
 from talend_okta.verify.report import PROVISIONING
 
 

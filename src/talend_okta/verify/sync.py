@@ -13,8 +13,8 @@ from talend_okta.okta_api import PROVISIONING_NOT_ENABLED, OktaClient
 from talend_okta.push_state import PushState, push_state
 from talend_okta.scim_api import TalendScimClient
 from talend_okta.settings import ProvisioningSettings
+from talend_okta.target import ConnectionSettings
 from talend_okta.user_names import user_name_key
-from talend_okta.verify.inputs import ConnectionSettings
 from talend_okta.verify.report import GROUP_SYNC, USER_SYNC, GroupReport, Progress, UsersReport
 from talend_okta.wording import counted
 
