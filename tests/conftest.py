@@ -14,6 +14,17 @@ from talend_okta import http
 from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.talend import RunningTalend, run_talend
 
+# The variables `talend-okta` reads its targets and tokens from: tests unset them all, then set their own.
+TARGET_VARIABLES = (
+    "OKTA_ORG_URL",
+    "OKTA_API_TOKEN",
+    "TALEND_OKTA_APP_ID",
+    "TALEND_SCIM_URL",
+    "TALEND_SCIM_TOKEN",
+    "TALEND_API_URL",
+    "TALEND_API_TOKEN",
+)
+
 
 @pytest.fixture
 def instant_retries(monkeypatch: pytest.MonkeyPatch) -> None:

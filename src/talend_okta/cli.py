@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from talend_okta import adopt as adoption
+from talend_okta import plan_check
 from talend_okta import provision as provisioning
 from talend_okta.cli_io import (
     AppIdOption,
@@ -235,6 +236,23 @@ def adopt(
         timeout=timeout,
     )
     raise typer.Exit(code)
+
+
+@app.command("check-plan")
+def check_plan(
+    plan: Annotated[str, typer.Argument(metavar="PLAN", help="`pulumi preview --json` output; - for stdin.")],
+    allow_unassign: Annotated[
+        bool, typer.Option("--allow-unassign", help="List the steps that unassign people, but pass.")
+    ] = False,
+) -> None:
+    """Refuse a Pulumi plan that unassigns people, before `pulumi up` carries it out.
+
+    Names every step of the plan that deletes the Talend Cloud app or unassigns a group (a per-group assignment
+    deleted or replaced, a group dropped from the stack's assignments), whatever caused it: a declared change, a
+    renamed resource, an upgrade that skipped its step. Exit 0 when none (or --allow-unassign), 1 when refused, 2
+    when the plan cannot be read. See docs/pull-requests.md.
+    """
+    raise typer.Exit(plan_check.run(plan, allow_unassign=allow_unassign))
 
 
 @app.command()

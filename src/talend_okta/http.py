@@ -197,11 +197,11 @@ class JsonApi:
         auth: tuple[str, str],
         headers: Mapping[str, str] | None = None,
         *,
-        redactor: Redactor | None = None,
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         sleep: Sleep = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        redactor: Redactor | None = None,
         deadline: Deadline | None = None,
         notify: Notify | None = None,
     ) -> None:

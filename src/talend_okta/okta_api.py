@@ -10,9 +10,8 @@ tests/sandbox/okta-recordings (Okta's Terraform provider acceptance tests).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
-from typing import TypeVar
+from typing import TypeVar, Unpack
 from urllib.parse import quote
 
 import httpx
@@ -23,17 +22,13 @@ from talend_okta.http import (
     ApiBodyError,
     ApiClient,
     ApiStatusError,
-    Deadline,
+    ClientOptions,
     InputError,
     JsonApi,
-    Notify,
-    RetryPolicy,
-    Sleep,
     check_base_url,
     origin,
     same_origin,
 )
-from talend_okta.redact import Redactor
 
 ItemT = TypeVar("ItemT", bound=BaseModel)
 
@@ -288,29 +283,12 @@ class OktaClient(ApiClient):
         org_url: str,
         api_token: str,
         *,
-        timeout: float = 30.0,
-        retry: RetryPolicy | None = None,
-        sleep: Sleep = time.sleep,
-        transport: httpx.BaseTransport | None = None,
-        redactor: Redactor | None = None,
-        deadline: Deadline | None = None,
-        notify: Notify | None = None,
         max_pages: int = MAX_PAGES,
+        **options: Unpack[ClientOptions],
     ) -> None:
         self.org_url = check_base_url(org_url, "Okta org URL")
         self.max_pages = max_pages
-        self._api = JsonApi(
-            "Okta",
-            self.org_url,
-            ("SSWS", api_token),
-            redactor=redactor,
-            timeout=timeout,
-            retry=retry,
-            sleep=sleep,
-            transport=transport,
-            deadline=deadline,
-            notify=notify,
-        )
+        self._api = JsonApi("Okta", self.org_url, ("SSWS", api_token), **options)
 
     def current_user(self) -> OktaUser:
         """The token's own user; the cheapest call that proves the token works."""

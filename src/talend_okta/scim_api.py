@@ -10,17 +10,21 @@ a list that cannot be trusted must never let a check pass. Attribute names are m
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, Unpack
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from talend_okta.http import ApiBodyError, ApiClient, Deadline, JsonApi, Notify, RetryPolicy, Sleep, check_base_url
+from talend_okta.http import (
+    ApiBodyError,
+    ApiClient,
+    ClientOptions,
+    JsonApi,
+    check_base_url,
+)
 from talend_okta.redact import Redactor
 
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
@@ -168,30 +172,13 @@ class TalendScimClient(ApiClient):
         base_url: str,
         token: str,
         *,
-        timeout: float = 30.0,
-        retry: RetryPolicy | None = None,
-        sleep: Sleep = time.sleep,
-        transport: httpx.BaseTransport | None = None,
-        redactor: Redactor | None = None,
         concurrency: int = 4,
-        deadline: Deadline | None = None,
-        notify: Notify | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
         self.base_url = check_base_url(base_url, "Talend SCIM URL")
         self.concurrency = max(1, concurrency)  # pages read at once once totalResults is known
-        self._api = JsonApi(
-            "Talend",
-            self.base_url,
-            ("Bearer", token),
-            {"Accept": "application/scim+json, application/json"},
-            redactor=redactor,
-            timeout=timeout,
-            retry=retry,
-            sleep=sleep,
-            transport=transport,
-            deadline=deadline,
-            notify=notify,
-        )
+        accept = {"Accept": "application/scim+json, application/json"}
+        self._api = JsonApi("Talend", self.base_url, ("Bearer", token), accept, **options)
 
     def check_credentials(self) -> int:
         """Send what Okta's "Test API Credentials" sends; returns totalResults.

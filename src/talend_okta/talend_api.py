@@ -12,16 +12,14 @@ section Me) returns the caller: the user (or service account) who owns the token
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping
+from typing import Unpack
 from urllib.parse import urlsplit
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, TypeAdapter
 from pydantic.alias_generators import to_camel
 
-from talend_okta.http import ApiClient, Deadline, JsonApi, Notify, RetryPolicy, Sleep, check_base_url
-from talend_okta.redact import Redactor
+from talend_okta.http import ApiClient, ClientOptions, JsonApi, check_base_url
 from talend_okta.roles import RoleMappings, as_body, normalized
 from talend_okta.scim_api import TalendScimClient
 
@@ -103,38 +101,12 @@ class TalendApiClient(ApiClient):
         token: str,
         *,
         setting: str = "Talend API URL",
-        timeout: float = 30.0,
-        retry: RetryPolicy | None = None,
-        sleep: Sleep = time.sleep,
-        transport: httpx.BaseTransport | None = None,
-        redactor: Redactor | None = None,
-        deadline: Deadline | None = None,
-        notify: Notify | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
         self.base_url = check_base_url(api_url, setting)
-        self._api = JsonApi(
-            "Talend",
-            self.base_url,
-            ("Bearer", token),
-            redactor=redactor,
-            timeout=timeout,
-            retry=retry,
-            sleep=sleep,
-            transport=transport,
-            deadline=deadline,
-            notify=notify,
-        )
-        self._scim = TalendScimClient(
-            f"{self.base_url}/scim/v2",
-            token,
-            timeout=timeout,
-            retry=retry,
-            sleep=sleep,
-            transport=transport,
-            deadline=deadline,
-            notify=notify,
-            redactor=self._api.redact,  # one redactor: both clients' messages mask the token
-        )
+        self._api = JsonApi("Talend", self.base_url, ("Bearer", token), **options)
+        # One redactor: both clients' messages mask the token.
+        self._scim = TalendScimClient(f"{self.base_url}/scim/v2", token, **(options | {"redactor": self._api.redact}))
 
     def close(self) -> None:
         self._scim.close()

@@ -1,8 +1,9 @@
 """Which Okta org, token and app a command reads (and Talend's role-mapping API): one rule for every command.
 
 Options (or their environment variables) win over the stack outputs (`--stack-outputs`), which win over the stack
-config file (`okta:httpProxy`, or `okta:orgName` + `okta:baseUrl`). verify, preflight and adopt resolve their target
-here, and so do later commands; a missing or bad value is one `InputError` line naming the option.
+config file (`okta:httpProxy`, or `okta:orgName` + `okta:baseUrl`). Every command resolves its target here; verify
+and explain take both sides at once (`connection_settings`). A missing or bad value is one `InputError` line naming
+the option.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ and the upgrade from per-group assignment resources that unassigns no one (docs/
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from typing import Any
 import httpx
 
 from talend_okta.assignments_upgrade import per_group_urns
+from talend_okta_sandbox.demo import talend_okta_command
 from talend_okta_sandbox.engine import REPO
 from talend_okta_sandbox.okta_limits import RateLimiter, RateLimits, bucket_of
 from tests.engine.harness import PulumiProject
@@ -104,6 +106,13 @@ def talend_active(org: Org) -> dict[str, bool]:
     return {user["userName"]: user["active"] for user in users}
 
 
+def check_plan(project: PulumiProject) -> subprocess.CompletedProcess[str]:
+    """`pulumi preview --json | talend-okta check-plan -`, as the deploy workflow runs it before `pulumi up`."""
+    plan = project.run("preview", "--json").output
+    command = [*talend_okta_command(), "check-plan", "-"]
+    return subprocess.run(command, input=plan, capture_output=True, text=True, timeout=60, check=False)
+
+
 def test_upgrading_from_per_group_resources_unassigns_no_one(project: PulumiProject) -> None:
     with sandbox_org("supported") as org:
         use_program(project, PER_GROUP_RELEASE)
@@ -120,6 +129,12 @@ def test_upgrading_from_per_group_resources_unassigns_no_one(project: PulumiProj
 
         use_program(project, None)
         # Without the upgrade step, the new program's plan deletes every per-group resource: that would unassign.
+        # `talend-okta check-plan` (the workflows run it before `pulumi up`) refuses that plan, naming each group.
+        refused = check_plan(project)
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        for group in GROUPS:
+            assert f"GroupAssignment talend-assign-{group['name']}: unassigns group " in refused.stdout
+        assert "python -m talend_okta.assignments_upgrade" in refused.stdout
         unguarded = {(s["op"], type_of(s["urn"]), name_of(s["urn"])) for s in steps(project) if s["op"] == "delete"}
         assert unguarded == {
             ("delete", "okta:app/groupAssignment:GroupAssignment", f"talend-assign-{g['name']}") for g in GROUPS
@@ -131,6 +146,8 @@ def test_upgrading_from_per_group_resources_unassigns_no_one(project: PulumiProj
         project.run("state", "remove", "--yes", *urns)
         planned = {(s["op"], name_of(s["urn"])) for s in steps(project) if s["op"] != "same"}
         assert planned == {("create", "talend-assignments"), ("create", "talend-push-groups")}
+        passed = check_plan(project)
+        assert passed.returncode == 0, passed.stdout + passed.stderr
 
         start = len(org.sandbox.requests)
         project.run("up", "--yes", "--skip-preview")

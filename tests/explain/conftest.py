@@ -24,7 +24,7 @@ from talend_okta_sandbox.deploy import OktaAdmin, deploy
 from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.talend import RunningTalend
 from tests.cli_runner import talend_okta
-from tests.conftest import ServeSandbox
+from tests.conftest import TARGET_VARIABLES, ServeSandbox
 
 OKTA_TOKEN = "00Qx7fK3mZp9Lr2VwT6yB1cN"  # canaries: no 8-character run in common
 SCIM_TOKEN = "tPAT.h4Jd8sUe0GqW5oRa7Mv"
@@ -103,22 +103,11 @@ def world(serve_sandbox: ServeSandbox) -> World:
     return World(sandbox, served.okta_url, talend, deployed.app_id, groups, deployed.stack_outputs)
 
 
-ENV_OPTIONS = (
-    "OKTA_ORG_URL",
-    "OKTA_API_TOKEN",
-    "TALEND_OKTA_APP_ID",
-    "TALEND_SCIM_URL",
-    "TALEND_SCIM_TOKEN",
-    "TALEND_API_URL",
-    "TALEND_API_TOKEN",
-)
-
-
 def run_cli(world: World, *args: str, tmp: Path, env: dict[str, str | None] | None = None) -> Result:
     """The real CLI: Okta, the app and Talend's SCIM URL from the stack outputs; the tokens from the environment."""
     outputs = tmp / "stack-outputs.json"
     outputs.write_text(json.dumps({**world.outputs, "scimBaseUrl": world.talend.scim_url}), encoding="utf-8")
-    environment: dict[str, str | None] = dict.fromkeys(ENV_OPTIONS)
+    environment: dict[str, str | None] = dict.fromkeys(TARGET_VARIABLES)
     environment.update(OKTA_API_TOKEN=OKTA_TOKEN, TALEND_SCIM_TOKEN=SCIM_TOKEN, TALEND_API_URL=world.talend.api_url)
     environment.update(env or {})
     return talend_okta(["explain", *args, "--stack-outputs", str(outputs)], env=environment)

@@ -15,20 +15,11 @@ from typer.testing import Result
 from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.talend import RunningTalend
 from tests.cli_runner import talend_okta
-from tests.conftest import ServeSandbox
+from tests.conftest import TARGET_VARIABLES, ServeSandbox
 
 CANARY_TOKEN = "canary-okta-pf-5d2e9a7c41b3"
 TALEND_TOKEN = "canary-7f3e9d2b1c0a5e4f-tln"
 USERS_ONLY = "canary-talend-users-only-preflight-9e2f"  # its owner has Users - Manage, not SSO - Manage
-ENV_OPTIONS = (
-    "OKTA_ORG_URL",
-    "OKTA_API_TOKEN",
-    "TALEND_OKTA_APP_ID",
-    "TALEND_SCIM_URL",
-    "TALEND_SCIM_TOKEN",
-    "TALEND_API_URL",
-    "TALEND_API_TOKEN",
-)
 
 
 @dataclass
@@ -106,7 +97,7 @@ class Org:
         base = ["preflight", "--config", str(config)]
         if outputs and "--stack-outputs" not in args and "--app-id" not in args:
             base += ["--stack-outputs", str(self.outputs())]
-        environment: dict[str, str | None] = dict.fromkeys(ENV_OPTIONS)
+        environment: dict[str, str | None] = dict.fromkeys(TARGET_VARIABLES)
         environment["OKTA_API_TOKEN"] = CANARY_TOKEN
         environment.update(env or {})
         return talend_okta([*base, *args], env=environment, catch_exceptions=False)

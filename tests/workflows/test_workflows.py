@@ -98,7 +98,7 @@ def test_pull_request_uses_a_read_only_okta_token_and_never_the_stacks_talend_to
     workflow = load("pull-request.yml")
     text = (WORKFLOWS / "pull-request.yml").read_text(encoding="utf-8")
     okta_steps = [s for s in steps(workflow) if "OKTA_API_TOKEN" in s.get("env", {})]
-    assert {s.get("id") for s in okta_steps} == {"preview", "preflight"}
+    assert {s.get("id") for s in okta_steps} == {"preview", "check-plan", "preflight"}
     for step in okta_steps:
         assert step["env"]["OKTA_API_TOKEN"] == "${{ secrets.OKTA_READONLY_API_TOKEN }}", step["id"]
     assert set(SECRET.findall(text)) == {
@@ -136,7 +136,41 @@ def test_pull_request_runs_preflight_and_posts_it() -> None:
     assert all_steps.index(preflight) < comment
 
 
+def test_pull_request_checks_the_plan_after_the_preview_and_a_label_allows_it() -> None:
+    workflow = load("pull-request.yml")
+    all_steps = steps(workflow)
+    (check,) = runs("check-plan", workflow)
+    assert 'pulumi preview --stack "$STACK" --json > plan.json' in check["run"]
+    assert "check-plan plan.json ${ALLOW_UNASSIGN:+--allow-unassign}" in check["run"]
+    assert "set -o pipefail" in check["run"]  # `| tee` must not hide a refusal
+    assert "'allow-unassign'" in check["env"]["ALLOW_UNASSIGN"]
+    (preview,) = pulumi_steps(workflow)  # logs the CLI in to the backend
+    assert all_steps.index(preview) < all_steps.index(check)
+
+
 # --- Deploy --------------------------------------------------------------------------------------------------------
+
+
+def test_deploy_checks_the_plan_before_pulumi_up() -> None:
+    """A plan that unassigns people the config does not say never reaches `pulumi up` (no `if:` lets it go on)."""
+    workflow = load("deploy.yml")
+    all_steps = steps(workflow)
+    (check,) = runs("check-plan", workflow)
+    (up,) = pulumi_steps(workflow)
+    assert all_steps.index(check) < all_steps.index(up)
+    assert "if" not in check
+    assert "if" not in up
+    assert "continue-on-error" not in check
+    assert "set -o pipefail" in check["run"]
+    assert 'pulumi login ${PULUMI_BACKEND_URL:+"$PULUMI_BACKEND_URL"}' in check["run"]
+    assert 'pulumi preview --stack "$STACK" --json > plan.json' in check["run"]
+    # Only a deliberate run by hand deploys such a plan.
+    assert workflow["on"]["workflow_dispatch"]["inputs"]["allow-unassign"]["default"] is False
+    assert check["env"]["ALLOW_UNASSIGN"] == "${{ inputs.allow-unassign && 'yes' || '' }}"
+    install = index_of(
+        all_steps, lambda s: s.get("uses", "").startswith(PULUMI_ACTION) and "with" in s and "command" not in s["with"]
+    )
+    assert install < all_steps.index(check)
 
 
 def test_push_to_main_deploys_then_verifies() -> None:
