@@ -64,3 +64,12 @@ def serve_sandbox() -> Iterator[ServeSandbox]:
             return Served(sandbox, running.enter_context(sandbox.serve()), stand_in)
 
         yield serve
+
+
+# The longest tests (minutes under the real engine, tens of seconds for the demo in a subprocess) run first, so that
+# when the suite is spread over the cores (make test: pytest-xdist) no core is left with one of them at the end.
+LONG_RUNNING = ("tests/engine/", "tests/sandbox/test_demo.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(LONG_RUNNING))  # stable: the rest keep their order

@@ -184,6 +184,7 @@ def test_without_a_talend_token_seats_are_not_checked_and_said_so(devs: Org) -> 
     assert "note: not checked: seats:" in devs.preflight().stdout
 
 
+@pytest.mark.usefixtures("instant_retries")
 def test_talend_failing_the_seats_read_is_exit_2_naming_seats(devs: Org, broken_talend: str) -> None:
     devs.config(["Talend Developers"])
     result = devs.preflight(env={"TALEND_API_URL": broken_talend, "TALEND_API_TOKEN": TALEND_TOKEN})
@@ -193,6 +194,7 @@ def test_talend_failing_the_seats_read_is_exit_2_naming_seats(devs: Org, broken_
     assert TALEND_TOKEN not in result.stderr
 
 
+@pytest.mark.usefixtures("instant_retries")
 def test_talend_unreachable_is_exit_2_never_a_pass(devs: Org) -> None:
     devs.config(["Talend Developers"])
     result = devs.preflight(env={"TALEND_API_URL": "http://127.0.0.1:9", "TALEND_API_TOKEN": TALEND_TOKEN})

@@ -1,7 +1,8 @@
 """`make demo` and `make sandbox`, run as people run them: `python -m talend_okta_sandbox.demo` in a subprocess.
 
 Each subprocess costs seconds (imports, then servers), so the tests that only read and add to a running `make
-sandbox` share one per module (`served`); the tests whose point is starting or stopping one start their own.
+sandbox` share one per module (per pytest-xdist worker: `served`); the tests whose point is starting or stopping
+one start their own.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -153,13 +155,29 @@ def no_engine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("no-engine")
 
 
+@dataclass(frozen=True)
+class Shared:
+    """The module's `make sandbox`: what it printed until it served, and its org and Talend as seeded (read before
+    any test adds to them, so the test about them holds whichever test a pytest-xdist worker ran first)."""
+
+    printed: list[str]
+    groups: set[str]  # Okta group names
+    talend_users: int
+    role_mappings: list[object]
+
+
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, no_engine: Path) -> Iterator[Served]:
-    """One `make sandbox` (default options, no engine built) on free ports for the module: the process, the lines
-    it printed until it serves, and the later lines. Tests add their own apps to its org; the first test to use
-    it (file order) reads the org as seeded, and none stops it."""
+def served(tmp_path_factory: pytest.TempPathFactory, no_engine: Path) -> Iterator[Shared]:
+    """One `make sandbox` (default options, no engine built) on free ports for the module. Tests add their own apps
+    to its org; none stops it."""
     with serving(tmp_path_factory.mktemp("served"), [], env={"TALEND_OKTA_ENGINE_BIN": str(no_engine)}) as running:
-        yield running
+        printed = running[1]
+        exports = exported(printed)
+        okta, talend = okta_auth(exports), {"Authorization": f"Bearer {exports['TALEND_SCIM_TOKEN']}"}
+        groups = httpx.get(f"{exports['OKTA_ORG_URL']}/api/v1/groups", headers=okta, timeout=5).json()
+        users = httpx.get(f"{exports['TALEND_SCIM_URL']}/Users", headers=talend, timeout=5).json()
+        mappings = httpx.get(f"{exports['TALEND_API_URL']}/security/role-mappings", headers=talend, timeout=5)
+        yield Shared(printed, {g["profile"]["name"] for g in groups}, users["totalResults"], mappings.json())
 
 
 @contextmanager
@@ -194,9 +212,9 @@ def serving(tmp_path: Path, extra: list[str], env: dict[str, str] | None = None)
             process.wait(timeout=10)
 
 
-def test_serve_prints_the_environment_and_serves_with_it(served: Served) -> None:
-    """First of the tests sharing `served`: the org and Talend as seeded. (SIGTERM: the --state-dir test below.)"""
-    _, printed, _ = served
+def test_serve_prints_the_environment_and_serves_with_it(served: Shared) -> None:
+    """The printed environment, and the org and Talend as seeded. (SIGTERM: the --state-dir test below.)"""
+    printed = served.printed
     exports = exported(printed)
     talend_okta = {"OKTA_ORG_URL", "OKTA_API_TOKEN", "TALEND_SCIM_URL", "TALEND_SCIM_TOKEN", "TALEND_API_URL"}
     assert set(exports) - {"PATH", "TALEND_OKTA_APP_ID"} == talend_okta | {
@@ -217,13 +235,9 @@ def test_serve_prints_the_environment_and_serves_with_it(served: Served) -> None
     me = httpx.get(f"{exports['OKTA_ORG_URL']}/api/v1/users/me", headers=okta, timeout=5)
     assert me.status_code == 200
     assert httpx.get(f"{exports['OKTA_ORG_URL']}/api/v1/users/me", timeout=5).status_code == 401
-    groups = httpx.get(f"{exports['OKTA_ORG_URL']}/api/v1/groups", headers=okta, timeout=5).json()
-    assert {g["profile"]["name"] for g in groups} == {"Talend Developers", "Talend Operators", "Contractors"}
-    talend = {"Authorization": f"Bearer {exports['TALEND_SCIM_TOKEN']}"}
-    users = httpx.get(f"{exports['TALEND_SCIM_URL']}/Users", headers=talend, timeout=5)
-    assert (users.status_code, users.json()["totalResults"]) == (200, 0)
-    mappings = httpx.get(f"{exports['TALEND_API_URL']}/security/role-mappings", headers=talend, timeout=5)
-    assert (mappings.status_code, mappings.json()) == (200, [])
+    assert served.groups == {"Talend Developers", "Talend Operators", "Contractors"}
+    assert served.talend_users == 0
+    assert served.role_mappings == []
 
 
 OPERATORS_IN_TALEND = {"chen.wu", "eve.moss", "farid.haddad", "gita.rao"}
@@ -347,9 +361,9 @@ def okta_auth(exports: dict[str, str]) -> dict[str, str]:
     return {"Authorization": f"SSWS {exports['OKTA_API_TOKEN']}"}
 
 
-def test_the_printed_commands_run_as_printed_outside_the_virtualenv(served: Served, tmp_path: Path) -> None:
+def test_the_printed_commands_run_as_printed_outside_the_virtualenv(served: Shared, tmp_path: Path) -> None:
     """A fresh shell (no virtualenv on PATH, another folder): the printed exports and admin commands run."""
-    printed = served[1]
+    printed = served.printed
     exports = exported(printed)
     with httpx.Client(base_url=exports["OKTA_ORG_URL"], headers=okta_auth(exports), timeout=5) as okta:
         body = {"label": "Talend Cloud", "signOnMode": "SAML_2_0"}
@@ -376,8 +390,8 @@ def test_the_printed_commands_run_as_printed_outside_the_virtualenv(served: Serv
     assert "Usage: talend-okta" in done.stdout
 
 
-def test_without_the_engine_the_printout_says_first_what_is_missing(served: Served, no_engine: Path) -> None:
-    printed = served[1]
+def test_without_the_engine_the_printout_says_first_what_is_missing(served: Shared, no_engine: Path) -> None:
+    printed = served.printed
     assert printed[0] == (
         "Not built yet: pulumi, pulumi-language-python, pulumi-language-python-exec, "
         f"pulumi-resource-pulumi-python, pulumi-resource-okta in {no_engine}: run `make engine` for the pulumi "
@@ -387,10 +401,10 @@ def test_without_the_engine_the_printout_says_first_what_is_missing(served: Serv
 
 
 def test_serve_refuses_the_provisioning_api_by_default_and_the_admin_command_enables_scim(
-    served: Served,
+    served: Shared,
 ) -> None:
     """The path a real org takes: the API's connection is ignored, features refused; the admin enables SCIM."""
-    _, printed, _ = served
+    printed = served.printed
     exports = exported(printed)
     assert any(line.startswith("Provisioning API: refused") for line in printed)
     assert any(line.startswith("python -m talend_okta_sandbox.admin enable-scim --app-id") for line in printed)
