@@ -8,9 +8,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import httpx
 import pytest
 
 from talend_okta import http
+from talend_okta.http import tls_context
 from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.talend import RunningTalend, run_talend
 
@@ -24,6 +26,12 @@ TARGET_VARIABLES = (
     "TALEND_API_URL",
     "TALEND_API_TOKEN",
 )
+
+
+def sandbox_client(**options: Any) -> httpx.Client:
+    """An httpx client for a stand-in on loopback (options as httpx.Client takes them). It shares the product's TLS
+    context: httpx builds one per client otherwise, reading the whole CA bundle (50 ms) each time."""
+    return httpx.Client(**({"timeout": 5.0, "verify": tls_context()} | options))
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import dill
-import httpx
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
@@ -16,6 +15,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from talend_okta.assignments import UNKNOWN, AssignmentError, GroupAssignmentsProvider, PushGroupsProvider
 from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.okta_limits import RateLimits, bucket_of
+from tests.conftest import sandbox_client
 
 TOKEN = "assignments-canary-okta-token-5c1d"
 
@@ -39,7 +39,7 @@ class Org:
         return [(method, target.split("?")[0]) for method, target in self.sandbox.requests[since:]]
 
     def get(self, path: str) -> Any:
-        with httpx.Client(base_url=self.url, headers={"Authorization": f"SSWS {TOKEN}"}, timeout=5) as okta:
+        with sandbox_client(base_url=self.url, headers={"Authorization": f"SSWS {TOKEN}"}, timeout=5) as okta:
             response = okta.get(path, params={"limit": 200})
             response.raise_for_status()
             return response.json()
@@ -57,7 +57,7 @@ class Org:
 
     def set_push_status(self, mapping_id: str, status: str) -> None:
         """What an admin does in the console: deactivate (or activate) a push mapping."""
-        with httpx.Client(base_url=self.url, headers={"Authorization": f"SSWS {TOKEN}"}, timeout=5) as okta:
+        with sandbox_client(base_url=self.url, headers={"Authorization": f"SSWS {TOKEN}"}, timeout=5) as okta:
             path = f"/api/v1/apps/{self.app_id}/group-push/mappings/{mapping_id}"
             okta.patch(path, json={"status": status}).raise_for_status()
 

@@ -24,7 +24,7 @@ from talend_okta_sandbox.deploy import OktaAdmin, deploy
 from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.talend import RunningTalend
 from tests.cli_runner import talend_okta
-from tests.conftest import TARGET_VARIABLES, ServeSandbox
+from tests.conftest import TARGET_VARIABLES, ServeSandbox, sandbox_client
 
 OKTA_TOKEN = "00Qx7fK3mZp9Lr2VwT6yB1cN"  # canaries: no 8-character run in common
 SCIM_TOKEN = "tPAT.h4Jd8sUe0GqW5oRa7Mv"
@@ -70,7 +70,7 @@ class World:
         return explain_person(person, self.settings(), sleep=lambda seconds: None, transport=transport)
 
     def scim(self) -> httpx.Client:
-        return httpx.Client(
+        return sandbox_client(
             base_url=self.talend.scim_url, headers={"Authorization": f"Bearer {SCIM_TOKEN}"}, timeout=5.0
         )
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import yaml
 from typer.testing import Result
@@ -15,7 +14,7 @@ from typer.testing import Result
 from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.talend import RunningTalend
 from tests.cli_runner import talend_okta
-from tests.conftest import TARGET_VARIABLES, ServeSandbox
+from tests.conftest import TARGET_VARIABLES, ServeSandbox, sandbox_client
 
 CANARY_TOKEN = "canary-okta-pf-5d2e9a7c41b3"
 TALEND_TOKEN = "canary-7f3e9d2b1c0a5e4f-tln"
@@ -55,11 +54,8 @@ class Org:
     def rename(self, name: str, new_name: str) -> None:
         """An admin renames the group in Okta (through the API, as the admin console does)."""
         group_id = self.groups.pop(name)
-        response = httpx.put(
-            f"{self.url}/api/v1/groups/{group_id}",
-            json={"profile": {"name": new_name}},
-            headers={"Authorization": f"SSWS {CANARY_TOKEN}"},
-        )
+        with sandbox_client(base_url=self.url, headers={"Authorization": f"SSWS {CANARY_TOKEN}"}) as okta:
+            response = okta.put(f"/api/v1/groups/{group_id}", json={"profile": {"name": new_name}})
         assert response.status_code == 200, response.text
         self.groups[new_name] = group_id
 

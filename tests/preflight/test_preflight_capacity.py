@@ -7,13 +7,13 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from talend_okta.spec import app_spec
 from talend_okta.stack_files import read_stack_config
 from talend_okta_sandbox.serving import serve_wsgi
 from talend_okta_sandbox.talend import RunningTalend
+from tests.conftest import sandbox_client
 from tests.preflight.conftest import CANARY_TOKEN, TALEND_TOKEN, Org
 
 
@@ -47,7 +47,8 @@ def as_declared(org: Org) -> None:
         "settings": {"signOn": {"attributeStatements": statements}},
     }
     headers = {"Authorization": f"SSWS {CANARY_TOKEN}"}
-    httpx.put(f"{org.url}/api/v1/apps/{org.app_id}", json=body, headers=headers, timeout=5).raise_for_status()
+    with sandbox_client(base_url=org.url, headers=headers) as okta:
+        okta.put(f"/api/v1/apps/{org.app_id}", json=body).raise_for_status()
     org.okta.set_user_provisioning(org.app_id, create=True, update_profile=True, deactivate=True)
 
 
@@ -208,7 +209,8 @@ def test_talend_unreachable_is_exit_2_never_a_pass(devs: Org) -> None:
 def _scim_user(talend: RunningTalend, user_name: str) -> None:
     body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": user_name, "active": True}
     headers = {"Authorization": f"Bearer {TALEND_TOKEN}", "Content-Type": "application/scim+json"}
-    httpx.post(f"{talend.scim_url}/Users", content=json.dumps(body), headers=headers, timeout=5).raise_for_status()
+    with sandbox_client(headers=headers) as scim:
+        scim.post(f"{talend.scim_url}/Users", content=json.dumps(body)).raise_for_status()
 
 
 @pytest.fixture
@@ -220,7 +222,7 @@ def broken_talend(talend: RunningTalend) -> Iterator[str]:
             start_response("500 Internal Server Error", [("Content-Type", "application/json")])
             return [b'{"status": 500, "detail": "boom"}']
         query = environ.get("QUERY_STRING", "")
-        with httpx.Client(base_url=talend.api_url, timeout=5) as upstream:
+        with sandbox_client(base_url=talend.api_url, timeout=5) as upstream:
             answer = upstream.get(
                 environ["PATH_INFO"] + (f"?{query}" if query else ""),
                 headers={"Authorization": environ.get("HTTP_AUTHORIZATION", "")},

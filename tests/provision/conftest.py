@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import httpx
 import pytest
 
 from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.talend import RunningTalend
-from tests.conftest import ServeSandbox
+from tests.conftest import ServeSandbox, sandbox_client
 
 OKTA_TOKEN = "okta-canary-prov-5d4c3b2a1f0e"
 SCIM_TOKEN = "scim-canary-prov-9e8d7c6b5a4f"
@@ -26,7 +25,7 @@ class World:
     people: dict[str, str]  # userName → Okta user id
 
     def talend_users(self) -> dict[str, bool]:
-        with httpx.Client(base_url=self.talend.scim_url, headers={"Authorization": f"Bearer {SCIM_TOKEN}"}) as scim:
+        with sandbox_client(base_url=self.talend.scim_url, headers={"Authorization": f"Bearer {SCIM_TOKEN}"}) as scim:
             found = scim.get("/Users", params={"count": 1000}).json().get("Resources", [])
         return {user["userName"]: user["active"] for user in found}
 

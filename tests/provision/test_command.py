@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-import httpx
 from typer.testing import Result
 
 from tests.cli_runner import talend_okta
+from tests.conftest import sandbox_client
 from tests.provision.conftest import OKTA_TOKEN, SCIM_TOKEN, World
 
 
@@ -76,7 +76,7 @@ def test_without_yes_it_asks(world: World) -> None:
 
 
 def test_someone_talend_holds_is_refused_by_name_and_the_run_fails(world: World) -> None:
-    with httpx.Client(base_url=world.talend.scim_url, headers={"Authorization": f"Bearer {SCIM_TOKEN}"}) as scim:
+    with sandbox_client(base_url=world.talend.scim_url, headers={"Authorization": f"Bearer {SCIM_TOKEN}"}) as scim:
         body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "bob", "active": True}
         assert scim.post("/Users", json=body).status_code == 201
     run = provision(world, "--stranded", "--yes")

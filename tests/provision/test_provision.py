@@ -3,13 +3,13 @@ Okta then pushes exactly them."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from talend_okta.okta_api import OktaClient
 from talend_okta.provision import AppAssignments, CannotProvision, Plan, plan, provision
 from talend_okta.redact import Redactor
 from talend_okta.scim_api import TalendScimClient
+from tests.conftest import sandbox_client
 from tests.provision.conftest import OKTA_TOKEN, SCIM_TOKEN, World
 
 
@@ -45,7 +45,7 @@ def test_provisioning_them_pushes_them_and_touches_nobody_else(world: World) -> 
 
 
 def test_someone_talend_already_holds_is_refused_by_name(world: World) -> None:
-    with httpx.Client(base_url=world.talend.scim_url, headers={"Authorization": f"Bearer {SCIM_TOKEN}"}) as scim:
+    with sandbox_client(base_url=world.talend.scim_url, headers={"Authorization": f"Bearer {SCIM_TOKEN}"}) as scim:
         body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "Bob", "active": False}
         assert scim.post("/Users", json=body).status_code == 201
     found = make_plan(world)

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from talend_okta.http import tls_context
 from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.talend import RunningTalend, run_talend
+from tests.conftest import sandbox_client
 
 API_TOKEN = "okta-sandbox-canary-7f3a"
 SCIM_TOKEN = "talend-scim-canary-91c2"
@@ -26,9 +26,7 @@ def okta(sandbox: OktaSandbox) -> Iterator[httpx.Client]:
     """An httpx client for the served sandbox, authenticated with `SSWS <token>`."""
     with (
         sandbox.serve() as base_url,
-        httpx.Client(
-            base_url=base_url, headers={"Authorization": f"SSWS {API_TOKEN}"}, timeout=5.0, verify=tls_context()
-        ) as client,
+        sandbox_client(base_url=base_url, headers={"Authorization": f"SSWS {API_TOKEN}"}) as client,
     ):
         yield client
 
@@ -42,8 +40,8 @@ def talend() -> Iterator[RunningTalend]:
 @pytest.fixture
 def scim(talend: RunningTalend) -> Iterator[httpx.Client]:
     """A client for the Talend stand-in, to read what provisioning left there."""
-    with httpx.Client(
-        base_url=talend.scim_url, headers={"Authorization": f"Bearer {SCIM_TOKEN}"}, timeout=5.0, verify=tls_context()
+    with sandbox_client(
+        base_url=talend.scim_url, headers={"Authorization": f"Bearer {SCIM_TOKEN}"}, timeout=5.0
     ) as client:
         yield client
 

@@ -13,6 +13,7 @@ from talend_okta.definition import EMAIL_PREFIX_TEMPLATE
 from talend_okta_sandbox.okta import OktaSandbox, SandboxError
 from talend_okta_sandbox.okta_json import OKTA_USERNAME_PREFIX_TEMPLATE, OKTA_USERNAME_TEMPLATE
 from talend_okta_sandbox.talend import RunningTalend
+from tests.conftest import sandbox_client
 from tests.sandbox.conftest import API_TOKEN, SCIM_TOKEN, scim_users
 
 ERROR_KEYS = {"errorCode", "errorSummary", "errorLink", "errorId", "errorCauses"}
@@ -36,7 +37,7 @@ def test_users_me_answers_the_token_owner(okta: httpx.Client) -> None:
 @pytest.mark.parametrize("authorization", [None, "SSWS wrong-token", f"Bearer {API_TOKEN}", "SSWS"])
 def test_a_bad_token_gets_e0000011(okta: httpx.Client, authorization: str | None) -> None:
     headers = {"Authorization": authorization} if authorization else {}
-    client = httpx.Client(base_url=str(okta.base_url), headers=headers)
+    client = sandbox_client(base_url=str(okta.base_url), headers=headers)
     body = assert_okta_error(client.get("/api/v1/users/me"), 401, "E0000011")
     assert body["errorSummary"] == "Invalid token provided"
 

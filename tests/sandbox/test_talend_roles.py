@@ -9,6 +9,7 @@ import pytest
 
 from talend_okta_sandbox.talend import RunningTalend, run_talend
 from talend_okta_sandbox.talend_roles import TALEND_ROLES
+from tests.conftest import sandbox_client
 
 ADMIN = "talend-sso-admin-token-77"
 USERS_ONLY = "talend-users-only-token-88"
@@ -22,7 +23,7 @@ def talend() -> Iterator[RunningTalend]:
 
 def client(talend: RunningTalend, token: str | None) -> httpx.Client:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.Client(base_url=talend.api_url, headers=headers, timeout=5.0)
+    return sandbox_client(base_url=talend.api_url, headers=headers, timeout=5.0)
 
 
 def test_post_replaces_every_mapping_and_get_returns_them(talend: RunningTalend) -> None:

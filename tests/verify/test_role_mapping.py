@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
 import pytest
 
 from talend_okta.roles import customer_roles_filter
 from talend_okta_sandbox.talend_roles import TalendRoleRoutes, TalendRoles
+from tests.conftest import sandbox_client
 from tests.verify.conftest import OKTA_TOKEN, SCIM_TOKEN, USERS_GROUP, World, assert_no_secrets
 
 API_TOKEN = "talend-api-canary-5f4e3d2c1b0a9988"  # --talend-api-token, an owner with SSO - Manage
@@ -29,7 +29,7 @@ def roles(world: World) -> TalendRoles:
 
 def send_customer_roles(world: World, filter_value: str, *, filter_type: str = "REGEX") -> None:
     """Update the app's attribute statements over Okta's API, as pulumi-okta does for the stack."""
-    with httpx.Client(base_url=world.okta_url, headers={"Authorization": f"SSWS {OKTA_TOKEN}"}, timeout=5.0) as okta:
+    with sandbox_client(base_url=world.okta_url, headers={"Authorization": f"SSWS {OKTA_TOKEN}"}, timeout=5.0) as okta:
         app = okta.get(f"/api/v1/apps/{world.app_id}").json()
         statements = [s for s in app["settings"]["signOn"]["attributeStatements"] if s["name"] != "CustomerRoles"]
         statements.append(
