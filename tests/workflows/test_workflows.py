@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 import typer.main
 import yaml
+from typer.testing import CliRunner
 
+from talend_okta import stack_state
 from talend_okta.cli import app as cli_app
 
 REPO = Path(__file__).parents[2]
@@ -378,18 +380,15 @@ def test_saved_stack_outputs_are_kept(tmp_path: Path) -> None:
 
 
 def test_stack_state_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    """`python -m talend_okta.stack_state` (its typer app, in-process; the script step above runs it for real)."""
     outputs = tmp_path / "stack-outputs.json"
     outputs.write_text("{}")
-    command = [sys.executable, "-m", "talend_okta.stack_state", "--config", str(REPO / "Pulumi.dev.yaml")]
-    not_json = subprocess.run([*command, "--outputs", str(outputs)], input="<html>", capture_output=True, text=True)
-    no_config = subprocess.run(
-        [*command[:-1], str(tmp_path / "missing.yaml"), "--outputs", str(outputs)],
-        input=json.dumps(FIRST_DEPLOY_STATE),
-        capture_output=True,
-        text=True,
-    )
+    options = ["--config", str(REPO / "Pulumi.dev.yaml"), "--outputs", str(outputs)]
+    not_json = CliRunner().invoke(stack_state.cli, options, input="<html>")
+    options[1] = str(tmp_path / "missing.yaml")
+    no_config = CliRunner().invoke(stack_state.cli, options, input=json.dumps(FIRST_DEPLOY_STATE))
     for done in (not_json, no_config):
-        assert done.returncode == 2
+        assert done.exit_code == 2
         assert done.stderr.startswith("talend_okta.stack_state: error: ")
         assert done.stderr.count("\n") == 1
     assert "cannot read the stack config file" in no_config.stderr
