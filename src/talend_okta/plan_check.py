@@ -15,10 +15,12 @@ in Talend. This check reads `pulumi preview --json` and refuses every step that 
 An update of `talend:GroupAssignments` that drops a group is what the config declares (a group removed from
 `groups`): listed, not refused.
 
-Pulumi's preview JSON (`pulumi preview --json`): `{"steps": [{"op", "urn", "oldState": {"type", "inputs"},
-"newState": {...}}]}`; ops `same`, `create`, `update`, `delete`, `replace`, `create-replacement`,
-`delete-replaced`, `read`, `refresh`, `discard`, `import`. Exit 0: nothing unassigned (or `--allow-unassign`), 1:
-refused, 2: the plan cannot be read.
+Pulumi's preview JSON (`pulumi preview --json`; pulumi pkg/backend/display/json.go, `ShowPreviewDigest`):
+`{"steps": [{"op", "urn", "oldState": {"type", "inputs"}, "newState": {...}}]}`. A replacement is one `replace`
+step, and also `create-replacement` and `delete-replaced` with `--show-replacement-steps`: each unassignment is
+named once. Check the plan of a plain `pulumi preview --json`: with `--refresh`, an object already gone from Okta
+shows as a `delete` too. Exit 0: nothing unassigned beyond the config (or `--allow-unassign`), 1: refused, 2: the
+plan cannot be read.
 """
 
 from __future__ import annotations
@@ -102,15 +104,15 @@ def unassignments(plan: Mapping[str, Any]) -> list[Unassignment]:
         first = err.errors(include_url=False, include_input=False)[0]
         where = ".".join(str(part) for part in first["loc"])
         raise InputError(f"PLAN: not what `pulumi preview --json` writes ({where}: {first['msg']})") from None
-    found: list[Unassignment] = []
+    found: dict[tuple[str, str], Unassignment] = {}  # (resource, what) → the first step that does it
     for step in steps:
         kind, name = _type_and_name(step.urn)
         resource = f"{kind} {name}"
         if kind == APP_TYPE and step.op in REMOVES_OLD:
-            found.append(Unassignment(step.op, resource, "deletes the Talend Cloud app: everyone assigned leaves"))
+            _add(found, Unassignment(step.op, resource, "deletes the Talend Cloud app: everyone assigned leaves"))
         elif kind == PER_GROUP_TYPE and step.op in REMOVES_OLD:
             group = str((step.oldState.inputs if step.oldState else {}).get("groupId", "?"))
-            found.append(Unassignment(step.op, resource, f"unassigns group {group}"))
+            _add(found, Unassignment(step.op, resource, f"unassigns group {group}"))
         elif kind.endswith(ASSIGNMENTS_TYPE) and step.op in {*REMOVES_OLD, "update"}:
             # An update keeps the groups still declared; a replacement's old resource unassigns all of its groups,
             # even those the new one declares again.
@@ -118,8 +120,12 @@ def unassignments(plan: Mapping[str, Any]) -> list[Unassignment]:
             for group_id, group in sorted(_groups(step.oldState).items(), key=lambda item: item[1]):
                 if group_id not in kept:
                     what = f"unassigns group {group} ({group_id})"
-                    found.append(Unassignment(step.op, resource, what, declared=step.op == "update"))
-    return found
+                    _add(found, Unassignment(step.op, resource, what, declared=step.op == "update"))
+    return list(found.values())
+
+
+def _add(found: dict[tuple[str, str], Unassignment], item: Unassignment) -> None:
+    found.setdefault((item.resource, item.what), item)
 
 
 def read_plan(path: str) -> dict[str, Any]:

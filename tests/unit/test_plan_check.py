@@ -85,6 +85,18 @@ def test_the_assignments_replaced_or_deleted_unassign_every_group_they_held(op: 
     ]
 
 
+def test_a_replacement_shown_step_by_step_is_named_once() -> None:
+    """`pulumi preview --json --show-replacement-steps`: replace, create-replacement and delete-replaced."""
+    urn, old = per_group("Talend Developers"), {"groupId": "00gdev"}
+    shown = [
+        step("replace", urn, old, old),
+        step("create-replacement", urn, None, old),
+        step("delete-replaced", urn, old),
+    ]
+    found = unassignments({"steps": shown})
+    assert [(item.op, item.what) for item in found] == [("replace", "unassigns group 00gdev")]
+
+
 def test_deleting_the_app_is_refused(tmp_path: Path) -> None:
     run = check(tmp_path, step("delete", APP, {"label": "Talend Cloud"}))
     assert run.exit_code == 1
