@@ -45,6 +45,8 @@ def test_all_in_sync(world: World) -> None:
         "stranded": [],
         "pushing": [],
         "push_failed": [],
+        "push_failure_reasons": {},
+        "push_log_error": None,
         "unexplained": [],
         "inactive": [],
         "unexpected_active": [],

@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from talend_okta.definition import EMAIL_PREFIX_TEMPLATE, email_prefix
 from talend_okta.http import ApiAuthError, ApiError, ApiStatusError, ApiUnreachable
-from talend_okta.okta_api import App, AppGroup, AppUser, Group, LogEvent, OktaClient, OktaUser, okta_string
+from talend_okta.okta_api import App, AppGroup, AppUser, Group, LogEvent, OktaClient, OktaUser
+from talend_okta.push_log import provisioning_events
 from talend_okta.roles import CUSTOMER_ROLES, RoleMappings
 from talend_okta.scim_api import ScimUser, TalendScimClient
 from talend_okta.talend_api import TalendApiClient
@@ -27,12 +28,8 @@ from talend_okta.user_names import user_name_key
 
 T = TypeVar("T")
 
-LOG_WINDOW = timedelta(days=30)
-"""How far back explain reads the System Log (Okta keeps 90 days; its default window is 7)."""
 LOG_EVENTS = 10
 """The newest provisioning events shown."""
-PROVISIONING_EVENTS = "application.provision.user"
-"""Okta's user provisioning event types start so (push, push_profile, deactivate, sync, …)."""
 
 # Okta's BUILT_IN application username formats, as the app's userNameTemplate holds them.
 USERNAME_FORMATS: dict[str, Callable[[str, str | None], str | None]] = {
@@ -168,29 +165,14 @@ def _find_user(query: str, okta: OktaClient) -> tuple[OktaUser | None, str, list
 
 
 def _read_log(okta: OktaClient, user_id: str, app_id: str, now: datetime) -> tuple[list[LogEvent], str | None]:
-    """The person's newest provisioning events for this app (a bounded query: since and until are given), or why
-    they could not be read (a token without access to the System Log must not stop the other steps)."""
-    expression = " and ".join(
-        (
-            f"target.id eq {okta_string(user_id)}",
-            f"target.id eq {okta_string(app_id)}",
-            f"eventType sw {okta_string(PROVISIONING_EVENTS)}",
-        )
-    )
-    stamp = "%Y-%m-%dT%H:%M:%S.000Z"
+    """The person's newest provisioning events for this app, or why they could not be read (a token without access
+    to the System Log must not stop the other steps)."""
     try:
-        events = okta.log_events(
-            expression,
-            since=(now - LOG_WINDOW).strftime(stamp),
-            until=(now + timedelta(seconds=1)).strftime(stamp),
-            max_events=LOG_EVENTS,
-            max_pages=1,
-        )
+        return provisioning_events(okta, user_id, app_id, now=now, max_events=LOG_EVENTS), None
     except ApiUnreachable:
         raise
     except ApiError as err:
         return [], str(err)
-    return events, None
 
 
 def _kept(errors: list[str], read: Callable[[], T], default: T) -> T:

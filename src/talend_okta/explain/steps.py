@@ -13,8 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from talend_okta.explain.read import LOG_WINDOW, Facts
-from talend_okta.okta_api import AppGroup, LogEvent
+from talend_okta.explain.read import Facts
+from talend_okta.okta_api import AppGroup
+from talend_okta.push_log import LOG_WINDOW, last_failure
 from talend_okta.push_state import PushState, creates_users, push_state
 from talend_okta.roles import CUSTOMER_ROLES, GROUP_FILTER_TYPE
 from talend_okta.scim_api import ScimUser
@@ -25,7 +26,6 @@ OK: Status = "ok"
 PROBLEM: Status = "problem"
 NA: Status = "not applicable"
 
-PUSH_EVENTS = ("application.provision.user.push", "application.provision.user.push_profile")
 DEACTIVATE_EVENT = "application.provision.user.deactivate"
 CAN_SIGN_IN = "ACTIVE"  # other Okta user statuses cannot sign in (SUSPENDED, DEPROVISIONED, STAGED, LOCKED_OUT, …)
 
@@ -202,18 +202,12 @@ def _provisioning_step(facts: Facts) -> Found:
     if _stranded(facts):
         return _step(PROBLEM, f"{state}: assigned before provisioning was enabled; Okta never pushes them on its own")
     if app_user.sync_state == "ERROR":
-        failure = _last_failure(facts.events, PUSH_EVENTS)
+        failure = last_failure(facts.events)
         said = f': Okta recorded "{failure.outcome.reason}"' if failure and failure.outcome else ""
         return _step(PROBLEM, f"{state}: Okta's last push failed{said}")
     if _pending(facts):
         return _step(PROBLEM, f"{state}: not pushed yet (Okta provisions in the background)")
     return _step(OK, state)
-
-
-def _last_failure(events: list[LogEvent], types: tuple[str, ...]) -> LogEvent | None:
-    """The newest event of these types, if it failed (events are newest first)."""
-    newest = next((e for e in events if e.event_type in types), None)
-    return newest if newest is not None and newest.outcome and newest.outcome.result == "FAILURE" else None
 
 
 def _log_step(facts: Facts) -> Found:
@@ -348,7 +342,7 @@ def _verdict(facts: Facts, steps: list[Step]) -> tuple[str, str | None, bool | N
     found = _talend_user(facts)
     if app_user is None:
         if found is not None and found.is_active:
-            failure = _last_failure(facts.events, (DEACTIVATE_EVENT,))
+            failure = last_failure(facts.events, (DEACTIVATE_EVENT,))
             if failure is not None and failure.outcome:
                 why = f'Okta\'s deactivation failed: "{failure.outcome.reason}"'
             else:
@@ -380,7 +374,7 @@ def _verdict(facts: Facts, steps: list[Step]) -> tuple[str, str | None, bool | N
             f"run `talend-okta provision --stranded` or {app_console} → Assignments → {login} → Provision User",
             False,
         )
-    failure = _last_failure(facts.events, PUSH_EVENTS)
+    failure = last_failure(facts.events)
     if app_user.sync_state == "ERROR" or failure is not None:
         reason = failure.outcome.reason if failure and failure.outcome else None
         said = f"Okta push failed: {reason}" if reason else "Okta push failed (the System Log holds no reason)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 from talend_okta.capacity import SSO_MANAGE, USERS_MANAGE
 from talend_okta.checks import CheckResult
@@ -20,6 +21,7 @@ from talend_okta.http import (
     Sleep,
 )
 from talend_okta.okta_api import OktaClient
+from talend_okta.push_log import push_failure_reasons
 from talend_okta.push_state import creates_users
 from talend_okta.redact import Redactor
 from talend_okta.scim_api import ScimPagingError, TalendScimClient
@@ -31,7 +33,9 @@ from talend_okta.verify.inputs import PollSettings
 from talend_okta.verify.provisioning import provisioning_check
 from talend_okta.verify.report import GROUP_SYNC, USER_SYNC, GroupReport, Progress, UsersReport, VerifyReport
 from talend_okta.verify.roles import check_role_mapping
-from talend_okta.verify.sync import group_sync, read_okta, read_talend, user_sync
+from talend_okta.verify.sync import OktaSide, group_sync, read_okta, read_talend, user_sync
+
+PUSH_REASONS = 10  # failed pushes whose reason verify reads from the System Log (one request each)
 
 
 class VerifyAborted(Exception):
@@ -138,6 +142,7 @@ def _poll(
     try:
         while True:
             passes += 1
+            okta_side: OktaSide | None = None
             if credentials.ok:
                 progress(f"pass {passes}: reading app users in Okta and users in Talend")
                 okta_read = pool.submit(read_okta, okta, settings, progress, app_creates_users=app_creates)
@@ -167,6 +172,9 @@ def _poll(
             failing = [c for c in checks if not c.ok]
             left = deadline - clock()
             if not failing or any(c.settled for c in failing) or left <= 0:
+                if users.push_failed and okta_side is not None:
+                    progress("reading Okta's System Log for why pushes failed")
+                    _add_push_reasons(users, okta, settings.app_id, okta_side)
                 return report
             wait = min(interval, left)
             progress(
@@ -177,6 +185,15 @@ def _poll(
             interval = min(poll.max_interval, interval * 1.5)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _add_push_reasons(users: UsersReport, okta: OktaClient, app_id: str, okta_side: OktaSide) -> None:
+    """The reasons Okta recorded for the failed pushes (the first few, a log request each); a log that cannot be read
+    (no permission, out of time) is said, never a reason to stop."""
+    ids = {user_name_key(name): user_id for user_id, name in okta_side.user_names.items()}
+    people = {name: ids[user_name_key(name)] for name in users.push_failed if user_name_key(name) in ids}
+    reasons, error = push_failure_reasons(okta, app_id, people, now=datetime.now(UTC), limit=PUSH_REASONS)
+    users.push_failure_reasons, users.push_log_error = reasons, error
 
 
 def _with_role_check(

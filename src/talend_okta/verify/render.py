@@ -65,18 +65,32 @@ def print_report(report: VerifyReport, console: Console, redact: Redactor) -> No
     for check in report.checks:
         print_check(check, console, redact)
         for title, names, fix in lists.pop(check.name, []):
-            print_names(title, names, console, redact, fix)
+            reasons = push_reasons(report) if names is users.push_failed else []
+            print_names(title, names, console, redact, fix, reasons)
     for title, names, fix in [entry for rest in lists.values() for entry in rest]:  # a check that did not run
         print_names(title, names, console, redact, fix)
 
 
-def print_names(title: str, names: list[str], console: Console, redact: Redactor, fix: str = "") -> None:
-    """A capped list of names under its check, and the fix for them when there is one."""
+def print_names(
+    title: str, names: list[str], console: Console, redact: Redactor, fix: str = "", details: list[str] | None = None
+) -> None:
+    """A capped list of names under its check, lines about them (`details`), and the fix when there is one."""
     if names:
         more = f", … and {len(names) - SHOWN} more (see --json)" if len(names) > SHOWN else ""
         console.print(escape(redact(f"    {title} ({len(names)}): {', '.join(names[:SHOWN])}{more}")))
+        for line in (details or [])[:SHOWN]:
+            console.print(escape(redact(f"      {line}")))
         if fix:
             console.print(escape(redact(f"      fix: {fix}")))
+
+
+def push_reasons(report: VerifyReport) -> list[str]:
+    """What Okta recorded for each failed push (its System Log), one line each."""
+    users = report.users
+    lines = [f'{name}: Okta recorded "{reason}"' for name, reason in users.push_failure_reasons.items()]
+    if users.push_log_error:
+        lines.append(f"Okta's reasons could not be read from the System Log: {users.push_log_error}")
+    return lines
 
 
 def print_check(check: CheckResult, console: Console, redact: Redactor) -> None:

@@ -27,6 +27,8 @@ class UsersReport(BaseModel):
     stranded: list[str] = Field(default_factory=list)  # missing: assigned before provisioning; Okta never pushes
     pushing: list[str] = Field(default_factory=list)  # missing: Okta is still pushing them (STAGED, OUT_OF_SYNC)
     push_failed: list[str] = Field(default_factory=list)  # missing: Okta's push failed (syncState ERROR)
+    push_failure_reasons: dict[str, str] = Field(default_factory=dict)  # push_failed → the reason Okta recorded
+    push_log_error: str | None = None  # why Okta's System Log could not be read for those reasons
     unexplained: list[str] = Field(default_factory=list)  # missing for no reason Okta's app user shows
     inactive: list[str] = Field(default_factory=list)  # assigned, in Talend but not active
     unexpected_active: list[str] = Field(default_factory=list)  # active in Talend, not assigned
