@@ -19,7 +19,7 @@ import argparse
 import platform
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from talend_okta.settings import load_settings
 from talend_okta.target import ConnectionSettings
 from talend_okta_sandbox.deploy import OktaAdmin, deploy
 from talend_okta_sandbox.okta import OktaSandbox
-from talend_okta_sandbox.serving import serve_wsgi
+from talend_okta_sandbox.serving import Latency, serve_wsgi
 from talend_okta_sandbox.talend import TENANT, build_talend_app
 
 OKTA_TOKEN = "bench-okta-token-0123456789"
@@ -42,21 +42,6 @@ ASSIGNED = {
     "Talend Guests": {"priority": 3},
 }
 OTHER_GROUPS = ("Corp Everyone", "Corp Engineering")
-
-
-class Latency:
-    """A delay added to every response, changed between seeding (0) and timing."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-
-    def wrap(self, app: Callable[..., Any]) -> Callable[..., Any]:
-        def delayed(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-            if self.seconds:
-                time.sleep(self.seconds)  # a threaded server: other requests go on meanwhile
-            return app(environ, start_response)
-
-        return delayed
 
 
 @contextmanager

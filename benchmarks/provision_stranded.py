@@ -22,7 +22,6 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 from pathlib import Path
@@ -34,21 +33,13 @@ OKTA_TOKEN = "bench-okta-token-provision-01"
 SCIM_TOKEN = "bench-scim-token-provision-01"
 
 
-def _with_latency(app: Callable[..., Any], seconds: float) -> Callable[..., Any]:
-    def delayed(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        time.sleep(seconds)  # a threaded server: other requests go on meanwhile, as over a network
-        return app(environ, start_response)
-
-    return delayed if seconds > 0 else app
-
-
 def _serve_talend(latency: float, ready: Connection, stop: Event) -> None:
     from scim2_server.memory import InMemoryStorage
 
-    from talend_okta_sandbox.serving import serve_wsgi
+    from talend_okta_sandbox.serving import Latency, serve_wsgi
     from talend_okta_sandbox.talend import build_talend_app
 
-    with serve_wsgi(_with_latency(build_talend_app(SCIM_TOKEN, InMemoryStorage()), latency)) as base_url:
+    with serve_wsgi(Latency(latency).wrap(build_talend_app(SCIM_TOKEN, InMemoryStorage()))) as base_url:
         ready.send(f"{base_url}/scim/v2")
         stop.wait()
 
@@ -64,7 +55,7 @@ def _unlimited() -> dict[str, Any]:
 
 def _serve_okta(people: int, scim_url: str, latency: float, ready: Connection, stop: Event) -> None:
     from talend_okta_sandbox.okta import OktaSandbox
-    from talend_okta_sandbox.serving import serve_wsgi
+    from talend_okta_sandbox.serving import Latency, serve_wsgi
 
     okta = OktaSandbox(OKTA_TOKEN, scim_timeout=30.0, **_unlimited())
     with okta.bulk():
@@ -76,7 +67,7 @@ def _serve_okta(people: int, scim_url: str, latency: float, ready: Connection, s
             okta.add_member(group_id, okta.add_user(email, email, "User", str(number)))
         okta.set_connection(app_id, scim_url, SCIM_TOKEN)  # the admin switches SCIM on: all of them stranded
         okta.set_user_provisioning(app_id, create=True, update_profile=True, deactivate=True)
-    with okta.serve(auto_sync=True) as direct_url, serve_wsgi(_with_latency(okta.wsgi_app, latency)) as base_url:
+    with okta.serve(auto_sync=True) as direct_url, serve_wsgi(Latency(latency).wrap(okta.wsgi_app)) as base_url:
         del direct_url  # serve() runs the background pushes; requests go through the delayed server
         ready.send((base_url, app_id))
         stop.wait()

@@ -45,20 +45,12 @@ GROUP = "Talend Users"
 # --- the two servers, each in its own process --------------------------------------------------------------------
 
 
-def _with_latency(app: Callable[..., Any], seconds: float) -> Callable[..., Any]:
-    def delayed(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        time.sleep(seconds)  # a threaded server: other requests go on meanwhile, as over a network
-        return app(environ, start_response)
-
-    return delayed if seconds > 0 else app
-
-
 def _serve_talend(users: int, latency: float, ready: Connection, stop: Event) -> None:
     from scim2_models import Email, Name, User
     from scim2_server.memory import InMemoryStorage
     from scim2_server.utils import load_default_provider
 
-    from talend_okta_sandbox.serving import serve_wsgi
+    from talend_okta_sandbox.serving import Latency, serve_wsgi
     from talend_okta_sandbox.talend import build_talend_app
 
     storage = InMemoryStorage()
@@ -75,7 +67,7 @@ def _serve_talend(users: int, latency: float, ready: Connection, stop: Event) ->
                 external_id=f"00u{number:017d}",
             ),
         )
-    with serve_wsgi(_with_latency(build_talend_app(SCIM_TOKEN, storage), latency)) as base_url:
+    with serve_wsgi(Latency(latency).wrap(build_talend_app(SCIM_TOKEN, storage))) as base_url:
         ready.send(f"{base_url}/scim/v2")
         stop.wait()
 
@@ -83,7 +75,7 @@ def _serve_talend(users: int, latency: float, ready: Connection, stop: Event) ->
 def _serve_okta(users: int, scim_url: str, latency: float, ready: Connection, stop: Event) -> None:
     from talend_okta_sandbox.okta import OktaSandbox
     from talend_okta_sandbox.okta_limits import RateLimits
-    from talend_okta_sandbox.serving import serve_wsgi
+    from talend_okta_sandbox.serving import Latency, serve_wsgi
 
     okta = OktaSandbox(OKTA_TOKEN, rate_limits=RateLimits.unlimited())
     with okta.bulk():
@@ -95,7 +87,7 @@ def _serve_okta(users: int, scim_url: str, latency: float, ready: Connection, st
         for number in range(users):
             email = f"user{number:06d}@example.com"
             okta.add_member(group_id, okta.add_user(email, email, "User", str(number)))
-    with serve_wsgi(_with_latency(okta.wsgi_app, latency)) as base_url:
+    with serve_wsgi(Latency(latency).wrap(okta.wsgi_app)) as base_url:
         ready.send((base_url, app_id))
         stop.wait()
 
@@ -104,7 +96,7 @@ def _serve_paged_talend(users: int, latency: float, cap: int, ready: Connection,
     """A lean SCIM server: /Users by startIndex/count, at most `cap` per page, from pre-serialised users."""
     from urllib.parse import parse_qs
 
-    from talend_okta_sandbox.serving import serve_wsgi
+    from talend_okta_sandbox.serving import Latency, serve_wsgi
 
     resources = [
         json.dumps(
@@ -141,7 +133,7 @@ def _serve_paged_talend(users: int, latency: float, cap: int, ready: Connection,
         start_response("200 OK", [("Content-Type", "application/scim+json"), ("Content-Length", str(len(body)))])
         return [body]
 
-    with serve_wsgi(_with_latency(app, latency)) as base_url:
+    with serve_wsgi(Latency(latency).wrap(app)) as base_url:
         ready.send(f"{base_url}/scim/v2")
         stop.wait()
 

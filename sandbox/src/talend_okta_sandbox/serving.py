@@ -1,9 +1,10 @@
-"""Serve a WSGI app on loopback in a background thread."""
+"""Serve a WSGI app on loopback in a background thread, with a network's latency when asked (benchmarks)."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -37,3 +38,19 @@ def serve_wsgi(app: Any, host: str = LOOPBACK, port: int = 0) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+class Latency:
+    """A delay added to every response of the apps it wraps; `seconds` may change while they serve (benchmarks seed
+    an org at 0, then time at a network's latency)."""
+
+    def __init__(self, seconds: float = 0.0) -> None:
+        self.seconds = seconds
+
+    def wrap(self, app: Callable[..., Any]) -> Callable[..., Any]:
+        def delayed(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+            if self.seconds:
+                time.sleep(self.seconds)  # a threaded server: other requests go on meanwhile, as over a network
+            return app(environ, start_response)
+
+        return delayed
