@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NamedTuple
 
 from rich.console import Console
 from rich.markup import escape
@@ -28,60 +29,68 @@ def progress_display() -> Iterator[Progress]:
 SHOWN = 20  # names per list in the human report; --json has them all
 
 
+class Listed(NamedTuple):
+    """Names shown under a check: a title, the fix when there is one, and lines about them (`details`)."""
+
+    title: str
+    names: list[str]
+    fix: str = ""
+    details: tuple[str, ...] = ()
+
+
 def print_report(report: VerifyReport, console: Console, redact: Redactor) -> None:
     failed = sum(not check.ok for check in report.checks)
     verdict = "[green]in sync[/]" if report.ok else f"[red]{failed} of {len(report.checks)} checks failed[/]"
     console.print(f"talend-okta verify: {verdict} ({counted(report.passes, 'pass', 'passes')}, {report.seconds:.1f} s)")
     users = report.users
-    user_lists: list[tuple[str, list[str], str]] = [
-        (
+    user_lists = [
+        Listed(
             "stranded: assigned before Okta's provisioning was on, never pushed (waiting cannot help)",
             users.stranded,
             "`talend-okta provision --stranded`, or Okta → the app → Assignments → Provision User",
         ),
-        ("still being pushed by Okta", users.pushing, "wait for Okta (--timeout)"),
-        (
+        Listed("still being pushed by Okta", users.pushing, "wait for Okta (--timeout)"),
+        Listed(
             "Okta's push failed (syncState ERROR)",
             users.push_failed,
             "the reason is in Okta → Dashboard → Tasks and the System Log (`talend-okta explain PERSON`); then Retry",
+            tuple(push_reasons(report)),
         ),
-        (
+        Listed(
             "missing in Talend for no reason Okta shows",
             users.unexplained,
             "okta-provisioning above (To App → Create Users); if Okta pushed them, someone removed them in Talend: "
             "Okta → the app → Assignments → Provision User",
         ),
-        ("inactive in Talend", users.inactive, ""),
-        ("active in Talend but not assigned in Okta", users.unexpected_active, ""),
-        ("Okta syncState ERROR", [name for name in users.sync_errors if name not in users.push_failed], ""),
-        ("app usernames shared by several Okta users", [" = ".join(names) for names in users.collisions], ""),
-        ("ignored (--ignore-user), active in Talend", users.ignored, ""),
+        Listed("inactive in Talend", users.inactive),
+        Listed("active in Talend but not assigned in Okta", users.unexpected_active),
+        Listed("Okta syncState ERROR", [name for name in users.sync_errors if name not in users.push_failed]),
+        Listed("app usernames shared by several Okta users", [" = ".join(names) for names in users.collisions]),
+        Listed("ignored (--ignore-user), active in Talend", users.ignored),
     ]
-    group_lists: list[tuple[str, list[str], str]] = []
+    group_lists: list[Listed] = []
     for group in report.groups:
-        group_lists.append((f"group {group.name}: members missing in Talend", group.missing_members, ""))
-        group_lists.append((f"group {group.name}: unexpected members in Talend", group.unexpected_members, ""))
+        group_lists.append(Listed(f"group {group.name}: members missing in Talend", group.missing_members))
+        group_lists.append(Listed(f"group {group.name}: unexpected members in Talend", group.unexpected_members))
     lists = {USER_SYNC: user_lists, GROUP_SYNC: group_lists}  # each list right under the check it explains
     for check in report.checks:
         print_check(check, console, redact)
-        for title, names, fix in lists.pop(check.name, []):
-            reasons = push_reasons(report) if names is users.push_failed else []
-            print_names(title, names, console, redact, fix, reasons)
-    for title, names, fix in [entry for rest in lists.values() for entry in rest]:  # a check that did not run
-        print_names(title, names, console, redact, fix)
+        for listed in lists.pop(check.name, []):
+            print_names(listed, console, redact)
+    for listed in [entry for rest in lists.values() for entry in rest]:  # a check that did not run
+        print_names(listed, console, redact)
 
 
-def print_names(
-    title: str, names: list[str], console: Console, redact: Redactor, fix: str = "", details: list[str] | None = None
-) -> None:
-    """A capped list of names under its check, lines about them (`details`), and the fix when there is one."""
+def print_names(listed: Listed, console: Console, redact: Redactor) -> None:
+    """A capped list of names under its check, the lines about them, and the fix when there is one."""
+    names = listed.names
     if names:
         more = f", … and {len(names) - SHOWN} more (see --json)" if len(names) > SHOWN else ""
-        console.print(escape(redact(f"    {title} ({len(names)}): {', '.join(names[:SHOWN])}{more}")))
-        for line in (details or [])[:SHOWN]:
+        console.print(escape(redact(f"    {listed.title} ({len(names)}): {', '.join(names[:SHOWN])}{more}")))
+        for line in listed.details[:SHOWN]:
             console.print(escape(redact(f"      {line}")))
-        if fix:
-            console.print(escape(redact(f"      fix: {fix}")))
+        if listed.fix:
+            console.print(escape(redact(f"      fix: {listed.fix}")))
 
 
 def push_reasons(report: VerifyReport) -> list[str]:
