@@ -20,7 +20,8 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-PER_GROUP_TYPES = ("okta:app/groupAssignment:GroupAssignment", "okta:index/pushGroup:PushGroup")
+GROUP_ASSIGNMENT_TYPE = "okta:app/groupAssignment:GroupAssignment"
+PER_GROUP_TYPES = (GROUP_ASSIGNMENT_TYPE, "okta:index/pushGroup:PushGroup")
 COMPONENT_TYPE = "talend-okta:index:TalendCloudApp"
 
 

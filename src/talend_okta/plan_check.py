@@ -33,13 +33,13 @@ from typing import Any
 import typer
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from talend_okta.assignments_upgrade import GROUP_ASSIGNMENT_TYPE
 from talend_okta.cli_io import fail
 from talend_okta.http import InputError
 from talend_okta.redact import Redactor
 from talend_okta.stack_files import read_input
 
 APP_TYPE = "okta:app/saml:Saml"
-PER_GROUP_TYPE = "okta:app/groupAssignment:GroupAssignment"
 ASSIGNMENTS_TYPE = "talend:GroupAssignments"  # a Python dynamic resource: `pulumi-python:dynamic/talend:…`
 REMOVES_OLD = frozenset({"delete", "replace", "delete-replaced"})  # the old object is deleted in Okta
 UPGRADE = "python -m talend_okta.assignments_upgrade"
@@ -110,7 +110,7 @@ def unassignments(plan: Mapping[str, Any]) -> list[Unassignment]:
         resource = f"{kind} {name}"
         if kind == APP_TYPE and step.op in REMOVES_OLD:
             _add(found, Unassignment(step.op, resource, "deletes the Talend Cloud app: everyone assigned leaves"))
-        elif kind == PER_GROUP_TYPE and step.op in REMOVES_OLD:
+        elif kind == GROUP_ASSIGNMENT_TYPE and step.op in REMOVES_OLD:
             group = str((step.oldState.inputs if step.oldState else {}).get("groupId", "?"))
             _add(found, Unassignment(step.op, resource, f"unassigns group {group}"))
         elif kind.endswith(ASSIGNMENTS_TYPE) and step.op in {*REMOVES_OLD, "update"}:
@@ -154,7 +154,7 @@ def report(found: Iterable[Unassignment], *, allowed: bool) -> tuple[list[str], 
             "say (Okta deactivates the members of an unassigned group there)"
         )
         lines.extend(f"  ✗ {item.line()}" for item in undeclared)
-        if not allowed and any(PER_GROUP_TYPE in item.resource for item in undeclared):
+        if not allowed and any(GROUP_ASSIGNMENT_TYPE in item.resource for item in undeclared):
             lines.append(f"  Moving from per-group assignments? Run `{UPGRADE}` first (docs/rate-limits.md).")
         if not allowed:
             lines.append("  Meant to? Run again with --allow-unassign (see docs/pull-requests.md).")
