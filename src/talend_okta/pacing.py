@@ -4,7 +4,8 @@ Every Okta answer says how many requests its rate-limit bucket has left this min
 (`X-Rate-Limit-Remaining`, `X-Rate-Limit-Reset`: Okta, "Rate limit best practices"). The shared client waits only
 once a bucket reports 0 left; by then 15 other workers have requests in flight, which end in 429 (and a 429 holds
 every integration using the token until the minute is over). `PacedTransport` counts the requests in flight per
-bucket and holds a new one while the last answer's remaining count minus those in flight is spent, until the reset.
+bucket and holds a new one while the last answer's remaining count minus those in flight is spent, until the reset;
+until the first answer of a window says the budget, requests go one at a time.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class _Budget:
     remaining: int | None = None  # as Okta last said; None: not known yet
     reset_at: float = 0.0  # time.monotonic() when the window ends
     in_flight: int = 0
+    untracked: bool = False  # the answers carry no rate-limit headers: nothing to pace by
 
 
 class PacedTransport(httpx.BaseTransport):
@@ -76,10 +78,14 @@ class PacedTransport(httpx.BaseTransport):
                 now = self._clock()
                 if budget.remaining is not None and now >= budget.reset_at:
                     budget.remaining = None  # a new window: the next answer says how much it holds
-                if budget.remaining is None or budget.remaining - budget.in_flight > 0:
+                left = budget.remaining
+                if left is None and (budget.untracked or budget.in_flight == 0):  # one at a time until told
                     budget.in_flight += 1
                     return
-                wait = min(MAX_WAIT, max(0.05, budget.reset_at - now))
+                if left is not None and left - budget.in_flight > 0:
+                    budget.in_flight += 1
+                    return
+                wait = 0.01 if left is None else min(MAX_WAIT, max(0.05, budget.reset_at - now))
             self.waited += wait
             self._sleep(wait)
 
@@ -92,6 +98,7 @@ class PacedTransport(httpx.BaseTransport):
             remaining = response.headers.get("x-rate-limit-remaining")
             wait = reset_wait(response.headers, time.time())
             if remaining is None or not remaining.strip().isdigit() or wait is None:
+                budget.untracked = remaining is None
                 return
             left, reset_at = int(remaining), self._clock() + min(MAX_WAIT, wait)
             if budget.remaining is not None and reset_at < budget.reset_at + 1:  # the same window, answered late
