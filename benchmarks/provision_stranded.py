@@ -49,7 +49,7 @@ GROUP_SIZE = 50
 
 def _serve_okta(people: int, direct: int, scim_url: str, latency: float, ready: Connection, stop: Event) -> None:
     from talend_okta_sandbox.okta import OktaSandbox
-    from talend_okta_sandbox.serving import Latency, serve_wsgi
+    from talend_okta_sandbox.serving import Latency
 
     okta = OktaSandbox(OKTA_TOKEN, scim_timeout=30.0)  # Okta's rate limits: Enterprise plan, the token's 50%
     with okta.bulk():
@@ -67,8 +67,7 @@ def _serve_okta(people: int, direct: int, scim_url: str, latency: float, ready: 
             okta.add_member(group_id, user_id)
         okta.set_connection(app_id, scim_url, SCIM_TOKEN)  # the admin switches SCIM on: all of them stranded
         okta.set_user_provisioning(app_id, create=True, update_profile=True, deactivate=True)
-    with okta.serve(auto_sync=True) as direct_url, serve_wsgi(Latency(latency).wrap(okta.wsgi_app)) as base_url:
-        del direct_url  # serve() runs the background pushes; requests go through the delayed server
+    with okta.serve(auto_sync=True, wrap=Latency(latency).wrap) as base_url:  # Okta's background pushes on
         ready.send((base_url, app_id))
         stop.wait()
         ready.send(len(okta.throttled))
