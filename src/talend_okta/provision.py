@@ -99,72 +99,84 @@ def plan(okta: OktaClient, talend: TalendScimClient, app_id: str) -> Plan:
         )
     result = Plan(app_id, app.label)
     app_users = {user.id: user for user in okta.iter_app_users(app_id, expand_user=True) if user.is_active}
-    stranded = {
-        uid for uid, user in app_users.items() if push_state(user, app_creates_users=True) is PushState.STRANDED
-    }
-    if not stranded:
+    if not any(_stranded(user) for user in app_users.values()):
         return result
     held = {user_name_key(user.user_name): user.is_active for user in talend.iter_users()}
     groups = list(okta.iter_app_groups_named(app_id))
-    members = {
-        group.id: {member.id for member in okta.iter_group_members(group.id)} & set(app_users) for group in groups
-    }
+    members = {group.id: {m.id for m in okta.iter_group_members(group.id)} & set(app_users) for group in groups}
+    _sort_out(result, app_users, held, groups, members)
+    return result
+
+
+def _stranded(user: AppUser) -> bool:
+    return push_state(user, app_creates_users=True) is PushState.STRANDED
+
+
+def _not_active(user: AppUser) -> str | None:
+    """Why the person is left alone: their Okta user is not ACTIVE."""
+    status = user.okta_user.status if user.okta_user else "unknown"
+    return None if status == "ACTIVE" else f"Okta user {status}: left alone"
+
+
+def _held(user: AppUser, held: dict[str, bool]) -> str | None:
+    """Why the person is refused: Talend already holds the userName a new assignment sends (theirs, again)."""
+    active = held.get(user_name_key(user.user_name or ""))
+    if active is None:
+        return None
+    return f"Talend already holds {'an active' if active else 'an inactive'} user {user.user_name!r}"
+
+
+def _sort_out(
+    result: Plan,
+    app_users: dict[str, AppUser],
+    held: dict[str, bool],
+    groups: list[AppGroup],
+    members: dict[str, set[str]],
+) -> None:
+    """Put every stranded person in exactly one list of `result` (see the module for the rules)."""
     granted_by: dict[str, list[AppGroup]] = {}
     for group in groups:
         for user_id in members[group.id]:
             granted_by.setdefault(user_id, []).append(group)
-
-    def why_not(user_id: str) -> str | None:
-        """Why this app user cannot be provisioned by a new assignment (None: they can)."""
-        user = app_users[user_id]
-        okta_user = user.okta_user
-        if user_id not in stranded:
-            return f"{_name(user)} is already provisioned or on the way"
-        if okta_user is None or okta_user.status != "ACTIVE":
-            return f"Okta user {okta_user.status if okta_user else 'unknown'}: left alone"
-        active = held.get(user_name_key(user.user_name or ""))
-        if active is not None:
-            state = "an active" if active else "an inactive"
-            return f"Talend already holds {state} user {user.user_name!r}"
-        return None
-
-    for user_id in sorted(stranded, key=lambda uid: (user_name_key(_name(app_users[uid])), uid)):
-        user, person = app_users[user_id], _person(app_users[user_id])
-        reason = why_not(user_id)
-        if reason and reason.startswith("Okta user"):
+    by_name = sorted(app_users.values(), key=lambda user: (user_name_key(_name(user)), user.id))
+    placed: set[str] = set()
+    for user in by_name:
+        if not _stranded(user):
+            continue
+        person, placed_now = _person(user), True
+        if reason := _not_active(user):
             result.inactive.append((person, reason))
-        elif reason:
+        elif reason := _held(user, held):
             result.refused.append((person, reason))
-        elif user.scope == "USER" and user_id not in granted_by:
+        elif user.scope == "USER" and user.id not in granted_by:
             result.direct.append(person)
         elif user.scope == "USER":
-            named = ", ".join(group.name or group.id for group in granted_by[user_id])
+            named = ", ".join(group.name or group.id for group in granted_by[user.id])
             result.console.append((person, f"also assigned through {named}: Okta refuses to unassign them (E0000046)"))
-    waiting = {person.user_id for person in result.to_provision} | {p.user_id for p, _ in result.refused}
-    waiting |= {p.user_id for p, _ in result.inactive} | {p.user_id for p, _ in result.console}
+        else:
+            placed_now = False  # through a group: decided group by group below
+        if placed_now:
+            placed.add(user.id)
     for group in groups:
-        assigned = sorted(members[group.id], key=lambda uid: (user_name_key(_name(app_users[uid])), uid))
-        candidates = [uid for uid in assigned if uid in stranded - waiting and app_users[uid].scope == "GROUP"]
+        assigned = [user for user in by_name if user.id in members[group.id]]
+        candidates = [user for user in assigned if _stranded(user) and user.id not in placed]
         if not candidates:
             continue
         blocker = next(
-            (
-                reason
-                for uid in assigned
-                if (reason := _group_blocker(group, uid, app_users[uid], granted_by[uid], why_not(uid)))
-            ),
-            None,
+            (reason for user in assigned if (reason := _group_blocker(group, user, granted_by[user.id], held))), None
         )
         if blocker is None:
-            people = tuple(_person(app_users[uid]) for uid in assigned)
+            people = tuple(_person(user) for user in assigned)
             result.groups.append(GroupToAssignAgain(group.id, group.name or group.id, people))
         else:
-            result.console += [(_person(app_users[uid]), blocker) for uid in candidates]
-        waiting |= set(candidates)
-    return result
+            result.console += [(_person(user), blocker) for user in candidates]
+        placed |= {user.id for user in candidates}
+    for user in by_name:  # never silently: assigned through a group the app's listing does not show
+        if _stranded(user) and user.id not in placed:
+            result.console.append((_person(user), "assigned through a group the app's group listing does not show"))
 
 
-def _group_blocker(group: AppGroup, user_id: str, user: AppUser, grants: list[AppGroup], why: str | None) -> str | None:
+def _group_blocker(group: AppGroup, user: AppUser, grants: list[AppGroup], held: dict[str, bool]) -> str | None:
     """Why assigning `group` again would not give this member a new assignment, or would touch them wrongly."""
     name = group.name or group.id
     if user.scope != "GROUP":
@@ -172,9 +184,10 @@ def _group_blocker(group: AppGroup, user_id: str, user: AppUser, grants: list[Ap
     if len(grants) > 1:
         others = ", ".join(other.name or other.id for other in grants if other.id != group.id)
         return f"{_name(user)} in {name} is also assigned through {others}"
-    if why:
-        return f"group {name}: {why}"
-    return None
+    if not _stranded(user):
+        return f"group {name}: {_name(user)} is already provisioned or on the way"
+    reason = _not_active(user) or _held(user, held)
+    return f"group {name}: {reason}" if reason else None
 
 
 def _name(user: AppUser) -> str:
