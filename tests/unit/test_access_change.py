@@ -154,3 +154,25 @@ def test_a_bug_still_undoes_then_propagates() -> None:
     with pytest.raises(KeyError):
         apply_change("re-assign ann", org.read, lambda before: steps)
     assert org.assigned == {"ann"}
+
+
+def test_a_state_read_back_as_none_still_counts_who_lost_access() -> None:
+    """The state may be None (an app user read back as not found): that is a reading, not a failed read."""
+    assigned = {"ann"}
+
+    def read() -> str | None:
+        return "ann" if "ann" in assigned else None
+
+    def unassign_losing_the_answer() -> None:
+        assigned.discard("ann")
+        raise ApiError("Okta answered DELETE with 404")
+
+    change = apply_change(
+        "re-assign ann",
+        read,
+        lambda before: [Step("unassign ann", unassign_losing_the_answer, removes=("ann",), restore="assign ann")],
+        lost=lambda before, after: ["ann"] if before and not after else [],
+    )
+    assert change.after is None
+    assert change.without_access == ["ann"]
+    assert change.lines()[0] == "NOW WITHOUT ACCESS: ann (re-assign ann failed part way)"
