@@ -104,11 +104,12 @@ def apply_change(
         _undo(change, written, errors)
         raise
     try:
-        change.after = read()
+        after = change.after = read()
     except errors as err:
         change.unread = str(err)
-    if change.error and lost is not None and change.after is not None:
-        for who in lost(before, change.after):
+        return change
+    if change.error and lost is not None:
+        for who in lost(before, after):
             _without_access(change, who, steps)
     return change
 
