@@ -249,14 +249,13 @@ def assign_again(assignments: AppAssignments, plan: Plan, person: Person) -> Cha
     app_id = plan.app_id
 
     def steps(before: AppUser | None) -> Sequence[Step]:
-        if before is None or not before.is_active or before.scope != "USER":
+        """Nothing unless they are as planned: assigned directly, stranded, ACTIVE in Okta, the same userName (the
+        one checked against Talend); otherwise they are left as they are and read again as still stranded."""
+        if before is None or not before.is_active or before.scope != "USER" or not _stranded(before):
             return []
-        okta_user = before.okta_user
-        if push_state(before, app_creates_users=True) is not PushState.STRANDED:
+        if _not_active(before) or before.user_name != person.user_name:
             return []
-        if okta_user is not None and okta_user.status != "ACTIVE":
-            return []
-        user_name = before.user_name or person.user_name
+        user_name = person.user_name
         restore = (
             f"{_console_steps(plan, person.login)}: Assign → Assign to People → {person.login}, User Name "
             f"{user_name}; or POST /api/v1/apps/{app_id}/users "

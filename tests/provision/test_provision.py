@@ -194,3 +194,15 @@ def test_nothing_runs_while_the_app_does_not_create_users(world: World) -> None:
     world.sandbox.set_user_provisioning(world.app_id, create=False, update_profile=True, deactivate=True)
     with pytest.raises(CannotProvision, match=r"Okta does not create users for app .* To App → Create Users"):
         make_plan(world)
+
+
+def test_a_username_changed_since_the_plan_is_left_alone_and_said(world: World) -> None:
+    """The userName checked against Talend is the one that would be sent: if it changed meanwhile, nothing is written
+    for that person, and the read again says they are still stranded."""
+    found = make_plan(world)
+    give_cy_the_app_username(world, "cy.new")
+    before = world.app_user("cy")
+    outcome = run(world, found)
+    assert world.app_user("cy") == before
+    assert [(person.user_name, why) for person, why in outcome.stranded] == [("cy", "still stranded")]
+    assert outcome.failed
