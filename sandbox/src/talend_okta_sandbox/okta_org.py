@@ -490,6 +490,9 @@ class Org:
         still assigns them; gravitational/teleport#53947 says Okta's API does not allow it; the definition
         (AppUserUpdateRequest) lists only `credentials` or `profile`, no `scope` at all. The sandbox plays the
         stricter: an individual assignment never becomes a group one again over the API."""
+        # Source: Okta support "How to convert an existing user's app assignment from group-owned to
+        # individually-owned"; Okta Workflows template "Convert application assignment scope" (scope USER).
+        # Source: gravitational/teleport#53947 (no conversion to GROUP over the API); sources disagree, stricter played.
         if scope == "GROUP" and record.direct:
             # Inferred: the answer's code and summary are those teleport#53947 reports for this scenario.
             raise AssignedByGroup(record.user_id, "An individual assignment can't be converted to a group assignment")
@@ -498,7 +501,9 @@ class Org:
         self.changed()
 
     def update_app_user_name(self, app: App, record: AppUser, user_name: str) -> None:
-        """`credentials.userName` of an app user (definition: updateApplicationUser, AppUserCredentials)."""
+        """`credentials.userName` of an app user; pushed again when the person is provisioned."""
+        # Source: the definition (okta-management-2026.06.3.yaml): updateApplicationUser, AppUserCredentials.userName.
+        # Inferred: a provisioned person's new username is pushed like any profile change (syncState OUT_OF_SYNC).
         record.user_name, record.user_name_fixed = user_name, True
         record.last_updated = okta_json.now()
         if okta_json.connection_enabled(app) and record.external_id:
@@ -514,14 +519,16 @@ class Org:
         via_group = any(group_id in app.groups for group_id in self.groups_of(user_id))
         wanted = user is not None and user.status != "DEPROVISIONED" and (is_direct or via_group)
         if record is not None and wanted:
-            record.direct = is_direct  # the app user stays as it is: no new assignment, no push
+            # Inferred: an assignment that changes scope is the same app user: no new assignment, no push (Okta
+            # documents no push for it; the sandbox used to push here, without a source).
+            record.direct = is_direct
         elif record is None and wanted:
-            # A new assignment (direct, or a group assigned again after it was unassigned: Okta's
-            # assignGroupToApplication "assigns the app to each User that belongs to the group"). On an app that
-            # creates users it is STAGED, then pushed. Source: the definition's AppUserStatus STAGED ("the background
-            # provisioning operation is queued ... PUSH_NEW_USERS"). Inferred: that a member whose assignment ended
-            # when the group was unassigned gets a new one, provisioned, when the group is assigned again (the
-            # reference's documented workaround for people assigned before provisioning was on, §7).
+            # A new assignment (direct, or through a group assigned again after it was unassigned). On an app that
+            # creates users it is STAGED, then pushed.
+            # Source: the definition's assignGroupToApplication ("assigns the app to each User that belongs to the
+            # group") and AppUserStatus STAGED ("the background provisioning operation is queued ... PUSH_NEW_USERS").
+            # Inferred: a member whose assignment ended when the group was unassigned gets a new one, provisioned, when
+            # the group is assigned again (as unassigning and assigning a person again does: reference okta.md §7).
             stamp = okta_json.now()
             provisioned = okta_json.connection_enabled(app)
             record = AppUser(

@@ -51,8 +51,8 @@ ADMIN_PREFIX = "/sandbox/admin/"
 
 
 def forbidden_by_groups(err: AssignedByGroup) -> OktaError:
-    """403 E0000046 in Okta's Error shape. Source: articulate/terraform-provider-okta#120 (summary, cause),
-    gravitational/teleport#53947 (status, code); 403 is declared for both app-user operations in the definition."""
+    """403 E0000046 in Okta's Error shape; 403 is declared for both app-user operations in the definition."""
+    # Source: articulate/terraform-provider-okta#120 (summary, cause), gravitational/teleport#53947 (status, code).
     return OktaError(403, err.code, err.summary, [err.cause])
 
 
@@ -617,6 +617,7 @@ class OktaRoutes:
         body = request.json()
         scope = body.get("scope")
         if scope is not None and scope not in ("USER", "GROUP"):
+            # Inferred: 400 E0000001 (declared for this operation) for a scope outside AppUser.scope's enum.
             raise invalid("scope: must be USER or GROUP")
         user_name = body.get("credentials", {}).get("userName") if isinstance(body.get("credentials"), dict) else None
         if user_name is not None and (not isinstance(user_name, str) or not 1 <= len(user_name) <= 100):
