@@ -503,6 +503,9 @@ def _print_outcome(out: Console, outcome: Outcome, redact: Redactor) -> None:
         line(f"NOW WITHOUT ACCESS ({len(outcome.lost)}): {names(outcome.lost)}: no longer assigned to the app")
     for person, why in outcome.stranded:
         line(f"  still stranded: {person.user_name} ({why})")
+    for kind, people in (("pushed", outcome.pushed), ("being pushed", outcome.pushing)):
+        if people:
+            line(f"  {kind} ({len(people)}): {names(people)}")
     line(
         f"Read again after {outcome.seconds:.1f} s: {len(outcome.pushed)} pushed, {len(outcome.pushing)} being pushed, "
         f"{len(outcome.stranded)} still stranded, {len(outcome.lost)} without access. Then: talend-okta verify"

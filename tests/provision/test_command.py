@@ -53,6 +53,7 @@ def test_yes_provisions_them_and_verify_passes_afterwards(world: World) -> None:
     world.sandbox.sync()
 
     assert run.exit_code == 0, run.output
+    assert "  being pushed (3): ann, bob, cy" in run.stdout
     assert "s: 0 pushed, 3 being pushed, 0 still stranded, 0 without access. Then: talend-okta verify" in run.stdout
     assert world.talend_users() == {"ann": True, "bob": True, "cy": True, "dan": True}
     passed = verify(world)
