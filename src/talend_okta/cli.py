@@ -272,9 +272,12 @@ def provision(
 ) -> None:
     """Provision the stranded people: assigned to the app before Okta's provisioning was on, never pushed.
 
-    Okta has no API for the admin console's Provision User; this assigns each of them anew, one by one, which Okta
-    provisions. Refuses anyone Talend already holds; never touches a provisioned person. Exit 0 when done (or
-    nothing to do), 1 when someone was refused or failed, 2 when it could not run. See docs/provision.md.
+    Okta has no API for the admin console's Provision User; this makes new assignments Okta provisions: a person
+    assigned directly is unassigned and assigned again (same userName and app profile), a group whose members are
+    all stranded is assigned again (same priority and profile); the rest are listed with the console steps. Only
+    ACTIVE Okta users; refuses anyone Talend already holds; never changes a scope. Exit 0 when everyone is pushed or
+    being pushed, 1 when anyone is still stranded, refused or without access, 2 when it could not run.
+    See docs/provision.md.
     """
     code = provisioning.run(
         okta_url=okta_url,

@@ -11,7 +11,7 @@ tests/sandbox/okta-recordings (Okta's Terraform provider acceptance tests).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TypeVar, Unpack
+from typing import Any, TypeVar, Unpack
 from urllib.parse import quote
 
 import httpx
@@ -132,7 +132,13 @@ class AppUser(_OktaModel):
     sync_state: str | None = None  # SYNCHRONIZED, SYNCING, OUT_OF_SYNC, ERROR, DISABLED
     last_sync: str | None = None
     credentials: AppUserCredentials = AppUserCredentials()
+    profile: dict[str, Any] = {}  # the app profile (the definition's AppUserProfile)
     embedded: AppUserEmbedded | None = Field(default=None, alias="_embedded")  # with ?expand=user
+
+    @property
+    def okta_user(self) -> OktaUser | None:
+        """The Okta user, when read with `expand=user`."""
+        return self.embedded.user if self.embedded else None
 
     @property
     def user_name(self) -> str | None:
@@ -183,6 +189,7 @@ class AppGroup(_OktaModel):
 
     id: str
     priority: int | None = None
+    profile: dict[str, Any] = {}
     embedded: AppGroupEmbedded | None = Field(default=None, alias="_embedded")  # with ?expand=group
 
     @property
@@ -336,9 +343,11 @@ class OktaClient(ApiClient):
             if group.profile.name == name
         ]
 
-    def iter_app_users(self, app_id: str, limit: int = 500) -> Iterator[AppUser]:
-        """Every user assigned to the app, directly (scope USER) or through a group (scope GROUP)."""
-        return self._iter(f"/api/v1/apps/{app_id}/users", {"limit": limit}, AppUser)
+    def iter_app_users(self, app_id: str, limit: int = 500, *, expand_user: bool = False) -> Iterator[AppUser]:
+        """Every user assigned to the app, directly (scope USER) or through a group (scope GROUP); with
+        `expand_user`, each with its Okta user (`okta_user`)."""
+        params: dict[str, str | int] = {"limit": limit} | ({"expand": "user"} if expand_user else {})
+        return self._iter(f"/api/v1/apps/{app_id}/users", params, AppUser)
 
     def find_users_by_email(self, email: str) -> list[OktaUser]:
         """Users whose primary email is `email` (Okta's `search` expression; exact, case-insensitive)."""

@@ -125,6 +125,25 @@ def test_active_in_talend_while_not_assigned(world: World) -> None:
     assert explanation.exit_code == 1
 
 
+def test_someone_elses_talend_account_is_a_collision_named_with_its_owner(world: World) -> None:
+    """jdoe@partner.example is not assigned; Talend's jdoe is jdoe@acme.example's. Nothing may tell anyone to
+    deactivate jdoe: the fix is on the config side, before jdoe@partner.example is ever assigned."""
+    owner = world.person("jdoe@acme.example", None, "Talend Developers")
+    world.sync()
+    world.person("jdoe@partner.example")
+    explanation = world.explain("jdoe@partner.example").explanation
+    assert explanation.verdict.startswith("username collision: Talend's jdoe (SCIM id ")
+    assert explanation.verdict.endswith(f"is jdoe@acme.example's (externalId {owner})")
+    assert "deactivate" not in (explanation.fix or "")
+    assert explanation.fix is not None
+    assert "before assigning jdoe@partner.example" in explanation.fix
+    assert "talend-okta preflight" in explanation.fix
+    assert explanation.exit_code == 1
+    talend_step = steps(explanation)["Talend"]
+    assert talend_step[0] == "problem"
+    assert "not theirs: jdoe is jdoe@acme.example's" in talend_step[1]
+
+
 def test_username_collision_names_the_other_person(world: World) -> None:
     sam = world.person("sam@corp.example", "sam@corp.example", "Talend Developers")
     other = world.person("sam@partner.example", "sam@partner.example", "Talend Operators")

@@ -29,6 +29,13 @@ class World:
             found = scim.get("/Users", params={"count": 1000}).json().get("Resources", [])
         return {user["userName"]: user["active"] for user in found}
 
+    def sandbox_group_assignment(self) -> dict[str, object]:
+        """Talend Users' assignment to the app, as Okta's API answers it (without its timestamps)."""
+        headers = {"Authorization": f"SSWS {OKTA_TOKEN}"}
+        with sandbox_client(base_url=self.okta_url, headers=headers) as okta:
+            found = okta.get(f"/api/v1/apps/{self.app_id}/groups/{self.group_id}").json()
+        return {key: value for key, value in found.items() if key in ("id", "priority", "profile")}
+
     def app_user(self, name: str) -> dict[str, object]:
         found = self.sandbox.app_user(self.app_id, self.people[name])
         assert found is not None
@@ -41,7 +48,8 @@ def add_person(sandbox: OktaSandbox, name: str) -> str:
 
 @pytest.fixture
 def world(serve_sandbox: ServeSandbox) -> World:
-    """ann and bob (group), cy (direct) assigned before provisioning: stranded. dan assigned after: provisioned."""
+    """ann and bob (group Talend Users), cy (direct) assigned before provisioning: stranded. dan (group Talend
+    Admins) assigned after: provisioned."""
     served = serve_sandbox(OKTA_TOKEN, SCIM_TOKEN)
     sandbox, talend = served.okta, served.talend
     app_id = sandbox.add_saml_app("Talend Cloud", connection_api=False)
@@ -53,6 +61,8 @@ def world(serve_sandbox: ServeSandbox) -> World:
     sandbox.assign_user(app_id, people["cy"])
     sandbox.set_connection(app_id, talend.scim_url, SCIM_TOKEN)  # the admin switches SCIM on
     sandbox.set_user_provisioning(app_id, create=True, update_profile=True, deactivate=True)
-    sandbox.add_member(group_id, people["dan"])
+    admins = sandbox.add_group("Talend Admins")
+    sandbox.add_member(admins, people["dan"])
+    sandbox.assign_group(app_id, admins)
     sandbox.sync()
     return World(sandbox, served.okta_url, talend, app_id, group_id, people)

@@ -38,8 +38,9 @@ def test_dry_run_lists_and_changes_nothing(world: World) -> None:
     run = provision(world, "--stranded", "--dry-run")
     assert run.exit_code == 0, run.output
     assert f"App {world.app_id}: 3 people stranded" in run.stdout
-    assert "  to provision (3): ann, bob, cy" in run.stdout
-    assert "Dry run: nothing changed (3 people would be assigned anew)." in run.stdout
+    assert "  assigned directly, to assign again (1): cy" in run.stdout
+    assert "  group Talend Users, to assign again (2): ann, bob" in run.stdout
+    assert "Dry run: nothing changed (3 people would be assigned again)." in run.stdout
     assert {name: world.app_user(name) for name in world.people} == before
 
 
@@ -52,8 +53,8 @@ def test_yes_provisions_them_and_verify_passes_afterwards(world: World) -> None:
     world.sandbox.sync()
 
     assert run.exit_code == 0, run.output
-    assert "Assigned 3 people anew in" in run.stdout
-    assert "(0 failed, 0 left alone). Then: talend-okta verify" in run.stdout
+    assert "  being pushed (3): ann, bob, cy" in run.stdout
+    assert "s: 0 pushed, 3 being pushed, 0 still stranded, 0 without access. Then: talend-okta verify" in run.stdout
     assert world.talend_users() == {"ann": True, "bob": True, "cy": True, "dan": True}
     passed = verify(world)
     assert passed.exit_code == 0, passed.stdout
@@ -67,7 +68,7 @@ def test_yes_provisions_them_and_verify_passes_afterwards(world: World) -> None:
 def test_without_yes_it_asks(world: World) -> None:
     declined = provision(world, "--stranded", input_text="n\n")
     assert declined.exit_code == 1
-    assert "Assign 3 people anew so that Okta provisions them? [y/N]" in declined.stdout
+    assert "Assign 3 people again so that Okta provisions them? [y/N]" in declined.stdout
     assert "Nothing changed." in declined.stdout
     assert world.app_user("ann")["syncState"] == "DISABLED"
     accepted = provision(world, "--stranded", input_text="y\n")
@@ -83,9 +84,24 @@ def test_someone_talend_holds_is_refused_by_name_and_the_run_fails(world: World)
     world.sandbox.sync()
     assert run.exit_code == 1
     assert "  refused: bob (Talend already holds an active user 'bob'; Okta would link to that user" in run.stdout
-    assert "Assigned 2 people anew" in run.stdout
+    assert (
+        "  in the Admin Console: ann (group Talend Users: Talend already holds an active user 'bob'): Okta Admin "
+        "Console → Applications → Applications → Talend Cloud → Assignments → ann@acme.example → Provision User"
+    ) in run.stdout
+    assert "0 pushed, 1 being pushed, 0 still stranded, 0 without access" in run.stdout
     assert world.app_user("bob")["syncState"] == "DISABLED"  # untouched
-    assert world.talend_users() == {"ann": True, "bob": True, "cy": True, "dan": True}
+    assert world.talend_users() == {"bob": True, "cy": True, "dan": True}
+
+
+def test_someone_left_without_access_is_said_first_and_the_run_fails(world: World) -> None:
+    world.sandbox.inject_fault("POST", rf"/apps/{world.app_id}/users$", 503, times=50)
+    run = provision(world, "--stranded", "--yes")
+    assert run.exit_code == 1
+    first = run.stdout.split("\n")[next(i for i, line in enumerate(run.stdout.split("\n")) if "WITHOUT" in line)]
+    assert first == "NOW WITHOUT ACCESS: cy (provision cy failed part way)"
+    assert run.stdout.index("NOW WITHOUT ACCESS: cy") < run.stdout.index("provision cy failed:")
+    assert "  restore: Okta Admin Console → Applications → Applications → Talend Cloud → Assignments" in run.stdout
+    assert "1 without access" in run.stdout
 
 
 def test_stack_outputs_on_stdin(world: World) -> None:
@@ -98,7 +114,7 @@ def test_stack_outputs_on_stdin(world: World) -> None:
     )
     done = provision(world, "--stranded", "--yes", "--stack-outputs", "-", input_text=outputs, extra=bare)
     assert done.exit_code == 0, done.output
-    assert "Assigned 3 people anew" in done.stdout
+    assert "3 being pushed" in done.stdout
 
 
 def test_could_not_run_is_one_line_and_exit_2(world: World) -> None:

@@ -91,32 +91,109 @@ def test_provision_user_is_refused_while_provisioning_is_off(sandbox: OktaSandbo
     assert state(sandbox, app_id, ann) == SSO_ONLY
 
 
-def test_assigning_anew_pushes_them(
+def test_a_direct_assignment_unassigned_and_assigned_again_is_pushed(
     sandbox: OktaSandbox, talend: RunningTalend, scim: httpx.Client, okta: httpx.Client
 ) -> None:
-    """What `talend-okta provision --stranded` does over Okta's API: a direct assignment is removed and made again;
-    a group assignment is made direct, then the direct one removed, so the group assigns them anew."""
+    """A new assignment on an app that creates users is STAGED, then pushed (Okta's Apps API, "Application User
+    Status"); the username sent back in `credentials.userName` is kept."""
     app_id = sandbox.add_saml_app("Talend Cloud")
-    group = sandbox.add_group("Talend Users")
-    ann, bob = person(sandbox, "ann"), person(sandbox, "bob")
-    sandbox.add_member(group, ann)
-    sandbox.assign_group(app_id, group)
-    sandbox.assign_user(app_id, bob)
+    bob = person(sandbox, "bob")
+    sandbox.assign_user(app_id, bob, "bob.ext")
     switch_provisioning_on(sandbox, app_id, talend)
     users = f"/api/v1/apps/{app_id}/users"
 
     assert okta.delete(f"{users}/{bob}").status_code == 204
-    assert okta.post(users, json={"id": bob, "scope": "USER"}).status_code == 200
-    assert okta.post(users, json={"id": ann, "scope": "USER"}).json()["scope"] == "USER"
-    assert okta.delete(f"{users}/{ann}").status_code == 204
+    body = {"id": bob, "scope": "USER", "credentials": {"userName": "bob.ext"}}
+    assert okta.post(users, json=body).json()["status"] == "STAGED"
     sandbox.sync()
 
-    talend_users = scim_users(scim)
-    assert sorted(talend_users) == ["ann", "bob"]
-    readback = {user["id"]: user for user in okta.get(users).json()}
-    assert (readback[ann]["scope"], readback[bob]["scope"]) == ("GROUP", "USER")
-    assert readback[ann]["externalId"] == talend_users["ann"]["id"]
-    assert readback[ann]["status"] == readback[bob]["status"] == "PROVISIONED"
+    assert list(scim_users(scim)) == ["bob.ext"]
+    assert state(sandbox, app_id, bob)[0] == "PROVISIONED"
+
+
+def test_unassigning_someone_their_groups_assign_is_refused(sandbox: OktaSandbox, okta: httpx.Client) -> None:
+    """Okta answers 403 E0000046 (articulate/terraform-provider-okta#120, gravitational/teleport#53947), whether the
+    person is also assigned directly (scope USER) or only through the group (scope GROUP); nothing changes."""
+    app_id = sandbox.add_saml_app("Talend Cloud")
+    group = sandbox.add_group("Talend Users")
+    ann, bob = person(sandbox, "ann"), person(sandbox, "bob")
+    for user in (ann, bob):
+        sandbox.add_member(group, user)
+    sandbox.assign_group(app_id, group)
+    sandbox.assign_user(app_id, bob)  # bob: direct too
+    users = f"/api/v1/apps/{app_id}/users"
+
+    for user, scope in ((ann, "GROUP"), (bob, "USER")):
+        body = assert_okta_error(okta.delete(f"{users}/{user}"), 403, "E0000046")
+        assert body["errorSummary"] == "Deactivate application for user forbidden"
+        assert body["errorCauses"] == [
+            {
+                "errorSummary": "The application cannot be unassigned from the user while their group memberships "
+                "grant them access"
+            }
+        ]
+        assert okta.get(f"{users}/{user}").json()["scope"] == scope
+    with pytest.raises(SandboxError, match="group memberships grant them access"):
+        sandbox.unassign_user(app_id, bob)  # the console refuses it too
+
+
+def test_scope_conversion_to_user_is_played_to_group_refused(sandbox: OktaSandbox, okta: httpx.Client) -> None:
+    """`POST /api/v1/apps/{appId}/users/{userId}` with `{"scope": "USER"}` makes a group-owned assignment
+    individually owned (Okta support, Workflows template "Convert application assignment scope"); back to GROUP
+    is refused, the stricter of the sources (gravitational/teleport#53947 says Okta's API does not allow it)."""
+    app_id = sandbox.add_saml_app("Talend Cloud")
+    group = sandbox.add_group("Talend Users")
+    ann = person(sandbox, "ann")
+    sandbox.add_member(group, ann)
+    sandbox.assign_group(app_id, group)
+    url = f"/api/v1/apps/{app_id}/users/{ann}"
+
+    converted = okta.post(url, json={"scope": "USER"})
+    assert converted.status_code == 200, converted.text
+    assert converted.json()["scope"] == "USER"
+    assert_okta_error(okta.post(url, json={"scope": "GROUP"}), 403, "E0000046")
+    assert okta.get(url).json()["scope"] == "USER"  # it stays individual: removing ann from the group keeps the app
+    sandbox.remove_member(group, ann)
+    assert okta.get(url).status_code == 200
+    assert_okta_error(okta.post(url, json={"scope": "ADMIN"}), 400, "E0000001")
+
+
+def test_updating_the_app_username_keeps_the_scope(sandbox: OktaSandbox, okta: httpx.Client) -> None:
+    app_id = sandbox.add_saml_app("Talend Cloud")
+    ann = person(sandbox, "ann")
+    sandbox.assign_user(app_id, ann)
+    url = f"/api/v1/apps/{app_id}/users/{ann}"
+    updated = okta.post(url, json={"credentials": {"userName": "ann.ext"}})
+    assert updated.status_code == 200, updated.text
+    assert (updated.json()["credentials"]["userName"], updated.json()["scope"]) == ("ann.ext", "USER")
+
+
+def test_a_group_unassigned_and_assigned_again_pushes_its_stranded_members(
+    sandbox: OktaSandbox, talend: RunningTalend, scim: httpx.Client, okta: httpx.Client
+) -> None:
+    """Unassigning the group ends its members' assignments; assigning it again makes new ones (Okta's
+    assignGroupToApplication: "assigns the app to each User that belongs to the group"), which an app that creates
+    users stages and pushes. The priority and profile sent back are kept."""
+    app_id = sandbox.add_saml_app("Talend Cloud")
+    group = sandbox.add_group("Talend Users")
+    ann, bob = person(sandbox, "ann"), person(sandbox, "bob")
+    for user in (ann, bob):
+        sandbox.add_member(group, user)
+    sandbox.assign_group(app_id, group)
+    switch_provisioning_on(sandbox, app_id, talend)
+    path = f"/api/v1/apps/{app_id}/groups/{group}"
+    before = okta.get(path).json()
+
+    assert okta.delete(path).status_code == 204
+    assert sandbox.app_user(app_id, ann) is None
+    again = okta.put(path, json={"priority": before["priority"], "profile": before["profile"]})
+    assert again.status_code == 200
+    assert again.json()["priority"] == before["priority"]
+    assert state(sandbox, app_id, ann)[0] == "STAGED"
+    sandbox.sync()
+
+    assert sorted(scim_users(scim)) == ["ann", "bob"]
+    assert state(sandbox, app_id, bob)[0] == "PROVISIONED"
 
 
 def test_provisioning_on_before_any_assignment_strands_nobody(

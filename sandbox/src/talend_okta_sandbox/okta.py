@@ -345,14 +345,23 @@ class OktaSandbox:
     # ---------------------------------------------------------------------------------------------------------
 
     @contextmanager
-    def serve(self, host: str = LOOPBACK, port: int = 0, *, auto_sync: bool = False) -> Iterator[str]:
+    def serve(
+        self,
+        host: str = LOOPBACK,
+        port: int = 0,
+        *,
+        auto_sync: bool = False,
+        wrap: Callable[[Callable[..., Any]], Callable[..., Any]] | None = None,
+    ) -> Iterator[str]:
         """Serve the API until the block ends; yields the base URL `http://127.0.0.1:P`.
 
         With `auto_sync`, a background worker provisions after each change, like Okta's asynchronous pushes.
+        `wrap` wraps the WSGI app (benchmarks add latency: `serving.Latency(0.05).wrap`); the links it answers with
+        still name this server.
         """
         stop = threading.Event()
         worker = threading.Thread(target=self._sync_worker, args=(stop,), name="okta-sandbox-sync", daemon=True)
-        with serve_wsgi(self.wsgi_app, host, port) as base_url:
+        with serve_wsgi(wrap(self.wsgi_app) if wrap else self.wsgi_app, host, port) as base_url:
             self._base_url = base_url
             if auto_sync:
                 worker.start()

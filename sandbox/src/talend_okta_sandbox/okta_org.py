@@ -66,6 +66,21 @@ class UnknownId(SandboxError):
         self.kind, self.object_id = kind, object_id
 
 
+class AssignedByGroup(SandboxError):
+    """Okta refuses to end an individual assignment while the person's groups grant the app: 403 E0000046."""
+
+    # Source: articulate/terraform-provider-okta#120 (the summary and cause, as the API returned them) and
+    # gravitational/teleport#53947 (403 E0000046 for the same refusal); the definition (okta-management-2026.06.3.yaml,
+    # unassignUserFromApplication) declares 403 with the Error schema.
+    code = "E0000046"
+    summary = "Deactivate application for user forbidden"
+    cause = "The application cannot be unassigned from the user while their group memberships grant them access"
+
+    def __init__(self, user_id: str, cause: str = cause) -> None:
+        super().__init__(f"user {user_id}: {cause}")
+        self.cause = cause
+
+
 class Org:
     """An Okta org's users, groups and apps. Not locked by itself: callers hold `lock` around every call."""
 
@@ -452,9 +467,48 @@ class Org:
         self.changed()
         return record
 
+    def grants_through_groups(self, app: App, user_id: str) -> bool:
+        """Whether one of the user's groups is assigned to the app."""
+        return any(group_id in app.groups for group_id in self.groups_of(user_id))
+
     def unassign_user(self, app: App, record: AppUser) -> None:
-        """End the direct assignment; the user stays assigned if a group assigns them."""
+        """End the assignment; refused (`AssignedByGroup`) while one of their groups grants the app, whatever the
+        scope: Okta never turns an individual assignment back into a group one by unassigning it."""
+        # Source: articulate/terraform-provider-okta#120, gravitational/teleport#53947 (403 E0000046).
+        if self.grants_through_groups(app, record.user_id):
+            raise AssignedByGroup(record.user_id)
         self.refresh_assignment(app, record.user_id, direct=False)
+        self.changed()
+
+    def convert_scope(self, app: App, record: AppUser, scope: str) -> None:
+        """`POST /api/v1/apps/{appId}/users/{userId}` with `{"scope": ...}`.
+
+        USER makes a group-owned assignment individually owned, so leaving the group no longer removes the app.
+        Source: Okta support, "How to convert an existing user's app assignment from group-owned to
+        individually-owned"; Okta Workflows template "Convert application assignment scope".
+        GROUP is refused (E0000046). The sources disagree: the Workflows template converts back to GROUP when a group
+        still assigns them; gravitational/teleport#53947 says Okta's API does not allow it; the definition
+        (AppUserUpdateRequest) lists only `credentials` or `profile`, no `scope` at all. The sandbox plays the
+        stricter: an individual assignment never becomes a group one again over the API."""
+        # Source: Okta support "How to convert an existing user's app assignment from group-owned to
+        # individually-owned"; Okta Workflows template "Convert application assignment scope" (scope USER).
+        # Source: gravitational/teleport#53947 (no conversion to GROUP over the API); sources disagree, stricter played.
+        if scope == "GROUP" and record.direct:
+            # Inferred: the answer's code and summary are those teleport#53947 reports for this scenario.
+            raise AssignedByGroup(record.user_id, "An individual assignment can't be converted to a group assignment")
+        record.direct = record.direct or scope == "USER"
+        record.last_updated = okta_json.now()
+        self.changed()
+
+    def update_app_user_name(self, app: App, record: AppUser, user_name: str) -> None:
+        """`credentials.userName` of an app user; pushed again when the person is provisioned."""
+        # Source: the definition (okta-management-2026.06.3.yaml): updateApplicationUser, AppUserCredentials.userName.
+        # Inferred: a provisioned person's new username is pushed like any profile change (syncState OUT_OF_SYNC).
+        record.user_name, record.user_name_fixed = user_name, True
+        record.last_updated = okta_json.now()
+        if okta_json.connection_enabled(app) and record.external_id:
+            record.sync_state = "OUT_OF_SYNC"
+            self.queue_user(app.id, record.user_id)
         self.changed()
 
     def refresh_assignment(self, app: App, user_id: str, *, direct: bool | None = None) -> None:
@@ -465,13 +519,16 @@ class Org:
         via_group = any(group_id in app.groups for group_id in self.groups_of(user_id))
         wanted = user is not None and user.status != "DEPROVISIONED" and (is_direct or via_group)
         if record is not None and wanted:
-            if record.direct and not is_direct and sso_only(record) and okta_json.connection_enabled(app):
-                # A direct assignment ends while a group still assigns them: the group assigns them anew, now on an
-                # app that provisions. (Okta documents no API "Provision User"; this re-assignment is the sandbox's
-                # reading of what `talend-okta provision --stranded` does for group-assigned people.)
-                self._assign_anew(app, record)
+            # Inferred: an assignment that changes scope is the same app user: no new assignment, no push (Okta
+            # documents no push for it; the sandbox used to push here, without a source).
             record.direct = is_direct
         elif record is None and wanted:
+            # A new assignment (direct, or through a group assigned again after it was unassigned). On an app that
+            # creates users it is STAGED, then pushed.
+            # Source: the definition's assignGroupToApplication ("assigns the app to each User that belongs to the
+            # group") and AppUserStatus STAGED ("the background provisioning operation is queued ... PUSH_NEW_USERS").
+            # Inferred: a member whose assignment ended when the group was unassigned gets a new one, provisioned, when
+            # the group is assigned again (as unassigning and assigning a person again does: reference okta.md §7).
             stamp = okta_json.now()
             provisioned = okta_json.connection_enabled(app)
             record = AppUser(

@@ -64,6 +64,7 @@ class Facts:
     events_error: str | None = None
     talend_users: list[ScimUser] = field(default_factory=list)
     talend_error: str | None = None
+    owners: dict[str, OktaUser] = field(default_factory=dict)  # externalId → the Okta user owning that Talend user
     held_mappings: RoleMappings | None = None  # Talend's role mappings
     mappings_error: str | None = None
     declared_mappings: RoleMappings = field(default_factory=dict)  # the stack outputs' roleMappings
@@ -129,12 +130,30 @@ def read_person(
                 facts.talend_users = talend_users.result()
             except ApiError as err:
                 facts.talend_error = str(err)
+            facts.owners = _owners(facts, okta)
         if held is not None:
             try:
                 facts.held_mappings = held.result()
             except ApiError as err:
                 facts.mappings_error = str(err)
     return facts
+
+
+def _owners(facts: Facts, okta: OktaClient) -> dict[str, OktaUser]:
+    """The Okta users owning the Talend users found under the person's userName that are not theirs (Okta's SCIM
+    externalId is the Okta user id), so a collision names its owner; one GET each, usually none."""
+    mine = facts.user.id if facts.user else None
+    others = {t.external_id for t in facts.talend_users if t.external_id and t.external_id != mine}
+    owners: dict[str, OktaUser] = {}
+    for external_id in sorted(others):
+        owner = _kept(facts.okta_errors, _reader(okta, external_id), None)
+        if owner is not None:
+            owners[external_id] = owner
+    return owners
+
+
+def _reader(okta: OktaClient, id_or_login: str) -> Callable[[], OktaUser | None]:
+    return lambda: okta.get_user(id_or_login)
 
 
 def _app(future: Future[App], app_id: str) -> App:

@@ -160,11 +160,20 @@ def _user_name_problems(facts: Facts) -> list[str]:
         + " in this app"
         for u in facts.namesakes
     ]
-    problems += [
-        f"collision: Talend's {t.user_name} (SCIM id {t.id}) is someone else's (externalId {t.external_id})"
+    return problems + _talend_collisions(facts)
+
+
+def _talend_collisions(facts: Facts) -> list[str]:
+    return [
+        f"collision: Talend's {t.user_name} (SCIM id {t.id}) is {_owner(facts, t)}'s (externalId {t.external_id})"
         for t in _someone_else(facts)
     ]
-    return problems
+
+
+def _owner(facts: Facts, talend_user: ScimUser) -> str:
+    """Whose Talend user this is: the Okta login its externalId names, else "someone else"."""
+    owner = facts.owners.get(talend_user.external_id or "")
+    return owner.profile.login if owner else "someone else"
 
 
 def _provisions(facts: Facts) -> bool:
@@ -229,9 +238,13 @@ def _log_step(facts: Facts) -> Found:
 
 
 def _talend_user(facts: Facts) -> ScimUser | None:
-    """The Talend user Okta's app user is linked to, else the one with the person's userName."""
+    """The person's Talend user: the one Okta's app user is linked to, else the one with their userName, unless
+    that one is another Okta user's (`_someone_else`: a collision, never the person's account)."""
     linked = facts.app_user.external_id if facts.app_user else None
-    return next((t for t in facts.talend_users if t.id == linked), None) or next(iter(facts.talend_users), None)
+    others = {t.id for t in _someone_else(facts)}
+    return next((t for t in facts.talend_users if t.id == linked), None) or next(
+        (t for t in facts.talend_users if t.id not in others), None
+    )
 
 
 def _talend_step(facts: Facts) -> Found:
@@ -241,6 +254,13 @@ def _talend_step(facts: Facts) -> Found:
         return _step(NA, "no userName to look up")
     found = _talend_user(facts)
     assigned = facts.app_user is not None
+    if found is None and (taken := _someone_else(facts)):
+        owner = taken[0]
+        return _step(
+            PROBLEM,
+            f"no Talend user of theirs, and not theirs: {owner.user_name} is {_owner(facts, owner)}'s (SCIM id "
+            f"{owner.id}, externalId {owner.external_id})",
+        )
     if found is None:
         if assigned:
             return _step(PROBLEM, f"no Talend user named {facts.user_name}")
@@ -340,6 +360,14 @@ def _verdict(facts: Facts, steps: list[Step]) -> tuple[str, str | None, bool | N
     if facts.talend_error:
         return f"could not read Talend: {facts.talend_error}", None, None
     found = _talend_user(facts)
+    if app_user is None and _someone_else(facts):  # never point at the owner's account: fix the person's config
+        return (
+            "username " + _talend_collisions(facts)[0],
+            f"before assigning {login}, give them a userName Talend does not hold: another email (Talend's userName "
+            f"is the part before the @), or assign them with a distinct app username ({app_console} → Assignments "
+            "→ Assign to People → User Name); `talend-okta preflight` names such collisions before a deploy",
+            False,
+        )
     if app_user is None:
         if found is not None and found.is_active:
             failure = last_failure(facts.events, (DEACTIVATE_EVENT,))
