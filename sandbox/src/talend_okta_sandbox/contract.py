@@ -125,6 +125,8 @@ class Document:
         self._uri = uri
         self._validators: dict[str, Any] = {}  # openapi-schema-validator's, by pointer
         self._fast: dict[str, Any] = {}
+        self.seen: dict[tuple[str, bytes, frozenset[str]], list[tuple[str, str, str]]] = {}
+        """What a body already checked broke (the same app read again is checked once)."""
         self._fast_root: JSON | None = None
         self.routes: list[tuple[re.Pattern[str], int, str, JSON]] = []
         for path, item in spec.get("paths", {}).items():
@@ -315,9 +317,17 @@ class _Check:
             return
         if "schema" not in content[media]:
             return
-        if self.nullable:
-            instance = _without_nulls(instance, re.sub(r"^response\.\d+", "response", field), self.nullable)
-        for where, keyword, message in self.document.errors(f"{pointer}/{_escape(media)}/schema", instance):
+        schema = f"{pointer}/{_escape(media)}/schema"
+        seen = (schema, hashlib.sha1(body).digest(), frozenset(self.nullable))
+        errors = self.document.seen.get(seen)
+        if errors is None:
+            if self.nullable:
+                instance = _without_nulls(instance, re.sub(r"^response\.\d+", "response", field), self.nullable)
+            errors = self.document.errors(schema, instance)
+            if len(self.document.seen) > 10_000:
+                self.document.seen.clear()
+            self.document.seen[seen] = errors
+        for where, keyword, message in errors:
             self._add(f"{field}.{where}" if where else field, f"{keyword}: {message}")
 
 

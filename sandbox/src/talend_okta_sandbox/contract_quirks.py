@@ -147,7 +147,16 @@ _ROLE_MAPPINGS = (
     "tenant'), the path's description (a mapping is one {name, roles} of many) and its GET answering an array of "
     "RoleMapping contradict the POST's missing request body and single-object answer"
 )
+_PATCH_ONE_OF = (
+    "talend-scim-v2-2021-03.json itself: AddOperation, RemoveOperation and ReplaceOperation are one schema "
+    "(PatchOperation and a JsonNode value), so every operation matches all three branches of PatchRequest's "
+    "`oneOf` and no PATCH could pass it"
+)
 TALEND_QUIRKS: tuple[Quirk, ...] = (
     Quirk("postSsoRoleMappingSecurityRoleMappings", "request.body", "undeclared", _ROLE_MAPPINGS),
     Quirk("postSsoRoleMappingSecurityRoleMappings", "response.body", "type", _ROLE_MAPPINGS),
+    *(
+        Quirk(operation, "request.body.Operations[]", "oneOf", _PATCH_ONE_OF)
+        for operation in ("patch", "patch_1", "patch_2")
+    ),
 )

@@ -96,7 +96,8 @@ def user(base: str, record: User, *, full_links: bool = True) -> JSON:
         "passwordChanged": None,
         "realmId": "guosandbox0000000000",
         "type": {"id": "otysandbox0000000000"},
-        "profile": dict(record.profile),
+        # Okta's definition, UserProfile.email: a string, never null; a person seeded without one has none.
+        "profile": {key: value for key, value in record.profile.items() if value is not None or key != "email"},
         "credentials": {"provider": {"type": "OKTA", "name": "OKTA"}},
         "_links": links,
     }
