@@ -421,7 +421,9 @@ def _strip(node: Any, names: bool = False) -> Any:
 def load_document(path: Path) -> JSON:
     """The parsed definition, from the cache when the file has not changed."""
     if not path.is_file():
-        raise SpecsMissing(f"{path} is missing: the vendor API definitions are read from {path.parent}")
+        raise SpecsMissing(
+            f"the vendor API definition {path.name} is missing from {path.parent} ({SPECS_ENV} names another folder)"
+        )
     raw = path.read_bytes()
     cached = CACHE / f"{path.stem}-{hashlib.sha256(raw).hexdigest()[:32]}.json"
     if cached.is_file():

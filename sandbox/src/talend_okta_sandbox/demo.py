@@ -47,6 +47,7 @@ from rich.text import Text
 from talend_okta.definition import REGIONS, email_prefix, scim_base_url
 from talend_okta.redact import Redactor
 from talend_okta.settings import NAMESPACE, StackSettings, load_settings, namespace_keys
+from talend_okta_sandbox import contract
 from talend_okta_sandbox.contract_watch import WATCH
 from talend_okta_sandbox.deploy import DeployError, OktaAdmin, deploy
 from talend_okta_sandbox.engine import (
@@ -902,6 +903,11 @@ def main(
         limits = rate_limits_from_options(okta_plan, token_share, rate_limit or [])
     except ValueError as err:
         typer.echo(f"sandbox: error: {err}", err=True)
+        raise typer.Exit(2) from None
+    try:  # every exchange is checked against the vendors' definitions: they must be there (contract_watch)
+        contract.okta(), contract.talend()
+    except contract.SpecsMissing as missing:
+        typer.echo(f"sandbox: error: {missing}", err=True)
         raise typer.Exit(2) from None
     if serve:
         try:
