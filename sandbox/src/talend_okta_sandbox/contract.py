@@ -108,7 +108,8 @@ class Operation:
     node: JSON
     pointer: str
     """JSON pointer of the operation in its document."""
-    path_parameters: tuple[JSON, ...]
+    item_parameters: tuple[JSON, ...]
+    """Parameters the path item declares for all its operations."""
 
 
 class Document:
@@ -118,9 +119,9 @@ class Document:
         self.name = name
         self.spec = spec
         uri = f"urn:api-spec:{name}"
-        version = str(spec.get("openapi", "3.0"))
-        self._dialect: Any = OAS30Validator if version.startswith("3.0") else OAS31Validator
-        resource = Resource.from_contents(spec, default_specification=DRAFT4 if version < "3.1" else DRAFT202012)
+        oas30 = str(spec.get("openapi", "3.0")).startswith("3.0")  # Talend's account API declares 3.2.0
+        self._dialect: Any = OAS30Validator if oas30 else OAS31Validator
+        resource = Resource.from_contents(spec, default_specification=DRAFT4 if oas30 else DRAFT202012)
         self._registry: Registry[Any] = Registry().with_resource(uri, resource)
         self._uri = uri
         self._validators: dict[str, Any] = {}  # openapi-schema-validator's, by pointer
@@ -259,7 +260,7 @@ class _Check:
             parameter = self.document.resolve(raw)
             pointer = _ref_pointer(raw) or f"{op.pointer}/parameters/{index}"
             found[(parameter.get("in", ""), parameter.get("name", ""))] = (parameter, f"{pointer}/schema")
-        for parameter in op.path_parameters:
+        for parameter in op.item_parameters:
             found.setdefault((parameter.get("in", ""), parameter.get("name", "")), (parameter, ""))
         return found
 
