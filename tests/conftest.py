@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -13,6 +13,8 @@ import pytest
 
 from talend_okta import http
 from talend_okta.http import tls_context
+from talend_okta_sandbox import contract
+from talend_okta_sandbox.contract_watch import WATCH
 from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.talend import RunningTalend, run_talend
 
@@ -32,6 +34,51 @@ def sandbox_client(**options: Any) -> httpx.Client:
     """An httpx client for a stand-in on loopback (options as httpx.Client takes them). It shares the product's TLS
     context: httpx builds one per client otherwise, reading the whole CA bundle (50 ms) each time."""
     return httpx.Client(**({"timeout": 5.0, "verify": tls_context()} | options))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def api_definitions() -> None:
+    """Every exchange with a stand-in is checked against the vendor's published definition (contract_watch): the
+    definitions must be there, a missing folder is one line and a failure, never a skip."""
+    try:
+        contract.okta(), contract.talend()
+    except contract.SpecsMissing as missing:
+        problem = str(missing)
+    else:
+        return
+    pytest.fail(problem, pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def contract_kept() -> Iterator[None]:
+    """A violation of Okta's or Talend's definition fails the test whose exchange caused it (operation, field, rule
+    named). A test that breaks a rule on purpose takes its violations with `WATCH.take()` and asserts them."""
+    WATCH.take()
+    yield
+    if violations := WATCH.take():
+        pytest.fail("exchanges broke the vendor's API definition:\n" + "\n".join(map(str, violations)), pytrace=False)
+
+
+def contract_violations() -> list[str]:
+    """The rules of the vendors' definitions broken since the last call, as `operation field: keyword` (list indices
+    folded): for a test that sends a request the definition refuses on purpose, to assert exactly those."""
+    return sorted({f"{v.key[0]} {v.key[1]}: {v.key[2]}" for v in WATCH.take()})
+
+
+def vendor_transport(handler: Callable[[httpx.Request], httpx.Response]) -> httpx.MockTransport:
+    """`httpx.MockTransport(handler)`, with each request the product sends checked against Okta's definition (paths
+    under /api/ and /.well-known/) or Talend's (every other path): a request either vendor would refuse fails the
+    test even where no stand-in runs (contract_watch)."""
+
+    def checked(request: httpx.Request) -> httpx.Response:
+        okta = request.url.path.startswith(("/api/", "/.well-known/"))
+        definition = contract.okta() if okta else contract.talend()
+        method, path, query = request.method, request.url.path, request.url.query.decode()
+        operation, violations = definition.check(method, path, query, request.read(), None)
+        WATCH.record(definition.api, operation, violations)
+        return handler(request)
+
+    return httpx.MockTransport(checked)
 
 
 @pytest.fixture

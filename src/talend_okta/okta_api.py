@@ -382,8 +382,9 @@ class OktaClient(ApiClient):
         params: dict[str, str | int] = {"q": prefix, "expand": "user", "limit": limit}
         return self._first(self._iter(f"/api/v1/apps/{app_id}/users", params, AppUser), limit)
 
-    def iter_user_groups(self, user_id: str, limit: int = 200) -> Iterator[Group]:
-        return self._iter(f"/api/v1/users/{user_id}/groups", {"limit": limit}, Group)
+    def iter_user_groups(self, user_id: str) -> Iterator[Group]:
+        """Okta's listUserGroups takes no `limit` (nor paging parameters): it answers every group of the user."""
+        return self._iter(f"/api/v1/users/{user_id}/groups", {}, Group)
 
     def iter_app_groups_named(self, app_id: str, limit: int = 200) -> Iterator[AppGroup]:
         """The app's group assignments with each group embedded (`expand=group`), for their names."""

@@ -11,6 +11,7 @@ import pytest
 
 from talend_okta.http import ApiAuthError, ApiBodyError, RetryPolicy
 from talend_okta.talend_api import TalendApiClient
+from tests.conftest import vendor_transport
 
 TOKEN = "talend-capacity-canary-7c6b5a4d3e2f1a0b"
 SUBSCRIPTION = {
@@ -40,7 +41,7 @@ def client(handler: Callable[[httpx.Request], httpx.Response]) -> TalendApiClien
     return TalendApiClient(
         "https://api.eu.cloud.talend.com",
         TOKEN,
-        transport=httpx.MockTransport(handler),
+        transport=vendor_transport(handler),
         retry=RetryPolicy(attempts=2, backoff=0),
         sleep=lambda _: None,
     )

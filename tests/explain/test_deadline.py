@@ -12,6 +12,7 @@ from talend_okta.explain.command import explain_person
 from talend_okta.explain.read import ExplainAborted
 from talend_okta.http import ApiError
 from talend_okta.target import ConnectionSettings
+from tests.conftest import vendor_transport
 
 SLOW = 3.0  # seconds each answer takes: ten requests in three rounds would take 9 s or more
 
@@ -41,7 +42,7 @@ SETTINGS = ConnectionSettings(
 def test_a_slow_org_ends_the_run_at_the_deadline() -> None:
     started = time.monotonic()
     with pytest.raises((ApiError, ExplainAborted)) as stopped:
-        explain_person("ann@corp.example", SETTINGS, transport=httpx.MockTransport(slow_answer), timeout=1.0)
+        explain_person("ann@corp.example", SETTINGS, transport=vendor_transport(slow_answer), timeout=1.0)
     elapsed = time.monotonic() - started
     assert elapsed < SLOW + 1.0  # one request in flight when the deadline passed, none after
     assert "deadline" in str(stopped.value)

@@ -13,6 +13,7 @@ import pytest
 from talend_okta.http import ApiBodyError, RetryPolicy
 from talend_okta.okta_api import OktaClient
 from talend_okta.scim_api import TalendScimClient
+from tests.conftest import vendor_transport
 
 ORG = "https://acme.okta.com"
 TOKEN = "okta-canary-token-5e1d0c"
@@ -21,7 +22,7 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 def client(handler: Handler) -> OktaClient:
     return OktaClient(
-        ORG, TOKEN, transport=httpx.MockTransport(handler), retry=RetryPolicy(attempts=1), sleep=lambda s: None
+        ORG, TOKEN, transport=vendor_transport(handler), retry=RetryPolicy(attempts=1), sleep=lambda s: None
     )
 
 
@@ -171,7 +172,7 @@ def test_talend_is_asked_for_one_username() -> None:
         return httpx.Response(200, content=json.dumps(body), headers={"Content-Type": "application/scim+json"})
 
     with TalendScimClient(
-        "https://api.eu.cloud.talend.com/scim/v2", "talend-canary-77aa", transport=httpx.MockTransport(handle)
+        "https://api.eu.cloud.talend.com/scim/v2", "talend-canary-77aa", transport=vendor_transport(handle)
     ) as talend:
         [user] = talend.find_users('an"n')
     assert (user.id, user.is_active, user.external_id) == ("s1", False, "00u1")

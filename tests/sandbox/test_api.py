@@ -13,7 +13,7 @@ from talend_okta.definition import EMAIL_PREFIX_TEMPLATE
 from talend_okta_sandbox.okta import OktaSandbox, SandboxError
 from talend_okta_sandbox.okta_json import OKTA_USERNAME_PREFIX_TEMPLATE, OKTA_USERNAME_TEMPLATE
 from talend_okta_sandbox.talend import RunningTalend
-from tests.conftest import sandbox_client
+from tests.conftest import contract_violations, sandbox_client
 from tests.sandbox.conftest import API_TOKEN, SCIM_TOKEN, scim_users
 
 ERROR_KEYS = {"errorCode", "errorSummary", "errorLink", "errorId", "errorCauses"}
@@ -61,10 +61,19 @@ def test_bad_bodies_get_validation_errors(okta: httpx.Client, sandbox: OktaSandb
     )
     assert_okta_error(bad_feature, 400, "E0000001")
     assert_okta_error(okta.post("/api/v1/users", json={"profile": {"email": "x@example.com"}}), 400, "E0000001")
+    # These refused requests break Okta's definition too (the array body and the login-less user only the sandbox's
+    # own checks refuse: Okta's E0000003 for a non-object body, E0000001 for a missing login).
+    assert contract_violations() == [
+        "addGroup request.body: json",
+        "assignGroupToApplication request.body.priority: type",
+        "createApplication request.body: required",
+        "updateFeatureForApplication request.body: oneOf",
+    ]
 
 
 def test_wrong_method_gets_e0000022(okta: httpx.Client) -> None:
     assert_okta_error(okta.patch("/api/v1/users/me"), 405, "E0000022")
+    assert contract_violations() == ["PATCH /api/v1/users/{id} method: undeclared"]
 
 
 def test_every_response_carries_rate_limit_and_date_headers(okta: httpx.Client) -> None:
@@ -72,6 +81,7 @@ def test_every_response_carries_rate_limit_and_date_headers(okta: httpx.Client) 
         for header in ("Date", "X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Reset"):
             assert header in response.headers
         assert int(response.headers["X-Rate-Limit-Reset"]) > 0
+    assert contract_violations() == ["addGroup request.body: required"]  # the bodiless POST, on purpose
 
 
 def test_app_without_provisioning_reports_unknown_connection_and_refuses_features(
@@ -81,7 +91,10 @@ def test_app_without_provisioning_reports_unknown_connection_and_refuses_feature
     connection = okta.get(f"/api/v1/apps/{app_id}/connections/default")
     assert connection.status_code == 200
     assert connection.json()["status"] == "UNKNOWN"
-    assert connection.json()["authScheme"] == "UNKNOWN"
+    # Okta's definition has no UNKNOWN authScheme (ProvisioningConnectionResponse): it is said in the profile only.
+    assert connection.json()["profile"]["authScheme"] == "UNKNOWN"
+    assert "authScheme" not in connection.json()
+    assert "baseUrl" not in connection.json()
     for path in ("features", "features/USER_PROVISIONING"):
         body = assert_okta_error(okta.get(f"/api/v1/apps/{app_id}/{path}"), 400, "E0000001")
         assert body["errorSummary"] == "Provisioning is not enabled for the app instance."
@@ -105,11 +118,8 @@ def test_an_app_the_connection_api_ignores_provisions_what_an_admin_set_by_hand(
         okta.post(connection_path, json={"baseUrl": "http://127.0.0.1:9/v2", "profile": {"authScheme": "TOKEN"}}),
     ):
         assert response.status_code == 200
-        assert (response.json()["status"], response.json()["authScheme"], response.json()["baseUrl"]) == (
-            "UNKNOWN",
-            "UNKNOWN",
-            None,
-        )
+        body = response.json()
+        assert (body["status"], body["profile"]["authScheme"], body.get("baseUrl")) == ("UNKNOWN", "UNKNOWN", None)
     assert okta.post(f"{connection_path}/lifecycle/deactivate").status_code == 204  # accepted, ignored
     switches = {"create": {"lifecycleCreate": {"status": "DISABLED"}}}
     for refused in (
@@ -197,6 +207,7 @@ def test_app_users_page_with_link_next_and_an_after_cursor(okta: httpx.Client, s
     # The limit is capped at 500 for app users; the default is 50.
     assert len(okta.get(f"/api/v1/apps/{app_id}/users").json()) == 23
     assert "limit=500>" in okta.get(f"/api/v1/apps/{app_id}/users?limit=9999").headers["Link"]
+    assert contract_violations() == ["listApplicationUsers query.limit: maximum"]  # over the maximum, on purpose
 
 
 def test_group_members_and_users_page_too(okta: httpx.Client, sandbox: OktaSandbox) -> None:
@@ -226,6 +237,7 @@ def test_search_filter_and_q(okta: httpx.Client, sandbox: OktaSandbox) -> None:
     assert [g["profile"]["name"] for g in okta.get("/api/v1/groups", params={"q": "tal"}).json()] == ["Talend Users"]
     assert okta.get("/api/v1/groups", params={"filter": 'type eq "APP_GROUP"'}).json() == []
     assert_okta_error(okta.get("/api/v1/users", params={"search": 'profile.email eq "x" and'}), 400, "E0000031")
+    assert contract_violations() == ["listUsers status.400: undeclared"]  # E0000031: Okta's error codes, inferred
     app_id = sandbox.add_saml_app("Talend Cloud")
     sandbox.add_saml_app("Other")
     assert [a["id"] for a in okta.get("/api/v1/apps", params={"q": "Talend", "limit": 1}).json()] == [app_id]
@@ -258,7 +270,7 @@ def test_absolute_form_request_line(okta: httpx.Client, sandbox: OktaSandbox, wi
     group_id = sandbox.add_group("Talend Users")
     base = urlsplit(str(okta.base_url))
     netloc = base.netloc if with_port else str(base.hostname)
-    request_line = f"GET http://{netloc}/api/v1/groups/{group_id}?expand=stats HTTP/1.1\r\n"
+    request_line = f"GET http://{netloc}/api/v1/groups/{group_id} HTTP/1.1\r\n"
     headers = f"Host: {netloc}\r\nAuthorization: SSWS {API_TOKEN}\r\nProxy-Authorization: Basic Og==\r\n"
     with socket.create_connection((base.hostname, base.port), timeout=5) as conn:
         conn.sendall(f"{request_line}{headers}Connection: close\r\n\r\n".encode())
@@ -270,7 +282,7 @@ def test_absolute_form_request_line(okta: httpx.Client, sandbox: OktaSandbox, wi
     assert b" 200 " in head.split(b"\r\n")[0]
     assert group_id.encode() in body
     assert b"Talend Users" in body
-    assert ("GET", f"/api/v1/groups/{group_id}?expand=stats") in sandbox.requests
+    assert ("GET", f"/api/v1/groups/{group_id}") in sandbox.requests
 
 
 def test_injected_faults_answer_the_next_matching_requests(okta: httpx.Client, sandbox: OktaSandbox) -> None:
@@ -315,7 +327,8 @@ def test_group_assignment_and_push_mapping_endpoints(okta: httpx.Client, sandbox
     assert mapping_id.startswith("gPm")
     listed = okta.get(f"/api/v1/apps/{app_id}/group-push/mappings", params={"sourceGroupId": group_id}).json()
     assert [m["id"] for m in listed] == [mapping_id]
-    assert_okta_error(okta.delete(f"/api/v1/apps/{app_id}/group-push/mappings/{mapping_id}"), 400, "E0000001")
+    active = okta.delete(f"/api/v1/apps/{app_id}/group-push/mappings/{mapping_id}?deleteTargetGroup=false")
+    assert_okta_error(active, 400, "E0000001")  # Okta's definition: the mapping must be INACTIVE first
     patched = okta.patch(f"/api/v1/apps/{app_id}/group-push/mappings/{mapping_id}", json={"status": "INACTIVE"})
     assert patched.json()["status"] == "INACTIVE"
     assert (

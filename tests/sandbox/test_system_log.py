@@ -10,6 +10,7 @@ import pytest
 
 from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.talend import RunningTalend
+from tests.conftest import contract_violations
 from tests.sandbox.conftest import SCIM_TOKEN
 
 PUSH = "application.provision.user.push"
@@ -145,6 +146,7 @@ def test_keywords_and_bad_queries(sandbox: OktaSandbox, app_id: str, okta: httpx
     for name, (value, code) in bad.items():
         response = okta.get("/api/v1/logs", params={name: value})
         assert (response.status_code, response.json()["errorCode"]) == (400, code), name
+    assert contract_violations() == ["listLogEvents query.sortOrder: enum"]  # NEWEST is refused, on purpose
 
 
 def test_the_log_is_kept_in_the_state_file(tmp_path: Any, talend: RunningTalend) -> None:

@@ -55,7 +55,7 @@ def test_malformed_body_is_400_and_changes_nothing(talend: RunningTalend, body: 
 def test_role_mappings_need_a_token_with_sso_management(talend: RunningTalend, method: str) -> None:
     for token, status in ((None, 401), ("wrong-token-1234", 401), (USERS_ONLY, 403)):
         with client(talend, token) as api:
-            response = api.request(method, "/security/role-mappings", json=[])
+            response = api.request(method, "/security/role-mappings", json=[] if method == "POST" else None)
             assert response.status_code == status, token
             if status == 401:
                 assert response.headers["WWW-Authenticate"] == "Bearer"

@@ -14,6 +14,7 @@ from talend_okta.settings import ProvisioningSettings
 from talend_okta.target import ConnectionSettings
 from talend_okta.verify.provisioning import provisioning_check
 from talend_okta.verify.sync import OktaSide, PushedGroup, TalendSide, group_sync, user_sync
+from tests.conftest import vendor_transport
 
 OKTA = "https://acme.okta.com"
 SCIM = "https://api.eu.cloud.talend.com/scim/v2"
@@ -33,7 +34,7 @@ def okta(app: dict[str, Any], connection: dict[str, Any], feature: dict[str, Any
             return httpx.Response(200, json=feature)
         return httpx.Response(200, json=app)
 
-    return httpx.MockTransport(answer)
+    return vendor_transport(answer)
 
 
 def app(template: str = PREFIX, features: list[str] | None = None) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from scim2_server.memory import InMemoryStorage
 from scim2_server.utils import load_default_provider
 
 from talend_okta.target import ConnectionSettings
+from talend_okta_sandbox.contract_watch import FAULT_KEY
 from talend_okta_sandbox.okta import OktaSandbox
 from tests.cli_runner import talend_okta
 from tests.conftest import ServeSandbox
@@ -72,6 +73,7 @@ class TalendFaults:
         if fault is None:
             assert self.app is not None
             return self.app(environ, start_response)
+        environ[FAULT_KEY] = True  # the test's answer, not Talend's: not checked against Talend's definition
         headers = [("Content-Length", str(len(fault["body"]))), *fault["headers"].items()]
         start_response(f"{fault['status']} Fault", headers)
         return [fault["body"]]

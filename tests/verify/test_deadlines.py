@@ -15,6 +15,7 @@ from talend_okta.http import Deadline, DeadlineExceeded
 from talend_okta.okta_api import OktaClient
 from talend_okta.scim_api import TalendScimClient
 from talend_okta.talend_api import TalendApiClient
+from tests.conftest import vendor_transport
 from tests.verify.conftest import OKTA_TOKEN, SCIM_TOKEN
 
 
@@ -42,7 +43,7 @@ def test_talend_no_requests_left_holds_the_next_request_until_the_reset() -> Non
 
     clock = Clock()
     api = "https://api.us.cloud.talend.com"
-    with TalendApiClient(api, SCIM_TOKEN, transport=httpx.MockTransport(answer), sleep=clock.sleep) as talend:
+    with TalendApiClient(api, SCIM_TOKEN, transport=vendor_transport(answer), sleep=clock.sleep) as talend:
         talend.role_mappings()
         assert clock.waits == []
         talend.role_mappings()
@@ -60,7 +61,7 @@ def test_okta_no_requests_left_waits_for_the_reset_read_against_date() -> None:
 
     waits: list[float] = []
     with OktaClient(
-        "https://acme.okta.com", OKTA_TOKEN, transport=httpx.MockTransport(answer), sleep=waits.append
+        "https://acme.okta.com", OKTA_TOKEN, transport=vendor_transport(answer), sleep=waits.append
     ) as okta:
         okta.current_user()
         okta.current_user()
@@ -77,7 +78,7 @@ def test_a_wait_past_the_deadline_fails_at_once_saying_what_it_waits_for() -> No
     client = TalendScimClient(
         "https://api.us.cloud.talend.com/scim/v2",
         SCIM_TOKEN,
-        transport=httpx.MockTransport(answer),
+        transport=vendor_transport(answer),
         sleep=clock.sleep,
         deadline=Deadline(60, clock=clock),
         notify=told.append,
@@ -105,7 +106,7 @@ def test_waits_within_the_deadline_are_told() -> None:
     with OktaClient(
         "https://acme.okta.com",
         OKTA_TOKEN,
-        transport=httpx.MockTransport(answer),
+        transport=vendor_transport(answer),
         sleep=clock.sleep,
         deadline=deadline,
         notify=told.append,
@@ -131,7 +132,7 @@ def test_a_deadline_holds_inside_a_listing() -> None:
     okta = OktaClient(
         "https://acme.okta.com",
         OKTA_TOKEN,
-        transport=httpx.MockTransport(answer),
+        transport=vendor_transport(answer),
         sleep=clock.sleep,
         deadline=Deadline(30, clock=clock),
     )

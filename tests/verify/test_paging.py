@@ -18,6 +18,7 @@ from talend_okta.verify.polling import verify
 from talend_okta.verify.report import USER_SYNC
 from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.serving import serve_wsgi
+from tests.conftest import vendor_transport
 from tests.verify.conftest import OKTA_TOKEN, SCIM_TOKEN, World
 from tests.verify.scim_fakes import MISBEHAVIOURS, PagedScim
 
@@ -49,7 +50,7 @@ def okta_pages(org_url: str, next_link: str) -> httpx.MockTransport:
         headers = {"Link": f'<{next_link}>; rel="next"'}
         return httpx.Response(200, json=[{"id": "00u1", "credentials": {"userName": "alice"}}], headers=headers)
 
-    return httpx.MockTransport(answer)
+    return vendor_transport(answer)
 
 
 @pytest.mark.parametrize(
@@ -92,7 +93,7 @@ def test_okta_next_link_back_to_any_page_already_read_is_refused() -> None:
         return httpx.Response(200, json=[{"id": "00u2" if back else "00u1"}], headers={"Link": f'<{link}>; rel="next"'})
 
     with (
-        OktaClient(org_url, OKTA_TOKEN, transport=httpx.MockTransport(answer)) as okta,
+        OktaClient(org_url, OKTA_TOKEN, transport=vendor_transport(answer)) as okta,
         pytest.raises(ApiBodyError, match=r"^Okta sent a next-page link to a page already read: ") as raised,
     ):
         list(okta.iter_app_users("0oa1"))
@@ -109,7 +110,7 @@ def test_okta_listing_pages_are_bounded() -> None:
         link = f"https://acme.okta.com/api/v1/groups?after={after}&limit=200"
         return httpx.Response(200, json=[], headers={"Link": f'<{link}>; rel="next"'})
 
-    okta = OktaClient("https://acme.okta.com", OKTA_TOKEN, transport=httpx.MockTransport(answer), max_pages=25)
+    okta = OktaClient("https://acme.okta.com", OKTA_TOKEN, transport=vendor_transport(answer), max_pages=25)
     with okta, pytest.raises(ApiBodyError, match=r"^Okta's listing of /api/v1/groups ran past 25 pages"):
         okta.find_group("Talend Users")
     assert okta.requests == 25

@@ -10,6 +10,7 @@ import httpx
 from talend_okta.http import RetryPolicy
 from talend_okta.okta_api import OktaClient
 from talend_okta.push_log import push_failure_reasons
+from tests.conftest import vendor_transport
 from tests.verify.conftest import OKTA_TOKEN, SCIM_TOKEN, World, assert_no_secrets
 
 PUSH_FIX = "fix: the reason is in Okta → Dashboard → Tasks and the System Log"
@@ -47,7 +48,7 @@ def okta_log(answers: dict[str, httpx.Response], asked: list[str]) -> OktaClient
         return answers[user_id]
 
     return OktaClient(
-        "https://acme.okta.com", OKTA_TOKEN, transport=httpx.MockTransport(answer), retry=RetryPolicy(attempts=1)
+        "https://acme.okta.com", OKTA_TOKEN, transport=vendor_transport(answer), retry=RetryPolicy(attempts=1)
     )
 
 

@@ -47,6 +47,8 @@ from rich.text import Text
 from talend_okta.definition import REGIONS, email_prefix, scim_base_url
 from talend_okta.redact import Redactor
 from talend_okta.settings import NAMESPACE, StackSettings, load_settings, namespace_keys
+from talend_okta_sandbox import contract
+from talend_okta_sandbox.contract_watch import WATCH
 from talend_okta_sandbox.deploy import DeployError, OktaAdmin, deploy
 from talend_okta_sandbox.engine import (
     ENGINE_BIN,
@@ -902,6 +904,11 @@ def main(
     except ValueError as err:
         typer.echo(f"sandbox: error: {err}", err=True)
         raise typer.Exit(2) from None
+    try:  # every exchange is checked against the vendors' definitions: they must be there (contract_watch)
+        contract.okta(), contract.talend()
+    except contract.SpecsMissing as missing:
+        typer.echo(f"sandbox: error: {missing}", err=True)
+        raise typer.Exit(2) from None
     if serve:
         try:
             serve_sandbox(
@@ -941,6 +948,14 @@ def main(
         line = f"demo failed: step {story.number} ({story.title}) surprised: {why}"
         console.print(Text(story.redact(line), style="bold red"))
         raise typer.Exit(1) from None
+    # Every exchange with the stand-ins was checked against Okta's and Talend's definitions (contract_watch).
+    if violations := WATCH.take():
+        console.print(
+            Text(f"demo failed: {len(violations)} exchanges broke the vendor's API definition:", style="bold red")
+        )
+        for violation in dict.fromkeys(map(str, violations)):
+            console.print(Text(story.redact(f"  {violation}"), style="red"))
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

@@ -25,13 +25,14 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from talend_okta.definition import EMAIL_PREFIX_TEMPLATE
-from talend_okta_sandbox import okta_json
+from talend_okta_sandbox import contract, okta_json
+from talend_okta_sandbox.contract_watch import FAULT_KEY, checked
 from talend_okta_sandbox.okta_http import (
     Fault,
     OktaError,
@@ -72,13 +73,17 @@ class OktaSandbox:
         rate_limits: RateLimits | None = None,
         scim_routes: Mapping[str, str] | None = None,
         provisioning_api: ProvisioningApi = "refused",
+        check_contract: bool = True,
     ) -> None:
         """`scim_routes` maps SCIM base URL prefixes (e.g. Talend's real hosts) to local ones provisioning uses.
 
         `rate_limits`: the org's plan and the API token's share of each bucket (default: Okta's Enterprise plan, 50%).
 
         `provisioning_api`: for apps created over the API, "refused" (default, as Okta treats a custom SAML app:
-        connection ignored, features and push groups refused until an admin enables SCIM) or "supported"."""
+        connection ignored, features and push groups refused until an admin enables SCIM) or "supported".
+
+        `check_contract=False` serves without checking exchanges against Okta's definition: for benchmarks only,
+        where the check would be what is measured."""
         self._api_token = api_token
         self._scim_timeout = scim_timeout
         self._org = Org(api_token, state_file)
@@ -89,6 +94,8 @@ class OktaSandbox:
         self._base_url = f"http://{LOOPBACK}"
         self.requests = []
         self.throttled = []
+        self._check_contract = check_contract
+        self._checked = checked(self._answer, contract.okta, unchecked=(ADMIN_PREFIX,))
 
     def __repr__(self) -> str:  # never show the token
         state = self._org.state
@@ -107,9 +114,9 @@ class OktaSandbox:
         status: str = "ACTIVE",
     ) -> str:
         """Create an Okta user; returns its id ("00u…"). `email=None` makes a user without an email."""
-        profile = {
-            "firstName": first_name,
-            "lastName": last_name,
+        profile = {  # Okta's UserProfile: a name is null or at least one character (minLength 1)
+            "firstName": first_name or None,
+            "lastName": last_name or None,
             "mobilePhone": None,
             "secondEmail": None,
             "login": login,
@@ -374,8 +381,14 @@ class OktaSandbox:
                 if auto_sync:
                     worker.join(timeout=self._scim_timeout + 5)
 
-    def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        """The WSGI application (also usable in-process with `httpx.WSGITransport`)."""
+    def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """The WSGI application (also usable in-process with `httpx.WSGITransport`); every exchange is checked
+        against Okta's definition (contract_watch), except the admin-console routes, which are not Okta's API."""
+        if not self._check_contract:
+            return self._answer(environ, start_response)
+        return self._checked(environ, start_response)
+
+    def _answer(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         try:
             request = parse_request(environ, self._base_url)
         except OktaError as err:  # refused before any route: not logged, not counted
@@ -388,6 +401,7 @@ class OktaSandbox:
                 self._faults = [f for f in self._faults if f.times > 0]
         _, allowed, limit_headers = self.rate_limiter.take(request.method, request.path)
         if fault is not None:
+            environ[FAULT_KEY] = True
             response = fault.response()
         else:
             try:

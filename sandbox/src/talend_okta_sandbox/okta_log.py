@@ -81,10 +81,8 @@ def provisioning_event(
         "version": "0",
         "displayMessage": DISPLAY_MESSAGES[event_type],
         "severity": "ERROR" if failure else "INFO",
-        "legacyEventType": None,
         "outcome": {"result": "FAILURE" if failure else "SUCCESS", "reason": failure},
         "actor": {"id": app.id, "type": "AppInstance", "alternateId": label, "displayName": label, "detailEntry": None},
-        "client": None,
         "transaction": {"type": "JOB", "id": uuid.uuid4().hex[:27], "detail": {}},
         "debugContext": {"debugData": {}},
         "target": [

@@ -448,6 +448,10 @@ class OktaRoutes:
     # --- provisioning connection and features ---
 
     def _provisioning_app(self, app_id: str, *, features: bool = False) -> App:
+        """The app, or Okta's refusal while its provisioning is off. Okta's definition, listFeaturesForApplication:
+        "This request returns an error if provisioning isn't enabled for the app" (400 declared there), and the
+        ApplicationFeatures tag: "You must have app provisioning enabled to configure provisioning features". The
+        same 400 E0000001 for getting or updating one feature is inferred from it (a quirk in contract_quirks)."""
         app = self._org.app(app_id)
         if not app.provisioning or (features and not app.connection_api):
             raise OktaError(400, "E0000001", NO_PROVISIONING, [NO_PROVISIONING])
@@ -705,6 +709,9 @@ class OktaRoutes:
     def _delete_push_mapping(self, request: Request, app_id: str, mapping_id: str) -> Response:
         app = self._org.app(app_id)
         mapping = self._push_mapping(app, mapping_id)
+        # Okta's definition, deleteGroupPushMapping: "The group push mapping must be in an INACTIVE state." It
+        # declares no status for the refusal (204, 401, 403, 404, 429): Okta's validation error, 400 E0000001, is
+        # inferred (listed as a quirk in contract_quirks).
         if mapping.status == "ACTIVE":
             raise invalid("status: deactivate the group push mapping before deleting it")
         self._org.delete_push_mapping(app, mapping, delete_target=request.query.get("deleteTargetGroup") == "true")

@@ -82,6 +82,12 @@ class ScimClient:
         self._http.close()
 
     def _call(self, method: str, path: str, expected: tuple[int, ...], **kwargs: Any) -> httpx.Response:
+        # Okta's SCIM guide (reference scim.md §5): for custom App Integration Wizard apps, which Talend's
+        # documented setup is, Okta sends PUT for every user update including `active: false`, never PATCH, and
+        # never DELETEs a user (unassigning or deactivating sets `active: false`). Group pushes PUT as well; only
+        # unlinking a pushed group with "delete the group in the target app" DELETEs it.
+        if path.startswith("/Users") and method in ("PATCH", "DELETE"):
+            raise ValueError(f"{method} {path}: Okta never sends {method} for a custom app's users")
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TimeoutException as exc:

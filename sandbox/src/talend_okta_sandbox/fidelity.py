@@ -1,0 +1,294 @@
+"""The fidelity ledger: every behaviour the sandbox plays, with its source, and docs/sandbox-fidelity.md made from it.
+
+A behaviour is a route (one endpoint of a stand-in), a state change (a method of the Okta org that changes it), a
+push (a SCIM call Okta's provisioning makes to Talend) or a refusal (an error a route or the org answers). Its
+source is an operation of the vendor's definition, a recording (`okta-recordings/…`), a documentation page, or
+"inferred". Routes of the vendors' APIs take their source from the definition itself (contract.py finds the
+operation); everything else is written here, one entry per behaviour. tests/docs/test_sandbox_fidelity.py fails when
+a route, state change, push or refusal in the code has no entry, or when the page is not what
+`python -m talend_okta_sandbox.fidelity > docs/sandbox-fidelity.md` writes.
+
+Adding a refusal: raise it in okta_routes or okta_org (`raise invalid("field: why")`, `raise OktaError(...)`,
+`raise SandboxError("field: why")`), then add one entry to `REFUSALS`, keyed `"Class.method: message"` (the
+message's literal text, `{}` for each interpolated part), whose value is the source; regenerate the page.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from talend_okta_sandbox import contract, okta_org, okta_routes, provisioning
+from talend_okta_sandbox.okta_routes import ADMIN_PREFIX, OktaRoutes
+from talend_okta_sandbox.talend_account import ME_PATH, SUBSCRIPTION_PATH
+from talend_okta_sandbox.talend_roles import ROLE_MAPPINGS_PATH, ROLES_PATH
+
+INFERRED = "inferred"
+SCIM_GUIDE = "Okta's SCIM guide (reference scim.md §5)"
+ADMIN_CONSOLE = "Okta's Admin Console (help.okta.com, 'Provisioning'), which has no API: not Okta's API"
+CUSTOM_APP_PROVISIONING = (
+    "Okta's definition, ApplicationConnections and ApplicationFeatures: the connection and features APIs are for "
+    "apps whose provisioning is enabled; reference okta.md (custom SAML apps: set by hand in the console)"
+)
+
+OTHER_ROUTES: dict[str, str] = {
+    # Okta routes that are not operations of Okta's Management API definition.
+    f"PUT {ADMIN_PREFIX}apps/{{}}/provisioning": ADMIN_CONSOLE + ": General → Provisioning = SCIM, Integration",
+    f"PUT {ADMIN_PREFIX}apps/{{}}/to-app": ADMIN_CONSOLE + ": Provisioning → To App",
+    f"PUT {ADMIN_PREFIX}apps/{{}}/users/{{}}/provision": ADMIN_CONSOLE + ": Assignments → Provision User",
+}
+
+TALEND_ROUTES: dict[str, str] = {
+    # Talend's stand-in: scim2-server under /scim/v2, and the stand-in's own routes.
+    "/scim/v2/Users, /scim/v2/Groups (GET, POST, PUT, PATCH, DELETE; filters, paging)": "Talend's SCIM definition "
+    "(talend-scim-v2-2021-03), served by scim2-server (RFC 7644); a uniqueness conflict answered 400 as that "
+    "definition declares (talend.py)",
+    "/scim/v2/ServiceProviderConfig, /Schemas, /ResourceTypes": "Talend's SCIM definition, served by scim2-server",
+    ROLES_PATH: "Talend's SCIM definition (/scim/v2/Roles)",
+    ROLE_MAPPINGS_PATH: "Talend's SSO role-mapping definition (talend-sso-role-mapping)",
+    SUBSCRIPTION_PATH: "Talend's seats-and-subscription definition (getSubscription)",
+    ME_PATH: "Talend's identities-management definition (/account/me)",
+}
+
+STATE_CHANGES: dict[str, str] = {
+    "create_user": "Okta's definition, createUser (activate=false → STAGED; a password → ACTIVE, else PROVISIONED)",
+    "update_profile": "Okta's definition, updateUser/replaceUser; provisioning pushes the change: " + SCIM_GUIDE,
+    "set_user_status": "Okta's definition, user lifecycle operations; deactivation unassigns the person's apps: "
+    + INFERRED,
+    "delete_user": "Okta's definition, deleteUser (first DELETE deactivates, the second deletes)",
+    "create_group": "Okta's definition, addGroup",
+    "import_app_group": "Okta's definition, Group type APP_GROUP (read-only profile)",
+    "update_group_profile": "Okta's definition, replaceGroup (an APP_GROUP's profile is read-only)",
+    "delete_group": "Okta's definition, deleteGroup; its app assignments go with it: " + INFERRED,
+    "add_member": "Okta's definition, assignUserToGroup; the group's apps assign the person (scope GROUP)",
+    "remove_member": "Okta's definition, unassignUserFromGroup; a group-only assignment ends: " + INFERRED,
+    "create_app": "Okta's definition, createApplication (recording TestAccResourceOktaAppSaml_crud.yaml)",
+    "configure_connection": "Okta's definition, updateDefaultProvisioningConnectionForApplication",
+    "set_connection_status": "Okta's definition, activate/deactivateDefaultProvisioningConnectionForApplication",
+    "update_user_provisioning": "Okta's definition, updateFeatureForApplication (USER_PROVISIONING capabilities)",
+    "assign_group": "Okta's definition, assignGroupToApplication (recording "
+    "TestAccResourceOktaAppGroupAssignment_crud.yaml); members get app users with scope GROUP",
+    "unassign_group": "Okta's definition, unassignApplicationFromGroup; members assigned only by it are "
+    "deactivated in the app: " + SCIM_GUIDE,
+    "assign_user": "Okta's definition, assignUserToApplication (scope USER)",
+    "unassign_user": "Okta's definition, unassignUserFromApplication; Talend gets active=false: " + SCIM_GUIDE,
+    "refresh_assignment": INFERRED + ": a person assigned anew after provisioning was enabled is provisioned",
+    "provision_user": ADMIN_CONSOLE + ": Provision User ('Provision unprovisioned users')",
+    "create_push_mapping": "Okta's definition, createGroupPushMapping (recording "
+    "TestAccDataSourceOktaPushGroups_read.yaml)",
+    "set_push_status": "Okta's definition, updateGroupPushMapping (ACTIVE/INACTIVE)",
+    "delete_push_mapping": "Okta's definition, deleteGroupPushMapping (deleteTargetGroup)",
+    "queue_user": SCIM_GUIDE + ": provisioning is asynchronous after each change",
+    "queue_group": SCIM_GUIDE + ": group push after each membership change",
+    "queue_pushes_for": SCIM_GUIDE + ": a pushed group's members are pushed again when one changes",
+    "queue_provisioning": "Okta help 'Provision unprovisioned users': enabling provisioning pushes nobody assigned "
+    "before it (they stay stranded)",
+    "queue_errors": SCIM_GUIDE + ": app users in syncState ERROR are retried only on request",
+    "reprovision": INFERRED + ": a restarted sandbox pushes everyone again to a Talend stand-in that starts empty",
+    "record_event": "Okta's definition, listLogEvents (System Log events of provisioning)",
+}
+ORG_READS = frozenset(
+    {"changed", "save", "save_if_changed", "bulk", "next_job", "new_id", "user", "group", "app", "user_by_login"}
+    | {"groups_of", "app_name", "expected_user_name", "scim_token"}
+)
+"""Org methods that read or keep the state without changing what the org holds."""
+
+PUSHES: dict[str, str] = {
+    "find_user": SCIM_GUIDE + ": GET /Users?filter=userName eq … before creating",
+    "create_user": SCIM_GUIDE + ": POST /Users, expects 201 with the id",
+    "replace_user": SCIM_GUIDE + ": GET then PUT /Users/{id} with the whole user (active=false to deactivate); a "
+    "custom app's users are never PATCHed nor DELETEd",
+    "create_group": SCIM_GUIDE + ": POST /Groups with no members",
+    "replace_group": SCIM_GUIDE + ": PUT /Groups/{id} with the full member list (custom apps PUT, not PATCH)",
+    "delete_group": SCIM_GUIDE + ": DELETE /Groups/{id} when a pushed group is unlinked with delete",
+}
+
+NOT_FOUND = "Okta's definition: 404 ErrorResourceNotFound404 (E0000007)"
+VALIDATION = "Okta's definition: 400 ErrorApiValidationFailed400 (E0000001) for the operation's required field"
+REFUSALS: dict[str, str] = {
+    "OktaRoutes.dispatch: ": NOT_FOUND + "; unknown ids and paths",
+    "OktaRoutes.dispatch: The endpoint does not support the provided HTTP method": "Okta's error codes, E0000022 (405)",
+    "OktaRoutes.dispatch: {} {}": NOT_FOUND,
+    "OktaRoutes._post_user: profile: The field cannot be left blank": VALIDATION + " (createUser: profile)",
+    "OktaRoutes._get_user: User {}": NOT_FOUND,
+    "OktaRoutes._put_user: profile: The field cannot be left blank": VALIDATION + " (replaceUser: profile)",
+    "OktaRoutes._user_lifecycle: status: Cannot suspend a user that is not active": "Okta's definition, "
+    "suspendUser: 'only an ACTIVE user can be suspended'",
+    "OktaRoutes._user_lifecycle: status: Cannot unsuspend a user that is not suspended": "Okta's definition, "
+    "unsuspendUser: 'a SUSPENDED user'",
+    "OktaRoutes._post_group: profile: The field cannot be left blank": VALIDATION + " (addGroup: profile)",
+    "OktaRoutes._put_group: name: The field cannot be left blank": VALIDATION + " (replaceGroup: profile.name)",
+    "OktaRoutes._post_app: label: The field cannot be left blank": VALIDATION + " (createApplication: label)",
+    "OktaRoutes._put_app: label: The field cannot be left blank": VALIDATION + " (replaceApplication: label)",
+    "OktaRoutes._delete_app: status: Application must be deactivated before it can be deleted": "Okta's "
+    "definition, deleteApplication: 'Deletes an inactive application'",
+    "OktaRoutes._provisioning_app: {NO_PROVISIONING}": "Okta's definition, listFeaturesForApplication: 'returns "
+    "an error if provisioning isn't enabled for the app' (400)",
+    "OktaRoutes._post_connection: profile.authScheme: must be one of [TOKEN, OAUTH2]": "Okta's definition, "
+    "ProvisioningConnectionRequest: authScheme TOKEN or OAUTH2",
+    "OktaRoutes._post_connection: baseUrl: The field cannot be left blank": "Okta's definition, "
+    "ProvisioningConnectionTokenRequest: baseUrl",
+    "OktaRoutes._post_connection: profile.token: The field cannot be left blank": "Okta's definition, "
+    "ProvisioningConnectionTokenRequest: profile.token",
+    "OktaRoutes._feature_name: Feature {}": "Okta's definition, featureName: USER_PROVISIONING or "
+    "INBOUND_PROVISIONING (404 otherwise)",
+    "OktaRoutes._put_feature: {}.status: must be one of [ENABLED, DISABLED]": "Okta's definition, "
+    "CapabilitiesObject: status ENABLED or DISABLED",
+    "OktaRoutes._app_group: ApplicationGroupAssignment {}": NOT_FOUND,
+    "OktaRoutes._put_app_group: priority: must be a number between 0 and 100": "Okta's definition, "
+    "ApplicationGroupAssignment.priority (integer 0-100)",
+    "OktaRoutes._put_app_group: profile: must be an object": "Okta's definition, ApplicationGroupAssignment.profile",
+    "OktaRoutes._post_app_user: id: The field cannot be left blank": VALIDATION + " (assignUserToApplication: id)",
+    "OktaRoutes._get_app_user: AppUser {}": NOT_FOUND,
+    "OktaRoutes._delete_app_user: AppUser {}": NOT_FOUND,
+    "OktaRoutes._delete_app_user: scope: a user assigned through a group can't be unassigned individually": "Okta "
+    "refuses to unassign a group-granted person individually (articulate/terraform-provider-okta#120); the exact "
+    "error is issue 25's",
+    "OktaRoutes._push_app: {NO_PROVISIONING}": "Okta's definition, GroupPushMapping tag: 'You must have "
+    "provisioning enabled in the target app to use group push mappings'; the 400 E0000001 body is inferred",
+    "OktaRoutes._push_mapping: GroupPushMapping {}": NOT_FOUND,
+    "OktaRoutes._post_push_mapping: sourceGroupId: The field cannot be left blank": VALIDATION
+    + " (createGroupPushMapping: sourceGroupId)",
+    "OktaRoutes._post_push_mapping: status: must be one of [ACTIVE, INACTIVE]": "Okta's definition, "
+    "GroupPushMappingStatus",
+    "OktaRoutes._patch_push_mapping: status: must be one of [ACTIVE, INACTIVE]": "Okta's definition, "
+    "GroupPushMappingStatus",
+    "OktaRoutes._delete_push_mapping: status: deactivate the group push mapping before deleting it": "Okta's "
+    "definition, deleteGroupPushMapping: 'The group push mapping must be in an INACTIVE state' (the 400 is "
+    "inferred)",
+    "OktaRoutes._admin_enable_scim: provisioning: this app can't provision": ADMIN_CONSOLE,
+    "OktaRoutes._admin_enable_scim: baseUrl: must be an http(s) URL": ADMIN_CONSOLE,
+    "OktaRoutes._admin_enable_scim: token: The field cannot be left blank": ADMIN_CONSOLE,
+    "OktaRoutes._admin_to_app: {NO_PROVISIONING}": ADMIN_CONSOLE + ": To App needs the SCIM connection first",
+    "OktaRoutes._admin_to_app: create, update, deactivate: must be true or false": ADMIN_CONSOLE,
+    "Org.user: User": NOT_FOUND,
+    "Org.group: Group": NOT_FOUND,
+    "Org.app: App": NOT_FOUND,
+    "Org.create_user: login: The field cannot be left blank": VALIDATION + " (createUser: profile.login)",
+    "Org.create_user: login: {}": "Okta's definition, createUser: login is unique in the org (E0000001)",
+    "Org.update_profile: login: The field cannot be left blank": VALIDATION + " (profile.login)",
+    "Org.update_profile: login: {}": "Okta's definition: login is unique in the org (E0000001)",
+    "Org.create_group: name: The field cannot be left blank": VALIDATION + " (addGroup: profile.name)",
+    "Org.create_group: name: {}": INFERRED + ": an OKTA_GROUP name is unique in the org",
+    "Org.update_group_profile: type: the profile of an {} group cannot be changed": "Okta's definition, Group: "
+    "only OKTA_GROUP profiles can be changed",
+    "Org.update_group_profile: name: The field cannot be left blank": VALIDATION + " (replaceGroup: profile.name)",
+    "Org.update_group_profile: name: {}": INFERRED + ": an OKTA_GROUP name is unique in the org",
+    "Org.set_connection_status: connection: no provisioning connection is configured for this app": INFERRED,
+    "Org.assign_user: id: user {} can't be assigned while {}": INFERRED + ": a deprovisioned person is not assigned",
+    "Org.provision_user: AppUser": NOT_FOUND,
+    "Org.provision_user: {NO_PROVISIONING}": ADMIN_CONSOLE + ": Provision User needs provisioning on",
+    "Org.provision_user: user {}: Okta already provisions this app user (status {})": ADMIN_CONSOLE + ": the red "
+    "exclamation (Provision User) shows only on unprovisioned app users",
+    "Org.create_push_mapping: sourceGroupId: group {} is already pushed to this app": INFERRED,
+}
+_TITLES = {
+    "route": "Okta routes",
+    "route (Talend)": "Talend routes",
+    "state change": "State changes",
+    "push": "Pushes to Talend",
+    "refusal": "Refusals",
+}
+_GROUP = re.compile(r"\(([^()]*)\)")
+_REFUSERS = {"invalid", "OktaError", "SandboxError", "not_found", "UnknownId"}
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    kind: str
+    name: str
+    source: str
+
+
+def okta_route_sources() -> Iterator[tuple[str, str]]:
+    """(`METHOD path`, source) of every route of the Okta stand-in (each alternative of a `(a|b)` path its own): a
+    definition operation, or OTHER_ROUTES."""
+    seen: set[str] = set()
+    for method, pattern, _ in OktaRoutes.__new__(OktaRoutes)._build_routes():
+        for path in _alternatives(pattern.pattern):
+            sample = _GROUP.sub(lambda m: "ann@example.com" if "@" in m.group(1) else "0oa1", path)
+            found = contract.okta().find(method, sample)
+            if isinstance(found, contract.Violation):
+                key = f"{method} {_GROUP.sub('{}', path)}"
+                source = OTHER_ROUTES.get(key, "")
+            else:
+                key, source = f"{method} {found[1].path}", f"Okta's definition, {found[1].name}"
+            if key not in seen:
+                seen.add(key)
+                yield key, source
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """A route pattern once per alternative of its `(word|word)` group."""
+    group = re.search(r"\(([a-z]+(?:\|[a-z]+)+)\)", pattern)
+    if group is None:
+        return [pattern]
+    return [pattern[: group.start()] + word + pattern[group.end() :] for word in group.group(1).split("|")]
+
+
+def refusals() -> Iterator[str]:
+    """`Class.method: message` of every refusal raised in okta_routes and okta_org (message: its literal text)."""
+    for module in (okta_routes, okta_org):
+        tree = ast.parse(Path(inspect.getfile(module)).read_text(encoding="utf-8"))
+        for cls in (node for node in tree.body if isinstance(node, ast.ClassDef)):
+            for function in (node for node in cls.body if isinstance(node, ast.FunctionDef)):
+                for node in ast.walk(function):
+                    if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+                        called = node.exc.func
+                        name = called.id if isinstance(called, ast.Name) else getattr(called, "attr", "")
+                        if name in _REFUSERS:
+                            texts = [t for t in map(_literal, node.exc.args) if t is not None]
+                            message = texts[1] if name == "OktaError" and len(texts) > 1 else (texts or [""])[0]
+                            yield f"{cls.name}.{function.name}: {message}"
+
+
+def _literal(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(str(v.value) if isinstance(v, ast.Constant) else "{}" for v in node.values)
+    if isinstance(node, ast.Name) and node.id.isupper():
+        return "{" + node.id + "}"
+    return None
+
+
+def behaviours() -> list[Behaviour]:
+    """Every behaviour in the code, each with its source ("" where the ledger has no entry)."""
+    found = [Behaviour("route", name, source) for name, source in okta_route_sources()]
+    found += [Behaviour("route (Talend)", name, source) for name, source in TALEND_ROUTES.items()]
+    org = {name for name, _ in inspect.getmembers(okta_org.Org, inspect.isfunction) if not name.startswith("_")}
+    found += [Behaviour("state change", f"Org.{n}", STATE_CHANGES.get(n, "")) for n in sorted(org - ORG_READS)]
+    scim = {n for n, _ in inspect.getmembers(provisioning.ScimClient, inspect.isfunction) if not n.startswith("_")}
+    found += [Behaviour("push", f"ScimClient.{n}", PUSHES.get(n, "")) for n in sorted(scim)]
+    found += [Behaviour("refusal", key, REFUSALS.get(key, "")) for key in dict.fromkeys(refusals())]
+    return found
+
+
+def render() -> str:
+    lines = [
+        "# Sandbox fidelity",
+        "",
+        "Every behaviour the sandbox plays and where it comes from: an operation of the vendor's definition",
+        "(`../shared/api-specs`), a recording (`../shared/okta-recordings`), a documentation page, or *inferred*.",
+        "Generated by `python -m talend_okta_sandbox.fidelity > docs/sandbox-fidelity.md` from",
+        "`sandbox/src/talend_okta_sandbox/fidelity.py`; a test fails when a behaviour has no entry or this page is",
+        "stale. Every exchange is also checked against the definitions while tests and the demo run",
+        "(`contract_watch.py`); the rules real Okta breaks are in `contract_quirks.py`.",
+        "",
+    ]
+    kinds: dict[str, list[Behaviour]] = {}
+    for behaviour in behaviours():
+        kinds.setdefault(behaviour.kind, []).append(behaviour)
+    for kind, items in kinds.items():
+        lines += [f"## {_TITLES[kind]}", "", "| behaviour | source |", "|---|---|"]
+        lines += [f"| `{b.name.replace('|', '/')}` | {b.source.replace('|', '/') or 'MISSING'} |" for b in items]
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(render(), end="")
