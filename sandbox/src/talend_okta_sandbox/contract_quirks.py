@@ -53,6 +53,15 @@ _NO_PROVISIONING = (
     "enabled for the app', 400 declared there) and its ApplicationFeatures and GroupPushMapping tags ('You must "
     "have app provisioning enabled'): the same 400 E0000001 for each features and push-mapping call"
 )
+_APP_USER_UPDATE_ANSWER = (
+    "the definition answers updateApplicationUser with the AppUser that getApplicationUser answers, whose "
+    "externalId is null until provisioning links the person (okta-recordings/" + _APP_USERS + ")"
+)
+_APP_USER_UPDATE_ONE_OF = (
+    "the definition's own examples AppUserUpdateCredRequest and AppUserUpdateProfileRequest: each matches both "
+    "branches of AppUserUpdateRequest's `oneOf` (AppUserCredentialsRequestPayload, AppUserProfileRequestPayload; "
+    "neither requires a member), so no update could pass it"
+)
 _LIST_LOGS_EXAMPLE = "the definition's own example components/examples/ListLogs (detailEntry: null, reason: null)"
 
 
@@ -94,6 +103,9 @@ OKTA_QUIRKS: tuple[Quirk, ...] = (
     _recorded("listApplicationUsers", "response.body[].externalId", "type", _APP_USERS),
     _recorded("getApplicationUser", "response.body.externalId", "type", _APP_USERS),
     _recorded("assignUserToApplication", "response.body.externalId", "type", _APP_USERS),
+    Quirk("updateApplicationUser", "response.body.externalId", "type", _APP_USER_UPDATE_ANSWER),
+    # AppUserUpdateRequest is a oneOf of two schemas with no required members: every object matches both.
+    Quirk("updateApplicationUser", "request.body", "oneOf", _APP_USER_UPDATE_ONE_OF),
     # Features: INBOUND_PROVISIONING's import settings as Okta answers them.
     _recorded("getFeatureForApplication", "response.body.capabilities.importSettings.username", "required", _FEATURES),
     _recorded(

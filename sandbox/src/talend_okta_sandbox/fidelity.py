@@ -76,7 +76,16 @@ STATE_CHANGES: dict[str, str] = {
     "deactivated in the app: " + SCIM_GUIDE,
     "assign_user": "Okta's definition, assignUserToApplication (scope USER)",
     "unassign_user": "Okta's definition, unassignUserFromApplication; Talend gets active=false: " + SCIM_GUIDE,
-    "refresh_assignment": INFERRED + ": a person assigned anew after provisioning was enabled is provisioned",
+    "refresh_assignment": "Okta's definition, assignGroupToApplication and AppUserStatus STAGED (PUSH_NEW_USERS): "
+    "a new assignment on an app that creates users is pushed; a member whose assignment ended gets a new one when "
+    "the group is assigned again: " + INFERRED,
+    "grants_through_groups": "Okta's definition, assignGroupToApplication: a group assigned to the app grants it to "
+    "each member (scope GROUP)",
+    "convert_scope": "Okta support 'How to convert an existing user's app assignment from group-owned to "
+    "individually-owned' and Okta Workflows' template 'Convert application assignment scope' (POST "
+    ".../users/{userId} with scope USER); back to GROUP refused (see the refusal)",
+    "update_app_user_name": "Okta's definition, updateApplicationUser (AppUserCredentials.userName); a provisioned "
+    "person's new userName is pushed like any profile change: " + INFERRED,
     "provision_user": ADMIN_CONSOLE + ": Provision User ('Provision unprovisioned users')",
     "create_push_mapping": "Okta's definition, createGroupPushMapping (recording "
     "TestAccDataSourceOktaPushGroups_read.yaml)",
@@ -109,6 +118,10 @@ PUSHES: dict[str, str] = {
 
 NOT_FOUND = "Okta's definition: 404 ErrorResourceNotFound404 (E0000007)"
 VALIDATION = "Okta's definition: 400 ErrorApiValidationFailed400 (E0000001) for the operation's required field"
+E0000046 = (
+    "articulate/terraform-provider-okta#120 and gravitational/teleport#53947: 403 E0000046 'Deactivate application "
+    "for user forbidden' while the person's group memberships grant them the app"
+)
 REFUSALS: dict[str, str] = {
     "OktaRoutes.dispatch: ": NOT_FOUND + "; unknown ids and paths",
     "OktaRoutes.dispatch: The endpoint does not support the provided HTTP method": "Okta's error codes, E0000022 (405)",
@@ -144,10 +157,16 @@ REFUSALS: dict[str, str] = {
     "OktaRoutes._put_app_group: profile: must be an object": "Okta's definition, ApplicationGroupAssignment.profile",
     "OktaRoutes._post_app_user: id: The field cannot be left blank": VALIDATION + " (assignUserToApplication: id)",
     "OktaRoutes._get_app_user: AppUser {}": NOT_FOUND,
-    "OktaRoutes._delete_app_user: AppUser {}": NOT_FOUND,
-    "OktaRoutes._delete_app_user: scope: a user assigned through a group can't be unassigned individually": "Okta "
-    "refuses to unassign a group-granted person individually (articulate/terraform-provider-okta#120); the exact "
-    "error is issue 25's",
+    "OktaRoutes._app_user: AppUser {}": NOT_FOUND,
+    "OktaRoutes._post_app_user_update: scope: must be USER or GROUP": INFERRED + ": 400 E0000001 (declared for "
+    "updateApplicationUser) for a scope outside AppUser.scope's enum",
+    "OktaRoutes._post_app_user_update: credentials.userName: must be 1 to 100 characters": VALIDATION
+    + " (AppUserCredentials.userName: 1 to 100 characters)",
+    "Org.unassign_user: 403 E0000046": E0000046,
+    "Org.convert_scope: 403 E0000046 An individual assignment can't be converted to a group assignment": "the "
+    "sources disagree, the stricter is played: gravitational/teleport#53947 (Okta's API does not convert an "
+    "assignment to GROUP) against Okta Workflows' template 'Convert application assignment scope'; the code and "
+    "summary: " + INFERRED,
     "OktaRoutes._push_app: {NO_PROVISIONING}": "Okta's definition, GroupPushMapping tag: 'You must have "
     "provisioning enabled in the target app to use group push mappings'; the 400 E0000001 body is inferred",
     "OktaRoutes._push_mapping: GroupPushMapping {}": NOT_FOUND,
@@ -194,7 +213,7 @@ _TITLES = {
     "refusal": "Refusals",
 }
 _GROUP = re.compile(r"\(([^()]*)\)")
-_REFUSERS = {"invalid", "OktaError", "SandboxError", "not_found", "UnknownId"}
+_REFUSERS = {"invalid", "OktaError", "SandboxError", "not_found", "UnknownId", "AssignedByGroup"}
 
 
 @dataclass(frozen=True)
@@ -243,6 +262,8 @@ def refusals() -> Iterator[str]:
                         if name in _REFUSERS:
                             texts = [t for t in map(_literal, node.exc.args) if t is not None]
                             message = texts[1] if name == "OktaError" and len(texts) > 1 else (texts or [""])[0]
+                            if name == "AssignedByGroup":  # always 403 E0000046; the text, where given, its cause
+                                message = " ".join(["403 E0000046", *texts])
                             yield f"{cls.name}.{function.name}: {message}"
 
 
