@@ -343,8 +343,13 @@ def review(
         int, typer.Option(metavar="DAYS", help="Sign-ins read from Okta's System Log: 1 to 90 days back.")
     ] = 90,
     unused_days: Annotated[
-        int, typer.Option(metavar="DAYS", help="Flag `unused` a seat held without a sign-in for this long.")
-    ] = 60,
+        int | None,
+        typer.Option(
+            metavar="DAYS",
+            help="Flag `unused` a seat held without a sign-in for this long. Default: 60, or --since if shorter.",
+            show_default=False,
+        ),
+    ] = None,
     fail_on: Annotated[
         list[str] | None,
         typer.Option(

@@ -26,6 +26,8 @@ from talend_okta.target import ConnectionSettings, connection_settings
 
 MAX_SINCE = 90
 """Days: Okta keeps its System Log for 90 days."""
+UNUSED_DAYS = 60
+"""Default of --unused-days (at most --since)."""
 REQUEST_TIMEOUT = 30.0
 SHOWN = 50
 """Flagged people listed on the terminal (the report holds them all)."""
@@ -34,18 +36,19 @@ SHOWN = 50
 @dataclass(frozen=True)
 class Options:
     since: int = MAX_SINCE
-    unused_days: int = 60
+    unused_days: int = UNUSED_DAYS
     fail_on: frozenset[str] = frozenset()
     report_format: str | None = None
     output: str | None = None
 
 
 def check_options(
-    *, since: int, unused_days: int, fail_on: list[str], report_format: str | None, output: str | None
+    *, since: int, unused_days: int | None, fail_on: list[str], report_format: str | None, output: str | None
 ) -> Options:
     """The review's own options, checked before anything is read; `InputError` names the option and what it takes."""
     if not 1 <= since <= MAX_SINCE:
         raise InputError(f"--since {since}: must be 1 to {MAX_SINCE} days (Okta keeps its System Log 90 days)")
+    unused_days = min(UNUSED_DAYS, since) if unused_days is None else unused_days
     if not 1 <= unused_days <= since:
         raise InputError(f"--unused-days {unused_days}: must be 1 to --since ({since}) days")
     flags = {flag.strip() for text in fail_on for flag in text.split(",") if flag.strip()}
@@ -60,7 +63,8 @@ def check_options(
 
 def review(settings: ConnectionSettings, options: Options, *, timeout: float = 0.0) -> Review:
     """Read and join. Raises `ReviewAborted` or `ApiError`."""
-    until = datetime.now(UTC).replace(microsecond=0)
+    now = datetime.now(UTC)
+    until = (now + timedelta(seconds=1)).replace(microsecond=0)  # the window ends after now: this second's sign-ins
     window = Window(until - timedelta(days=options.since), until)
     client: ClientOptions = {
         "timeout": REQUEST_TIMEOUT,
@@ -73,7 +77,7 @@ def review(settings: ConnectionSettings, options: Options, *, timeout: float = 0
     rows = people(facts, until=until, unused_days=options.unused_days)
     stamp = "%Y-%m-%dT%H:%M:%SZ"
     return Review(
-        generated_at=until.strftime(stamp),
+        generated_at=now.strftime(stamp),
         since=window.since.strftime(stamp),
         until=until.strftime(stamp),
         org=settings.okta_url,
@@ -119,7 +123,7 @@ def run(
     talend_api_token: str | None,
     stack_outputs: str | None,
     since: int,
-    unused_days: int,
+    unused_days: int | None,
     fail_on: list[str],
     report_format: str | None,
     output: str | None,
