@@ -134,6 +134,9 @@ def test_the_documented_sha256_check_holds_and_catches_a_change(people: World, t
 
 
 def test_the_documented_jq_check_gives_the_same_sha256(people: World, tmp_path: Path) -> None:
+    with people.scim() as scim:  # a name beyond ASCII: both must hash its UTF-8, not a \u escape
+        body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "zoë", "active": True}
+        assert scim.post("/Users", json=body).status_code == 201
     report_file = tmp_path / "review.json"
     assert run_review(people, "--output", str(report_file), tmp=tmp_path).exit_code == 0
     people_json = subprocess.run(["jq", "-cjS", ".people", str(report_file)], capture_output=True, check=True).stdout

@@ -125,3 +125,20 @@ def test_errors_that_persist_end_the_read() -> None:
 
     with client(down, attempts=2) as okta, pytest.raises(ApiStatusError):
         _sign_ins(okta, APP, WINDOW)
+
+
+def test_the_okta_users_of_unassigned_people_are_searched_20_ids_at_a_time() -> None:
+    asked: list[str] = []
+
+    def search(request: httpx.Request) -> httpx.Response:
+        expression = request.url.params["search"]
+        asked.append(expression)
+        ids = [term.split('"')[1] for term in expression.split(" or ")]
+        return httpx.Response(200, json=[{"id": i, "status": "DEPROVISIONED", "profile": {"login": i}} for i in ids])
+
+    wanted = [f"00u{n:05d}" for n in range(45)]
+    with client(search) as okta:
+        found = list(okta.users_by_id(wanted))
+    assert [user.id for user in found] == wanted
+    assert len(asked) == 3
+    assert asked[2] == " or ".join(f'id eq "{user_id}"' for user_id in wanted[40:])

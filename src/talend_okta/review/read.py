@@ -149,7 +149,7 @@ def _memberships(okta: OktaClient, app_id: str, facts: Facts) -> None:
             facts.notes.append(f"no Okta group is named {name!r} (a role mapping's customer role)")
     people = facts.okta_users.keys()
     for group_id, name in groups.items():
-        for member in okta.iter_group_members(group_id, limit=1000):
+        for member in okta.iter_group_members(group_id):  # Okta recommends 200 a page
             if member.id in people:
                 facts.groups_of.setdefault(member.id, set()).add(name)
 
