@@ -26,6 +26,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -208,7 +209,7 @@ def markdown(row: dict[str, Any], command: str) -> str:
         f"in their own threads. Flags found: {', '.join(f'{k} {v}' for k, v in row['summary'].items())}.",
         "",
     ]
-    return "\n".join(lines)
+    return "\n".join(line if line.startswith(("|", "`", "#")) else textwrap.fill(line, 120) for line in lines)
 
 
 def main() -> None:
