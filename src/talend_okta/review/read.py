@@ -70,7 +70,8 @@ def read_facts(settings: ConnectionSettings, window: Window, options: ClientOpti
     talend = TalendScimClient(settings.scim_url, settings.scim_token.get_secret_value(), **options)
     api_url, api_token = settings.role_api
     roles = TalendApiClient(api_url, api_token, setting=TALEND_API_URL, **options)
-    with okta, log, talend, roles, ThreadPoolExecutor(max_workers=3, thread_name_prefix="review") as pool:
+    # The pool is left last: when one read fails, the clients close first, so the others stop at their next request.
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="review") as pool, okta, log, talend, roles:
         app = _app(okta, settings.app_id)
         facts = Facts(app=app)
         sign_ins = pool.submit(_sign_ins, log, settings.app_id, window)
