@@ -27,6 +27,7 @@ from talend_okta.cli_io import (
 )
 from talend_okta.explain import command as explain_command
 from talend_okta.preflight import command as preflight_command
+from talend_okta.review import command as review_command
 from talend_okta.verify import command as verify_command
 
 app = typer.Typer(
@@ -326,6 +327,75 @@ def explain(
         talend_api_token=talend_api_token,
         stack_outputs=stack_outputs,
         as_json=as_json,
+        timeout=timeout,
+    )
+    raise typer.Exit(code)
+
+
+@app.command()
+def review(
+    okta_url: OktaUrlOption = None,
+    okta_token: OktaTokenOption = None,
+    app_id: AppIdOption = None,
+    scim_url: ScimUrlOption = None,
+    scim_token: ScimTokenOption = None,
+    talend_api_url: TalendApiUrlOption = None,
+    talend_api_token: TalendApiTokenOption = None,
+    stack_outputs: StackOutputsOption = None,
+    since: Annotated[
+        int, typer.Option(metavar="DAYS", help="Sign-ins read from Okta's System Log: 1 to 90 days back.")
+    ] = 90,
+    unused_days: Annotated[
+        int | None,
+        typer.Option(
+            metavar="DAYS",
+            help="Flag `unused` a seat held without a sign-in for this long. Default: 60, or --since if shorter.",
+            show_default=False,
+        ),
+    ] = None,
+    fail_on: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="FLAG[,FLAG]",
+            help="Exit 1 when anyone carries one of these flags: orphan, okta-inactive, direct, unused, stranded, "
+            "push-failed, role-outside-mapping.",
+            show_default=False,
+        ),
+    ] = None,
+    report_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format", metavar="json|csv|markdown", help="Write the report in this format.", show_default=False
+        ),
+    ] = None,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output", metavar="FILE|-", help="Where to write it (- for stdout, the default).", show_default=False
+        ),
+    ] = None,
+    timeout: TimeoutOption = 0.0,
+) -> None:
+    """The access review auditors ask for: who can reach Talend, why, with which roles, and who never signs in.
+
+    Reads Okta's app users and groups, Talend's users and roles, the role mappings and Okta's System Log sign-ins
+    to the app; changes nothing. One row per person in either system, with flags. Exit 0 with the report, 1 when a
+    person carries a flag named by --fail-on, 2 when review cannot run. See docs/review.md.
+    """
+    code = review_command.run(
+        okta_url=okta_url,
+        okta_token=okta_token,
+        app_id=app_id,
+        scim_url=scim_url,
+        scim_token=scim_token,
+        talend_api_url=talend_api_url,
+        talend_api_token=talend_api_token,
+        stack_outputs=stack_outputs,
+        since=since,
+        unused_days=unused_days,
+        fail_on=fail_on or [],
+        report_format=report_format,
+        output=output,
         timeout=timeout,
     )
     raise typer.Exit(code)

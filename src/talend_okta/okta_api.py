@@ -34,6 +34,10 @@ ItemT = TypeVar("ItemT", bound=BaseModel)
 
 PROVISIONING_NOT_ENABLED = "E0000001"  # features API on an app without provisioning
 NOT_FOUND = "E0000007"
+USERS_PER_SEARCH = 20
+"""Ids per users search: Okta warns that "an overly complex or long search query can result in an error"."""
+LOG_PAGE = 1000
+"""Okta's largest System Log page (`limit`, 0 to 1000)."""
 MAX_PAGES = 10_000
 """Pages per listing: 5 million app users at Okta's 500 a page; a longer listing is a loop."""
 INACTIVE_APP_USER_STATUSES = frozenset({"INACTIVE", "DEPROVISIONED", "REVOKED", "UNASSIGNED"})
@@ -265,6 +269,14 @@ class LogOutcome(_OktaModel):
     reason: str | None = None  # for a failed provisioning event, the app's answer
 
 
+class LogActor(_OktaModel):
+    """Who did what an event records: for a sign-in, the Okta user (`type` User, `alternateId` the login)."""
+
+    id: str = ""
+    type: str = ""
+    alternate_id: str | None = None
+
+
 class LogEvent(_OktaModel):
     """A System Log event (GET /api/v1/logs; Okta, "System Log query")."""
 
@@ -273,6 +285,7 @@ class LogEvent(_OktaModel):
     event_type: str = ""
     display_message: str | None = None
     severity: str | None = None
+    actor: LogActor | None = None
     outcome: LogOutcome | None = None
     target: list[LogTarget] | None = None
 
@@ -349,6 +362,18 @@ class OktaClient(ApiClient):
         params: dict[str, str | int] = {"limit": limit} | ({"expand": "user"} if expand_user else {})
         return self._iter(f"/api/v1/apps/{app_id}/users", params, AppUser)
 
+    def iter_app_users_expanded(self, app_id: str, limit: int = 500) -> Iterator[AppUser]:
+        """Every user assigned to the app, each with its Okta user embedded (`expand=user`: status, login)."""
+        return self._iter(f"/api/v1/apps/{app_id}/users", {"limit": limit, "expand": "user"}, AppUser)
+
+    def users_by_id(self, user_ids: list[str], batch: int = USERS_PER_SEARCH) -> Iterator[OktaUser]:
+        """The Okta users with these ids, deactivated ones included: one `search` (`id eq … or id eq …`) per
+        `batch` ids, in the users bucket (Okta's List Users: a search returns DEPROVISIONED users too)."""
+        for start in range(0, len(user_ids), batch):
+            chunk = user_ids[start : start + batch]
+            expression = " or ".join(f"id eq {okta_string(user_id)}" for user_id in chunk)
+            yield from self._iter("/api/v1/users", {"search": expression, "limit": 200}, OktaUser)
+
     def find_users_by_email(self, email: str) -> list[OktaUser]:
         """Users whose primary email is `email` (Okta's `search` expression; exact, case-insensitive)."""
         quoted = email.replace("\\", "\\\\").replace('"', '\\"')
@@ -402,27 +427,54 @@ class OktaClient(ApiClient):
     ) -> list[LogEvent]:
         """System Log events matching `filter_expression` between `since` and `until` (a bounded query: Okta's
         pages then end), at most `max_events` and `max_pages` pages whatever the next links say."""
+        events: list[LogEvent] = []
+        pages = self.iter_log_pages(
+            filter_expression,
+            since=since,
+            until=until,
+            newest_first=newest_first,
+            page_size=min(max_events, LOG_PAGE),
+            max_pages=max_pages,
+        )
+        for batch in pages:
+            events += batch
+            if len(events) >= max_events:
+                break
+        return events[:max_events]
+
+    def iter_log_pages(
+        self,
+        filter_expression: str,
+        *,
+        since: str,
+        until: str,
+        newest_first: bool = True,
+        page_size: int = LOG_PAGE,
+        max_pages: int | None = None,
+    ) -> Iterator[list[LogEvent]]:
+        """The pages of a bounded System Log query, one at a time, following the next links (`max_pages`: stop
+        there quietly; None: the client's `max_pages`, past which the listing is refused as a loop)."""
         params: dict[str, str | int] = {
             "filter": filter_expression,
             "since": since,
             "until": until,
-            "limit": min(max_events, 1000),  # Okta's largest page
+            "limit": page_size,
             "sortOrder": "DESCENDING" if newest_first else "ASCENDING",
         }
         page = TypeAdapter(list[LogEvent])
-        events: list[LogEvent] = []
         url: str | None = "/api/v1/logs"
         query: dict[str, str | int] | None = params
         read: set[tuple[object, ...]] = set()
-        for _ in range(max_pages):
-            if url is None or len(events) >= max_events:
-                break
+        while url is not None:
+            if max_pages is not None and len(read) >= max_pages:
+                return
+            if len(read) >= self.max_pages:
+                message = f"Okta's System Log ran past {self.max_pages} pages; refusing to read on (a loop?)"
+                raise ApiBodyError(self._api.redact(message), "Okta")
             response = self._api.get(url, query)
             read.add(_page_key(response.request.url))
-            batch: list[LogEvent] = self._api.parse_body(page, response)
-            events += batch
+            yield self._api.parse_body(page, response)
             url, query = self._next_link(response, read), None
-        return events[:max_events]
 
     def _get_or_none(self, path: str, model: type[ItemT]) -> ItemT | None:
         try:

@@ -44,11 +44,28 @@ class _ScimModel(BaseModel):
         return {names.get(key.lower(), key) if isinstance(key, str) else key: value for key, value in data.items()}
 
 
+class ScimUserRole(_ScimModel):
+    """One of a user's Talend roles: Talend's SCIM `roles` (value, display), as its User schema defines them."""
+
+    value: str | None = None
+    display: str | None = None
+
+    @property
+    def role_name(self) -> str:
+        return self.display or self.value or ""
+
+
 class ScimUser(_ScimModel):
     id: str
     user_name: str
     active: bool | None = None  # absent means the server does not say; treated as active
     external_id: str | None = None  # what Okta sent as externalId: its user id
+    roles: list[ScimUserRole] = Field(default_factory=list)  # only when asked for (`attributes=…,roles`)
+
+    @field_validator("roles", mode="before")
+    @classmethod
+    def _null_roles(cls, value: Any) -> Any:
+        return [] if value is None else value
 
     @property
     def is_active(self) -> bool:
@@ -188,9 +205,9 @@ class TalendScimClient(ApiClient):
         page = self._page("/Users", ScimUser, start=1, count=2)
         return page.total_results
 
-    def iter_users(self, count: int = MAX_PAGE) -> Iterator[ScimUser]:
-        """Every SCIM user (only id, userName and active are asked for)."""
-        return self._iter("/Users", ScimUser, count, "userName,active")
+    def iter_users(self, count: int = MAX_PAGE, *, attributes: str = "userName,active") -> Iterator[ScimUser]:
+        """Every SCIM user (only id and the `attributes` asked for: userName and active by default)."""
+        return self._iter("/Users", ScimUser, count, attributes)
 
     def find_users(self, user_name: str, count: int = 10) -> list[ScimUser]:
         """Users with this userName (SCIM `userName eq`, case-insensitive: RFC 7643 caseExact=false), never the

@@ -11,6 +11,9 @@ console. These commands are those console actions for the sandbox (its `/sandbox
     python -m talend_okta_sandbox.admin provision-user --app-id 0oa… --user ann@acme.example
         Assignments → People → the person's red exclamation → Provision User → OK: for someone assigned before
         provisioning was enabled, whom Okta never provisions on its own (Okta help: "Provision unprovisioned users").
+    python -m talend_okta_sandbox.admin sign-in --app-id 0oa… --user ann@acme.example
+        Not the admin's: the person opens the app from their Okta dashboard and Okta signs them in; the System Log
+        records it (`user.authentication.sso`), which `talend-okta review` reads.
 
 The sandbox is found through OKTA_ORG_URL and OKTA_API_TOKEN (what `make sandbox` prints); only loopback URLs.
 """
@@ -131,6 +134,21 @@ def provision_user(
     )
     user_name = (answer.get("credentials") or {}).get("userName") if isinstance(answer, dict) else None
     typer.echo(f"App {app_id}: Provision User {user} ({user_name}): Okta pushes them to Talend now")
+
+
+@cli.command("sign-in")
+def sign_in(
+    app_id: AppId,
+    user: Annotated[str, typer.Option("--user", help="The person: Okta login or user id.")],
+    okta_url: OktaUrl,
+    okta_token: OktaToken,
+) -> None:
+    """The person signs in to the app through Okta (recorded in the System Log as user.authentication.sso)."""
+    answer = _admin_call(
+        okta_url, okta_token, f"/sandbox/admin/apps/{app_id}/users/{{user_id}}/sign-in", {}, [], user=user
+    )
+    published = answer.get("published") if isinstance(answer, dict) else None
+    typer.echo(f"App {app_id}: {user} signed in through Okta at {published}")
 
 
 def _features(answer: Any) -> str:

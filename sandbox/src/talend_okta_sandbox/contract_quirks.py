@@ -62,7 +62,10 @@ _APP_USER_UPDATE_ONE_OF = (
     "branches of AppUserUpdateRequest's `oneOf` (AppUserCredentialsRequestPayload, AppUserProfileRequestPayload; "
     "neither requires a member), so no update could pass it"
 )
-_LIST_LOGS_EXAMPLE = "the definition's own example components/examples/ListLogs (detailEntry: null, reason: null)"
+_LIST_LOGS_EXAMPLE = (
+    "the definition's own example components/examples/ListLogs (detailEntry, outcome.reason, client.zone, client.id "
+    "and every authenticationContext provider, type, issuer and interface: null)"
+)
 
 
 def _recorded(operation: str, field: str, keyword: str, recording: str) -> Quirk:
@@ -152,6 +155,15 @@ OKTA_QUIRKS: tuple[Quirk, ...] = (
     Quirk("listLogEvents", "response.body[].actor.detailEntry", "type", _LIST_LOGS_EXAMPLE),
     Quirk("listLogEvents", "response.body[].target[].detailEntry", "type", _LIST_LOGS_EXAMPLE),
     Quirk("listLogEvents", "response.body[].outcome.reason", "type", _LIST_LOGS_EXAMPLE),
+    *(
+        Quirk("listLogEvents", f"response.body[].client.{field}", "type", _LIST_LOGS_EXAMPLE)
+        for field in ("zone", "id")
+    ),
+    *(
+        Quirk("listLogEvents", f"response.body[].authenticationContext.{field}", keyword, _LIST_LOGS_EXAMPLE)
+        for field in ("authenticationProvider", "credentialProvider", "credentialType", "issuer", "interface")
+        for keyword in ("type", "enum")
+    ),
 )
 
 _ROLE_MAPPINGS = (

@@ -436,6 +436,69 @@ def explain_new_hire(
     story.expect(f"talend-okta explain {hire.login}: in sync" in output, "explain did not say in sync")
 
 
+def review_access(
+    story: Story,
+    sandbox: OktaSandbox,
+    talend: RunningTalend,
+    scim: httpx.Client,
+    app_id: str,
+    admin_env: dict[str, str],
+    env: dict[str, str],
+    outputs_file: Path,
+) -> None:
+    """Months go by: people sign in, one never does, an admin assigns someone by hand and creates a Talend user by
+    hand, a leaver is suspended in Okta. `review` shows each in one line."""
+    ids = {str(u["profile"]["login"]): str(u["id"]) for u in okta_users(admin_env)}
+    leaver, idle, direct, orphan = "farid.haddad", "gita.rao", "lena.park", "tmp.admin"
+    sandbox.assign_user(app_id, ids[f"{direct}@acme.example"])  # by hand, in the Okta Admin Console
+    story.expect(sandbox.wait_for_sync(SYNC_WAIT), f"provisioning still running after {SYNC_WAIT:.0f} s")
+    body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": orphan, "active": True}
+    scim.post("/Users", json=body).raise_for_status()  # by hand, in Talend Management Console
+    story.say(
+        f"An admin assigns {direct} to the app by hand in Okta and creates {orphan!r} by hand in Talend. People "
+        f"sign in to Talend through Okta, one of them like this; {idle} never does."
+    )
+    code, _ = story.run(["sign-in", "--app-id", app_id, "--user", "bob.ray@acme.example"], admin_env, admin=True)
+    story.expect(code == 0, f"signing bob.ray in should succeed, got exit code {code}")
+    for login, user_id in ids.items():
+        if sandbox.app_user(app_id, user_id) is not None and not login.startswith(("bob.ray@", f"{idle}@")):
+            sandbox.sign_in(app_id, user_id)
+    story.say(f"{leaver} leaves: HR suspends his Okta account, pending offboarding.")
+    suspended = httpx.post(
+        f"{admin_env['OKTA_ORG_URL']}/api/v1/users/{ids[f'{leaver}@acme.example']}/lifecycle/suspend",
+        headers={"Authorization": f"SSWS {admin_env['OKTA_API_TOKEN']}"},
+        timeout=10.0,
+        trust_env=False,
+    )
+    suspended.raise_for_status()
+    review = ["review", "--stack-outputs", str(outputs_file), "--fail-on", "orphan,okta-inactive"]
+    code, output = story.run(review, env)
+    story.expect(code == 1, f"review --fail-on should exit 1 on the orphan and the leaver, got {code}")
+    text = output.replace("\n  │ ", " ")
+    for wanted in (
+        f"{orphan}: orphan: active in Talend, not assigned to the app in Okta",
+        f"{leaver}: okta-inactive: Okta user is SUSPENDED, still active in Talend",
+        f"{idle}: unused: holds a Talend seat, never signed in through Okta in the window",
+        f"{direct}: direct: assigned to the app individually, not through a group the stack declares",
+    ):
+        story.expect(wanted in text, f"review did not say {wanted!r}")
+    story.say(
+        "[bold green]review found them:[/] the orphan, the leaver, the unused seat and the direct assignment (and "
+        f"{TOKEN_OWNER}'s Security Administrator role, given by hand), each in one line; `--format json` writes the "
+        "report for the audit ticket, with its sha256 (docs/review.md)."
+    )
+
+
+def okta_users(admin_env: dict[str, str]) -> list[dict[str, Any]]:
+    """The org's users, read as an admin would."""
+    headers = {"Authorization": f"SSWS {admin_env['OKTA_API_TOKEN']}"}
+    with httpx.Client(base_url=admin_env["OKTA_ORG_URL"], headers=headers, timeout=10.0, trust_env=False) as okta:
+        response = okta.get("/api/v1/users", params={"limit": 200})
+        response.raise_for_status()
+        found: list[dict[str, Any]] = response.json()
+        return found
+
+
 def run_demo(
     story: Story, workdir: Path, okta_token: str, talend_token: str, rate_limits: RateLimits | None = None
 ) -> None:
@@ -617,6 +680,9 @@ def run_demo(
                 f"Talend should map {DEVELOPERS} as declared again, maps {talend.roles.snapshot()}",
             )
             story.say(f"[bold green]Repaired:[/] Talend maps {DEVELOPERS} as the stack declares.")
+
+        story.step("The access review: who can reach Talend, why, and who never signs in")
+        review_access(story, sandbox, talend, scim, deployed.app_id, admin_env, env, outputs_file)
 
         story.step("Stop the servers")
     story.say("Both servers stopped. [bold green]Every step behaved as expected.[/]")

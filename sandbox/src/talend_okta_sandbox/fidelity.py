@@ -40,6 +40,8 @@ OTHER_ROUTES: dict[str, str] = {
     f"PUT {ADMIN_PREFIX}apps/{{}}/provisioning": ADMIN_CONSOLE + ": General → Provisioning = SCIM, Integration",
     f"PUT {ADMIN_PREFIX}apps/{{}}/to-app": ADMIN_CONSOLE + ": Provisioning → To App",
     f"PUT {ADMIN_PREFIX}apps/{{}}/users/{{}}/provision": ADMIN_CONSOLE + ": Assignments → Provision User",
+    f"PUT {ADMIN_PREFIX}apps/{{}}/users/{{}}/sign-in": "not Okta's API: a person signing in to the app through "
+    "Okta (the event it records: see Org.sign_in)",
 }
 
 TALEND_ROUTES: dict[str, str] = {
@@ -98,6 +100,8 @@ STATE_CHANGES: dict[str, str] = {
     "before it (they stay stranded)",
     "queue_errors": SCIM_GUIDE + ": app users in syncState ERROR are retried only on request",
     "reprovision": INFERRED + ": a restarted sandbox pushes everyone again to a Talend stand-in that starts empty",
+    "sign_in": "Okta's definition, LogEvent and its ListLogs example; Okta's Event Types catalog "
+    "(user.authentication.sso, target the app); client and authenticationContext values: " + INFERRED,
     "record_event": "Okta's definition, listLogEvents (System Log events of provisioning)",
 }
 ORG_READS = frozenset(
@@ -123,6 +127,9 @@ E0000046 = (
     "for user forbidden' while the person's group memberships grant them the app"
 )
 REFUSALS: dict[str, str] = {
+    "Org.sign_in: user {} is not assigned to app {}: Okta does not sign them in to it": INFERRED + ": Okta signs "
+    "a person in to an app only while it is assigned to them",
+    "Org.sign_in: user {} is {}: Okta does not sign them in": INFERRED + ": only an ACTIVE user signs in",
     "OktaRoutes.dispatch: ": NOT_FOUND + "; unknown ids and paths",
     "OktaRoutes.dispatch: The endpoint does not support the provided HTTP method": "Okta's error codes, E0000022 (405)",
     "OktaRoutes.dispatch: {} {}": NOT_FOUND,

@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,7 @@ class OktaSandbox:
         scim_routes: Mapping[str, str] | None = None,
         provisioning_api: ProvisioningApi = "refused",
         check_contract: bool = True,
+        log_cap: int | None = None,
     ) -> None:
         """`scim_routes` maps SCIM base URL prefixes (e.g. Talend's real hosts) to local ones provisioning uses.
 
@@ -87,6 +89,8 @@ class OktaSandbox:
         self._api_token = api_token
         self._scim_timeout = scim_timeout
         self._org = Org(api_token, state_file)
+        if log_cap is not None:  # events the System Log keeps (Okta: 90 days' worth)
+            self._org.log_cap = log_cap
         self._provisioner = Provisioner(self._org, timeout=scim_timeout, routes=scim_routes or {})
         self._routes = OktaRoutes(self._org, provisioning_api=provisioning_api)
         self._faults: list[Fault] = []
@@ -219,6 +223,13 @@ class OktaSandbox:
         """Assignments → Provision User: push a person assigned before the app's provisioning was enabled."""
         with self._org.lock:
             self._org.provision_user(self._org.app(app_id), user_id)
+
+    def sign_in(self, app_id: str, user_id: str, at: datetime | None = None) -> None:
+        """The person signs in to the app through Okta (a `user.authentication.sso` event); `at`: when (tests and
+        benchmarks seed the past; the event then takes its place in the log's order)."""
+        published = at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z") if at else None
+        with self._org.lock:
+            self._org.sign_in(self._org.app(app_id), user_id, published)
 
     def push_group(self, app_id: str, group_id: str) -> str:
         """Push a group to the app (Push Groups); returns the group push mapping id ("gPm…")."""

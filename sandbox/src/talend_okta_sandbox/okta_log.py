@@ -22,10 +22,15 @@ Display messages as Okta's event-types guide lists them ("Push new user to exter
 shape (uuid, published, eventType, displayMessage, severity, outcome {result, reason}, actor, target[] with the
 AppInstance, the AppUser and the User) is the one Okta's examples show; which actor Okta names for a background push
 is not recorded here: the sandbox names the app. `outcome.reason` holds the SCIM answer Okta quotes on a failure.
+
+Sign-ins: `user.authentication.sso` (a person signs in to an app through Okta), recorded when an admin signs a
+person in (`python -m talend_okta_sandbox.admin sign-in`) or a test seeds one (`OktaSandbox.sign_in`); see
+`sign_in_event` for its shape and sources. Events are kept in `published` order, as Okta sorts them.
 """
 
 from __future__ import annotations
 
+import bisect
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -48,10 +53,12 @@ JSON = dict[str, Any]
 PUSH = "application.provision.user.push"
 PUSH_PROFILE = "application.provision.user.push_profile"
 DEACTIVATE = "application.provision.user.deactivate"
+SIGN_IN = "user.authentication.sso"
 DISPLAY_MESSAGES = {
     PUSH: "Push new user to external application",
     PUSH_PROFILE: "Push users profile to external application",
     DEACTIVATE: "Deactivate user in external application",  # the guide does not list this one's message
+    SIGN_IN: "User single sign on to app",
 }
 LOG_CAP = 10_000
 """Events kept (the sandbox's own cap; Okta keeps 90 days)."""
@@ -100,10 +107,78 @@ def provisioning_event(
     }
 
 
-def record(state: State, event: JSON) -> None:
-    """Append an event; past `LOG_CAP`, the oldest go."""
-    state.log.append(event)
-    extra = len(state.log) - LOG_CAP
+def sign_in_event(app: App, user_id: str, user: User, app_user_name: str, published: str | None = None) -> JSON:
+    """A person's sign-in to the app through Okta (SAML SSO), successful.
+
+    # Source: Okta Management API definition, ../shared/api-specs/okta-management-2026.06.3.yaml:
+    #   components.schemas.LogEvent (uuid, published, eventType, version, displayMessage, severity, legacyEventType,
+    #   outcome {result, reason}, actor, client, authenticationContext, transaction, debugContext, target[]) and
+    #   components.examples.ListLogs (actor {id, type User, alternateId the login, displayName, detailEntry};
+    #   client {userAgent, zone, device, id, ipAddress, geographicalContext}; transaction {type WEB, id, detail}).
+    # Source: Okta's Event Types catalog (https://developer.okta.com/docs/reference/api/event-types/, which
+    #   LogEvent.eventType links to): `user.authentication.sso`, "User single sign on to app", legacy event type
+    #   `app.auth.sso`; its targets are the AppInstance and the person's AppUser (order not fixed, as LogEvent.target
+    #   notes). Inferred: the values of client (a loopback browser) and authenticationContext, which vary per org.
+    """
+    label = str(app.body.get("label") or app.id)
+    profile = user.profile
+    name = " ".join(str(part) for part in (profile.get("firstName"), profile.get("lastName")) if part)
+    login = str(profile.get("login") or user_id)
+    return {
+        "uuid": str(uuid.uuid4()),
+        "published": published or published_now(),
+        "eventType": SIGN_IN,
+        "version": "0",
+        "displayMessage": DISPLAY_MESSAGES[SIGN_IN],
+        "severity": "INFO",
+        "legacyEventType": "app.auth.sso",
+        "outcome": {"result": "SUCCESS", "reason": None},
+        "actor": {
+            "id": user_id,
+            "type": "User",
+            "alternateId": login,
+            "displayName": name or login,
+            "detailEntry": None,
+        },
+        "client": {
+            "userAgent": {"rawUserAgent": "sandbox", "os": "Unknown", "browser": "UNKNOWN"},
+            "zone": None,
+            "device": "Computer",
+            "id": None,
+            "ipAddress": "127.0.0.1",  # no geographicalContext: a loopback address has none (inferred)
+        },
+        "authenticationContext": {
+            "authenticationProvider": None,
+            "credentialProvider": None,
+            "credentialType": None,
+            "issuer": None,
+            "interface": None,
+            "authenticationStep": 0,
+            "externalSessionId": uuid.uuid4().hex[:25],
+        },
+        "transaction": {"type": "WEB", "id": uuid.uuid4().hex[:27], "detail": {}},
+        "debugContext": {"debugData": {}},
+        "target": [
+            {"id": app.id, "type": "AppInstance", "alternateId": label, "displayName": label, "detailEntry": None},
+            {
+                "id": f"0ua{user_id[3:]}",
+                "type": "AppUser",
+                "alternateId": app_user_name,
+                "displayName": name or login,
+                "detailEntry": None,
+            },
+        ],
+    }
+
+
+def record(state: State, event: JSON, cap: int = LOG_CAP) -> None:
+    """Add an event in `published` order (one published earlier than the newest goes in its place: a seeded
+    sign-in); past `cap`, the oldest go."""
+    if state.log and str(event["published"]) < str(state.log[-1]["published"]):
+        bisect.insort(state.log, event, key=lambda e: str(e["published"]))
+    else:
+        state.log.append(event)
+    extra = len(state.log) - cap
     if extra > 0:
         del state.log[:extra]
         state.log_first_seq += extra
@@ -125,17 +200,26 @@ def list_events(request: Request, state: State) -> Response:
         raise OktaError(400, "E0000053", too_old)
     keep = _matcher(request)
     first = state.log_first_seq
-    seqs = [
-        first + index
-        for index, event in enumerate(state.log)
-        if lower <= _parse(str(event["published"])) <= upper and keep(event)
-    ]
     after = request.query.get("after")
-    if after:
-        cursor = _cursor(after)
-        seqs = [seq for seq in seqs if (seq > cursor if order == "ASCENDING" else seq < cursor)]
-    if order == "DESCENDING":
-        seqs.reverse()
+    cursor = _cursor(after) if after else None
+    # Only as far as the page needs (limit + 1 matches says whether more follow): each event is tested once over a
+    # whole paged read, however long the log.
+    if order == "ASCENDING":
+        start = first if cursor is None else max(first, cursor + 1)
+        positions: range = range(start - first, len(state.log))
+    else:
+        end = len(state.log) if cursor is None else min(len(state.log), cursor - first)
+        positions = range(end - 1, -1, -1)
+    seqs: list[int] = []
+    for index in positions:
+        event = state.log[index]
+        published = _parse(str(event["published"]))
+        if published < lower if order == "DESCENDING" else published > upper:
+            break  # the log is in published order: nothing further on is in the window
+        if lower <= published <= upper and keep(event):
+            seqs.append(first + index)
+            if len(seqs) > limit:
+                break
     chunk = seqs[:limit]
     polling = until is None and order == "ASCENDING"
     next_after: str | None = None

@@ -93,6 +93,8 @@ class Org:
         """Held while provisioning runs; the run saves the state itself then, not after every change."""
         self.wakeup = threading.Event()
         """Set after each change, for the background provisioning worker."""
+        self.log_cap = okta_log.LOG_CAP
+        """Events the System Log keeps (benchmarks keep more)."""
         self.epoch = 0
         """Bumped when objects or assignments come or go: sorted id lists for paging are cached per epoch."""
         self._bulk_depth = 0
@@ -169,7 +171,7 @@ class Org:
 
     def record_event(self, event: JSON) -> None:
         """Add an event to the System Log (okta_log)."""
-        okta_log.record(self.state, event)
+        okta_log.record(self.state, event, self.log_cap)
         self.changed(structure=False, wake=False)
 
     def reprovision(self) -> None:
@@ -567,6 +569,19 @@ class Org:
         self._assign_anew(app, record)
         self.changed()
         return record
+
+    def sign_in(self, app: App, user_id: str, published: str | None = None) -> JSON:
+        """The person signs in to the app through Okta: a `user.authentication.sso` event in the System Log.
+        Inferred: Okta signs in only an ACTIVE user assigned to the app (others never reach the app)."""
+        user = self.user(user_id)
+        record = app.users.get(user_id)
+        if record is None:
+            raise SandboxError(f"user {user_id} is not assigned to app {app.id}: Okta does not sign them in to it")
+        if user.status != "ACTIVE":
+            raise SandboxError(f"user {user_id} is {user.status}: Okta does not sign them in")
+        event = okta_log.sign_in_event(app, user_id, user, record.user_name, published)
+        self.record_event(event)
+        return event
 
     def _assign_anew(self, app: App, record: AppUser) -> None:
         """Treat an unprovisioned app user as a new assignment on an app that provisions: STAGED, pushed next

@@ -150,6 +150,7 @@ class OktaRoutes:
             ("PUT", f"{ADMIN_PREFIX}apps/{i}/provisioning", self._admin_enable_scim),
             ("PUT", f"{ADMIN_PREFIX}apps/{i}/to-app", self._admin_to_app),
             ("PUT", f"{ADMIN_PREFIX}apps/{i}/users/{i}/provision", self._admin_provision_user),
+            ("PUT", f"{ADMIN_PREFIX}apps/{i}/users/{i}/sign-in", self._admin_sign_in),
         ]
         return [(method, re.compile(path), handler) for method, path, handler in table]
 
@@ -761,3 +762,8 @@ class OktaRoutes:
         record = self._org.provision_user(app, user_id)
         user = self._org.state.users[user_id]
         return Response(200, okta_json.app_user(request.base_url, app_id, record, user.profile))
+
+    def _admin_sign_in(self, request: Request, app_id: str, user_id: str) -> Response:
+        """Not a console action: the person opens the app from their Okta dashboard and Okta signs them in (SAML),
+        recording `user.authentication.sso` in the System Log (okta_log.sign_in_event)."""
+        return Response(200, self._org.sign_in(self._org.app(app_id), user_id))

@@ -13,6 +13,9 @@ As Talend documents them:
 - A personal access token stops working when its owner is deactivated (Talend Management Console guide,
   "Deactivating users"): every SCIM and account request with the token of a deactivated owner gets 401.
 Roles reach a user at SSO sign-in from the role mappings (`sign_in`), or as an admin sets them in TMC (`set_roles`).
+A SCIM user carries its roles in `roles` (Talend SCIM API 2021-03, Users: "roles | roles | Multi-Valued", each
+`{value, display, type, primary}` as its User schema's Role gives them; here `value` the role's id, `display` its
+name): they are added to the Users answers of the SCIM server, which does not hold them.
 Signing in with roles the license has no free seat for is refused per application, as Talend answers 402 to a role
 assignment above the plan's limit (Identities Management API: "above the limit allowed by your plan").
 """
@@ -24,12 +27,14 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs
 
 from scim2_server.memory import InMemoryStorage
 
-from talend_okta_sandbox.talend_roles import TalendRoles
+from talend_okta_sandbox.talend_roles import TalendRoles, role_id
 
 SUBSCRIPTION_PATH = "/account/subscription"
+USERS_PATH = "/scim/v2/Users"
 ME_PATH = "/account/me"
 
 STUDIO = "Studio"
@@ -166,6 +171,8 @@ class TalendAccountRoutes:
         if owner is not None and owner.active is False:
             return _json(start_response, 401, {"status": 401, "detail": "The token's owner is deactivated"})
         path = environ.get("PATH_INFO", "").rstrip("/")
+        if path.startswith(USERS_PATH) and environ.get("REQUEST_METHOD", "GET") == "GET":
+            return self._with_roles(environ, start_response)
         if path not in (SUBSCRIPTION_PATH, ME_PATH):
             return self.inner(environ, start_response)
         if token not in self.tokens:
@@ -175,6 +182,31 @@ class TalendAccountRoutes:
         if path == SUBSCRIPTION_PATH:
             return _json(start_response, 200, self._subscription())
         return _json(start_response, 200, self._me(token))
+
+    def _with_roles(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """The SCIM server's answer to a Users GET, each user with the roles Talend gives them (unless the request
+        names `attributes` without roles, or excludes them)."""
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        asked = ",".join(query.get("attributes", [])).lower()
+        excluded = ",".join(query.get("excludedAttributes", [])).lower()
+        wanted = (not asked or "roles" in asked.split(",")) and "roles" not in excluded.split(",")
+        answer: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            answer["status"], answer["headers"] = status, headers
+            return lambda data: None
+
+        body = b"".join(self.inner(environ, capture))
+        if wanted and answer["status"].startswith("200"):
+            document = json.loads(body)
+            for user in document.get("Resources", [document]):
+                if isinstance(user, dict) and user.get("userName"):
+                    roles = self.account.roles_of(str(user["userName"]))
+                    user["roles"] = [{"value": role_id(role), "display": role} for role in roles]
+            body = json.dumps(document).encode()
+        headers = [(k, v) for k, v in answer["headers"] if k.lower() != "content-length"]
+        start_response(answer["status"], [*headers, ("Content-Length", str(len(body)))])
+        return [body]
 
     def _subscription(self) -> dict[str, Any]:
         used = self.used_seats()

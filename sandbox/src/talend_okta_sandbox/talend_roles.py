@@ -144,7 +144,7 @@ class TalendRoleRoutes:
             resources = [
                 {
                     "schemas": [ROLE_SCHEMA],
-                    "id": _role_id(name),
+                    "id": role_id(name),
                     "displayName": name,
                     "entitlement": [{"value": permission} for permission in self.roles.roles[name]],
                 }
@@ -172,7 +172,7 @@ def _error(status: int, detail: str) -> dict[str, Any]:
     return {"status": status, "detail": detail}
 
 
-def _role_id(name: str) -> str:
+def role_id(name: str) -> str:
     return "role-" + "".join(c for c in name.lower() if c.isalnum())
 
 
