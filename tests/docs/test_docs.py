@@ -95,3 +95,16 @@ def test_pulumi_yaml_describes_each_key_as_the_settings_model_does() -> None:
     assert {key: entry["description"] for key, entry in declared.items()} == {
         key: fields[key].description for key in declared
     }
+
+
+def test_one_way_to_hold_the_okta_token() -> None:
+    """The Okta token is always OKTA_API_TOKEN, never a stack secret (the provider prefers `okta:apiToken`, so every
+    preview, a pull request's too, would run with it): the example stack, the README and every page say so alike."""
+    sources = [README, REPO / "Pulumi.dev.yaml", *DOCS]
+    for source in sources:
+        text = source.read_text(encoding="utf-8")
+        assert not re.search(r"config set (--secret )?okta:apiToken", text), source.name
+    for name in ("Pulumi.dev.yaml", "docs/deploying.md", "docs/pull-requests.md", "docs/ci.md", "docs/adopt.md"):
+        text = " ".join((REPO / name).read_text(encoding="utf-8").split())
+        assert "OKTA_API_TOKEN" in text, name
+        assert re.search(r"never in the stack config", text, re.IGNORECASE), name

@@ -21,6 +21,25 @@ APP_URN = "urn:pulumi:dev::talend-okta::talend-okta:index:TalendCloudApp$okta:ap
 HARMLESS_PREVIEW = {"steps": [{"op": "same", "urn": APP_URN}]}
 DELETES_THE_APP = {"steps": [{"op": "delete", "urn": APP_URN, "oldState": {"type": "okta:app/saml:Saml"}}]}
 
+FIRST_DEPLOY_STATE = {
+    "version": 3,
+    "deployment": {
+        "resources": [
+            {"urn": "urn:pulumi:dev::talend-okta::pulumi:pulumi:Stack::talend-okta-dev", "type": "pulumi:pulumi:Stack"},
+            {
+                "urn": "urn:pulumi:dev::talend-okta::pulumi:providers:okta::default_7_0_1",
+                "type": "pulumi:providers:okta",
+            },
+            {
+                "urn": "urn:pulumi:dev::talend-okta::talend-okta:index:TalendCloudApp$okta:app/saml:Saml::talend-app",
+                "type": "okta:app/saml:Saml",
+                "id": "0oa1talend",
+                "custom": True,
+            },
+        ]
+    },
+}
+
 # Answers like the Pulumi CLI: `preview --json` prints the prepared preview and `--save-plan FILE` writes a plan;
 # `up --plan FILE` fails unless FILE is a plan a preview saved; FAKE_EXIT_<COMMAND> sets a command's exit code.
 FAKE_PULUMI = """
@@ -44,7 +63,7 @@ elif args[0] == "up":
 elif command.startswith("stack output"):
     print(open(os.path.join(here, "outputs.json")).read())
 elif command.startswith("stack export"):
-    print(json.dumps({"version": 3, "deployment": {"resources": []}}))
+    print(open(os.path.join(here, "state.json")).read())
 else:
     print(f"Previewing ({args[0]})")
 sys.exit(int(os.environ.get("FAKE_EXIT_" + args[0].upper(), "0")))
@@ -88,7 +107,13 @@ def script(path: Path, body: str) -> None:
     path.chmod(0o755)
 
 
-def run_pipeline(tmp_path: Path, *args: str, preview: dict[str, Any] = HARMLESS_PREVIEW, **env: str) -> Run:
+def run_pipeline(
+    tmp_path: Path,
+    *args: str,
+    preview: dict[str, Any] = HARMLESS_PREVIEW,
+    outputs: dict[str, Any] | None = None,
+    **env: str,
+) -> Run:
     bin_dir, venv_bin = tmp_path / "bin", tmp_path / "venv" / "bin"
     for folder in (bin_dir, venv_bin):
         folder.mkdir(parents=True, exist_ok=True)
@@ -98,7 +123,9 @@ def run_pipeline(tmp_path: Path, *args: str, preview: dict[str, Any] = HARMLESS_
     python.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
     python.chmod(0o755)
     (tmp_path / "preview.json").write_text(json.dumps(preview))
-    (tmp_path / "outputs.json").write_text(json.dumps({"appId": "0oa1talend", "oktaOrgUrl": "https://acme.okta.com"}))
+    saved = {"appId": "0oa1talend", "oktaOrgUrl": "https://acme.okta.com"} if outputs is None else outputs
+    (tmp_path / "outputs.json").write_text(json.dumps(saved))
+    (tmp_path / "state.json").write_text(json.dumps(FIRST_DEPLOY_STATE))
     project = tmp_path / "project"
     project.mkdir()
     (project / "Pulumi.dev.yaml").write_text((REPO / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
@@ -185,12 +212,32 @@ def test_verify_runs_after_a_failed_up_and_the_deploy_still_fails(tmp_path: Path
     assert (run.reports / "verify.txt").read_text() == "talend-okta verify: stand-in\n"
 
 
-def test_a_failed_deploy_leaves_outputs_verify_can_use(tmp_path: Path) -> None:
-    """No saved outputs after a failed first `pulumi up`: the real stack_state fills them from the stack config."""
-    run = run_pipeline(tmp_path, "deploy", FAKE_EXIT_UP="255")
+def test_after_a_failed_first_deploy_verify_still_gets_what_it_needs(tmp_path: Path) -> None:
+    """Pulumi saves no stack outputs when the first `pulumi up` fails (Okta refused the To App features): the app id
+    comes from the state, the rest from the stack config (the real stack_state), so verify can list what remains."""
+    run = run_pipeline(tmp_path, "deploy", outputs={}, FAKE_EXIT_UP="255")
+    assert json.loads((run.reports / "stack-outputs.json").read_text()) == {
+        "appId": "0oa1talend",
+        "appLabel": "Talend Cloud",
+        "scimBaseUrl": "https://api.eu.cloud.talend.com/scim/v2",
+        "provisioning": {
+            "manage": True,
+            "createUsers": True,
+            "updateUserAttributes": True,
+            "deactivateUsers": True,
+            "assignBeforeProvisioning": False,
+        },
+        "roleMappings": {"Talend Developers": ["Integration Developer", "Operator"]},  # so verify checks them too
+        "oktaOrgUrl": "https://acme.okta.com",
+    }
+    assert run.commands()[-1] == "talend-okta verify"
+
+
+def test_saved_stack_outputs_are_kept(tmp_path: Path) -> None:
+    saved = {"appId": "0oa2deployed", "pushedGroups": {"Talend Developers": "00g1"}, "oktaOrgUrl": "https://x.okta.com"}
+    run = run_pipeline(tmp_path, "deploy", outputs=saved)
     outputs = json.loads((run.reports / "stack-outputs.json").read_text())
-    assert outputs["scimBaseUrl"] == "https://api.eu.cloud.talend.com/scim/v2"  # from Pulumi.dev.yaml
-    assert outputs["appId"] == "0oa1talend"  # the saved one kept
+    assert {key: outputs[key] for key in saved} == saved
 
 
 # --- pull request --------------------------------------------------------------------------------------------------
