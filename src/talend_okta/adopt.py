@@ -70,10 +70,10 @@ USERNAME_FORMATS = {
     "${source.employeeID}": "AD Employee ID",
     "${source.userName}${instance.userSuffix}": "LDAP UID + custom suffix",
 }
-SECRET_KEYS = {
-    "okta:apiToken": "the Okta API token (Security → API → Tokens)",
-    f"{NAMESPACE}:scimToken": "the Talend personal access token Okta uses for SCIM",
-}
+SECRET_KEYS = {f"{NAMESPACE}:scimToken": "the Talend personal access token Okta uses for SCIM"}
+# The Okta token is never a stack secret: the provider prefers okta:apiToken to OKTA_API_TOKEN, so every preview, a
+# pull request's too, would run with it (docs/ci.md, "Where the secrets live").
+OKTA_TOKEN_LINE = "read -rs OKTA_API_TOKEN && export OKTA_API_TOKEN    # the Okta API token: never in the stack config"
 
 
 @dataclass(frozen=True)
@@ -522,7 +522,7 @@ def render_config(adoption: Adoption, secret_lines: list[str]) -> str:
     app = adoption.app
     header = [
         f"# Written by `talend-okta adopt` for the Okta app {app.id} ({app.label}), as it is in Okta.",
-        "# Secrets are not in this file; set them (encrypted into this file) with:",
+        "# Secrets are not in this file; provide them with:",
         *(f"#   {line}" for line in secret_lines),
         f"# {ADOPT_KEY} holds import ids: the first `pulumi up` brings these Okta objects into the stack instead of",
         "# creating new ones. Afterwards they change nothing; `pulumi config rm talend-okta:adopt` tidies up.",
@@ -532,10 +532,13 @@ def render_config(adoption: Adoption, secret_lines: list[str]) -> str:
 
 
 def secret_commands(stack: str | None, path: Path) -> list[str]:
-    """The `pulumi config set --secret` lines for the secrets the file leaves out."""
+    """How to provide the secrets the file leaves out: the Okta token in the environment, the rest as stack secrets."""
     default = Path(f"Pulumi.{stack}.yaml") if stack else None
     where = f" --stack {stack}" if default is not None and path == default else f" --config-file {path}"
-    return [f"pulumi config set --secret {key}{where}    # {what}" for key, what in SECRET_KEYS.items()]
+    return [
+        OKTA_TOKEN_LINE,
+        *(f"pulumi config set --secret {key}{where}    # {what}" for key, what in SECRET_KEYS.items()),
+    ]
 
 
 def check_writable(path: Path, *, force: bool) -> None:
@@ -646,7 +649,7 @@ def run(
     for style, line in summary_lines(found):
         console.print(escape(line), style=styles[style])
     console.print("Next:")
-    console.print(escape("  Set the secrets (never written to the file):"))
+    console.print(escape("  Provide the secrets (never written to the file):"))
     for line in secret_lines:
         console.print(escape(f"    {line}"))
     for line in next_steps(path, app_id):

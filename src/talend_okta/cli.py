@@ -6,6 +6,7 @@ Okta token rejected): then one line on stderr, never a traceback, never a token.
 
 from __future__ import annotations
 
+import importlib.metadata
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from talend_okta import plan_check
 from talend_okta import provision as provisioning
 from talend_okta.cli_io import (
     AppIdOption,
+    JsonOption,
     OktaTokenOption,
     OktaUrlOption,
     ScimTokenOption,
@@ -34,14 +36,25 @@ app = typer.Typer(
     name="talend-okta",
     help="Okta ⟷ Talend Cloud: SAML sign-on and SCIM provisioning as code.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # typer's --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     rich_markup_mode=None,  # plain help: typer's rich help shows switches (--force) as `<bool>` options
     pretty_exceptions_enable=False,  # rich tracebacks would print local variables, tokens included
 )
 
 
+def print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"talend-okta {importlib.metadata.version('talend-okta')}")
+        raise typer.Exit()
+
+
 @app.callback()
-def main() -> None:
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=print_version, help="Print the version and exit."),
+    ] = False,
+) -> None:
     """Okta ⟷ Talend Cloud: SAML sign-on and SCIM provisioning as code."""
 
 
@@ -62,12 +75,7 @@ def verify(
     poll_interval: Annotated[
         float, typer.Option(min=0.05, metavar="SECONDS", help="First wait between passes; grows to 30 s.")
     ] = 5.0,
-    json_path: Annotated[
-        str | None,
-        typer.Option(
-            "--json", metavar="FILE|-", help="Write the machine-readable report (- for stdout).", show_default=False
-        ),
-    ] = None,
+    json_path: JsonOption = None,
     ignore_user: Annotated[
         list[str] | None,
         typer.Option(
@@ -149,10 +157,7 @@ def preflight(
             show_default=False,
         ),
     ] = None,
-    json_path: Annotated[
-        str | None,
-        typer.Option("--json", metavar="FILE|-", help="Write the report as JSON (- for stdout).", show_default=False),
-    ] = None,
+    json_path: JsonOption = None,
     markdown_path: Annotated[
         str | None,
         typer.Option(
@@ -305,9 +310,7 @@ def explain(
     talend_api_url: TalendApiUrlOption = None,
     talend_api_token: TalendApiTokenOption = None,
     stack_outputs: StackOutputsOption = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object: person, verdict, fix, steps.")
-    ] = False,
+    json_path: JsonOption = None,
     timeout: TimeoutOption = 60.0,
 ) -> None:
     """One person's path from Okta to Talend, step by step, with a verdict and the one fix.
@@ -326,7 +329,7 @@ def explain(
         talend_api_url=talend_api_url,
         talend_api_token=talend_api_token,
         stack_outputs=stack_outputs,
-        as_json=as_json,
+        json_path=json_path,
         timeout=timeout,
     )
     raise typer.Exit(code)

@@ -77,6 +77,13 @@ TimeoutOption = Annotated[
         min=0, metavar="SECONDS", help="Give up after this long in all, retries and waits included; 0 = no limit."
     ),
 ]
+JSON_OPTION_METAVAR = "FILE|-"
+JSON_OPTION_HELP = "Write the report as JSON to FILE (- for stdout; the human report then goes to stderr)."
+JsonOption = Annotated[
+    str | None,
+    typer.Option("--json", metavar=JSON_OPTION_METAVAR, help=JSON_OPTION_HELP, show_default=False),
+]
+"""One `--json` for every command: a file or `-`, never a switch, so scripts use every command the same way."""
 StackOutputsOption = Annotated[
     str | None,
     typer.Option(

@@ -95,3 +95,46 @@ def test_pulumi_yaml_describes_each_key_as_the_settings_model_does() -> None:
     assert {key: entry["description"] for key, entry in declared.items()} == {
         key: fields[key].description for key in declared
     }
+
+
+def test_one_way_to_hold_the_okta_token() -> None:
+    """The Okta token is always OKTA_API_TOKEN, never a stack secret (the provider prefers `okta:apiToken`, so every
+    preview, a pull request's too, would run with it): the example stack, the README and every page say so alike."""
+    sources = [README, REPO / "Pulumi.dev.yaml", *DOCS]
+    for source in sources:
+        text = source.read_text(encoding="utf-8")
+        assert not re.search(r"config set (--secret )?okta:apiToken", text), source.name
+    for name in ("Pulumi.dev.yaml", "docs/deploying.md", "docs/pull-requests.md", "docs/ci.md", "docs/adopt.md"):
+        text = " ".join((REPO / name).read_text(encoding="utf-8").split())
+        assert "OKTA_API_TOKEN" in text, name
+        assert re.search(r"never in the stack config", text, re.IGNORECASE), name
+
+
+def test_the_runbook_gives_each_procedure_a_command_and_what_verify_shows() -> None:
+    """docs/operations.md: every procedure on-call needs, each with commands to run and what verify shows after."""
+    page = REPO / "docs" / "operations.md"
+    assert "(docs/operations.md)" in README.read_text(encoding="utf-8")
+    sections = re.split(r"^## ", page.read_text(encoding="utf-8"), flags=re.MULTILINE)[1:]
+    titles = [section.splitlines()[0] for section in sections]
+    assert titles == [
+        "Back up the state",
+        "Roll back a change",
+        "A failed or partial `pulumi up`",
+        "Re-run the first deploy",
+        "Rotate the Talend token",
+        "Rotate the Okta token",
+        "Joiners, movers and leavers",
+    ]
+    for title, section in zip(titles, sections, strict=True):
+        assert re.search(r"\*\*verify( with [^*]+)?\*\*|\*\*verify afterwards:\*\*", section), title
+        assert re.search(r"`(pulumi|talend-okta|ci/pipeline\.sh|git) [^`]+`|```bash", section), title
+    rotations = [s for t, s in zip(titles, sections, strict=True) if t.startswith("Rotate")]
+    for section in rotations:  # both consoles, the stack or its absence, and CI, step by step
+        assert "okta-admin" in section
+        assert re.search(r"^\d\. ", section, re.MULTILINE)
+    talend, okta = (" ".join(section.split()) for section in rotations)
+    assert "Talend Management Console" in talend
+    assert "Okta Admin Console" in talend  # the SCIM connection's API token
+    assert "pulumi config set --secret talend-okta:scimToken" in talend
+    assert "Okta Admin Console" in okta
+    assert "needs no `pulumi up`" in okta  # the token is in no stack config and no state

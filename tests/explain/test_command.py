@@ -20,7 +20,7 @@ def assert_no_tokens(*texts: str) -> None:
 def test_json_is_one_object_and_in_sync_exits_0(world: World, tmp_path: Path) -> None:
     world.person("ann@corp.example", "ann.lee@corp.example", "Talend Developers")
     world.sync()
-    result = run_cli(world, "ann@corp.example", "--json", tmp=tmp_path)
+    result = run_cli(world, "ann@corp.example", "--json", "-", tmp=tmp_path)
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
     assert set(body) == {"person", "verdict", "fix", "expected", "steps"}
@@ -32,7 +32,22 @@ def test_json_is_one_object_and_in_sync_exits_0(world: World, tmp_path: Path) ->
     )
     assert [set(step) for step in body["steps"]] == [{"name", "status", "detail"}] * 7
     assert [step["status"] for step in body["steps"]] == ["ok"] * 7
+    assert result.stderr.startswith("talend-okta explain ann@corp.example: in sync")  # the steps, out of the way
     assert_no_tokens(result.stdout, result.stderr)
+
+
+def test_json_to_a_file_keeps_the_steps_on_stdout(world: World, tmp_path: Path) -> None:
+    """`--json FILE|-` as verify and preflight take it: the object in FILE, the human steps where they always are."""
+    world.person("ann@corp.example", "ann.lee@corp.example", "Talend Developers")
+    world.sync()
+    report = tmp_path / "ann.json"
+    result = run_cli(world, "ann@corp.example", "--json", str(report), tmp=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert json.loads(report.read_text(encoding="utf-8"))["verdict"] == "in sync"
+    assert result.stdout.startswith("talend-okta explain ann@corp.example: in sync")
+    missing = run_cli(world, "ann@corp.example", "--json", str(tmp_path / "no" / "a.json"), tmp=tmp_path)
+    assert (missing.exit_code, missing.stdout) == (2, "")
+    assert missing.stderr == f"talend-okta: error: --json: directory {tmp_path / 'no'} does not exist\n"
 
 
 def test_human_steps_and_exit_1_for_a_stranded_person(world: World, tmp_path: Path) -> None:
@@ -83,7 +98,7 @@ def test_exit_2_with_one_line_when_explain_cannot_run(world: World, tmp_path: Pa
 def test_several_okta_users_with_one_email_is_exit_2(world: World, tmp_path: Path) -> None:
     world.person("kim@corp.example", "kim@shared.example", "Talend Developers")
     world.person("kim2@corp.example", "kim@shared.example", "Talend Developers")
-    result = run_cli(world, "kim@shared.example", "--json", tmp=tmp_path)
+    result = run_cli(world, "kim@shared.example", "--json", "-", tmp=tmp_path)
     assert result.exit_code == 2
     body = json.loads(result.stdout)
     assert body["verdict"] == "ambiguous: 2 Okta users have the email kim@shared.example"
@@ -96,7 +111,7 @@ def test_a_token_okta_or_talend_echo_back_is_masked(world: World, tmp_path: Path
     echo = json.dumps({"errorCode": "E0000006", "errorSummary": f"denied for {OKTA_TOKEN} and {SCIM_TOKEN}"})
     json_type = {"Content-Type": "application/json"}
     world.sandbox.inject_fault("GET", r"^/api/v1/logs", 403, body=echo, headers=json_type, times=2)
-    for args in (("lea@corp.example",), ("lea@corp.example", "--json")):
+    for args in (("lea@corp.example",), ("lea@corp.example", "--json", "-")):
         result = run_cli(world, *args, tmp=tmp_path)
         assert result.exit_code == 0, result.output  # the log could not be read; everything else says in sync
         assert "could not read Okta's System Log" in result.stdout
@@ -113,7 +128,7 @@ def test_no_such_app_or_an_unreadable_talend_is_exit_2(world: World, tmp_path: P
         "talend-okta: error: Okta has no app with id 0oaNOSUCHAPP (--app-id, TALEND_OKTA_APP_ID)"
     )
     dead = run_cli(
-        world, "mo@corp.example", "--json", tmp=tmp_path, env={"TALEND_SCIM_URL": "http://127.0.0.1:9/scim/v2"}
+        world, "mo@corp.example", "--json", "-", tmp=tmp_path, env={"TALEND_SCIM_URL": "http://127.0.0.1:9/scim/v2"}
     )
     assert dead.exit_code == 2
     body = json.loads(dead.stdout)

@@ -1,5 +1,7 @@
-"""The GitHub workflows: valid YAML with the triggers, jobs and steps the pull-request flow needs, secrets passed
-safely and documented, and every `talend-okta` option they use known to the real CLI."""
+"""The GitHub workflows and the GitLab example in docs/ci.md: valid YAML with the triggers and jobs each flow needs,
+each running `ci/pipeline.sh` (tests/workflows/test_pipeline.py runs the script itself), the admin tokens only
+where `main` deploys, secrets passed safely and documented, and every `talend-okta` option the script uses known
+to the real CLI."""
 
 from __future__ import annotations
 
@@ -7,8 +9,6 @@ import json
 import os
 import re
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +22,15 @@ from talend_okta.cli import app as cli_app
 
 REPO = Path(__file__).parents[2]
 WORKFLOWS = REPO / ".github" / "workflows"
-DOCS = [REPO / "README.md", REPO / "docs" / "pull-requests.md"]
+PIPELINE = REPO / "ci" / "pipeline.sh"
+CI_DOC = REPO / "docs" / "ci.md"
+DOCS = [REPO / "README.md", REPO / "docs" / "pull-requests.md", CI_DOC]
 PULUMI_ACTION = "pulumi/actions@"
 SECRET = re.compile(r"\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 VARIABLE = re.compile(r"\bvars\.([A-Za-z_][A-Za-z0-9_]*)")
+ADMIN_ENVIRONMENT = "okta-admin"
+ADMIN_SECRETS = {"OKTA_API_TOKEN", "TALEND_SCIM_TOKEN", "TALEND_API_TOKEN"}  # change Okta, or read all of Talend
+MODES = {"pull-request.yml": "pull-request", "deploy.yml": "deploy", "drift.yml": "drift"}
 
 
 def load(name: str) -> dict[str, Any]:
@@ -41,14 +46,6 @@ def steps(workflow: dict[str, Any], job: str | None = None) -> list[dict[str, An
     return [step for body in jobs.values() for step in body["steps"]]
 
 
-def pulumi_steps(workflow: dict[str, Any], job: str | None = None) -> list[dict[str, Any]]:
-    return [
-        s
-        for s in steps(workflow, job)
-        if s.get("uses", "").startswith(PULUMI_ACTION) and s.get("with", {}).get("command")
-    ]
-
-
 def index_of(all_steps: list[dict[str, Any]], predicate: Any) -> int:
     found = [i for i, step in enumerate(all_steps) if predicate(step)]
     assert len(found) == 1, found
@@ -58,14 +55,15 @@ def index_of(all_steps: list[dict[str, Any]], predicate: Any) -> int:
 def invocations(script: str) -> list[list[str]]:
     """The `talend-okta ...` command lines of a script, as words (`${VAR:+--flag}` kept as one word)."""
     found = []
-    for line in re.split(r"\n|\||&&|;", script.replace("\\\n", " ")):
+    for line in re.split(r"\n|\||&&|;", re.sub(r"\\\n\s*", " ", script)):
         if re.match(r"\s*(\S*/)?talend-okta\s", line):
             found.append(shlex.split(line.replace("${", "{")))
     return found
 
 
-def runs(command: str, workflow: dict[str, Any], job: str | None = None) -> list[dict[str, Any]]:
-    return [s for s in steps(workflow, job) if any(w[1] == command for w in invocations(s.get("run", "")))]
+def pipeline_step(workflow: dict[str, Any]) -> dict[str, Any]:
+    (step,) = [s for s in steps(workflow) if "ci/pipeline.sh" in s.get("run", "")]
+    return step
 
 
 def all_workflows() -> list[tuple[str, dict[str, Any]]]:
@@ -73,166 +71,136 @@ def all_workflows() -> list[tuple[str, dict[str, Any]]]:
 
 
 def test_the_three_workflows_exist() -> None:
-    assert sorted(p.name for p in WORKFLOWS.glob("*.y*ml")) == ["deploy.yml", "drift.yml", "pull-request.yml"]
+    assert sorted(p.name for p in WORKFLOWS.glob("*.y*ml")) == sorted(MODES)
+
+
+@pytest.mark.parametrize(("name", "workflow"), all_workflows())
+def test_each_workflow_runs_its_steps_through_the_pipeline_script(name: str, workflow: dict[str, Any]) -> None:
+    """The steps live in ci/pipeline.sh, which any CI calls the same way; a workflow installs, calls, reports."""
+    assert os.access(PIPELINE, os.X_OK)
+    all_steps = steps(workflow)
+    pipeline = pipeline_step(workflow)
+    assert pipeline["run"] == f"ci/pipeline.sh {MODES[name]}"
+    assert "if" not in pipeline
+    assert "continue-on-error" not in pipeline
+    install = index_of(all_steps, lambda s: s.get("run") == "make install")
+    cli = index_of(all_steps, lambda s: s.get("uses", "").startswith(PULUMI_ACTION))
+    assert "command" not in all_steps[cli]["with"]  # the action only installs the CLI; the script runs it
+    assert install < all_steps.index(pipeline)
+    assert cli < all_steps.index(pipeline)
+    for step in all_steps:  # no step runs pulumi or talend-okta beside the script
+        commands = re.findall(r"^\s*(?:\S*/)?(pulumi|talend-okta)\s", step.get("run", ""), re.MULTILINE)
+        assert commands == [], step.get("name")
+    assert pipeline["env"]["PULUMI_BACKEND_URL"] == "${{ vars.PULUMI_BACKEND_URL }}"
+    assert workflow["env"]["STACK"] == "dev"
+    assert (REPO / f"Pulumi.{workflow['env']['STACK']}.yaml").is_file()
 
 
 # --- Pull request --------------------------------------------------------------------------------------------------
 
 
-def test_pull_request_previews_with_diff_and_comments() -> None:
+def test_pull_request_posts_the_preview_and_the_preflight_report() -> None:
     workflow = load("pull-request.yml")
     assert workflow["on"]["pull_request"]["branches"] == ["main"]
     assert {"labeled", "unlabeled", "synchronize"} <= set(workflow["on"]["pull_request"]["types"])
     assert workflow["permissions"]["pull-requests"] == "write"
+    all_steps = steps(workflow)
+    comments = [s for s in all_steps if str(s.get("uses", "")).startswith("marocchino/sticky-pull-request-comment")]
+    assert [c["with"]["path"] for c in comments] == ["pipeline-reports/preview.md", "pipeline-reports/preflight.md"]
+    for comment in comments:  # also when the pipeline failed: the report says why
+        assert comment["if"].startswith("${{ !cancelled() && hashFiles('pipeline-reports/")
+        assert all_steps.index(pipeline_step(workflow)) < all_steps.index(comment)
 
-    (preview,) = pulumi_steps(workflow)
-    options = preview["with"]
-    assert options["command"] == "preview"
-    assert options["diff"] is True
-    assert options["comment-on-pr"] is True
-    assert options["policyPacks"] == "policy"
-    assert (REPO / "policy" / "PulumiPolicy.yaml").is_file()
-    assert options["stack-name"] == "${{ env.STACK }}"
-    assert (REPO / f"Pulumi.{workflow['env']['STACK']}.yaml").is_file()
+
+def test_pull_request_overrides_are_labels() -> None:
+    """An override is a deliberate, visible act: a label on the pull request, passed to the script as a variable."""
+    env = pipeline_step(load("pull-request.yml"))["env"]
+    assert "'allow-mass-deactivation'" in env["ALLOW_MASS_DEACTIVATION"]
+    assert "'allow-unassign'" in env["ALLOW_UNASSIGN"]
+    assert env["MAX_PUSHES"] == "${{ vars.PREFLIGHT_MAX_PUSHES }}"
+    assert env["MAX_DEACTIVATIONS"] == "${{ vars.PREFLIGHT_MAX_DEACTIVATIONS }}"
 
 
 def test_pull_request_uses_a_read_only_okta_token_and_never_the_stacks_talend_tokens() -> None:
     workflow = load("pull-request.yml")
     text = (WORKFLOWS / "pull-request.yml").read_text(encoding="utf-8")
-    okta_steps = [s for s in steps(workflow) if "OKTA_API_TOKEN" in s.get("env", {})]
-    assert {s.get("id") for s in okta_steps} == {"preview", "check-plan", "preflight"}
-    for step in okta_steps:
-        assert step["env"]["OKTA_API_TOKEN"] == "${{ secrets.OKTA_READONLY_API_TOKEN }}", step["id"]
+    env = pipeline_step(workflow)["env"]
+    assert env["OKTA_API_TOKEN"] == "${{ secrets.OKTA_READONLY_API_TOKEN }}"
+    assert env["TALEND_API_TOKEN"] == "${{ secrets.TALEND_PREFLIGHT_TOKEN }}"  # preflight's own read token
+    assert "TALEND_SCIM_TOKEN" not in env
     assert set(SECRET.findall(text)) == {
         "PULUMI_ACCESS_TOKEN",
         "PULUMI_CONFIG_PASSPHRASE",
         "OKTA_READONLY_API_TOKEN",
-        "GITHUB_TOKEN",
-        "TALEND_PREFLIGHT_TOKEN",  # preflight's own Talend read token (seats), never the stack's SCIM token
+        "TALEND_PREFLIGHT_TOKEN",
     }
-    talend_steps = [s for s in steps(workflow) if "TALEND_PREFLIGHT_TOKEN" in json.dumps(s)]
-    assert [s.get("id") for s in talend_steps] == ["preflight"]  # not the preview: its program never needs it
 
 
-def test_pull_request_runs_preflight_and_posts_it() -> None:
-    workflow = load("pull-request.yml")
-    all_steps = steps(workflow)
-    (preflight,) = runs("preflight", workflow)
-    command = preflight["run"]
-    assert '--config "Pulumi.$STACK.yaml"' in command
-    assert "--stack-outputs stack-outputs.json" in command
-    assert "--markdown preflight.md" in command
-    assert "${ALLOW_MASS_DEACTIVATION:+--allow-mass-deactivation}" in command
-    # Mass pushes: the limit is a repository variable; empty means no limit (the option is left out).
-    assert "${MAX_PUSHES:+--max-pushes=$MAX_PUSHES}" in command
-    assert preflight["env"]["MAX_PUSHES"] == "${{ vars.PREFLIGHT_MAX_PUSHES }}"
-    assert preflight["env"]["TALEND_API_TOKEN"] == "${{ secrets.TALEND_PREFLIGHT_TOKEN }}"
-    # The override is a deliberate, visible act: a label on the pull request.
-    assert "'allow-mass-deactivation'" in preflight["env"]["ALLOW_MASS_DEACTIVATION"]
-    # It runs even when the preview failed, after the stack outputs were written.
-    assert preflight["if"] == "${{ !cancelled() }}"
-    outputs = index_of(all_steps, lambda s: "pulumi stack output" in s.get("run", ""))
-    assert outputs < all_steps.index(preflight)
-    comment = index_of(all_steps, lambda s: str(s.get("uses", "")).startswith("marocchino/sticky-pull-request-comment"))
-    assert all_steps[comment]["with"]["path"] == "preflight.md"
-    assert all_steps.index(preflight) < comment
+# --- The admin tokens: only `main`, only in the okta-admin environment ---------------------------------------------
 
 
-def test_pull_request_checks_the_plan_after_the_preview_and_a_label_allows_it() -> None:
-    workflow = load("pull-request.yml")
-    all_steps = steps(workflow)
-    (check,) = runs("check-plan", workflow)
-    assert 'pulumi preview --stack "$STACK" --json > plan.json' in check["run"]
-    assert "check-plan plan.json ${ALLOW_UNASSIGN:+--allow-unassign}" in check["run"]
-    assert "set -o pipefail" in check["run"]  # `| tee` must not hide a refusal
-    assert "'allow-unassign'" in check["env"]["ALLOW_UNASSIGN"]
-    (preview,) = pulumi_steps(workflow)  # logs the CLI in to the backend
-    assert all_steps.index(preview) < all_steps.index(check)
+@pytest.mark.parametrize(("name", "workflow"), all_workflows())
+def test_admin_tokens_only_in_the_environment_only_main_may_use(name: str, workflow: dict[str, Any]) -> None:
+    """Repository secrets reach every workflow, a pull request's own edited copy included; an environment's secrets
+    reach only jobs that name the environment, and its deployment branch rule (docs/pull-requests.md) admits only
+    `main`. So the admin tokens live there, and every job that names it also checks the branch itself."""
+    for job_name, job in workflow["jobs"].items():
+        used = set(SECRET.findall(json.dumps(job)))
+        if used & ADMIN_SECRETS:
+            assert job.get("environment") == ADMIN_ENVIRONMENT, (name, job_name)
+        if job.get("environment") is not None:
+            assert job["if"] == "${{ github.ref == 'refs/heads/main' }}", (name, job_name)
+            assert "pull_request" not in workflow["on"], name
+            assert "pull_request_target" not in workflow["on"], name
+    if "pull_request" in workflow["on"]:
+        assert not any("environment" in job for job in workflow["jobs"].values())
+        assert not set(SECRET.findall((WORKFLOWS / name).read_text(encoding="utf-8"))) & ADMIN_SECRETS
+
+
+def test_no_workflow_runs_pull_request_target() -> None:
+    """`pull_request_target` runs with the base repository's secrets on a pull request: never here."""
+    for name, workflow in all_workflows():
+        assert "pull_request_target" not in workflow["on"], name
 
 
 # --- Deploy --------------------------------------------------------------------------------------------------------
 
 
-def test_deploy_checks_the_plan_before_pulumi_up() -> None:
-    """A plan that unassigns people the config does not say never reaches `pulumi up` (no `if:` lets it go on)."""
-    workflow = load("deploy.yml")
-    all_steps = steps(workflow)
-    (check,) = runs("check-plan", workflow)
-    (up,) = pulumi_steps(workflow)
-    assert all_steps.index(check) < all_steps.index(up)
-    assert "if" not in check
-    assert "if" not in up
-    assert "continue-on-error" not in check
-    assert "set -o pipefail" in check["run"]
-    assert 'pulumi login ${PULUMI_BACKEND_URL:+"$PULUMI_BACKEND_URL"}' in check["run"]
-    assert 'pulumi preview --stack "$STACK" --json > plan.json' in check["run"]
-    # Only a deliberate run by hand deploys such a plan.
-    assert workflow["on"]["workflow_dispatch"]["inputs"]["allow-unassign"]["default"] is False
-    assert check["env"]["ALLOW_UNASSIGN"] == "${{ inputs.allow-unassign && 'yes' || '' }}"
-    install = index_of(
-        all_steps, lambda s: s.get("uses", "").startswith(PULUMI_ACTION) and "with" in s and "command" not in s["with"]
-    )
-    assert install < all_steps.index(check)
-
-
-def test_push_to_main_deploys_then_verifies() -> None:
+def test_push_to_main_deploys_in_the_admin_environment() -> None:
     workflow = load("deploy.yml")
     assert workflow["on"]["push"]["branches"] == ["main"]
     assert workflow["concurrency"]["cancel-in-progress"] is False
-    all_steps = steps(workflow)
-
-    (up,) = pulumi_steps(workflow)
-    assert up["with"]["command"] == "up"
-    assert up["with"]["policyPacks"] == "policy"
-    (verify,) = runs("verify", workflow)
-    assert all_steps.index(up) < all_steps.index(verify)
-    assert "--stack-outputs stack-outputs.json" in verify["run"]
-    assert "set -o pipefail" in verify["run"]  # `| tee` must not hide a failing verify
-    # Verify runs even when `pulumi up` failed (a first deploy to an org that refuses the provisioning API), so its
-    # report lists what remains; the failed `pulumi up` step still fails the job.
-    outputs = index_of(all_steps, lambda s: "pulumi stack output" in s.get("run", ""))
-    assert all_steps[outputs]["if"] == verify["if"] == "${{ !cancelled() }}"
-    assert "continue-on-error" not in up
-    assert all_steps.index(up) < outputs < all_steps.index(verify)
+    (job,) = workflow["jobs"].values()
+    assert job["environment"] == ADMIN_ENVIRONMENT
+    env = pipeline_step(workflow)["env"]
+    assert {key: env[key] for key in ADMIN_SECRETS} == {key: f"${{{{ secrets.{key} }}}}" for key in ADMIN_SECRETS}
+    # Only a deliberate run by hand deploys a plan that unassigns people the config does not say.
+    assert workflow["on"]["workflow_dispatch"]["inputs"]["allow-unassign"]["default"] is False
+    assert env["ALLOW_UNASSIGN"] == "${{ inputs.allow-unassign && 'yes' || '' }}"
 
 
 def test_verify_ignores_the_token_owner_from_a_repository_variable() -> None:
     """The Talend token's owner is active in Talend without an Okta assignment: without this, verify never passes."""
-    for name, job in (("deploy.yml", "deploy"), ("drift.yml", "talend-drift")):
-        (verify,) = runs("verify", load(name), job)
-        assert verify["env"]["TALEND_TOKEN_OWNER"] == "${{ vars.TALEND_TOKEN_OWNER }}", name
-        (words,) = invocations(verify["run"])
-        assert "{TALEND_TOKEN_OWNER:+--ignore-user" in words, name  # no empty --ignore-user when unset
-        assert "$TALEND_TOKEN_OWNER}" in words, name
+    for name in ("deploy.yml", "drift.yml"):
+        assert pipeline_step(load(name))["env"]["TALEND_TOKEN_OWNER"] == "${{ vars.TALEND_TOKEN_OWNER }}", name
+    (words,) = [w for w in invocations(PIPELINE.read_text(encoding="utf-8")) if w[1] == "verify"]
+    assert "{TALEND_TOKEN_OWNER:+--ignore-user" in words  # no empty --ignore-user when unset
+    assert "$TALEND_TOKEN_OWNER}" in words
 
 
 # --- Drift ---------------------------------------------------------------------------------------------------------
 
 
-def test_schedule_checks_okta_drift_with_expect_no_changes() -> None:
+def test_schedule_checks_drift_and_summarizes_it() -> None:
     workflow = load("drift.yml")
     (schedule,) = workflow["on"]["schedule"]
     assert len(schedule["cron"].split()) == 5
     assert "workflow_dispatch" in workflow["on"]
-
-    (drift,) = pulumi_steps(workflow, "okta-drift")
-    assert drift["with"]["command"] == "preview"
-    assert drift["with"]["refresh"] is True
-    assert drift["with"]["expect-no-changes"] is True
-    summary = steps(workflow, "okta-drift")[-1]
-    assert summary["if"] == "${{ failure() && steps.okta.outcome == 'failure' }}"
-    assert drift["id"] == "okta"
+    assert workflow["concurrency"]["group"] == load("deploy.yml")["concurrency"]["group"]  # never mid-deploy
+    summary = steps(workflow)[-1]
+    assert summary["if"] == "${{ !cancelled() }}"
+    assert summary["env"]["OUTCOME"] == f"${{{{ steps.{pipeline_step(workflow)['id']}.outcome }}}}"
     assert "$GITHUB_STEP_SUMMARY" in summary["run"]
-
-
-def test_schedule_checks_talend_drift_with_verify() -> None:
-    workflow = load("drift.yml")
-    (verify,) = runs("verify", workflow, "talend-drift")
-    assert "--stack-outputs stack-outputs.json" in verify["run"]
-    summary = steps(workflow, "talend-drift")[-1]
-    assert "cat verify.txt" in summary["run"]
-    assert "$GITHUB_STEP_SUMMARY" in summary["run"]
-    assert summary["env"]["OUTCOME"] == f"${{{{ steps.{verify['id']}.outcome }}}}"
 
 
 # --- Every workflow ------------------------------------------------------------------------------------------------
@@ -248,13 +216,13 @@ def test_secrets_go_through_env_and_are_never_echoed(name: str, workflow: dict[s
         for key in secret_env:
             assert not re.search(rf"\${{?{key}\b", script), f"{name}: step {step.get('name')!r} uses ${key} in run"
         for key, value in step.get("with", {}).items():
-            if SECRET.search(str(value)):
-                assert key == "github-token", (name, key)  # the only secret an action takes as an input
+            assert not SECRET.search(str(value)), (name, key)  # no action takes a secret as an input
     text = (WORKFLOWS / name).read_text(encoding="utf-8")
     for body in workflow["jobs"].values():
         assert not any(SECRET.search(str(value)) for value in body.get("env", {}).values())  # not job-wide
     assert not SECRET.search(str(workflow.get("env", {})))
     assert "set -x" not in text
+    assert "set -x" not in PIPELINE.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(("name", "workflow"), all_workflows())
@@ -284,109 +252,95 @@ def test_actions_are_pinned_to_commits_and_setup_is_the_makefile(name: str, work
         assert body["timeout-minutes"] <= 60
 
 
-@pytest.mark.parametrize(("name", "workflow"), all_workflows())
-def test_talend_okta_options_exist_in_the_cli(name: str, workflow: dict[str, Any]) -> None:
-    """Every `talend-okta <command> --option` a workflow runs is an option of the real command."""
+def test_talend_okta_options_the_pipeline_uses_exist_in_the_cli() -> None:
+    """Every `talend-okta <command> --option` ci/pipeline.sh runs is an option of the real command."""
     group = typer.main.get_command(cli_app)
     commands = group.commands  # type: ignore[attr-defined]
+    found = invocations(PIPELINE.read_text(encoding="utf-8"))
+    assert sorted(words[1] for words in found) == ["check-plan", "preflight", "verify"]
     used = 0
-    for step in steps(workflow):
-        for words in invocations(step.get("run", "")):
-            command = commands[words[1]]
-            known = {opt for param in command.params for opt in param.opts}
-            for word in words[2:]:
-                option = word.split("=", 1)[0]
-                if option.startswith("--"):
-                    assert option in known, f"{name}: talend-okta {words[1]} has no option {option}"
-                    used += 1
-                elif word.startswith("{") and ":+--" in word:  # ${FLAG:+--option}
-                    assert word.split(":+", 1)[1].rstrip("}").split("=", 1)[0] in known
-                    used += 1
-    assert used > 0
+    for words in found:
+        command = commands[words[1]]
+        known = {opt for param in command.params for opt in param.opts}
+        for word in words[2:]:
+            option = word.split("=", 1)[0]
+            if option.startswith("--"):
+                assert option in known, f"talend-okta {words[1]} has no option {option}"
+                used += 1
+            elif word.startswith("{") and ":+--" in word:  # ${FLAG:+--option}
+                assert word.split(":+", 1)[1].rstrip("}").split("=", 1)[0] in known
+                used += 1
+    assert used >= 8
 
 
-# --- The deploy's stack outputs after a failed first `pulumi up` -----------------------------------------------------
-
-FIRST_DEPLOY_STATE = {
-    "version": 3,
-    "deployment": {
-        "resources": [
-            {"urn": "urn:pulumi:dev::talend-okta::pulumi:pulumi:Stack::talend-okta-dev", "type": "pulumi:pulumi:Stack"},
-            {
-                "urn": "urn:pulumi:dev::talend-okta::pulumi:providers:okta::default_7_0_1",
-                "type": "pulumi:providers:okta",
-            },
-            {
-                "urn": "urn:pulumi:dev::talend-okta::talend-okta:index:TalendCloudApp$okta:app/saml:Saml::talend-app",
-                "type": "okta:app/saml:Saml",
-                "id": "0oa1talend",
-                "custom": True,
-            },
-        ]
-    },
-}
+# --- The GitLab CI example in docs/ci.md ---------------------------------------------------------------------------
 
 
-def run_outputs_step(tmp_path: Path, saved_outputs: dict[str, Any]) -> dict[str, Any]:
-    """The deploy workflow's "Stack outputs" script, run by bash with a stand-in `pulumi` on PATH."""
-    (step,) = [s for s in steps(load("deploy.yml")) if s.get("name") == "Stack outputs"]
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (tmp_path / "outputs.json").write_text(json.dumps(saved_outputs))
-    (tmp_path / "state.json").write_text(json.dumps(FIRST_DEPLOY_STATE))
-    fake = bin_dir / "pulumi"
-    fake.write_text(
-        "#!/bin/sh\n"
-        f'case "$2" in output) cat {tmp_path}/outputs.json ;; export) cat {tmp_path}/state.json ;; *) exit 9 ;; esac\n'
-    )
-    fake.chmod(0o755)
-    venv_python = tmp_path / ".venv" / "bin" / "python"  # the workflow's `make install` venv: this one
-    venv_python.parent.mkdir(parents=True)
-    venv_python.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
-    venv_python.chmod(0o755)
-    (tmp_path / "Pulumi.dev.yaml").write_text((REPO / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
-    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "STACK": "dev", "HOME": str(tmp_path)}
-    done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=tmp_path, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads((tmp_path / "stack-outputs.json").read_text())
-    return result
+def gitlab_example() -> dict[str, Any]:
+    """The ```yaml block of docs/ci.md that starts with `# .gitlab-ci.yml`."""
+    blocks = re.findall(r"```yaml\n(# \.gitlab-ci\.yml\n.*?)```", CI_DOC.read_text(encoding="utf-8"), re.DOTALL)
+    assert len(blocks) == 1
+    document = yaml.safe_load(blocks[0])
+    assert isinstance(document, dict)
+    return document
 
 
-def test_after_a_failed_first_deploy_verify_still_gets_what_it_needs(tmp_path: Path) -> None:
-    """Pulumi saves no stack outputs when the first `pulumi up` fails (Okta refused the To App features): the app id
-    comes from the state, the rest from the stack config, so verify can list what remains."""
-    outputs = run_outputs_step(tmp_path, {})
+def gitlab_jobs(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {name: body for name, body in document.items() if isinstance(body, dict) and "script" in body}
 
-    assert outputs == {
-        "appId": "0oa1talend",
-        "appLabel": "Talend Cloud",
-        "scimBaseUrl": "https://api.eu.cloud.talend.com/scim/v2",
-        "provisioning": {
-            "manage": True,
-            "createUsers": True,
-            "updateUserAttributes": True,
-            "deactivateUsers": True,
-            "assignBeforeProvisioning": False,
-        },
-        "roleMappings": {"Talend Developers": ["Integration Developer", "Operator"]},  # so verify checks them too
-        "oktaOrgUrl": "https://acme.okta.com",
+
+def test_gitlab_example_calls_the_pipeline_like_the_workflows() -> None:
+    document = gitlab_example()
+    jobs = gitlab_jobs(document)
+    calls = {}
+    for name, job in jobs.items():
+        script = [line for line in job["script"] if "ci/pipeline.sh" in line]
+        assert len(script) == 1, name
+        calls[name] = script[0].split("ci/pipeline.sh ", 1)[1]
+        assert job["stage"] in document["stages"]
+        setup = job["script"][: job["script"].index(script[0])]
+        assert "make install" in setup, name
+    assert sorted(calls.values()) == sorted(MODES.values())
+    assert document["variables"]["STACK"] == "dev"
+
+
+def test_gitlab_example_deploys_only_from_the_default_branch_in_a_protected_environment() -> None:
+    jobs = gitlab_jobs(gitlab_example())
+    by_mode = {
+        next(line for line in job["script"] if "ci/pipeline.sh" in line).split()[-1]: job for job in jobs.values()
     }
+    review = by_mode["pull-request"]
+    assert review["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
+    assert "environment" not in review
+    assert review["variables"]["OKTA_API_TOKEN"] == "$OKTA_READONLY_API_TOKEN"  # read-only, as in GitHub
+    deploy, drift = by_mode["deploy"], by_mode["drift"]
+    assert deploy["rules"] == [{"if": '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE == "push"'}]
+    assert drift["rules"] == [{"if": '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE == "schedule"'}]
+    for job in (deploy, drift):
+        # The admin tokens are protected variables scoped to this environment: only protected branches see them.
+        assert job["environment"]["name"] == ADMIN_ENVIRONMENT
+        assert job["resource_group"] == "stack-dev"  # one at a time, never cancelled halfway
+    assert deploy["environment"]["action"] == "start"
+    assert drift["environment"]["action"] == "verify"
+    text = CI_DOC.read_text(encoding="utf-8")
+    for variable in sorted(ADMIN_SECRETS):
+        assert f"`{variable}`" in text
 
 
-def test_saved_stack_outputs_are_kept(tmp_path: Path) -> None:
-    saved = {"appId": "0oa2deployed", "pushedGroups": {"Talend Developers": "00g1"}, "oktaOrgUrl": "https://x.okta.com"}
-    outputs = run_outputs_step(tmp_path, saved)
-    assert {key: outputs[key] for key in saved} == saved
+# --- python -m talend_okta.stack_state (the deploy's outputs after a failed first `pulumi up`) -----------------------
 
 
 def test_stack_state_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    """`python -m talend_okta.stack_state` (its typer app, in-process; the script step above runs it for real)."""
+    """`python -m talend_okta.stack_state` (its typer app, in-process; tests/workflows/test_pipeline.py runs it
+    for real)."""
     outputs = tmp_path / "stack-outputs.json"
     outputs.write_text("{}")
     options = ["--config", str(REPO / "Pulumi.dev.yaml"), "--outputs", str(outputs)]
     not_json = CliRunner().invoke(stack_state.cli, options, input="<html>")
     options[1] = str(tmp_path / "missing.yaml")
-    no_config = CliRunner().invoke(stack_state.cli, options, input=json.dumps(FIRST_DEPLOY_STATE))
+    no_config = CliRunner().invoke(
+        stack_state.cli, options, input=json.dumps({"version": 3, "deployment": {"resources": []}})
+    )
     for done in (not_json, no_config):
         assert done.exit_code == 2
         assert done.stderr.startswith("talend_okta.stack_state: error: ")

@@ -8,14 +8,13 @@ unreadable: the steps, with that verdict).
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass
 
 import httpx
 from rich.console import Console
 
-from talend_okta.cli_io import fail
+from talend_okta.cli_io import check_output_dir, fail, write_text
 from talend_okta.explain.read import ExplainAborted, read_person
 from talend_okta.explain.render import print_explanation, to_json
 from talend_okta.explain.steps import Explanation, explain
@@ -88,11 +87,11 @@ def run(
     talend_api_url: str | None,
     talend_api_token: str | None,
     stack_outputs: str | None,
-    as_json: bool,
+    json_path: str | None,
     timeout: float = 0.0,
 ) -> int:
-    """Explain and print (`as_json`: one JSON object on stdout); the exit code. Could not run: one line on stderr and
-    exit 2 (`fail`)."""
+    """Explain and print (`json_path`: also one JSON object to that file, or stdout for `-`, the steps then on
+    stderr); the exit code. Could not run: one line on stderr and exit 2 (`fail`)."""
     redact = Redactor([okta_token, scim_token, talend_api_token])
     try:
         settings = connection_settings(
@@ -106,14 +105,14 @@ def run(
             outputs=read_stack_outputs(stack_outputs),
         )
         redact.add(*settings.secrets())
+        check_output_dir("--json", json_path)
         if not person.strip():
             raise InputError("PERSON: give an Okta login, an email or an Okta user id")
         result = explain_person(person.strip(), settings, timeout=timeout)
     except (InputError, ExplainAborted, ApiError) as err:
         fail(str(err), redact)
-    if as_json:
-        sys.stdout.write(to_json(result.explanation, redact))
-        sys.stdout.flush()
-    else:
-        print_explanation(result.explanation, Console(highlight=False, soft_wrap=True), redact)
+    if json_path is not None:
+        write_text(to_json(result.explanation, redact), json_path, "--json", redact)
+    human = Console(stderr=json_path == "-", highlight=False, soft_wrap=True)
+    print_explanation(result.explanation, human, redact)
     return result.explanation.exit_code
