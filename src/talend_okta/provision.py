@@ -26,6 +26,7 @@ from rich.markup import escape
 from talend_okta.cli_io import fail
 from talend_okta.http import ApiError, ApiStatusError, InputError, JsonApi, RetryPolicy, check_base_url
 from talend_okta.okta_api import NOT_FOUND, AppUser, OktaClient
+from talend_okta.okta_auth import OktaCredentials, request_auth
 from talend_okta.push_state import PushState, creates_users, push_state
 from talend_okta.redact import Redactor
 from talend_okta.scim_api import TalendScimClient
@@ -96,8 +97,10 @@ def plan(okta: OktaClient, talend: TalendScimClient, app_id: str) -> Plan:
 class AppAssignments:
     """Okta's app-user assignment calls (the only writes this command makes), with the shared retries."""
 
-    def __init__(self, org_url: str, api_token: str, *, redactor: Redactor, retry: RetryPolicy | None = None) -> None:
-        self._api = JsonApi("Okta", org_url, ("SSWS", api_token), redactor=redactor, retry=retry)
+    def __init__(
+        self, org_url: str, credentials: str | OktaCredentials, *, redactor: Redactor, retry: RetryPolicy | None = None
+    ) -> None:
+        self._api = JsonApi("Okta", org_url, request_auth(org_url, credentials), redactor=redactor, retry=retry)
 
     def __enter__(self) -> AppAssignments:
         return self
@@ -223,11 +226,10 @@ def run(
         outputs = read_stack_outputs(stack_outputs)
         target = okta_target(okta_url=okta_url, okta_token=okta_token, app_id=app_id, outputs=outputs)
         talend_url, talend_token = talend_scim(scim_url, scim_token, outputs)
-        org, token = target.org_url, target.token.get_secret_value()
-        redact.add(token, talend_token)
+        redact.add(talend_token)
         assert target.app_id is not None  # required by okta_target
         with (
-            OktaClient(org, token, redactor=redact) as okta,
+            OktaClient(target.org_url, target.credentials, redactor=redact) as okta,
             TalendScimClient(talend_url, talend_token, redactor=redact) as talend,
         ):
             found = plan(okta, talend, target.app_id)
@@ -249,7 +251,7 @@ def run(
         if not agreed:
             out.print("Nothing changed.")
             return 1
-    with AppAssignments(org, token, redactor=redact) as assignments:
+    with AppAssignments(target.org_url, target.credentials, redactor=redact) as assignments:
         outcome = provision(assignments, found)
     _print_outcome(out, outcome, redact)
     return 1 if outcome.failed or found.refused else 0
