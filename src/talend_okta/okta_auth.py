@@ -136,7 +136,9 @@ class TokenRefused(ApiAuthError):
 
 def token_hint(err: ApiAuthError) -> str:
     """What to check when Okta rejects the credentials; a service app's refusals already name the setting."""
-    return "" if isinstance(err, TokenRefused | ScopeMissing) else "; check --okta-token (OKTA_API_TOKEN)"
+    if isinstance(err, TokenRefused | ScopeMissing):
+        return ""
+    return "; check --okta-token (OKTA_API_TOKEN), an Okta API token"
 
 
 @dataclass

@@ -190,7 +190,10 @@ def test_a_refused_token_is_one_line_without_the_token(org: Org) -> None:
 def test_the_token_comes_from_the_stack_config_else_the_environment(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OKTA_API_TOKEN", raising=False)
     unconfigured: GroupAssignmentsProvider = unpickled(GroupAssignmentsProvider(), None)
-    message = "^group assignments: no Okta API token: set okta:apiToken or OKTA_API_TOKEN$"
+    message = (
+        r"^group assignments: no Okta credentials: set okta:apiToken \(OKTA_API_TOKEN\) or a service app "
+        r"\(okta:clientId, okta:privateKey, okta:scopes\)$"
+    )
     with pytest.raises(AssignmentError, match=message):
         unconfigured.read(org.app_id, org.props(org.group("Devs")))
     monkeypatch.setenv("OKTA_API_TOKEN", TOKEN)
