@@ -165,8 +165,9 @@ class ConnectionSettings(BaseModel):
     talend_api_token: SecretStr | None = None  # empty: the SCIM token
 
     def secrets(self) -> list[str]:
+        # A service app's key is never put in text; its tokens reach each client's redactor.
         okta = self.okta_credentials
-        tokens = [*([okta.get_secret_value()] if isinstance(okta, SecretStr) else okta.secrets())]
+        tokens = [okta.get_secret_value()] if isinstance(okta, SecretStr) else []
         tokens.append(self.scim_token.get_secret_value())
         return tokens + ([self.talend_api_token.get_secret_value()] if self.talend_api_token else [])
 
