@@ -3,8 +3,6 @@ on loopback), and verify's command line with the Okta provider's environment var
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from pydantic import SecretStr
 
@@ -27,10 +25,10 @@ def keys() -> KeyPair:
 
 
 @pytest.fixture
-def org(serve_sandbox: ServeSandbox, keys: KeyPair) -> Iterator[tuple[OktaSandbox, str]]:
+def org(serve_sandbox: ServeSandbox, keys: KeyPair) -> tuple[OktaSandbox, str]:
     served = serve_sandbox("ssws-unused-token", "talend-unused")
     served.okta.register_service_app(CLIENT_ID, keys.public_pem, READ, key_id=keys.key_id)
-    yield served.okta, served.okta_url
+    return served.okta, served.okta_url
 
 
 def app(keys: KeyPair, scopes: tuple[str, ...] = READ, pem: str | None = None) -> ServiceApp:
@@ -41,9 +39,7 @@ def token_calls(okta: OktaSandbox) -> list[str]:
     return [path for _, path in okta.requests if path.startswith("/oauth2/")]
 
 
-def test_dpop_nonce_round_trip_then_one_token_serves_every_client(
-    org: tuple[OktaSandbox, str], keys: KeyPair
-) -> None:
+def test_dpop_nonce_round_trip_then_one_token_serves_every_client(org: tuple[OktaSandbox, str], keys: KeyPair) -> None:
     okta, url = org
     group = okta.add_group("Devs")
     service_app = app(keys)
@@ -82,6 +78,7 @@ def test_a_tampered_key_is_refused_in_one_line_naming_the_key(org: tuple[OktaSan
     message = str(raised.value)
     assert "invalid_client" in message
     assert "okta:privateKey (OKTA_API_PRIVATE_KEY)" in message
+    assert "public key registered on the app" in message
     assert "\n" not in message
     assert not _fragments(other.private_pem) & _fragments(message)
 
@@ -114,7 +111,8 @@ def test_okta_credentials_read_the_providers_names_config_first() -> None:
     assert isinstance(chosen, ServiceApp)
     assert (chosen.client_id, chosen.scopes) == ("0oaConfig", ("okta.apps.read",))
     from_env = okta_credentials({}, {**env, "OKTA_API_PRIVATE_KEY": keys.private_pem.replace("\n", "\\n")})
-    assert isinstance(from_env, ServiceApp) and from_env.scopes == ("a", "b")
+    assert isinstance(from_env, ServiceApp)
+    assert from_env.scopes == ("a", "b")
     assert okta_credentials({}, {"OKTA_API_TOKEN": "t0ken"}) == SecretStr("t0ken")
     assert okta_credentials({}, {}) is None
     assert keys.private_pem not in repr(chosen)
@@ -161,7 +159,8 @@ def test_verify_signs_in_as_a_service_app(world: World, keys: KeyPair) -> None:
     run = world.run(env=service_app_env(keys))  # type: ignore[arg-type]
 
     assert run.exit_code == 0, run.stderr
-    assert run.report is not None and run.report["users"]["in_sync"] == 1
+    assert run.report is not None
+    assert run.report["users"]["in_sync"] == 1
     assert world.okta.oauth.issued == 1
     tokens = list(world.okta.oauth._tokens)
     assert not any(token[:8] in run.output for token in tokens)
