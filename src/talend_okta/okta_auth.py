@@ -172,6 +172,8 @@ class ServiceAppAuth(SigningAuth):
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         token = yield from self._current_token()
+        if isinstance(token, httpx.Response):
+            return  # the token endpoint's 5xx or 429 is this request's answer: the client retries it as any other
         self._sign(request, token)
         response = yield request
         if token.dpop and _dpop_error(response) == "use_dpop_nonce" and response.headers.get("DPoP-Nonce"):
@@ -186,20 +188,26 @@ class ServiceAppAuth(SigningAuth):
         request.headers["Authorization"] = f"DPoP {token.value}"
         request.headers["DPoP"] = self._proof(request.method, request.url, token.value)
 
-    def _current_token(self) -> Generator[httpx.Request, httpx.Response, _Token]:
+    def _current_token(self) -> Generator[httpx.Request, httpx.Response, _Token | httpx.Response]:
         with self._lock:
             if self._token is None or self._token.expires_at - RENEW_BEFORE <= self.clock():
-                self._token = yield from self._fetch_token()
+                fetched = yield from self._fetch_token()
+                if isinstance(fetched, httpx.Response):
+                    return fetched
+                self._token = fetched
                 for redactor in self._redactors:
                     redactor.add(self._token.value)
             return self._token
 
-    def _fetch_token(self) -> Generator[httpx.Request, httpx.Response, _Token]:
+    def _fetch_token(self) -> Generator[httpx.Request, httpx.Response, _Token | httpx.Response]:
+        """A new token, or the token endpoint's answer when it is one to retry (5xx, 429)."""
         for _ in range(TOKEN_ROUNDS):
             self.token_requests += 1
             response = yield self._token_request()
             if response.is_success:
                 return self._parse_token(response)
+            if response.status_code >= 500 or response.status_code == 429:
+                return response
             error, description = _oauth_error(response)
             if error == "invalid_dpop_proof" and not self._dpop:
                 self._dpop = True  # the app requires DPoP (Okta's default for new service apps)

@@ -197,3 +197,15 @@ def _fragments(text: str, size: int = 12) -> set[str]:
     """Every run of `size` characters, whitespace removed: what a leak of part of a secret would share."""
     flat = "".join(line.strip() for line in text.splitlines() if "-----" not in line)
     return {flat[i : i + size] for i in range(len(flat) - size + 1)}
+
+
+def test_a_token_endpoint_5xx_is_retried_like_any_answer(
+    org: tuple[OktaSandbox, str], keys: KeyPair, instant_retries: None
+) -> None:
+    okta, url = org
+    group = okta.add_group("Devs")
+    okta.inject_fault("POST", r"^/oauth2/v1/token$", 503, times=2)
+    with OktaClient(url, app(keys)) as client:
+        assert client.get_group(group).profile.name == "Devs"
+    assert token_calls(okta) == ["/oauth2/v1/token"] * 5  # two 503s, then the DPoP round trip
+    assert okta.oauth.issued == 1
