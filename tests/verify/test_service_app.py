@@ -171,7 +171,8 @@ def test_verify_signs_in_as_a_service_app(world: World, keys: KeyPair) -> None:
     ("tamper", "named"),
     [
         ("key", "okta:privateKey (OKTA_API_PRIVATE_KEY)"),
-        ("scope", "okta.logs.read"),
+        ("scope", "okta.logs.read"),  # asked for, not granted: Okta's token endpoint refuses
+        ("unasked", "the token lacks okta.groups.read"),  # granted, not asked for: the API call is refused
     ],
 )
 def test_verify_with_a_tampered_key_or_a_scope_not_granted_exits_2(
@@ -182,6 +183,8 @@ def test_verify_with_a_tampered_key_or_a_scope_not_granted_exits_2(
     env = service_app_env(other if tamper == "key" else keys)
     if tamper == "scope":
         env["OKTA_API_SCOPES"] = ",".join((*READ, "okta.logs.read"))
+    if tamper == "unasked":
+        env["OKTA_API_SCOPES"] = "okta.apps.read,okta.users.read"
 
     run = world.run(env=env)  # type: ignore[arg-type]
 
