@@ -155,3 +155,20 @@ def test_an_app_without_dpop_gets_a_bearer_token() -> None:
         token = answer.json()["access_token"]
         listed = plain.http.get(url + "/api/v1/groups", headers={"Authorization": f"Bearer {token}"})
         assert listed.status_code == 200
+
+
+def test_token_parameters_in_the_query_string_are_read_as_okta_s_go_sdk_v5_sends_them(caller: Caller) -> None:
+    """pulumi-resource-okta 6.8.0 (Okta's Go SDK v5) posts its client credentials in the query string, body empty."""
+    form = {
+        "grant_type": "client_credentials",
+        "scope": " ".join(SCOPES),
+        "client_assertion_type": ASSERTION_TYPE,
+        "client_assertion": caller.assertion(),
+    }
+    token_url = caller.url + "/oauth2/v1/token"
+    nonce = caller.http.post(token_url, params=form, headers={"DPoP": caller.proof("POST", token_url)})
+    assert (nonce.status_code, nonce.json()["error"]) == (400, "use_dpop_nonce")
+    form["client_assertion"] = caller.assertion()
+    proof = caller.proof("POST", token_url, nonce.headers["DPoP-Nonce"])
+    granted = caller.http.post(token_url, params=form, headers={"DPoP": proof})
+    assert (granted.status_code, granted.json()["token_type"]) == (200, "DPoP")

@@ -161,7 +161,12 @@ class AuthorizationServer:
     def _token(self, request: Request) -> Response:
         if request.method != "POST":
             raise _token_error(405, "invalid_request", "The token endpoint takes POST.")  # Inferred
-        form = dict(parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True))
+        # Inferred: Okta reads the parameters from the query string too. Okta's Go SDK v5 (the Okta provider's
+        # newer client) sends its client-credentials request as POST /oauth2/v1/token?grant_type=…&client_assertion=…
+        # with an empty body (seen with pulumi-resource-okta 6.8.0 against the sandbox), and that client works
+        # against real orgs.
+        form = dict(parse_qsl(request.raw_query, keep_blank_values=True))
+        form.update(parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True))
         if form.get("grant_type") != "client_credentials":
             # Source: RFC 6749 §5.2 (unsupported_grant_type); service apps use client credentials (Okta guide).
             raise _token_error(400, "unsupported_grant_type", "The grant_type is not supported for this client.")
