@@ -172,3 +172,17 @@ def test_token_parameters_in_the_query_string_are_read_as_okta_s_go_sdk_v5_sends
     proof = caller.proof("POST", token_url, nonce.headers["DPoP-Nonce"])
     granted = caller.http.post(token_url, params=form, headers={"DPoP": proof})
     assert (granted.status_code, granted.json()["token_type"]) == (200, "DPoP")
+
+
+def test_a_client_assertion_without_jti_is_accepted(caller: Caller) -> None:
+    """RFC 7523 §3: jti is optional; Okta's Go SDK v4 (in the Okta provider) sends none."""
+    now = int(time.time())
+    claims = {"iss": CLIENT, "sub": CLIENT, "aud": caller.url + "/oauth2/v1/token", "iat": now, "exp": now + 300}
+    form = {
+        "grant_type": "client_credentials",
+        "scope": " ".join(SCOPES),
+        "client_assertion_type": ASSERTION_TYPE,
+        "client_assertion": jwt.encode(claims, caller.keys.private_pem, algorithm="RS256"),
+    }
+    answer = caller.http.post(caller.url + "/oauth2/v1/token", data=form)
+    assert (answer.status_code, answer.json()["error"]) == (400, "invalid_dpop_proof")  # past the client check

@@ -216,7 +216,9 @@ class AuthorizationServer:
                 app.public_key,
                 algorithms=ASSERTION_ALGORITHMS,
                 audience=audience,  # Source: Okta guide, aud is the org's token endpoint
-                options={"require": ["exp", "iat", "jti"], "verify_exp": False, "verify_iat": False},
+                # Source: RFC 7523 §3: exp is required, jti and iat optional. Okta's Go SDK v4 (in the Okta
+                # provider) sends no jti, and real orgs accept it.
+                options={"require": ["exp"], "verify_exp": False, "verify_iat": False},
             )
             if float(claims["exp"]) <= self.clock():  # the server's clock (tests move it), not PyJWT's
                 raise jwt.ExpiredSignatureError("Signature has expired")
