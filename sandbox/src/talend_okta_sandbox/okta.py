@@ -423,6 +423,8 @@ class OktaSandbox:
         under ADMIN_PREFIX take the API token only (Inferred: they stand for a person in the Admin Console)."""
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
+        # Source: Okta service app guide (API calls with `Authorization: DPoP`/`Bearer`); Inferred: console
+        # actions take the API token only.
         if scheme in ("DPoP", "Bearer") and not request.path.startswith(ADMIN_PREFIX):
             self.oauth.authorize(request, scheme, token)
             return

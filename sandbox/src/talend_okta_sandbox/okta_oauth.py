@@ -92,6 +92,7 @@ def required_scopes(method: str, path: str) -> tuple[str, ...]:
     """The scopes an Okta API call needs: `okta.<family>.read` to read (`.manage` also reads), `.manage` to write.
     Source: Okta's definition, each operation's oauth2 security scopes (push mappings need both the apps and the
     groups scope); Okta support, "insufficient_scope": /api/v1/groups takes okta.groups.read or okta.groups.manage."""
+    # Source: Okta's definition (okta-management-2026.06.3.yaml), each operation's `security: oauth2` scopes.
     parts = path.split("/")  # "", "api", "v1", family, …
     family = parts[3] if len(parts) > 3 else ""
     known: dict[str, tuple[str, ...]] = {
@@ -108,6 +109,7 @@ def required_scopes(method: str, path: str) -> tuple[str, ...]:
 
 
 def _granted(scopes: frozenset[str], needed: str) -> bool:
+    # Source: Okta support, "insufficient_scope": okta.groups.read or okta.groups.manage reads groups.
     return needed in scopes or (needed.endswith(".read") and needed.removesuffix(".read") + ".manage" in scopes)
 
 
@@ -269,6 +271,7 @@ class AuthorizationServer:
             )
         except jwt.InvalidTokenError as err:
             raise refuse(f"The DPoP proof JWT is invalid: {err}") from None
+        # Source: RFC 9449 §4.3 (htm, htu without query, a recent iat, a jti used once); Okta DPoP guide.
         if claims.get("htm") != method:
             raise refuse("The DPoP proof htm does not match the request method.")
         if str(claims.get("htu", "")).split("?")[0].rstrip("/") != url.split("?")[0].rstrip("/"):
