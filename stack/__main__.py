@@ -9,9 +9,10 @@ import pulumi
 
 from talend_cloud_app import TalendCloudApp
 from talend_okta.assignment_guard import require_app_creates_users
+from talend_okta.http import InputError
 from talend_okta.settings import SettingsError, StackSettings, load_settings
 from talend_okta.spec import app_spec, stack_outputs
-from talend_okta.stack_config import okta_api_token, okta_org_url, raw_stack_config, talend_endpoints
+from talend_okta.stack_config import okta_org_url, okta_provider_credentials, raw_stack_config, talend_endpoints
 
 
 def read_settings() -> StackSettings:
@@ -30,8 +31,13 @@ talend = talend_endpoints(spec, org_url, os.environ)
 for warning in talend.warnings:
     pulumi.log.warn(warning)
 # Group assignments wait until Okta creates users for the app: their hook reads the app as the provider does.
-okta_token = okta_api_token()
-assignment_check = partial(require_app_creates_users, org_url, okta_token) if org_url and okta_token else None
+try:
+    okta_credentials = okta_provider_credentials()
+except InputError as err:
+    raise pulumi.RunError(str(err)) from None
+assignment_check = (
+    partial(require_app_creates_users, org_url, okta_credentials) if org_url and okta_credentials else None
+)
 talend_app = TalendCloudApp(
     "talend",
     spec,

@@ -22,6 +22,10 @@ from talend_okta_sandbox.talend import RunningTalend, run_talend
 TARGET_VARIABLES = (
     "OKTA_ORG_URL",
     "OKTA_API_TOKEN",
+    "OKTA_API_CLIENT_ID",
+    "OKTA_API_PRIVATE_KEY",
+    "OKTA_API_PRIVATE_KEY_ID",
+    "OKTA_API_SCOPES",
     "TALEND_OKTA_APP_ID",
     "TALEND_SCIM_URL",
     "TALEND_SCIM_TOKEN",

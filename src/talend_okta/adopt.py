@@ -637,7 +637,7 @@ def run(
         target = okta_target(okta_url=okta_url, okta_token=okta_token, app_id=app_id, outputs=outputs)
         deadline = Deadline(timeout) if timeout > 0 else None
         talend_for = talend_reader(target.org_url, talend_api_url, talend_api_token, redact, deadline)
-        with OktaClient(target.org_url, target.token.get_secret_value(), redactor=redact, deadline=deadline) as okta:
+        with OktaClient(target.org_url, target.credentials, redactor=redact, deadline=deadline) as okta:
             found = read_adoption(okta, app_id, talend_for)
         secret_lines = secret_commands(stack, path)
         write_config(path, redact(render_config(found, secret_lines)), force=force)

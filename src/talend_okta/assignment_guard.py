@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from talend_okta.http import ApiError
 from talend_okta.okta_api import OktaClient
+from talend_okta.okta_auth import OktaCredentials
 from talend_okta.push_state import creates_users
 
 CONSOLE_STEPS = (
@@ -34,11 +35,12 @@ def refusal(group: str, app_id: str, features: list[str]) -> str:
 
 
 def require_app_creates_users(
-    okta_url: str, okta_token: str, app_id: str, group: str, *, timeout: float = 30.0
+    okta_url: str, credentials: str | OktaCredentials, app_id: str, group: str, *, timeout: float = 30.0
 ) -> None:
-    """Raise `AssignmentRefused` unless Okta creates users for the app; an unreadable app refuses too."""
+    """Raise `AssignmentRefused` unless Okta creates users for the app; an unreadable app refuses too.
+    `credentials`: the Okta provider's (an API token or a service app, talend_okta.okta_auth)."""
     try:
-        with OktaClient(okta_url, okta_token, timeout=timeout) as okta:
+        with OktaClient(okta_url, credentials, timeout=timeout) as okta:
             features = okta.get_app(app_id).features
     except ApiError as err:
         raise AssignmentRefused(

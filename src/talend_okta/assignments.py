@@ -19,10 +19,11 @@ assigned or pushed by hand outside the stack are neither reported nor removed.
 - delete: the same for every declared group (the component also marks both `deleted_with` the app).
 Writes go one at a time through `OktaClient`, which waits out Okta's 429 until `X-Rate-Limit-Reset`.
 
-The Okta API token is the one the stack's Okta provider uses: `okta:apiToken` from the stack config (Pulumi hands
-the config to a dynamic provider's `configure`), else `OKTA_API_TOKEN`. It is never an input, so it is not in the
-state, a rotated token needs no `pulumi up`, and a pull request's read-only token shows no change. The provider
-objects are pickled (dill) into the state before `configure`, so they carry no token.
+The Okta credentials are the ones the stack's Okta provider uses: `okta:apiToken`, or a service app (`okta:clientId`,
+`okta:privateKey`, `okta:privateKeyId`, `okta:scopes`) from the stack config (Pulumi hands the config to a dynamic
+provider's `configure`), else their environment variables (talend_okta.okta_auth). They are never inputs, so they
+are not in the state, a rotated token or key needs no `pulumi up`, and a pull request's read-only token shows no
+change. The provider objects are pickled (dill) into the state before `configure`, so they carry no secret.
 """
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ from pulumi.runtime import rpc
 
 from talend_okta.http import ApiError, ApiStatusError, InputError
 from talend_okta.okta_api import OktaClient, PushMapping
+from talend_okta.okta_auth import SETTINGS, OktaCredentials, okta_credentials
 
 OKTA_URL, APP_ID, GROUPS, MAPPINGS = "oktaUrl", "appId", "groups", "pushMappings"
-TOKEN_CONFIG, TOKEN_VARIABLE = "okta:apiToken", "OKTA_API_TOKEN"
 RESOURCE_TIMEOUT = 30.0  # seconds per Okta request during a deployment
 APP_GROUPS_PAGE = 200  # Okta's largest page of app groups
 PUSH_MAPPINGS_PAGE = 1000  # Okta's largest page of push mappings
@@ -75,11 +76,10 @@ class _OktaProvider(dynamic.ResourceProvider):
     """What both providers share: diff by groups, the Okta client, errors as one line. Stateless (it is pickled)."""
 
     what = "Okta"
-    _token: str | None = None
+    _config: dict[str, str] | None = None
 
     def configure(self, req: dynamic.ConfigureRequest) -> None:
-        token = req.config.get(TOKEN_CONFIG)
-        self._token = str(token) if token else None
+        self._config = {key: str(value) for key in SETTINGS if (value := req.config.get(key))}
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
         replaces = [APP_ID] if _changed(olds.get(APP_ID), news.get(APP_ID)) else []
@@ -104,14 +104,25 @@ class _OktaProvider(dynamic.ResourceProvider):
     @contextmanager
     def _okta(self, props: Mapping[str, Any]) -> Iterator[OktaClient]:
         """A client for the org in `props`; any API failure inside becomes one `AssignmentError` line."""
-        token = self._token or os.environ.get(TOKEN_VARIABLE, "").strip()
-        if not token:
-            raise AssignmentError(f"{self.what}: no Okta API token: set {TOKEN_CONFIG} or {TOKEN_VARIABLE}")
+        credentials = self._credentials()
         try:
-            with OktaClient(str(props[OKTA_URL]), token, timeout=RESOURCE_TIMEOUT) as okta:
+            with OktaClient(str(props[OKTA_URL]), credentials, timeout=RESOURCE_TIMEOUT) as okta:
                 yield okta
         except (ApiError, InputError) as err:
             raise AssignmentError(f"{self.what}: {err}") from None
+
+    def _credentials(self) -> OktaCredentials:
+        """The Okta provider's credentials: the stack config, else the environment (one line when none or bad)."""
+        try:
+            credentials = okta_credentials(self._config or {}, os.environ)
+        except InputError as err:
+            raise AssignmentError(f"{self.what}: {err}") from None
+        if credentials is None:
+            raise AssignmentError(
+                f"{self.what}: no Okta credentials: set okta:apiToken (OKTA_API_TOKEN) or a service app "
+                "(okta:clientId, okta:privateKey, okta:scopes)"
+            )
+        return credentials
 
 
 def _changed(old: Any, new: Any) -> bool:

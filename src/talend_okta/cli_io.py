@@ -24,7 +24,9 @@ OktaTokenOption = Annotated[
     typer.Option(
         "--okta-token",
         envvar="OKTA_API_TOKEN",
-        help="Okta API token (sent as SSWS). Prefer the environment variable: options show in process lists.",
+        help="Okta API token (sent as SSWS). Prefer the environment variable: options show in process lists. "
+        "Without it, an OAuth service app from OKTA_API_CLIENT_ID, OKTA_API_PRIVATE_KEY, OKTA_API_PRIVATE_KEY_ID "
+        "and OKTA_API_SCOPES (docs/deploying.md).",
         show_default=False,
     ),
 ]

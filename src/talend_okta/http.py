@@ -69,8 +69,19 @@ class ApiAuthError(ApiStatusError):
     """401 or 403: the token is wrong, expired or lacks rights."""
 
 
+class ScopeMissing(ApiAuthError):
+    """403 insufficient_scope: a service app's token lacks a scope; the message names it."""
+
+
 class ApiBodyError(ApiError):
     """A 2xx answer whose body is not JSON or not the expected shape."""
+
+
+class SigningAuth(httpx.Auth):
+    """Auth that signs each request itself (an Okta service app) and tells `redactor` every secret it holds."""
+
+    def share_secrets(self, redactor: Redactor) -> None:
+        raise NotImplementedError
 
 
 class InputError(ValueError):
@@ -188,13 +199,13 @@ class JsonApi:
     """A small httpx client for one API: base URL, auth header, timeouts, retries, JSON decoding.
 
     The token goes into the `Authorization` header and into the redactor in one place, so no client can send a
-    token it does not also mask."""
+    token it does not also mask; a `SigningAuth` hands its secrets to the redactor here too."""
 
     def __init__(
         self,
         service: str,
         base_url: str,
-        auth: tuple[str, str],
+        auth: tuple[str, str] | SigningAuth,
         headers: Mapping[str, str] | None = None,
         *,
         timeout: float = 30.0,
@@ -205,11 +216,16 @@ class JsonApi:
         deadline: Deadline | None = None,
         notify: Notify | None = None,
     ) -> None:
-        scheme, token = auth  # ("SSWS", Okta API token) or ("Bearer", Talend token)
         self.service = service  # "Okta" or "Talend", for messages
         self.base_url = base_url.rstrip("/")
         self.redact = redactor or Redactor()
-        self.redact.add(token)
+        if isinstance(auth, tuple):  # ("SSWS", Okta API token) or ("Bearer", Talend token)
+            scheme, token = auth
+            self.redact.add(token)
+            auth_header, signer = {"Authorization": f"{scheme} {token}"}, None
+        else:  # an Okta service app signs each request itself
+            auth.share_secrets(self.redact)
+            auth_header, signer = {}, auth
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
         self.timeout = timeout
@@ -224,8 +240,9 @@ class JsonApi:
                 "Accept": "application/json",
                 "User-Agent": "talend-okta",
                 **(headers or {}),
-                "Authorization": f"{scheme} {token}",
+                **auth_header,
             },
+            auth=signer,
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,  # a redirect must not carry the token to another host
             transport=transport,
@@ -372,7 +389,15 @@ class JsonApi:
             text += f", a redirect to {where}: not followed (it would carry the token); check the URL"
         if status >= 500 or status == 429:
             text += f" ({tries} tries)"
+        challenge = www_authenticate(response)
+        if challenge.get("error") == "insufficient_scope":  # RFC 6750 §3.1; Okta names the scope it wanted
+            scope = challenge.get("scope") or "a scope this call needs"
+            text += (
+                f"; the token lacks {scope}: grant it to the service app and add it to okta:scopes (OKTA_API_SCOPES)"
+            )
         error_type = ApiAuthError if status in (401, 403) else ApiStatusError
+        if challenge.get("error") == "insufficient_scope":
+            error_type = ScopeMissing
         raise error_type(self.redact(f"{self.service} {text}"), self.service, status, code and self.redact(code))
 
     def _shorten(self, text: str) -> str:
@@ -455,6 +480,31 @@ def error_summary(response: httpx.Response) -> tuple[str | None, str | None]:
     code = fields.get("errorcode") or fields.get("scimtype")
     summary = fields.get("errorsummary") or fields.get("detail")
     return (str(code) if code else None), (str(summary) if summary else None)
+
+
+def www_authenticate(response: httpx.Response) -> dict[str, str]:
+    """The parameters of a `WWW-Authenticate` challenge: `error`, `error_description`, `scope`, …"""
+    header = response.headers.get("www-authenticate", "")
+    _scheme, _, rest = header.partition(" ")
+    params: dict[str, str] = {}
+    for part in _split_params(rest):
+        name, _, value = part.partition("=")
+        params[name.strip().lower()] = value.strip().strip('"')
+    return params
+
+
+def _split_params(text: str) -> list[str]:
+    """Comma-separated auth params, commas inside quotes kept."""
+    parts, current, quoted = [], "", False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        if char == "," and not quoted:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [part for part in (*parts, current) if part.strip()]
 
 
 def rate_limit_wait(response: httpx.Response, now: float) -> float | None:

@@ -29,6 +29,7 @@ from talend_okta.http import (
     origin,
     same_origin,
 )
+from talend_okta.okta_auth import OktaCredentials, ServiceApp, request_auth
 
 ItemT = TypeVar("ItemT", bound=BaseModel)
 
@@ -296,23 +297,31 @@ def okta_string(value: str) -> str:
 
 
 class OktaClient(ApiClient):
-    """Okta Management API with `Authorization: SSWS <token>`."""
+    """Okta Management API with an API token (`Authorization: SSWS <token>`) or a service app's OAuth token
+    (`Authorization: DPoP <token>` and a proof, talend_okta.okta_auth)."""
 
     def __init__(
         self,
         org_url: str,
-        api_token: str,
+        credentials: str | OktaCredentials,
         *,
         max_pages: int = MAX_PAGES,
         **options: Unpack[ClientOptions],
     ) -> None:
         self.org_url = check_base_url(org_url, "Okta org URL")
         self.max_pages = max_pages
-        self._api = JsonApi("Okta", self.org_url, ("SSWS", api_token), **options)
+        self.service_app = credentials if isinstance(credentials, ServiceApp) else None
+        self._api = JsonApi("Okta", self.org_url, request_auth(self.org_url, credentials), **options)
 
     def current_user(self) -> OktaUser:
         """The token's own user; the cheapest call that proves the token works."""
         return self._get("/api/v1/users/me", OktaUser)
+
+    def check_credentials(self) -> None:
+        """Prove Okta accepts the credentials: the API token's own user; a service app has no user (Okta's
+        /users/me is for tokens that act as a person), so the app's first call fetches its token."""
+        if self.service_app is None:
+            self.current_user()
 
     def get_app(self, app_id: str) -> App:
         return self._get(f"/api/v1/apps/{app_id}", App)

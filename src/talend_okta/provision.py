@@ -32,6 +32,7 @@ from talend_okta.access_change import Change, Step, apply_change
 from talend_okta.cli_io import fail
 from talend_okta.http import ApiError, ApiStatusError, ClientOptions, InputError, check_base_url
 from talend_okta.okta_api import AppGroup, AppUser, OktaClient
+from talend_okta.okta_auth import OktaCredentials
 from talend_okta.pacing import PacedTransport
 from talend_okta.push_state import PushState, creates_users, push_state
 from talend_okta.redact import Redactor
@@ -202,9 +203,9 @@ def _person(user: AppUser) -> Person:
 class AppAssignments(OktaClient):
     """Okta's client plus the assignment writes this command makes (the only writes), paced by Okta's limits."""
 
-    def __init__(self, org_url: str, api_token: str, **options: Unpack[ClientOptions]) -> None:
+    def __init__(self, org_url: str, credentials: str | OktaCredentials, **options: Unpack[ClientOptions]) -> None:
         options.setdefault("transport", PacedTransport())
-        super().__init__(org_url, api_token, **options)
+        super().__init__(org_url, credentials, **options)
 
     def get(self, app_id: str, user_id: str) -> AppUser | None:
         """The assignment with its Okta user, or None."""
@@ -422,11 +423,10 @@ def run(
         outputs = read_stack_outputs(stack_outputs)
         target = okta_target(okta_url=okta_url, okta_token=okta_token, app_id=app_id, outputs=outputs)
         talend_url, talend_token = talend_scim(scim_url, scim_token, outputs)
-        org, token = target.org_url, target.token.get_secret_value()
-        redact.add(token, talend_token)
+        redact.add(talend_token)
         assert target.app_id is not None  # required by okta_target
         with (
-            OktaClient(org, token, redactor=redact, transport=PacedTransport()) as okta,
+            OktaClient(target.org_url, target.credentials, redactor=redact, transport=PacedTransport()) as okta,
             TalendScimClient(talend_url, talend_token, redactor=redact) as talend,
         ):
             found = plan(okta, talend, target.app_id)
@@ -449,7 +449,7 @@ def run(
         if not agreed:
             out.print("Nothing changed.")
             return 1
-    with AppAssignments(org, token, redactor=redact) as assignments:
+    with AppAssignments(target.org_url, target.credentials, redactor=redact) as assignments:
         try:
             outcome = provision(assignments, found)
         except ApiError as err:  # the read of everyone afterwards; each change reported its own outcome

@@ -15,6 +15,7 @@ from typing import Any
 
 from talend_okta import settings
 from talend_okta.http import is_loopback_url
+from talend_okta.okta_auth import OktaCredentials, okta_credentials
 from talend_okta.spec import AppSpec
 
 
@@ -49,11 +50,10 @@ def okta_org_url(config: Mapping[str, Any] | None = None) -> str | None:
     return settings.okta_org_url(provider)
 
 
-def okta_api_token() -> str | None:
-    """The API token the running program's Okta provider uses (`okta:apiToken`, else OKTA_API_TOKEN); None with
-    OAuth (private key) credentials."""
-    token = _all_config().get("okta:apiToken") or os.environ.get("OKTA_API_TOKEN")
-    return str(token).strip() or None if token else None
+def okta_provider_credentials() -> OktaCredentials | None:
+    """The credentials the running program's Okta provider uses: `okta:apiToken`, or a service app (`okta:clientId`,
+    `okta:privateKey`, `okta:privateKeyId`, `okta:scopes`), else their environment variables; None without any."""
+    return okta_credentials(_all_config(), os.environ)
 
 
 SANDBOX_SCIM_URL = "TALEND_SCIM_URL"

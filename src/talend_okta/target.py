@@ -8,6 +8,8 @@ the option.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from talend_okta.definition import api_base_url
 from talend_okta.http import InputError, check_base_url
 from talend_okta.okta_api import check_app_id
+from talend_okta.okta_auth import OktaCredentials, okta_credentials
 from talend_okta.settings import ProvisioningSettings
 from talend_okta.stack_files import StackConfig, StackOutputs
 from talend_okta.talend_api import api_origin
@@ -24,6 +27,7 @@ OKTA_URL = "--okta-url (OKTA_ORG_URL)"
 SCIM_URL = "--scim-url (TALEND_SCIM_URL)"
 SCIM_TOKEN = "--scim-token (TALEND_SCIM_TOKEN)"
 OKTA_TOKEN = "--okta-token (OKTA_API_TOKEN)"
+OKTA_CREDENTIALS = f"{OKTA_TOKEN} or a service app (OKTA_API_CLIENT_ID, OKTA_API_PRIVATE_KEY, OKTA_API_SCOPES)"
 APP_ID = "--app-id (TALEND_OKTA_APP_ID)"
 TALEND_API_URL = "--talend-api-url (TALEND_API_URL)"
 
@@ -34,14 +38,14 @@ app is not deployed yet (preflight); then `--app-id` or `--stack-outputs` must s
 
 @dataclass(frozen=True)
 class OktaTarget:
-    """The Okta org to read, its token, and the app (None: not deployed yet).
+    """The Okta org to read, the credentials (an API token or a service app), and the app (None: not deployed yet).
 
     `assigned_groups` is what the last deployment assigned (name → Okta group id, from the stack outputs); None
     without stack outputs for this app.
     """
 
     org_url: str
-    token: SecretStr
+    credentials: OktaCredentials
     app_id: str | None
     assigned_groups: dict[str, str] | None = None
 
@@ -54,15 +58,19 @@ def okta_target(
     outputs: StackOutputs | None = None,
     config: StackConfig | None = None,
     app: AppRule = "required",
+    environ: Mapping[str, str] = os.environ,
 ) -> OktaTarget:
-    """Resolve the Okta org, token and app; anything missing is one `InputError` naming every missing option."""
+    """Resolve the Okta org, credentials and app; anything missing is one `InputError` naming every missing option.
+    A service app comes from the Okta provider's environment variables (never options: they show in process lists).
+    """
     url = okta_url or (outputs.okta_org_url if outputs else None) or (config.okta_org_url if config else None)
+    credentials = okta_credentials({"okta:apiToken": okta_token or ""}, environ)
     chosen_app = (app_id or (outputs.app_id if outputs else None) or "").strip() or None
     missing = []
     if not (url and url.strip()):
         missing.append(OKTA_URL)
-    if not (okta_token and okta_token.strip()):
-        missing.append(OKTA_TOKEN)
+    if credentials is None:
+        missing.append(OKTA_CREDENTIALS)
     if app == "required" and chosen_app is None:
         missing.append(APP_ID)
     if missing:
@@ -73,12 +81,12 @@ def okta_target(
             "(stack outputs without appId mean the app is not deployed yet)"
         )
     assert url is not None
-    assert okta_token is not None
+    assert credentials is not None
     if chosen_app is not None:
         check_app_id(chosen_app)
     # The outputs name the groups as the last deployment did; only meaningful for the app they describe.
     assigned = outputs.assigned_groups if outputs is not None and chosen_app == outputs.app_id else None
-    return OktaTarget(check_base_url(url.strip(), OKTA_URL), SecretStr(okta_token.strip()), chosen_app, assigned)
+    return OktaTarget(check_base_url(url.strip(), OKTA_URL), credentials, chosen_app, assigned)
 
 
 def _where(missing: list[str], config: StackConfig | None) -> str:
@@ -88,7 +96,7 @@ def _where(missing: list[str], config: StackConfig | None) -> str:
         sources.append("--stack-outputs (oktaOrgUrl, appId)")
     if OKTA_URL in missing and config is not None:
         sources.append(f"okta:orgName and okta:baseUrl in {config.path}")
-    if OKTA_TOKEN in missing:
+    if OKTA_CREDENTIALS in missing:
         sources.append("for the token prefer the environment variable")
     return "; ".join(sources)
 
@@ -143,7 +151,7 @@ class ConnectionSettings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     okta_url: str
-    okta_token: SecretStr
+    okta_credentials: OktaCredentials
     app_id: str
     scim_url: str
     scim_token: SecretStr
@@ -157,7 +165,10 @@ class ConnectionSettings(BaseModel):
     talend_api_token: SecretStr | None = None  # empty: the SCIM token
 
     def secrets(self) -> list[str]:
-        tokens = [self.okta_token.get_secret_value(), self.scim_token.get_secret_value()]
+        # A service app's key is never put in text; its tokens reach each client's redactor.
+        okta = self.okta_credentials
+        tokens = [okta.get_secret_value()] if isinstance(okta, SecretStr) else []
+        tokens.append(self.scim_token.get_secret_value())
         return tokens + ([self.talend_api_token.get_secret_value()] if self.talend_api_token else [])
 
     @property
@@ -186,7 +197,7 @@ def connection_settings(
     outputs = outputs or StackOutputs()
     return ConnectionSettings(
         okta_url=target.org_url,
-        okta_token=target.token,
+        okta_credentials=target.credentials,
         app_id=target.app_id,
         scim_url=scim.url,
         scim_token=scim.token,

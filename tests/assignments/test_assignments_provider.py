@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from talend_okta.assignments import UNKNOWN, AssignmentError, GroupAssignmentsProvider, PushGroupsProvider
 from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.okta_limits import RateLimits, bucket_of
+from talend_okta_sandbox.okta_oauth import generate_key_pair
 from tests.conftest import sandbox_client
 
 TOKEN = "assignments-canary-okta-token-5c1d"
@@ -190,7 +192,10 @@ def test_a_refused_token_is_one_line_without_the_token(org: Org) -> None:
 def test_the_token_comes_from_the_stack_config_else_the_environment(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OKTA_API_TOKEN", raising=False)
     unconfigured: GroupAssignmentsProvider = unpickled(GroupAssignmentsProvider(), None)
-    message = "^group assignments: no Okta API token: set okta:apiToken or OKTA_API_TOKEN$"
+    message = (
+        r"^group assignments: no Okta credentials: set okta:apiToken \(OKTA_API_TOKEN\) or a service app "
+        r"\(okta:clientId, okta:privateKey, okta:scopes\)$"
+    )
     with pytest.raises(AssignmentError, match=message):
         unconfigured.read(org.app_id, org.props(org.group("Devs")))
     monkeypatch.setenv("OKTA_API_TOKEN", TOKEN)
@@ -238,3 +243,47 @@ def test_no_push_group_declared_reads_nothing(org: Org, pushes: PushGroupsProvid
     read = pushes.read(org.app_id, created.outs)
     assert org.sandbox.requests[start:] == []
     assert read.outs["groups"] == []
+
+
+def test_a_service_app_in_the_stack_config_assigns_and_pushes_without_leaving_its_key(org: Org) -> None:
+    """okta:clientId, okta:privateKey, okta:privateKeyId, okta:scopes as the engine hands them (scopes: JSON text)."""
+    keys = generate_key_pair()
+    scopes = ["okta.apps.manage", "okta.groups.manage"]
+    org.sandbox.register_service_app("0oaresources1", keys.public_pem, scopes, key_id=keys.key_id)
+    config = {
+        "okta:clientId": "0oaresources1",
+        "okta:privateKey": keys.private_pem,
+        "okta:privateKeyId": keys.key_id,
+        "okta:scopes": json.dumps(scopes),
+    }
+    providers = []
+    for provider in (GroupAssignmentsProvider(), PushGroupsProvider()):
+        loaded = dill.loads(base64.b64decode(serialize_provider(provider)))
+        loaded.configure(ConfigureRequest(Config(raw_config=config, project_name="talend-okta")))
+        providers.append(loaded)
+    assigned = providers[0].create(org.props(org.group("Devs", priority=None)))
+    pushed = providers[1].create(org.props(org.group("Devs")))
+
+    assert list(org.assigned()) == ["Devs"]
+    assert list(pushed.outs["pushMappings"]) == [org.groups["Devs"]]
+    state = json.dumps([assigned.outs, pushed.outs]) + str(serialize_provider(providers[0]))
+    assert keys.private_pem.splitlines()[5] not in state
+    assert not any(token[:12] in state for token in org.sandbox.oauth._tokens)
+    assert org.sandbox.oauth.issued == 1  # both resources, one token
+
+
+def test_a_service_app_without_the_manage_scope_is_one_line_naming_it(org: Org) -> None:
+    keys = generate_key_pair()
+    org.sandbox.register_service_app("0oaresources2", keys.public_pem, ["okta.apps.read"])
+    config = {
+        "okta:clientId": "0oaresources2",
+        "okta:privateKey": keys.private_pem,
+        "okta:scopes": '["okta.apps.read"]',
+    }
+    loaded = dill.loads(base64.b64decode(serialize_provider(GroupAssignmentsProvider())))
+    loaded.configure(ConfigureRequest(Config(raw_config=config, project_name="talend-okta")))
+    with pytest.raises(AssignmentError) as raised:
+        loaded.create(org.props(org.group("Devs", priority=None)))
+    assert str(raised.value).startswith("group assignments: Okta answered PUT /api/v1/apps/")
+    assert "the token lacks okta.apps.manage" in str(raised.value)
+    assert "\n" not in str(raised.value)

@@ -56,7 +56,7 @@ class World:
     def settings(self) -> ConnectionSettings:
         return ConnectionSettings(
             okta_url=self.okta_url,
-            okta_token=SecretStr(OKTA_TOKEN),
+            okta_credentials=SecretStr(OKTA_TOKEN),
             app_id=self.app_id,
             scim_url=self.talend.scim_url,
             scim_token=SecretStr(SCIM_TOKEN),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from talend_okta_sandbox.okta_oauth import generate_key_pair
 from tests.explain.conftest import OKTA_TOKEN, SCIM_TOKEN, World, run_cli
 
 FRAGMENT = 8  # no run of 8 characters of a token may show
@@ -138,3 +139,30 @@ def test_no_such_app_or_an_unreadable_talend_is_exit_2(world: World, tmp_path: P
     assert body["expected"] is None
     assert [s["status"] for s in body["steps"]][:4] == ["ok", "ok", "ok", "ok"]  # every other step is still read
     assert_no_tokens(no_app.stdout, no_app.stderr, dead.stdout, dead.stderr)
+
+
+def test_explain_as_a_service_app_and_a_missing_system_log_scope(world: World, tmp_path: Path) -> None:
+    """Explain's least scopes read everything; without okta.logs.read the System Log step says which scope."""
+    world.person("ann@corp.example", "ann.lee@corp.example", "Talend Developers")
+    world.sync()
+    keys = generate_key_pair()
+    read = ["okta.apps.read", "okta.groups.read", "okta.users.read"]
+    world.sandbox.register_service_app("0oaexplain1", keys.public_pem, [*read, "okta.logs.read"])
+    env: dict[str, str | None] = {
+        "OKTA_API_TOKEN": None,
+        "OKTA_API_CLIENT_ID": "0oaexplain1",
+        "OKTA_API_PRIVATE_KEY": keys.private_pem,
+        "OKTA_API_SCOPES": ",".join([*read, "okta.logs.read"]),
+    }
+    full = run_cli(world, "ann@corp.example", "--json", tmp=tmp_path, env=env)
+    assert full.exit_code == 0, full.output
+    assert [step["status"] for step in json.loads(full.stdout)["steps"]] == ["ok"] * 7
+
+    without_log = run_cli(
+        world, "ann@corp.example", "--json", tmp=tmp_path, env=env | {"OKTA_API_SCOPES": ",".join(read)}
+    )
+    steps = {step["name"]: step for step in json.loads(without_log.stdout)["steps"]}
+    log_step = next(step for name, step in steps.items() if "System Log" in name)
+    assert log_step["status"] != "ok"
+    assert "okta.logs.read" in log_step["detail"]
+    assert world.sandbox.oauth.issued == 2  # one token per run

@@ -30,7 +30,7 @@ def slow_answer(request: httpx.Request) -> httpx.Response:
 
 SETTINGS = ConnectionSettings(
     okta_url="https://acme.okta.com",
-    okta_token=SecretStr("okta-canary-x7q2-1f2e3d"),
+    okta_credentials=SecretStr("okta-canary-x7q2-1f2e3d"),
     app_id="0oa1talend",
     scim_url="https://api.eu.cloud.talend.com/scim/v2",
     scim_token=SecretStr("talend-canary-k4w9-9c8b7a"),

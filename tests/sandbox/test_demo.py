@@ -217,7 +217,8 @@ def test_serve_prints_the_environment_and_serves_with_it(served: Shared) -> None
     printed = served.printed
     exports = exported(printed)
     talend_okta = {"OKTA_ORG_URL", "OKTA_API_TOKEN", "TALEND_SCIM_URL", "TALEND_SCIM_TOKEN", "TALEND_API_URL"}
-    assert set(exports) - {"PATH", "TALEND_OKTA_APP_ID"} == talend_okta | {
+    service_app = {"OKTA_API_CLIENT_ID", "OKTA_API_PRIVATE_KEY", "OKTA_API_SCOPES"}
+    assert set(exports) - {"PATH", "TALEND_OKTA_APP_ID"} == talend_okta | service_app | {
         "PULUMI_BACKEND_URL",
         "PULUMI_CONFIG_PASSPHRASE",
     }
@@ -388,6 +389,28 @@ def test_the_printed_commands_run_as_printed_outside_the_virtualenv(served: Shar
     assert "Provisioning = SCIM" in done.stdout
     assert "To App saved" in done.stdout
     assert "Usage: talend-okta" in done.stdout
+
+
+def test_serve_prints_a_service_app_way_in_that_signs_in_with_dpop(served: Shared, tmp_path: Path) -> None:
+    """The second way in: the printed service-app block, run in a shell, reads the org with an OAuth token."""
+    printed = served.printed
+    first = printed.index("unset OKTA_API_TOKEN")
+    block = printed[first : printed.index("", first)]
+    exports = exported(printed)
+    read = (
+        "import os; from talend_okta.okta_auth import okta_credentials; from talend_okta.okta_api import OktaClient; "
+        "app = okta_credentials({}, os.environ); okta = OktaClient(os.environ['OKTA_ORG_URL'], app); "
+        "print(type(app).__name__, okta.find_group('Talend Developers').profile.name)"
+    )
+    script = "\n".join([f"export OKTA_ORG_URL={exports['OKTA_ORG_URL']}", *block, f'{sys.executable} -c "{read}"'])
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip() == "ServiceApp Talend Developers"
+    key_file = Path(re.findall(r"cat ([^)]+)\)", exports["OKTA_API_PRIVATE_KEY"])[0])
+    assert key_file.stat().st_mode & 0o077 == 0  # owner-only
+    assert "PRIVATE KEY" not in "\n".join(printed)
 
 
 def test_without_the_engine_the_printout_says_first_what_is_missing(served: Shared, no_engine: Path) -> None:

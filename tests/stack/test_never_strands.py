@@ -15,6 +15,7 @@ import pytest
 
 from talend_okta.assignment_guard import AssignmentRefused
 from talend_okta_sandbox.okta import OktaSandbox
+from talend_okta_sandbox.okta_oauth import generate_key_pair
 from tests.stack.harness import CANARY_TOKEN, RunStack, StackRun, base_config
 
 OKTA_TOKEN = "okta-canary-never-strands-4e5f"
@@ -84,3 +85,23 @@ def test_without_an_okta_token_the_dependency_still_holds(run_stack: RunStack) -
     )
     assert run.namespace["talend_app"].assignment_hook is None
     assert features_urn(run) in run.monitor.dependencies[ASSIGNMENTS]
+
+
+def test_the_program_binds_the_hook_to_the_providers_service_app(run_stack: RunStack) -> None:
+    """okta:clientId, okta:privateKey, okta:scopes in the stack config: the hook reads the app as that service app."""
+    sandbox = OktaSandbox(OKTA_TOKEN)
+    keys = generate_key_pair()
+    sandbox.register_service_app("0oaprogram1", keys.public_pem, ["okta.apps.manage", "okta.groups.manage"])
+    service_app = {
+        "clientId": "0oaprogram1",
+        "privateKey": keys.private_pem,
+        "scopes": '["okta.apps.manage", "okta.groups.manage"]',
+    }
+    with sandbox.serve() as okta_url:
+        app_id = sandbox.add_saml_app("Talend Cloud", connection_api=False)
+        config = base_config(groups=GROUPS, provisioning={"manage": True})
+        run = run_stack(config, okta_config={"httpProxy": okta_url, **service_app})
+        with pytest.raises(AssignmentRefused) as refused:
+            run_hook(run, app_id, [], ["Talend Developers"])
+    assert "Okta does not create users for app" in str(refused.value)
+    assert sandbox.oauth.issued == 1

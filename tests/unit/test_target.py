@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from talend_okta.http import InputError
 from talend_okta.settings import load_settings
@@ -29,7 +30,7 @@ def test_options_win_over_stack_outputs_which_win_over_the_config() -> None:
     assert (from_outputs.org_url, from_outputs.app_id) == ("https://outputs.okta.com", "0oaOutputs")
     from_config = okta_target(okta_url=None, okta_token=f" {TOKEN} ", app_id="0oa1", config=config())
     assert from_config.org_url == "https://acme.okta.com"
-    assert from_config.token.get_secret_value() == TOKEN  # stripped
+    assert from_config.credentials == SecretStr(TOKEN)  # stripped
     assert TOKEN not in repr(from_config)
 
 
@@ -55,7 +56,8 @@ def test_assigned_groups_only_for_the_app_the_outputs_describe() -> None:
         ({"app_id": None}, "missing --app-id (TALEND_OKTA_APP_ID)"),
         (
             {"okta_url": None, "okta_token": None, "app_id": None},
-            "missing --okta-url (OKTA_ORG_URL), --okta-token (OKTA_API_TOKEN), --app-id (TALEND_OKTA_APP_ID)",
+            "missing --okta-url (OKTA_ORG_URL), --okta-token (OKTA_API_TOKEN) or a service app (OKTA_API_CLIENT_ID, "
+            "OKTA_API_PRIVATE_KEY, OKTA_API_SCOPES), --app-id (TALEND_OKTA_APP_ID)",
         ),
         ({"app_id": "0oa/../users"}, "--app-id: an Okta app id is letters and digits"),
         ({"okta_url": "http://acme.okta.com"}, "--okta-url (OKTA_ORG_URL): plain http:// is only allowed"),

@@ -55,7 +55,7 @@ def feature(create: bool = True, update: bool = True, deactivate: bool = True) -
 
 
 def settings(**changes: Any) -> ConnectionSettings:
-    values = {"okta_url": OKTA, "okta_token": "t", "app_id": "0oa1", "scim_url": SCIM, "scim_token": "s"}
+    values = {"okta_url": OKTA, "okta_credentials": "t", "app_id": "0oa1", "scim_url": SCIM, "scim_token": "s"}
     return ConnectionSettings.model_validate(values | changes)
 
 

@@ -130,7 +130,7 @@ class World:
     def settings(self, **changes: Any) -> ConnectionSettings:
         values: dict[str, Any] = {
             "okta_url": self.okta_url,
-            "okta_token": OKTA_TOKEN,
+            "okta_credentials": OKTA_TOKEN,
             "app_id": self.app_id,
             "scim_url": self.scim_url,
             "scim_token": SCIM_TOKEN,

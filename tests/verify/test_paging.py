@@ -134,7 +134,7 @@ def test_a_target_spelled_differently_follows_the_sandboxs_pages() -> None:
 
     with okta.serve() as url:
         target = okta_target(okta_url=spelled_differently(url), okta_token=OKTA_TOKEN, app_id=app_id)
-        with OktaClient(target.org_url, target.token.get_secret_value()) as client:
+        with OktaClient(target.org_url, target.credentials) as client:
             app_users = [user.user_name for user in client.iter_app_users(app_id)]
             members = list(client.iter_group_members(group_id))
 

@@ -67,6 +67,7 @@ from talend_okta_sandbox.okta_limits import (
     RateLimits,
     rate_limits_from_options,
 )
+from talend_okta_sandbox.okta_oauth import generate_key_pair
 from talend_okta_sandbox.okta_routes import ProvisioningApi
 from talend_okta_sandbox.talend import RunningTalend, run_talend
 
@@ -86,6 +87,10 @@ STUDIO_SEATS = 40  # the demo tenant's Studio seats (the refused change sees few
 SERVE_OKTA_TOKEN = "sandbox-okta-token"
 SERVE_TALEND_TOKEN = "sandbox-talend-token"
 SERVE_OKTA_PORT, SERVE_TALEND_PORT = 18080, 18081
+SERVICE_APP_ID = "0oasandboxservice01"
+SERVICE_APP_SCOPES = ("okta.apps.manage", "okta.groups.manage", "okta.users.read", "okta.logs.read")
+"""The service app `--serve` registers: the least scopes of every talend-okta command and the program
+(docs/deploying.md, "Okta credentials")."""
 
 SCIM_TIMEOUT = 5.0  # seconds per SCIM call the sandbox makes while provisioning
 WIDTH = 120  # the demo's lines fit this many columns (fewer on a narrower terminal)
@@ -813,6 +818,7 @@ def serve_sandbox(
             sandbox.reprovision()  # the Talend stand-in starts empty: Okta pushes everyone again
         else:
             seed_org(sandbox)
+        key_file = register_service_app(sandbox, folder)
 
         def out(line: str = "") -> None:
             console.print(line, markup=False, highlight=False, soft_wrap=True)
@@ -839,6 +845,13 @@ def serve_sandbox(
         out(f"export TALEND_API_URL={talend.api_url}")
         out()
         out("# (TALEND_API_URL: Talend's role-mapping API, for verify and for the program's role mappings)")
+        out()
+        out("# Or sign in as an OAuth 2.0 service app instead of the API token (private_key_jwt and DPoP, as Okta")
+        out("# recommends for automation); its key pair is new each start, the public key registered with the org:")
+        out("unset OKTA_API_TOKEN")
+        out(f"export OKTA_API_CLIENT_ID={SERVICE_APP_ID}")
+        out(f'export OKTA_API_PRIVATE_KEY="$(cat {key_file})"')
+        out(f"export OKTA_API_SCOPES={','.join(SERVICE_APP_SCOPES)}")
         out()
         out("# pulumi, from the repository (a local state; the provider reads OKTA_API_TOKEN from the environment):")
         if missing:
@@ -869,6 +882,18 @@ def serve_sandbox(
         while not stop.wait(0.2):
             pass
     out("Sandbox stopped.")
+
+
+def register_service_app(sandbox: OktaSandbox, folder: Path) -> Path:
+    """A fresh key pair for the sandbox's service app: the public key registered with the org (DPoP required, as
+    Okta creates new service apps), the private key written to `folder` for OKTA_API_PRIVATE_KEY (owner-only)."""
+    keys = generate_key_pair()
+    sandbox.register_service_app(SERVICE_APP_ID, keys.public_pem, SERVICE_APP_SCOPES)
+    key_file = folder / "service-app.pem"
+    key_file.unlink(missing_ok=True)
+    key_file.touch(mode=0o600)
+    key_file.write_text(keys.private_pem)
+    return key_file
 
 
 def rate_limits_line(limits: RateLimits) -> str:

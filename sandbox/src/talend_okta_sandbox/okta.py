@@ -45,6 +45,7 @@ from talend_okta_sandbox.okta_http import (
     rate_limited,
 )
 from talend_okta_sandbox.okta_limits import RateLimiter, RateLimits
+from talend_okta_sandbox.okta_oauth import TOKEN_PATH, AuthorizationServer, OAuthRefused
 from talend_okta_sandbox.okta_org import NO_PROVISIONING, Org, SandboxError
 from talend_okta_sandbox.okta_routes import ADMIN_PREFIX, OktaRoutes, ProvisioningApi
 from talend_okta_sandbox.okta_state import App
@@ -93,6 +94,8 @@ class OktaSandbox:
             self._org.log_cap = log_cap
         self._provisioner = Provisioner(self._org, timeout=scim_timeout, routes=scim_routes or {})
         self._routes = OktaRoutes(self._org, provisioning_api=provisioning_api)
+        self.oauth = AuthorizationServer()
+        """The org authorization server: service apps (`register_service_app`) and the tokens it issued."""
         self._faults: list[Fault] = []
         self.rate_limiter = RateLimiter(rate_limits or RateLimits())
         self._base_url = f"http://{LOOPBACK}"
@@ -134,6 +137,19 @@ class OktaSandbox:
         with self._org.lock:
             user = self._org.user(user_id)
             self._org.update_profile(user, {**user.profile, **profile})
+
+    def register_service_app(
+        self,
+        client_id: str,
+        public_key_pem: str,
+        scopes: Iterable[str],
+        *,
+        key_id: str | None = None,
+        dpop: bool = True,
+    ) -> None:
+        """An OAuth 2.0 service app with its public key and granted Okta API scopes (DPoP required by default, as
+        Okta creates new service apps)."""
+        self.oauth.register(client_id, public_key_pem, scopes, key_id=key_id, dpop=dpop)
 
     def add_group(self, name: str) -> str:
         """Create an Okta group; returns its id ("00g…")."""
@@ -416,11 +432,16 @@ class OktaSandbox:
             response = fault.response()
         else:
             try:
-                if request.path.startswith(("/api/", ADMIN_PREFIX)):
-                    self._authenticate(request)
-                if not allowed:
-                    raise rate_limited()
-                response = self._routes.dispatch(request)
+                if request.path == TOKEN_PATH:
+                    response = self.oauth.token(request)
+                else:
+                    if request.path.startswith(("/api/", ADMIN_PREFIX)):
+                        self._authenticate(request)
+                    if not allowed:
+                        raise rate_limited()
+                    response = self._routes.dispatch(request)
+            except OAuthRefused as refused:
+                response = refused.response
             except OktaError as err:
                 response = Response.from_error(err)
             except Exception:  # a sandbox bug still answers like Okta; the traceback goes to the log, not the client
@@ -432,7 +453,14 @@ class OktaSandbox:
         return finish(response, start_response, limit_headers)
 
     def _authenticate(self, request: Request) -> None:
+        """An API token (SSWS), or a service app's access token (DPoP or Bearer, okta_oauth). The console actions
+        under ADMIN_PREFIX take the API token only (Inferred: they stand for a person in the Admin Console)."""
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
+        # Source: Okta service app guide (API calls with `Authorization: DPoP`/`Bearer`); Inferred: console
+        # actions take the API token only.
+        if scheme in ("DPoP", "Bearer") and not request.path.startswith(ADMIN_PREFIX):
+            self.oauth.authorize(request, scheme, token)
+            return
         if scheme != "SSWS" or not hmac.compare_digest(token.strip().encode(), self._api_token.encode()):
             raise invalid_token()

@@ -59,7 +59,7 @@ def explain_person(
     )
     api_url, api_token = settings.role_api
     with (
-        OktaClient(settings.okta_url, settings.okta_token.get_secret_value(), **shared) as okta,
+        OktaClient(settings.okta_url, settings.okta_credentials, **shared) as okta,
         TalendScimClient(settings.scim_url, settings.scim_token.get_secret_value(), **shared) as talend,
         TalendApiClient(api_url, api_token, setting=TALEND_API_URL, **shared) as roles,
     ):

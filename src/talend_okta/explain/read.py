@@ -20,6 +20,7 @@ from typing import TypeVar
 from talend_okta.definition import EMAIL_PREFIX_TEMPLATE, email_prefix
 from talend_okta.http import ApiAuthError, ApiError, ApiStatusError, ApiUnreachable
 from talend_okta.okta_api import App, AppGroup, AppUser, Group, LogEvent, OktaClient, OktaUser
+from talend_okta.okta_auth import token_hint
 from talend_okta.push_log import provisioning_events
 from talend_okta.roles import CUSTOMER_ROLES, RoleMappings
 from talend_okta.scim_api import ScimUser, TalendScimClient
@@ -160,7 +161,7 @@ def _app(future: Future[App], app_id: str) -> App:
     try:
         return future.result()
     except ApiAuthError as err:
-        raise ExplainAborted(f"Okta rejected the token: {err}; check --okta-token (OKTA_API_TOKEN)") from None
+        raise ExplainAborted(f"Okta rejected the token: {err}{token_hint(err)}") from None
     except ApiStatusError as err:
         if err.status == 404:
             raise ExplainAborted(f"Okta has no app with id {app_id} (--app-id, TALEND_OKTA_APP_ID)") from None

@@ -61,7 +61,7 @@ def run_preflight(
             subscription = read_part("seats", api.subscription)
     # Only a stack that declares (or declared) role mappings owns them: otherwise the deploy leaves Talend's alone.
     with_roles = bool(config.settings.role_mappings or last_role_mappings)
-    with OktaClient(target.org_url, target.token.get_secret_value(), redactor=redactor, deadline=deadline) as client:
+    with OktaClient(target.org_url, target.credentials, redactor=redactor, deadline=deadline) as client:
         snapshot = read_snapshot(client, config.settings, target.app_id)
         extra = read_role_groups(client, snapshot, before) if with_roles else []
         app_id = target.app_id

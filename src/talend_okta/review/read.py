@@ -65,8 +65,8 @@ class Facts:
 
 def read_facts(settings: ConnectionSettings, window: Window, options: ClientOptions) -> Facts:
     """Read both sides and the sign-ins; raises `ReviewAborted` (or `ApiError`) when review cannot run."""
-    okta = OktaClient(settings.okta_url, settings.okta_token.get_secret_value(), **options)
-    log = OktaClient(settings.okta_url, settings.okta_token.get_secret_value(), **options)
+    okta = OktaClient(settings.okta_url, settings.okta_credentials, **options)
+    log = OktaClient(settings.okta_url, settings.okta_credentials, **options)
     talend = TalendScimClient(settings.scim_url, settings.scim_token.get_secret_value(), **options)
     api_url, api_token = settings.role_api
     roles = TalendApiClient(api_url, api_token, setting=TALEND_API_URL, **options)

@@ -21,6 +21,7 @@ from talend_okta.http import (
     Sleep,
 )
 from talend_okta.okta_api import OktaClient
+from talend_okta.okta_auth import token_hint
 from talend_okta.push_log import push_failure_reasons
 from talend_okta.push_state import creates_users
 from talend_okta.redact import Redactor
@@ -79,7 +80,7 @@ def verify(
     shared = ClientOptions(timeout=poll.request_timeout, retry=retry, sleep=sleep, redactor=redact, deadline=deadline)
     try:
         with (
-            OktaClient(settings.okta_url, settings.okta_token.get_secret_value(), **shared) as okta,
+            OktaClient(settings.okta_url, settings.okta_credentials, **shared) as okta,
             TalendScimClient(
                 settings.scim_url,
                 settings.scim_token.get_secret_value(),
@@ -103,7 +104,7 @@ def verify(
             report.requests = requests
             return report
     except ApiAuthError as err:
-        hint = "; check --okta-token (OKTA_API_TOKEN), an Okta API token" if err.service == "Okta" else ""
+        hint = token_hint(err) if err.service == "Okta" else ""
         raise VerifyAborted(redact(f"{err.service} rejected the token: {err}{hint}")) from None
     except ApiError as err:
         raise VerifyAborted(redact(str(err))) from None
@@ -121,7 +122,7 @@ def _poll(
 ) -> VerifyReport:
     deadline = clock() + poll.timeout
     progress("checking the Okta token and app")
-    okta.current_user()
+    okta.check_credentials()
     try:
         app = okta.get_app(settings.app_id)
     except ApiStatusError as err:
