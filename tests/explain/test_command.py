@@ -154,12 +154,12 @@ def test_explain_as_a_service_app_and_a_missing_system_log_scope(world: World, t
         "OKTA_API_PRIVATE_KEY": keys.private_pem,
         "OKTA_API_SCOPES": ",".join([*read, "okta.logs.read"]),
     }
-    full = run_cli(world, "ann@corp.example", "--json", tmp=tmp_path, env=env)
+    full = run_cli(world, "ann@corp.example", "--json", "-", tmp=tmp_path, env=env)
     assert full.exit_code == 0, full.output
     assert [step["status"] for step in json.loads(full.stdout)["steps"]] == ["ok"] * 7
 
     without_log = run_cli(
-        world, "ann@corp.example", "--json", tmp=tmp_path, env=env | {"OKTA_API_SCOPES": ",".join(read)}
+        world, "ann@corp.example", "--json", "-", tmp=tmp_path, env=env | {"OKTA_API_SCOPES": ",".join(read)}
     )
     steps = {step["name"]: step for step in json.loads(without_log.stdout)["steps"]}
     log_step = next(step for name, step in steps.items() if "System Log" in name)
