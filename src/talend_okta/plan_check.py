@@ -50,6 +50,7 @@ from talend_okta.http import InputError
 from talend_okta.redact import Redactor
 from talend_okta.settings import SettingsError, StackSettings
 from talend_okta.stack_files import read_input, read_stack_config
+from talend_okta.terminal import printable
 
 APP_TYPE = "okta:app/saml:Saml"
 USER_TYPE = "okta:app/user:User"
@@ -294,5 +295,5 @@ def run(path: str, *, allow_unassign: bool, config: Path | None = None) -> int:
         fail(str(err), Redactor())
     lines, code = report(found, allowed=allow_unassign)
     for line in lines:
-        typer.echo(line)
+        typer.echo(printable(line))  # group names and ids come from Okta
     return code

@@ -31,6 +31,7 @@ from talend_okta.redact import Redactor
 from talend_okta.scim_api import TalendScimClient
 from talend_okta.stack_files import StackOutputs, read_stack_outputs
 from talend_okta.target import okta_target
+from talend_okta.terminal import human_console
 
 WORKERS = 16  # people provisioned at once (Okta allows 75 concurrent requests per org, 35 on free plans)
 SHOWN = 20  # people listed by name per kind; the rest are counted
@@ -214,7 +215,7 @@ def run(
 ) -> int:
     """0 done (or nothing to do, or a dry run), 1 someone refused or failed; could not run: one line, exit 2."""
     redact = Redactor([okta_token, scim_token])
-    out = Console(highlight=False, soft_wrap=True)
+    out = human_console()
     try:
         if not stranded:
             raise InputError("--stranded: say whom to provision (the people Okta never will: the only kind)")

@@ -123,3 +123,17 @@ def test_no_such_app_or_an_unreadable_talend_is_exit_2(world: World, tmp_path: P
     assert body["expected"] is None
     assert [s["status"] for s in body["steps"]][:4] == ["ok", "ok", "ok", "ok"]  # every other step is still read
     assert_no_tokens(no_app.stdout, no_app.stderr, dead.stdout, dead.stderr)
+
+
+def test_an_okta_string_holding_terminal_controls_is_shown_escaped_and_json_keeps_it(
+    world: World, tmp_path: Path
+) -> None:
+    """An email made to erase the line above and print "in sync" (rich's `escape()` leaves ESC alone)."""
+    forged = "cy\x1b[1A\x1b[2K\x1b[32m in sync\x9b@corp.example"
+    world.person("cy@corp.example", forged)
+    human = run_cli(world, "cy@corp.example", tmp=tmp_path)
+    assert "\x1b" not in human.output
+    assert "\x9b" not in human.output
+    assert "cy\\x1b[1A\\x1b[2K\\x1b[32m in sync\\x9b@corp.example" in human.stdout
+    machine = run_cli(world, "cy@corp.example", "--json", tmp=tmp_path)
+    assert any(forged in step["detail"] for step in json.loads(machine.stdout)["steps"])

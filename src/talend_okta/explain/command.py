@@ -13,7 +13,6 @@ import time
 from dataclasses import dataclass
 
 import httpx
-from rich.console import Console
 
 from talend_okta.cli_io import fail
 from talend_okta.explain.read import ExplainAborted, read_person
@@ -26,6 +25,7 @@ from talend_okta.scim_api import TalendScimClient
 from talend_okta.stack_files import read_stack_outputs
 from talend_okta.talend_api import TalendApiClient
 from talend_okta.target import TALEND_API_URL, ConnectionSettings, connection_settings
+from talend_okta.terminal import human_console
 
 REQUEST_TIMEOUT = 15.0  # seconds per request: explain answers a person waiting for it
 RETRY = RetryPolicy(attempts=2, backoff=0.5, rate_limit_waits=2, max_rate_limit_wait=10.0)
@@ -115,5 +115,5 @@ def run(
         sys.stdout.write(to_json(result.explanation, redact))
         sys.stdout.flush()
     else:
-        print_explanation(result.explanation, Console(highlight=False, soft_wrap=True), redact)
+        print_explanation(result.explanation, human_console(), redact)
     return result.explanation.exit_code

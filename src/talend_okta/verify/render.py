@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from talend_okta.checks import CheckResult
 from talend_okta.redact import Redactor
+from talend_okta.terminal import human_console
 from talend_okta.verify.report import GROUP_SYNC, USER_SYNC, Progress, VerifyReport
 from talend_okta.wording import counted
 
@@ -18,7 +19,7 @@ from talend_okta.wording import counted
 @contextmanager
 def progress_display() -> Iterator[Progress]:
     """A spinner with the latest progress line on a terminal's stderr; silence elsewhere (CI logs)."""
-    console = Console(stderr=True)
+    console = human_console(stderr=True)
     if not console.is_terminal:
         yield lambda text: None
         return
