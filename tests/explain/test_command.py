@@ -137,3 +137,15 @@ def test_an_okta_string_holding_terminal_controls_is_shown_escaped_and_json_keep
     assert "cy\\x1b[1A\\x1b[2K\\x1b[32m in sync\\x9b@corp.example" in human.stdout
     machine = run_cli(world, "cy@corp.example", "--json", tmp=tmp_path)
     assert any(forged in step["detail"] for step in json.loads(machine.stdout)["steps"])
+
+
+def test_me_is_refused_not_explained_as_the_token_owner_found_by_login(world: World, tmp_path: Path) -> None:
+    """Okta answers `GET /api/v1/users/me` with the API token's owner: never a person the caller named."""
+    for person in ("me", " ME "):
+        result = run_cli(world, person, tmp=tmp_path)
+        assert result.exit_code == 2
+        assert result.stdout == ""
+        assert result.stderr == (
+            "talend-okta: error: PERSON: `me` is Okta's name for the API token's owner, not a login; give their "
+            "login, email or Okta user id\n"
+        )

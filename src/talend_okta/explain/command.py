@@ -108,6 +108,11 @@ def run(
         redact.add(*settings.secrets())
         if not person.strip():
             raise InputError("PERSON: give an Okta login, an email or an Okta user id")
+        if person.strip().casefold() == "me":  # Okta's GET /api/v1/users/me answers with the API token's owner
+            raise InputError(
+                "PERSON: `me` is Okta's name for the API token's owner, not a login; give their login, email or Okta "
+                "user id"
+            )
         result = explain_person(person.strip(), settings, timeout=timeout)
     except (InputError, ExplainAborted, ApiError) as err:
         fail(str(err), redact)
