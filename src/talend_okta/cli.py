@@ -56,10 +56,10 @@ def verify(
     stack_outputs: StackOutputsOption = None,
     timeout: Annotated[
         float,
-        typer.Option(min=0, metavar="SECONDS", help="How long to wait for Okta to finish provisioning; 0 = one pass."),
+        typer.Option(min=0, metavar="SECONDS", help="How long to wait for Okta to finish provisioning; 0 = one round."),
     ] = 300.0,
     poll_interval: Annotated[
-        float, typer.Option(min=0.05, metavar="SECONDS", help="First wait between passes; grows to 30 s.")
+        float, typer.Option(min=0.05, metavar="SECONDS", help="First wait between rounds; grows to 30 s.")
     ] = 5.0,
     json_path: Annotated[
         str | None,

@@ -110,7 +110,7 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
         "│   ✗ user-sync: 8/9 assigned users active in Talend; 1 inactive in Talend\n"
         "  │     inactive in Talend (1): ann.lee"
     ) in output
-    assert "talend-okta verify: in sync (1 pass, " in output
+    assert "talend-okta verify: in sync (1 round, " in output
     assert "verify caught the drift" in output
     # Roles: preflight shows who gains which Talend role, verify checks the mapping, then catches one changed by hand.
     assert "Talend roles at next SSO sign-in (5 people)" in output

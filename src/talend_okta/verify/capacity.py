@@ -109,7 +109,7 @@ def capacity_checks(
         raise
     except ApiError as err:
         why = " (the token's owner may not see the subscription)" if isinstance(err, ApiAuthError) else ""
-        checks.append(CheckResult(name=SEATS, ok=False, detail=f"not checked: {err}{why}"))
+        checks.append(CheckResult(name=SEATS, ok=False, detail=f"not checked: {err}{why}", ran=False))
     try:
         owner = talend.token_owner()
     except ApiUnreachable:
