@@ -226,7 +226,8 @@ def test_a_person_without_an_email_is_told_to_get_one_not_to_be_assigned(world: 
     world.sandbox.add_user("lou@corp.example", None, "Lou", "Q")
     explanation = world.explain("lou@corp.example").explanation
     assert explanation.verdict == (
-        "no email in Okta: the app's username format (Email prefix) needs one to give lou@corp.example a Talend userName"
+        "no email in Okta: the app's username format (Email prefix) needs one to give lou@corp.example a Talend "
+        "userName"
     )
     assert explanation.fix == (
         "Okta Admin Console → Directory → People → lou@corp.example → Profile → Edit: set their email, then add "
@@ -235,7 +236,7 @@ def test_a_person_without_an_email_is_told_to_get_one_not_to_be_assigned(world: 
     assert explanation.exit_code == 0  # not assigned and not in Talend: where the stack says
     status, detail = steps(explanation)["userName"]
     assert status == "problem"
-    assert (
-        detail
-        == "Okta has no username to send: lou@corp.example has no email in Okta, which the app's username format (Email prefix) needs"
+    assert detail == (
+        "Okta has no username to send: lou@corp.example has no email in Okta, which the app's username format "
+        "(Email prefix) needs"
     )
