@@ -90,7 +90,7 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
     assert "✗ okta-provisioning: provisioning is not enabled for the app (connection UNKNOWN)" in output
     assert "still to do by hand:" in output
     assert "General → App Settings → Edit: Provisioning = SCIM; Save" in flat
-    assert "4. In the stack config set talend-okta:provisioning.manage to false" in output
+    assert "4. In the stack config set talend-okta:provisioning.manage to false: `pulumi config set --path" in output
     assert "✗ group-sync: could not read the app's group push mappings" in output
     assert "$ python -m talend_okta_sandbox.admin enable-scim --app-id " in output
     assert "$ python -m talend_okta_sandbox.admin to-app --app-id " in output
