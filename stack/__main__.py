@@ -9,6 +9,7 @@ import pulumi
 
 from talend_cloud_app import TalendCloudApp
 from talend_okta.assignment_guard import require_app_creates_users
+from talend_okta.credentials import okta_token_refusal
 from talend_okta.settings import SettingsError, StackSettings, load_settings
 from talend_okta.spec import app_spec, stack_outputs
 from talend_okta.stack_config import okta_api_token, okta_org_url, raw_stack_config, talend_endpoints
@@ -31,6 +32,9 @@ for warning in talend.warnings:
     pulumi.log.warn(warning)
 # Group assignments wait until Okta creates users for the app: their hook reads the app as the provider does.
 okta_token = okta_api_token()
+# A token Okta rejects: one line here, not a traceback from every group look-up the provider makes with it.
+if org_url and okta_token and (refusal := okta_token_refusal(org_url, okta_token)):
+    raise pulumi.RunError(refusal)
 assignment_check = partial(require_app_creates_users, org_url, okta_token) if org_url and okta_token else None
 talend_app = TalendCloudApp(
     "talend",
