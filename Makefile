@@ -33,7 +33,7 @@ engine: .tools/bin/.built
 # The demo and the sandbox deploy with the real `pulumi up`: build the engine first wherever it can be built (the
 # first time takes minutes, once); where it cannot, say why in one line and go on (the demo then deploys over REST).
 define engine_if_possible
-	@$(MAKE) --no-print-directory engine || echo "$@: going on without the engine (the line above says why)"
+	@$(MAKE) --no-print-directory engine || echo "$@: going on without the engine (the lines above say why)"
 endef
 
 ## demo: the whole flow offline (Okta sandbox + Talend stand-in, provisioning, verify, drift), then exit.

@@ -45,9 +45,12 @@ use_installed() {
 	[ -n "$cli" ] || cli="$HOME/.pulumi/bin/pulumi"
 	plugin="${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-okta-v$okta_version/pulumi-resource-okta"
 	if [ ! -x "$cli" ] || [ ! -x "$plugin" ]; then
-		say "$kit is absent, so the Okta provider plugin $okta_version and the Python language host cannot be built" \
-			"here; install the Pulumi CLI the usual way (its installer puts it in ~/.pulumi/bin), run" \
-			"\`pulumi plugin install resource okta $okta_version\`, then \`make engine\` again" >&2
+		# Lines that fit 120 columns, like the rest of `make demo`: this is what a clone of the repository sees.
+		{
+			say "$kit is absent: the Okta plugin and the Python language host cannot be built here."
+			say "Install the Pulumi CLI the usual way (its installer puts it in ~/.pulumi/bin), then:"
+			say "  pulumi plugin install resource okta $okta_version && make engine"
+		} >&2
 		exit 1
 	fi
 	local dir

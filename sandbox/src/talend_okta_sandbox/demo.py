@@ -395,8 +395,8 @@ def choose_deploy(
     in one line, and deploy over Okta's REST API as the program would."""
     if missing := missing_engine():
         story.say(
-            f"Deploying over the Okta API instead of `pulumi up`: the engine is not built ({', '.join(missing)} "
-            "missing); `make engine` builds it (needs Go)."
+            f"Deploying over the Okta API instead of `pulumi up`: the engine is not built ({len(missing)} of its "
+            "programs missing; `make engine` says why and what to install)."
         )
         return ApiDeploy(story, okta_url, okta_token, talend, talend_token)
     return PulumiDeploy(story, workdir, okta_token, talend, talend_token)
