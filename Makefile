@@ -43,10 +43,12 @@ demo: install
 
 ## sandbox: leave both local servers running and print the variables that point pulumi and talend-okta at them.
 ## Other ports: make sandbox OKTA_PORT=18090 TALEND_PORT=18091; keep the org across restarts: STATE_DIR=.sandbox/kept
+# One recipe line: make echoes a continued line as it is, a stray `\` and all.
+SANDBOX_OPTIONS = $(strip $(if $(OKTA_PORT),--okta-port $(OKTA_PORT)) $(if $(TALEND_PORT),--talend-port \
+	$(TALEND_PORT)) $(if $(STATE_DIR),--state-dir $(STATE_DIR)))
 sandbox: install
 	$(engine_if_possible)
-	$(PY) -m talend_okta_sandbox.demo --serve $(if $(OKTA_PORT),--okta-port $(OKTA_PORT)) \
-		$(if $(TALEND_PORT),--talend-port $(TALEND_PORT)) $(if $(STATE_DIR),--state-dir $(STATE_DIR))
+	$(PY) -m talend_okta_sandbox.demo --serve $(SANDBOX_OPTIONS)
 
 ## lint: ruff and mypy.
 lint: install

@@ -353,8 +353,12 @@ def test_make_sandbox_passes_the_ports_through() -> None:
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    command = " ".join(done.stdout.replace("\\\n", " ").split())
-    assert "-m talend_okta_sandbox.demo --serve --okta-port 18090 --talend-port 18091 --state-dir kept" in command
+    lines = done.stdout.splitlines()
+    assert not [line for line in lines if line.rstrip().endswith("\\") or not line.strip()]  # no stray `\` line
+    (command,) = [line for line in lines if "-m talend_okta_sandbox.demo" in line]
+    assert command.endswith(
+        "-m talend_okta_sandbox.demo --serve --okta-port 18090 --talend-port 18091 --state-dir kept"
+    )
 
 
 def okta_auth(exports: dict[str, str]) -> dict[str, str]:
@@ -407,6 +411,11 @@ def test_serve_refuses_the_provisioning_api_by_default_and_the_admin_command_ena
     printed = served.printed
     exports = exported(printed)
     assert any(line.startswith("Provisioning API: refused") for line in printed)
+    # what to expect comes before the command it is about: the first `pulumi up` stops by design
+    first_up = printed.index("pulumi preview --diff && pulumi up --refresh --yes")
+    said = next(n for n, line in enumerate(printed) if "expect the first `pulumi up` below to" in line)
+    assert said < first_up
+    assert printed[first_up - 1].startswith("# expect the first run to fail at talend-to-app")
     assert any(line.startswith("python -m talend_okta_sandbox.admin enable-scim --app-id") for line in printed)
     okta = httpx.Client(
         base_url=exports["OKTA_ORG_URL"], headers={"Authorization": f"SSWS {exports['OKTA_API_TOKEN']}"}

@@ -772,6 +772,16 @@ def serve_sandbox(
         out()
         out("# (TALEND_API_URL: Talend's role-mapping API, for verify and for the program's role mappings)")
         out()
+        refused = provisioning_api == "refused"
+        # What to expect, before the commands: with the API refused the first `pulumi up` stops by design.
+        if refused:
+            out("Provisioning API: refused (as Okta treats a custom SAML app): expect the first `pulumi up` below to")
+            out("stop at the To App features by design; then do the admin-console actions printed after the")
+            out("commands, and run `pulumi up` again: it assigns the groups and Okta provisions everyone.")
+        else:
+            out("Provisioning API: supported (the optimistic path): Okta honours the connection and features APIs,")
+            out("so the first `pulumi up` below deploys everything and verify finds everyone in sync.")
+        out()
         out("# pulumi, from the repository (a local state; the provider reads OKTA_API_TOKEN from the environment):")
         if missing:
             out("# needs `make engine` first (see the first line)")
@@ -785,18 +795,19 @@ def serve_sandbox(
         out(f"pulumi config set okta:httpProxy {okta_url}")
         out(f"pulumi config set --secret talend-okta:scimToken {talend_token}")
         # --refresh: the Talend stand-in starts empty, so a resumed org's role mappings must be read, not assumed.
+        if refused:
+            out("# expect the first run to fail at talend-to-app (Okta refuses the To App features): by design")
         out("pulumi preview --diff && pulumi up --refresh --yes")
         out("export TALEND_OKTA_APP_ID=$(pulumi stack output appId)   # for verify and the admin commands below")
+        if refused:
+            out("# expect verify to fail until the admin-console actions below are done; it lists them")
         out("talend-okta verify --stack-outputs <(pulumi stack output --json --show-secrets)")
         out()
-        if provisioning_api == "refused":
-            out("Provisioning API: refused (as Okta treats a custom SAML app): the connection is ignored, To App")
-            out("features and push groups are refused until an admin enables SCIM. The admin-console actions:")
+        if refused:
+            out("# the admin-console actions (then `pulumi up --yes` and verify again):")
             out(f"{ADMIN} enable-scim --app-id $TALEND_OKTA_APP_ID --base-url https://api.eu.cloud.talend.com/scim/v2")
             out(f"{ADMIN} to-app --app-id $TALEND_OKTA_APP_ID   # --no-create, --no-update, --no-deactivate")
-        else:
-            out("Provisioning API: supported (the optimistic path): Okta honours the connection and features APIs.")
-        out()
+            out()
         out("Serving until Ctrl-C.")
         while not stop.wait(0.2):
             pass
