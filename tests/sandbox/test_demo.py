@@ -66,9 +66,8 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
     assert too_long == []
     flat = re.sub(r" *\n(?: *│)? *", " ", output)
     assert (
-        "Deploying over the Okta API instead of `pulumi up`: the engine is not built (pulumi, pulumi-language-python, "
-        "pulumi-language-python-exec, pulumi-resource-pulumi-python, pulumi-resource-okta missing); `make engine` "
-        "builds it (needs Go)."
+        "Deploying over the Okta API instead of `pulumi up`: the engine is not built (5 of its programs missing; "
+        "`make engine` says why and what to install)."
     ) in flat
     assert "4. Preflight knows what Talend can hold: seats and the token's owner\n" in output
     assert "5. Deploy (`pulumi up`, first run): Okta refuses what it does not offer a custom SAML app\n" in output
@@ -108,7 +107,7 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
     # A list sits under its own check, not under the last one.
     assert (
         "│   ✗ user-sync: 8/9 assigned users active in Talend; 1 inactive in Talend\n"
-        "  │     inactive in Talend (1): ann.lee"
+        "  │     inactive in Talend, deactivated there by hand (Okta does not push them again) (1): ann.lee"
     ) in output
     assert "talend-okta verify: in sync (1 round, " in output
     assert "verify caught the drift" in output
@@ -121,6 +120,13 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
         "declared: Integration Developer, Pipelines Designer"
     ) in flat
     assert "Every step behaved as expected." in output
+    # Each step told once, and what changed said: preflight's tables twice (blocked, then passing), not five times;
+    # the seat limit raised in words; the expired-token run and its fix are two different commands.
+    assert output.count("Will be created in Talend (") == 2
+    assert output.count("… and ") >= 3  # the brief re-runs of preflight
+    assert "Changed: the tenant buys more; its license now has 40 Studio seats." in output
+    assert "$ TALEND_SCIM_TOKEN=<expired> python -m talend_okta_sandbox.admin enable-scim" in output
+    assert "$ TALEND_SCIM_TOKEN=<the tenant's token> python -m talend_okta_sandbox.admin enable-scim" in flat
     # Neither token anywhere: not in the output, not in the files left behind (state, config, stack outputs).
     for token in (OKTA_CANARY, TALEND_CANARY):
         assert token not in output

@@ -62,7 +62,7 @@ def print_report(report: VerifyReport, console: Console, redact: Redactor) -> No
             "Okta → the app → Assignments → Provision User",
         ),
         Listed(
-            "inactive in Talend, though Okta assigns them (deactivated there by hand; Okta does not push them again)",
+            "inactive in Talend, deactivated there by hand (Okta does not push them again)",
             users.inactive,
             "Talend Management Console → Users & Security → Users → each person: Activate; or Okta → the app → "
             "Assignments → the person: remove and assign again, so Okta pushes them active",
