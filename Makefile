@@ -21,7 +21,7 @@ install: $(VENV)/.installed
 ## engine: the Pulumi CLI (pinned wrapper module tools/pulumi), the Okta provider plugin and the Python language host
 ## (built from ../shared/engine-src) into .tools/bin/. Rebuilt only when the wrapper or those sources change;
 ## without ../shared/engine-src an installed Pulumi CLI and Okta plugin are linked in. See docs/development.md.
-ENGINE_INPUTS := tools/build-engine.sh tools/pulumi/go.mod tools/pulumi/go.sum \
+ENGINE_INPUTS := tools/build-engine.sh tools/exec-dynamic-host.sh tools/pulumi/go.mod tools/pulumi/go.sum \
 	$(wildcard ../shared/engine-src/*)
 .tools/bin/.built: $(ENGINE_INPUTS)
 	tools/build-engine.sh

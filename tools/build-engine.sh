@@ -5,6 +5,7 @@
 #   pulumi-language-python(-exec)   the Python language host, both built by ../shared/engine-src/build.sh from the
 #                                   sources kept there (the proxy refuses their modules)
 #   pulumi-resource-pulumi-python   the script that serves Python dynamic providers, from the CLI's sdk module
+#                                   (with `exec`: tools/exec-dynamic-host.sh)
 # Without ../shared/engine-src (someone else's clone), a Pulumi CLI installed the usual way, with the Okta plugin
 # the SDK pin asks for, is linked in as it is. Make calls this only when a wrapper or the sources changed.
 set -euo pipefail
@@ -55,9 +56,10 @@ use_installed() {
 	fi
 	local dir
 	dir=$(dirname "$(readlink -f "$cli")")
-	for name in pulumi pulumi-language-python pulumi-language-python-exec pulumi-resource-pulumi-python; do
+	for name in pulumi pulumi-language-python pulumi-language-python-exec; do
 		ln -sfn "$dir/$name" "$bin/$name"
 	done
+	tools/exec-dynamic-host.sh "$dir/pulumi-resource-pulumi-python" "$bin/pulumi-resource-pulumi-python"
 	ln -sfn "$plugin" "$bin/pulumi-resource-okta"
 	say "using the installed Pulumi CLI $("$bin/pulumi" version) in $dir with the Okta plugin $okta_version ($plugin)"
 }
@@ -85,7 +87,7 @@ build_cli() {
 	# Serves Python dynamic providers (the Talend role mappings); shipped in the sdk module of the CLI's release.
 	local sdk_dir
 	sdk_dir=$(cd tools/pulumi && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)
-	install -m 0755 "$sdk_dir/python/dist/pulumi-resource-pulumi-python" "$bin/pulumi-resource-pulumi-python"
+	tools/exec-dynamic-host.sh "$sdk_dir/python/dist/pulumi-resource-pulumi-python" "$bin/pulumi-resource-pulumi-python"
 	say "built pulumi $version"
 }
 

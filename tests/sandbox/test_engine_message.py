@@ -26,3 +26,37 @@ def test_the_message_without_shared_fits_in_120_columns_and_says_what_to_run(tmp
     assert max(len(line) for line in lines) <= 120, lines
     assert lines[0].startswith("engine: ../shared/engine-src is absent")
     assert any("pulumi plugin install resource okta " in line and "make engine" in line for line in lines)
+
+
+# The two ways Pulumi's pulumi-resource-pulumi-python starts the provider (pulumi sdk/python/dist), in brief.
+DYNAMIC_HOST = """#!/bin/sh
+if [ -n "${PULUMI_RUNTIME_VIRTUALENV:-}" ] ; then
+        "$PULUMI_RUNTIME_VIRTUALENV/bin/python" -u -m pulumi.dynamic $@
+else
+    "${PULUMI_PYTHON_CMD:-python3}" -u -m pulumi.dynamic $@
+fi
+"""
+
+
+def test_the_dynamic_provider_is_the_process_the_engine_stops(tmp_path: Path) -> None:
+    """The engine stops a provider by killing the process it started: that must be python itself, or the provider
+    outlives `pulumi up` and `make sandbox`."""
+    source = tmp_path / "pulumi-resource-pulumi-python"
+    source.write_text(DYNAMIC_HOST, encoding="utf-8")
+    host = tmp_path / "bin" / "pulumi-resource-pulumi-python"
+    host.parent.mkdir()
+    subprocess.run([str(REPO / "tools" / "exec-dynamic-host.sh"), str(source), str(host)], check=True, timeout=30)
+    python = tmp_path / "python3"  # stands in for python: says its process id, then serves until stopped
+    python.write_text('#!/bin/sh\necho "$$"\nexec sleep 30\n', encoding="utf-8")
+    python.chmod(0o755)
+    for env in ({"PULUMI_PYTHON_CMD": str(python)}, {"PULUMI_RUNTIME_VIRTUALENV": str(tmp_path / "venv")}):
+        if "PULUMI_RUNTIME_VIRTUALENV" in env:
+            (tmp_path / "venv" / "bin").mkdir(parents=True)
+            shutil.copy(python, tmp_path / "venv" / "bin" / "python")
+        process = subprocess.Popen([str(host)], env={"PATH": "/usr/bin:/bin", **env}, stdout=subprocess.PIPE, text=True)
+        try:
+            assert process.stdout is not None
+            assert int(process.stdout.readline()) == process.pid
+        finally:
+            process.kill()
+            process.wait(timeout=10)
