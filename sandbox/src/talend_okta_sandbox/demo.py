@@ -47,6 +47,7 @@ from rich.text import Text
 from talend_okta.definition import REGIONS, email_prefix, scim_base_url
 from talend_okta.redact import Redactor
 from talend_okta.settings import NAMESPACE, StackSettings, load_settings, namespace_keys
+from talend_okta.terminal import printable
 from talend_okta_sandbox.deploy import DeployError, OktaAdmin, deploy
 from talend_okta_sandbox.engine import (
     ENGINE_BIN,
@@ -300,7 +301,7 @@ class Story:
         ) as process:
             assert process.stdout is not None
             for line in process.stdout:
-                line = self.redact(line.rstrip("\n"))
+                line = printable(self.redact(line.rstrip("\n")))  # pulumi's lines quote Okta's answers too
                 lines.append(line)
                 if brief and len(lines) > 1 and not line.startswith(BRIEF_LINES):
                     continue
