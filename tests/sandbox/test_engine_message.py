@@ -1,12 +1,18 @@
-"""`make engine` on a clone with no ../shared beside it (how users get the repository) and no Pulumi installed:
-`make demo` goes on without the engine after a message that fits in 120 columns, like the rest of the demo."""
+"""The engine as the project installs and runs it, without building it: `make engine`'s message on a clone with no
+../shared beside it (how users get the repository), the dynamic-provider host it installs, and where a workspace
+finds the Okta plugin."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import shutil
 import subprocess
 from pathlib import Path
+
+import pytest
+
+from talend_okta_sandbox import engine
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -60,3 +66,20 @@ def test_the_dynamic_provider_is_the_process_the_engine_stops(tmp_path: Path) ->
         finally:
             process.kill()
             process.wait(timeout=10)
+
+
+def test_the_okta_plugin_is_in_the_plugin_folder_not_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PATH the CLI warns "using pulumi-resource-okta from $PATH" on every run; from PULUMI_HOME's plugin folder,
+    at the version the pulumi-okta SDK asks for, it loads it without a word."""
+    built = tmp_path / "built"
+    built.mkdir()
+    for name in engine.ENGINE_PROGRAMS:
+        (built / name).write_text("#!/bin/sh\n", encoding="utf-8")
+    monkeypatch.setattr(engine, "ENGINE_BIN", built)
+    bin_dir, home = engine.install_engine(tmp_path / "workspace")
+    on_path = {path.name for path in bin_dir.iterdir()}
+    assert on_path == set(engine.ENGINE_PROGRAMS) - {"pulumi-resource-okta"}
+    version = importlib.metadata.version("pulumi-okta")
+    plugin = home / "plugins" / f"resource-okta-v{version}" / "pulumi-resource-okta"
+    assert plugin.resolve() == built / "pulumi-resource-okta"
+    assert engine.install_engine(tmp_path / "workspace") == (bin_dir, home)  # again: same links, no error

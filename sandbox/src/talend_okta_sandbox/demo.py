@@ -54,6 +54,7 @@ from talend_okta_sandbox.engine import (
     REPO,
     PulumiWorkspace,
     Result,
+    install_engine,
     missing_engine,
 )
 from talend_okta_sandbox.okta import OktaSandbox
@@ -812,7 +813,8 @@ def serve_sandbox(
         out("# pulumi, from the repository (a local state; the provider reads OKTA_API_TOKEN from the environment):")
         if missing:
             out("# needs `make engine` first (see the first line)")
-        out(f"export PATH={ENGINE_BIN}:$PATH   # the engine `make engine` builds")
+        engine_bin, pulumi_home = install_engine(folder / "engine")  # the Okta plugin not on PATH: no warning
+        out(f"export PATH={engine_bin}:$PATH PULUMI_HOME={pulumi_home}   # the engine `make engine` builds")
         out(f"cd {REPO}")
         out(f"export PULUMI_BACKEND_URL=file://{pulumi_state}")
         out("export PULUMI_CONFIG_PASSPHRASE=sandbox PULUMI_SKIP_UPDATE_CHECK=true   # local-only, offline")
