@@ -21,7 +21,7 @@ install: $(VENV)/.installed
 ## engine: the Pulumi CLI (pinned wrapper module tools/pulumi), the Okta provider plugin and the Python language host
 ## (built from ../shared/engine-src) into .tools/bin/. Rebuilt only when the wrapper or those sources change;
 ## without ../shared/engine-src an installed Pulumi CLI and Okta plugin are linked in. See docs/development.md.
-ENGINE_INPUTS := tools/build-engine.sh tools/pulumi/go.mod tools/pulumi/go.sum \
+ENGINE_INPUTS := tools/build-engine.sh tools/exec-dynamic-host.sh tools/pulumi/go.mod tools/pulumi/go.sum \
 	$(wildcard ../shared/engine-src/*)
 .tools/bin/.built: $(ENGINE_INPUTS)
 	tools/build-engine.sh
@@ -33,7 +33,7 @@ engine: .tools/bin/.built
 # The demo and the sandbox deploy with the real `pulumi up`: build the engine first wherever it can be built (the
 # first time takes minutes, once); where it cannot, say why in one line and go on (the demo then deploys over REST).
 define engine_if_possible
-	@$(MAKE) --no-print-directory engine || echo "$@: going on without the engine (the line above says why)"
+	@$(MAKE) --no-print-directory engine || echo "$@: going on without the engine (the lines above say why)"
 endef
 
 ## demo: the whole flow offline (Okta sandbox + Talend stand-in, provisioning, verify, drift), then exit.
@@ -43,10 +43,12 @@ demo: install
 
 ## sandbox: leave both local servers running and print the variables that point pulumi and talend-okta at them.
 ## Other ports: make sandbox OKTA_PORT=18090 TALEND_PORT=18091; keep the org across restarts: STATE_DIR=.sandbox/kept
+# One recipe line: make echoes a continued line as it is, a stray `\` and all.
+SANDBOX_OPTIONS = $(strip $(if $(OKTA_PORT),--okta-port $(OKTA_PORT)) $(if $(TALEND_PORT),--talend-port \
+	$(TALEND_PORT)) $(if $(STATE_DIR),--state-dir $(STATE_DIR)))
 sandbox: install
 	$(engine_if_possible)
-	$(PY) -m talend_okta_sandbox.demo --serve $(if $(OKTA_PORT),--okta-port $(OKTA_PORT)) \
-		$(if $(TALEND_PORT),--talend-port $(TALEND_PORT)) $(if $(STATE_DIR),--state-dir $(STATE_DIR))
+	$(PY) -m talend_okta_sandbox.demo --serve $(SANDBOX_OPTIONS)
 
 ## lint: ruff and mypy.
 lint: install

@@ -73,7 +73,8 @@ planned_preview() { # the deploy's one preview: its JSON for check-plan, its pla
 }
 
 check_plan() { # refuses a plan that unassigns people the stack config does not say (docs/pull-requests.md)
-	talend-okta check-plan "$reports/preview.json" ${ALLOW_UNASSIGN:+--allow-unassign} | tee "$reports/check-plan.txt"
+	talend-okta check-plan "$reports/preview.json" --config "Pulumi.$STACK.yaml" ${ALLOW_UNASSIGN:+--allow-unassign} |
+		tee "$reports/check-plan.txt"
 }
 
 up_as_planned() { # Pulumi stops before any operation the checked plan does not contain

@@ -9,6 +9,7 @@ import pulumi
 
 from talend_cloud_app import TalendCloudApp
 from talend_okta.assignment_guard import require_app_creates_users
+from talend_okta.credentials import okta_token_refusal
 from talend_okta.http import InputError
 from talend_okta.settings import SettingsError, StackSettings, load_settings
 from talend_okta.spec import app_spec, stack_outputs
@@ -35,6 +36,9 @@ try:
     okta_credentials = okta_provider_credentials()
 except InputError as err:
     raise pulumi.RunError(str(err)) from None
+# A token Okta rejects: one line here, not a traceback from every group look-up the provider makes with it.
+if org_url and okta_credentials and (refusal := okta_token_refusal(org_url, okta_credentials)):
+    raise pulumi.RunError(refusal)
 assignment_check = (
     partial(require_app_creates_users, org_url, okta_credentials) if org_url and okta_credentials else None
 )

@@ -7,7 +7,7 @@ config, no environment. The program (`__main__.py`) decides where Talend tokens 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import pulumi
 import pulumi_okta as okta
@@ -255,7 +255,7 @@ class TalendCloudApp(pulumi.ComponentResource):
     ) -> pulumi.ResourceOptions:
         """Group assignments wait for Okta to create users for the app (people assigned before are never
         provisioned by Okta): they depend on the To App features, so a refused feature stops them, and a
-        before-create hook reads the app's features. `pulumi preview` says so."""
+        before-create hook reads the app's features. `pulumi preview` says so while it is so."""
         if not spec.groups:
             return child
         if not spec.assignments_wait_for_provisioning:
@@ -267,13 +267,9 @@ class TalendCloudApp(pulumi.ComponentResource):
                     resource=self,
                 )
             return child
-        pulumi.log.info(
-            "Group assignments wait for Okta to create users for the app (features SCIM_PROVISIONING and "
-            "PUSH_NEW_USERS): until then `pulumi up` assigns no group, since Okta never provisions people assigned "
-            "before (docs/provision.md)",
-            resource=self,
+        self.waiting_said: pulumi.Output[bool] = pulumi.Output.from_input(
+            self._say_what_assignments_wait_for(len(spec.groups))
         )
-        self.app.features.apply(lambda features: self._warn_unless_creating(features, len(spec.groups)))
         hooks = None
         if check is not None:
             self.assignment_hook = assignment_hook(check)
@@ -290,18 +286,30 @@ class TalendCloudApp(pulumi.ComponentResource):
         depends_on = [self.features] if self.features is not None else None
         return pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=depends_on, hooks=hooks))
 
-    def _warn_unless_creating(self, features: Sequence[str] | None, groups: int) -> None:
-        """In a preview of an existing app: say that `pulumi up` will assign no new group yet (Okta's features as
-        Pulumi last read them)."""
-        if features is not None and not creates_users(list(features)):
-            shown = ", ".join(features) or "none"
-            pulumi.log.warn(
-                f"Okta does not create users for this app yet (its features as last read: {shown}): `pulumi up` will "
-                f"not create any of the {groups} group assignments not made yet; in the Okta Admin Console enable "
-                "SCIM, Provisioning → Integration and To App → Create Users first (`pulumi preview --refresh` reads "
-                "the features again)",
+    async def _say_what_assignments_wait_for(self, groups: int) -> bool:
+        """Said only while true. A new app (its features unknown: the preview of its first deploy, or not read yet):
+        the assignments wait for Okta to create users. An app whose features, as Pulumi last read them, do not create
+        users: `pulumi up` will not assign the groups not assigned yet. An app that creates users: nothing (False)."""
+        features = self.app.features
+        value = await features.future() if await features.is_known() else None
+        if value is None:
+            pulumi.log.info(
+                "Group assignments wait for Okta to create users for the app (features SCIM_PROVISIONING and "
+                "PUSH_NEW_USERS): until then `pulumi up` assigns no group, since Okta never provisions people "
+                "assigned before (docs/provision.md)",
                 resource=self,
             )
+            return True
+        if not creates_users(list(value)):
+            pulumi.log.warn(
+                f"Okta does not create users for this app yet (its features as last read: {', '.join(value) or 'none'}"
+                f"): `pulumi up` will not create any of the {groups} group assignments not made yet; in the Okta Admin "
+                "Console enable SCIM, Provisioning → Integration and To App → Create Users first (`pulumi preview "
+                "--refresh` reads the features again)",
+                resource=self,
+            )
+            return True
+        return False
 
     def _assign(
         self,

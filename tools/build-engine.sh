@@ -5,6 +5,7 @@
 #   pulumi-language-python(-exec)   the Python language host, both built by ../shared/engine-src/build.sh from the
 #                                   sources kept there (the proxy refuses their modules)
 #   pulumi-resource-pulumi-python   the script that serves Python dynamic providers, from the CLI's sdk module
+#                                   (with `exec`: tools/exec-dynamic-host.sh)
 # Without ../shared/engine-src (someone else's clone), a Pulumi CLI installed the usual way, with the Okta plugin
 # the SDK pin asks for, is linked in as it is. Make calls this only when a wrapper or the sources changed.
 set -euo pipefail
@@ -45,16 +46,20 @@ use_installed() {
 	[ -n "$cli" ] || cli="$HOME/.pulumi/bin/pulumi"
 	plugin="${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-okta-v$okta_version/pulumi-resource-okta"
 	if [ ! -x "$cli" ] || [ ! -x "$plugin" ]; then
-		say "$kit is absent, so the Okta provider plugin $okta_version and the Python language host cannot be built" \
-			"here; install the Pulumi CLI the usual way (its installer puts it in ~/.pulumi/bin), run" \
-			"\`pulumi plugin install resource okta $okta_version\`, then \`make engine\` again" >&2
+		# Lines that fit 120 columns, like the rest of `make demo`: this is what a clone of the repository sees.
+		{
+			say "$kit is absent: the Okta plugin and the Python language host cannot be built here."
+			say "Install the Pulumi CLI the usual way (its installer puts it in ~/.pulumi/bin), then:"
+			say "  pulumi plugin install resource okta $okta_version && make engine"
+		} >&2
 		exit 1
 	fi
 	local dir
 	dir=$(dirname "$(readlink -f "$cli")")
-	for name in pulumi pulumi-language-python pulumi-language-python-exec pulumi-resource-pulumi-python; do
+	for name in pulumi pulumi-language-python pulumi-language-python-exec; do
 		ln -sfn "$dir/$name" "$bin/$name"
 	done
+	tools/exec-dynamic-host.sh "$dir/pulumi-resource-pulumi-python" "$bin/pulumi-resource-pulumi-python"
 	ln -sfn "$plugin" "$bin/pulumi-resource-okta"
 	say "using the installed Pulumi CLI $("$bin/pulumi" version) in $dir with the Okta plugin $okta_version ($plugin)"
 }
@@ -82,7 +87,7 @@ build_cli() {
 	# Serves Python dynamic providers (the Talend role mappings); shipped in the sdk module of the CLI's release.
 	local sdk_dir
 	sdk_dir=$(cd tools/pulumi && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)
-	install -m 0755 "$sdk_dir/python/dist/pulumi-resource-pulumi-python" "$bin/pulumi-resource-pulumi-python"
+	tools/exec-dynamic-host.sh "$sdk_dir/python/dist/pulumi-resource-pulumi-python" "$bin/pulumi-resource-pulumi-python"
 	say "built pulumi $version"
 }
 

@@ -26,7 +26,8 @@ then run it again. tests/docs fails when this page is not current. -->
 
 Each Talend tenant is one Pulumi stack; its settings live in `Pulumi.<stack>.yaml` (the example is
 [`Pulumi.dev.yaml`](../Pulumi.dev.yaml)). Set a scalar with `pulumi config set {NAMESPACE}:region eu`, a secret with
-`pulumi config set --secret {NAMESPACE}:scimToken`, and write lists and objects (`groups`, `provisioning`) in the file.
+`pulumi config set --secret {NAMESPACE}:scimToken`, a nested key with `--path` (`pulumi config set --path
+{NAMESPACE}:provisioning.manage false`), and write lists (`groups`) in the file.
 The Okta side comes from the Okta provider's own keys: `okta:orgName` + `okta:baseUrl` (or `okta:httpProxy` for the
 sandbox), and the token from `okta:apiToken` or `OKTA_API_TOKEN`.
 

@@ -20,7 +20,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
-from rich.console import Console
 from rich.markup import escape
 
 from talend_okta import definition as talend
@@ -47,6 +46,7 @@ from talend_okta.stack_config import talend_url
 from talend_okta.stack_files import SECRET_PLACEHOLDER, StackOutputs, read_stack_outputs
 from talend_okta.talend_api import TalendApiClient
 from talend_okta.target import okta_target
+from talend_okta.terminal import human_console
 
 ADOPT_KEY = f"{NAMESPACE}:adopt"
 _SSO_URL = re.compile(
@@ -624,7 +624,7 @@ def run(
 ) -> int:
     """`talend-okta adopt`: 0 when written (or already managed); could not run: one line on stderr and exit 2."""
     redact = Redactor([okta_token, talend_api_token])
-    console = Console(highlight=False, soft_wrap=True)
+    console = human_console()
     try:
         check_app_id(app_id)
         path = output_path(stack, out)

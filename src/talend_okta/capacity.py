@@ -213,6 +213,11 @@ class SeatPlan(_Model):
 
     @property
     def problems(self) -> list[str]:
+        if not self.lines:
+            return [
+                "seats: cannot tell: Talend's subscription lists no application and no seats; check the license in "
+                "Talend Management Console → Subscription, or the token's owner's access to it"
+            ]
         problems = [
             f"seats: {line.application} would need {line.numbers()}: free seats in Talend (remove roles from people "
             f"who no longer need {line.application}) or buy more before merging"
@@ -274,15 +279,16 @@ def plan_seats(seats: Iterable[Seat], changes: Iterable[RoleChange], catalog: Ro
                 SeatLine(application=seat.application, used=seat.current_users, limit=seat.max_users, known=False)
             )
             continue
-        first = ours not in seen  # Studio and Pipeline Designer share seats: count the change once
         seen.add(ours)
+        # Studio and Pipeline Designer share seats, and Talend does not say which of its lines counts a shared
+        # seat: the change is counted on each, so the verdict is the same in any order of Talend's list.
         lines.append(
             SeatLine(
                 application=seat.application,
                 used=seat.current_users,
                 limit=seat.max_users,
-                adds=adds.get(ours, 0) if first else 0,
-                frees=frees.get(ours, 0) if first else 0,
+                adds=adds.get(ours, 0),
+                frees=frees.get(ours, 0),
             )
         )
     unlicensed = {app: count for app, count in adds.items() if app not in seen}

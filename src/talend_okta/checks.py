@@ -13,3 +13,4 @@ class CheckResult(BaseModel):
     detail: str
     steps: list[str] = Field(default_factory=list)
     settled: bool = Field(default=True, exclude=True)  # a failure waiting cannot fix; False: look again later
+    ran: bool = True  # False: not checked (what it needs failed or could not be read); never ok then

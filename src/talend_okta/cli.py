@@ -70,10 +70,10 @@ def verify(
     stack_outputs: StackOutputsOption = None,
     timeout: Annotated[
         float,
-        typer.Option(min=0, metavar="SECONDS", help="How long to wait for Okta to finish provisioning; 0 = one pass."),
+        typer.Option(min=0, metavar="SECONDS", help="How long to wait for Okta to finish provisioning; 0 = one round."),
     ] = 300.0,
     poll_interval: Annotated[
-        float, typer.Option(min=0.05, metavar="SECONDS", help="First wait between passes; grows to 30 s.")
+        float, typer.Option(min=0.05, metavar="SECONDS", help="First wait between rounds; grows to 30 s.")
     ] = 5.0,
     json_path: JsonOption = None,
     ignore_user: Annotated[
@@ -250,15 +250,26 @@ def check_plan(
     allow_unassign: Annotated[
         bool, typer.Option("--allow-unassign", help="List the steps that unassign people, but pass.")
     ] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            metavar="FILE",
+            help="The stack config a dropped group is checked against (default: Pulumi.<stack>.yaml here, the "
+            "stack named in the plan).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Refuse a Pulumi plan that unassigns people, before `pulumi up` carries it out.
 
-    Names every step of the plan that deletes the Talend Cloud app or unassigns a group (a per-group assignment
-    deleted or replaced, a group dropped from the stack's assignments), whatever caused it: a declared change, a
-    renamed resource, an upgrade that skipped its step. Exit 0 when none (or --allow-unassign), 1 when refused, 2
-    when the plan cannot be read. See docs/pull-requests.md.
+    Names every step of the plan that deletes the Talend Cloud app or sets it INACTIVE, unassigns a person or a
+    group (an assignment resource deleted or replaced, a group dropped), or switches off a To App feature, whatever
+    caused it: a renamed resource, an upgrade that skipped its step, a value the plan does not show. A group the
+    stack config no longer lists is declared: listed, not refused. Exit 0 when nothing else (or --allow-unassign),
+    1 when refused, 2 when the plan or the stack config cannot be read. See docs/pull-requests.md.
     """
-    raise typer.Exit(plan_check.run(plan, allow_unassign=allow_unassign))
+    raise typer.Exit(plan_check.run(plan, allow_unassign=allow_unassign, config=config))
 
 
 @app.command()

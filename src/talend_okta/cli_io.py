@@ -12,6 +12,7 @@ import typer
 
 from talend_okta.http import InputError
 from talend_okta.redact import Redactor
+from talend_okta.terminal import printable
 
 OktaUrlOption = Annotated[
     str | None,
@@ -105,8 +106,8 @@ def check_output_dir(option: str, path: str | None) -> None:
 
 
 def fail(message: str, redact: Redactor) -> NoReturn:
-    """One line on stderr, exit code 2."""
-    typer.echo(f"talend-okta: error: {redact(message)}", err=True)
+    """One line on stderr (an Okta or Talend message in it made printable), exit code 2."""
+    typer.echo(f"talend-okta: error: {printable(redact(message))}", err=True)
     raise typer.Exit(2)
 
 

@@ -1,15 +1,20 @@
 """Does Talend accept a token? The request Okta's "Test API Credentials" sends, as one named check.
 
 Used by the Pulumi program's before-create hook (a token Talend rejects never reaches Okta), the sandbox's REST
-deploy (the same hook) and verify's `talend-credentials` check. The token never shows in a result.
+deploy (the same hook) and verify's `talend-credentials` check. And does Okta accept the stack's API token: the
+program asks once, so a rejected token is one line instead of a traceback per Okta look-up. Tokens never show.
 """
 
 from __future__ import annotations
 
 import threading
 
+from pydantic import SecretStr
+
 from talend_okta.checks import CheckResult
-from talend_okta.http import ApiAuthError, ApiError, ApiStatusError, ApiUnreachable, InputError
+from talend_okta.http import ApiAuthError, ApiError, ApiStatusError, ApiUnreachable, Deadline, InputError
+from talend_okta.okta_api import OktaClient
+from talend_okta.okta_auth import OktaCredentials, ServiceApp
 from talend_okta.redact import Redactor
 from talend_okta.scim_api import TalendScimClient
 
@@ -68,3 +73,24 @@ def _refused(err: ApiStatusError) -> CheckResult:
         detail = f"{err} ({why}; Talend needs a personal access token of a user with Users - Manage)"
         return CheckResult(name=CREDENTIALS, ok=False, detail=detail)
     return CheckResult(name=CREDENTIALS, ok=False, detail=str(err))
+
+
+def okta_token_refusal(okta_url: str, credentials: str | OktaCredentials, *, total: float = 30.0) -> str | None:
+    """Why Okta refuses the API token (`GET /api/v1/users/me` answered 401 or 403), in one line; None when it accepts
+    it or gave no verdict (unreachable, slow: the Okta provider reports those itself). A service app has no user to
+    read: its refusals (key, scope) come from the token endpoint, one line each, on its first call."""
+    if isinstance(credentials, ServiceApp):
+        return None
+    token = credentials.get_secret_value() if isinstance(credentials, SecretStr) else credentials
+    redact = Redactor([token])
+    try:
+        with OktaClient(okta_url, token, timeout=min(10.0, total), deadline=Deadline(total), redactor=redact) as okta:
+            okta.current_user()
+    except ApiAuthError as err:
+        return redact(
+            f"Okta at {okta_url} rejected the API token (okta:apiToken or OKTA_API_TOKEN): {err}; create one in the "
+            "Okta Admin Console → Security → API → Tokens"
+        )
+    except (ApiError, InputError):
+        return None
+    return None

@@ -1,33 +1,44 @@
-"""`talend-okta check-plan`: refuse a Pulumi plan that unassigns people the stack config did not say, before
-`pulumi up` carries it out.
+"""`talend-okta check-plan`: refuse a Pulumi plan that takes people out of Talend beyond what the stack config
+says, before `pulumi up` carries it out.
 
 Preflight reads the stack config and says what the declared change does to people; reviewers see it in the pull
 request. The plan can do more than the config says: a resource renamed without an alias is deleted and created
 again, a program change replaces a resource, and a stack that moves from pulumi-okta's per-group `GroupAssignment`
 resources to this stack's `GroupAssignments` without `python -m talend_okta.assignments_upgrade` deletes the old
-ones (docs/rate-limits.md, "Upgrading a stack"). Each of those unassigns groups, and Okta deactivates their members
-in Talend. This check reads `pulumi preview --json` and refuses every step that would:
-- delete or replace the Talend Cloud app (`okta:app/saml:Saml`): everyone assigned loses Talend (the app is also
-  protected in the program, so `pulumi up` would stop there; the check says it first);
-- delete or replace a per-group `okta:app/groupAssignment:GroupAssignment`: that group is unassigned;
-- delete or replace this stack's `talend:GroupAssignments`: every group it held is unassigned, even those a
-  replacement assigns again.
-An update of `talend:GroupAssignments` that drops a group is what the config declares (a group removed from
-`groups`): listed, not refused.
+ones (docs/rate-limits.md, "Upgrading a stack"). Each of those unassigns people, and Okta deactivates them in
+Talend. This check reads `pulumi preview --json` and refuses every step that would:
+- delete or replace the Talend Cloud app (`okta:app/saml:Saml`), or set its `status` to INACTIVE: everyone
+  assigned loses Talend;
+- delete or replace a resource that assigns people: pulumi-okta's `okta:app/user:User`,
+  `okta:app/groupAssignment:GroupAssignment`, `okta:index/appGroupAssignments:AppGroupAssignments`, or this
+  stack's `talend:GroupAssignments` and `talend:PushGroups` (every group they held, even those a replacement holds
+  again); or update one so that it drops a group;
+- switch off a To App feature (`okta:app/features:Features`: a `status` that was ENABLED and is not any more, or the
+  features deleted): Okta stops creating, updating or deactivating people in Talend.
+An update of `talend:GroupAssignments` (or `talend:PushGroups`) that drops a group the stack config no longer lists
+(or no longer pushes) is the declared change: listed, not refused. check-plan reads the stack config for that
+(`--config`, by default `Pulumi.<stack>.yaml` with the stack named in the plan's URNs).
+
+Fails closed: a value it cannot read (a secret shown as `[secret]`, a value the preview does not know yet, state
+missing from a step) counts as the worst case.
 
 Pulumi's preview JSON (`pulumi preview --json`; pulumi pkg/backend/display/json.go, `ShowPreviewDigest`):
-`{"steps": [{"op", "urn", "oldState": {"type", "inputs"}, "newState": {...}}]}`. A replacement is one `replace`
-step, and also `create-replacement` and `delete-replaced` with `--show-replacement-steps`: each unassignment is
-named once. Check the plan of a plain `pulumi preview --json`: with `--refresh`, an object already gone from Okta
-shows as a `delete` too. Exit 0: nothing unassigned beyond the config (or `--allow-unassign`), 1: refused, 2: the
-plan cannot be read.
+`{"steps": [{"op", "urn", "oldState": {"type", "inputs"}, "newState": {...}}]}`; secrets are masked as
+`"[secret]"` and unknown values are `04da6b54-80e4-46f7-96ec-b56ff0331ba9` (pulumi sdk/go/common/resource/plugin,
+`UnknownStringValue`). The type comes from the step's state, else from the URN
+(`urn:pulumi:<stack>::<project>::<parent type>$<type>::<name>`, split at most three times: a name may hold `::`,
+pulumi#14107). A replacement is one `replace` step, and also `create-replacement` and `delete-replaced` with
+`--show-replacement-steps`: each unassignment is named once. Check the plan of a plain `pulumi preview --json`:
+with `--refresh`, an object already gone from Okta shows as a `delete` too. Exit 0: nothing unassigned beyond the
+config (or `--allow-unassign`), 1: refused, 2: the plan or the stack config cannot be read.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -37,11 +48,19 @@ from talend_okta.assignments_upgrade import GROUP_ASSIGNMENT_TYPE
 from talend_okta.cli_io import fail
 from talend_okta.http import InputError
 from talend_okta.redact import Redactor
-from talend_okta.stack_files import read_input
+from talend_okta.settings import SettingsError, StackSettings
+from talend_okta.stack_files import read_input, read_stack_config
+from talend_okta.terminal import printable
 
 APP_TYPE = "okta:app/saml:Saml"
-ASSIGNMENTS_TYPE = "talend:GroupAssignments"  # a Python dynamic resource: `pulumi-python:dynamic/talend:…`
+USER_TYPE = "okta:app/user:User"
+APP_GROUP_ASSIGNMENTS_TYPE = "okta:index/appGroupAssignments:AppGroupAssignments"
+FEATURES_TYPE = "okta:app/features:Features"
+# Python dynamic resources: `pulumi-python:dynamic/talend:…`
+ASSIGNMENTS_TYPE = "talend:GroupAssignments"
+PUSH_GROUPS_TYPE = "talend:PushGroups"
 REMOVES_OLD = frozenset({"delete", "replace", "delete-replaced"})  # the old object is deleted in Okta
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # how Pulumi serializes a value the preview does not know yet
 UPGRADE = "python -m talend_okta.assignments_upgrade"
 
 
@@ -72,32 +91,111 @@ class Unassignment:
     """One step of the plan that takes people out of Talend."""
 
     op: str
-    resource: str  # `<type> <name>` from the step's URN
+    resource: str  # `<type> <name>`
     what: str  # "unassigns group Talend Developers (00g1)", "deletes the Talend Cloud app"
-    declared: bool = False  # a group the stack config no longer declares (preflight showed it)
+    dropped: tuple[str, str] | None = None  # ("groups" or "push", group name): declared if the config agrees
+    declared: bool = False  # a group the stack config no longer lists (preflight showed it)
 
     def line(self) -> str:
         return f"{self.op} {self.resource}: {self.what}"
 
 
-def _type_and_name(urn: str) -> tuple[str, str]:
-    """`urn:pulumi:<stack>::<project>::<parent type>$<type>::<name>` → (`<type>`, `<name>`)."""
-    parts = urn.split("::")
-    if len(parts) < 4:
+def _urn_parts(urn: str) -> tuple[str, str, str]:
+    """`urn:pulumi:<stack>::<project>::<parent type>$<type>::<name>` → (`<stack>`, `<type>`, `<name>`); the name
+    may itself hold `::`, so the URN is split at most three times."""
+    parts = urn.split("::", 3)
+    if len(parts) < 4 or not parts[0].startswith("urn:pulumi:"):
         raise InputError(f"PLAN: {urn!r} is not a Pulumi URN")
-    return parts[-2].split("$")[-1], parts[-1]
+    return parts[0].removeprefix("urn:pulumi:"), parts[2].split("$")[-1], parts[3]
 
 
-def _groups(state: _State | None) -> dict[str, str]:
-    """GroupAssignments' `groups` input: Okta group id → name."""
-    groups = state.inputs.get("groups") if state else None
-    if not isinstance(groups, list):
-        return {}
-    return {str(g["groupId"]): str(g.get("name") or g["groupId"]) for g in groups if isinstance(g, dict)}
+def _type(step: _Step) -> str:
+    state = step.oldState if step.op in REMOVES_OLD else (step.newState or step.oldState)
+    return state.type if state is not None and state.type else _urn_parts(step.urn)[1]
+
+
+def _groups(state: _State | None, key: str = "groupId") -> dict[str, str] | None:
+    """A `groups` input as Okta group id → name; None when it cannot be read (absent state, secret, unknown)."""
+    groups = state.inputs.get("groups") if state is not None else None
+    if not isinstance(groups, list) or not all(isinstance(g, dict) and isinstance(g.get(key), str) for g in groups):
+        return None
+    if any(g[key] == UNKNOWN for g in groups):
+        return None
+    return {g[key]: str(g.get("name") or g[key]) for g in groups}
+
+
+def _statuses(value: Any, path: str = "") -> dict[str, Any]:
+    """Every `status` under an input value: path → value (the To App features' capabilities nest them)."""
+    found: dict[str, Any] = {}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if key == "status":
+                found[where] = item
+            else:
+                found.update(_statuses(item, where))
+    return found
+
+
+def _step_unassigns(step: _Step, kind: str, resource: str) -> list[Unassignment]:
+    """What one step does to people (nothing for most)."""
+    op, removes = step.op, step.op in REMOVES_OLD
+    new = step.newState.inputs if step.newState is not None else {}
+    if kind == APP_TYPE:
+        if removes:
+            return [Unassignment(op, resource, "deletes the Talend Cloud app: everyone assigned leaves")]
+        old_status = step.oldState.inputs.get("status") if step.oldState is not None else None
+        if op == "update" and old_status != "INACTIVE" and new.get("status", "ACTIVE") not in ("ACTIVE", old_status):
+            shown = "an unknown value" if new.get("status") == UNKNOWN else repr(new.get("status"))
+            return [Unassignment(op, resource, f"sets the app's status to {shown}: no one assigned can sign in")]
+        return []
+    if kind == USER_TYPE and removes:
+        person = (step.oldState.inputs if step.oldState is not None else {}).get("userId", "?")
+        return [Unassignment(op, resource, f"unassigns person {person}")]
+    if kind == GROUP_ASSIGNMENT_TYPE and removes:
+        group = (step.oldState.inputs if step.oldState is not None else {}).get("groupId", "?")
+        return [Unassignment(op, resource, f"unassigns group {group}")]
+    if kind == FEATURES_TYPE and (removes or op == "update"):
+        return _features_off(step, resource)
+    if kind == APP_GROUP_ASSIGNMENTS_TYPE and (removes or op == "update"):
+        return _groups_dropped(step, resource, "unassigns group", key="id", drop=None)
+    if kind.endswith(ASSIGNMENTS_TYPE) and (removes or op == "update"):
+        return _groups_dropped(step, resource, "unassigns group", key="groupId", drop="groups")
+    if kind.endswith(PUSH_GROUPS_TYPE) and (removes or op == "update"):
+        return _groups_dropped(step, resource, "stops pushing group", key="groupId", drop="push")
+    return []
+
+
+def _groups_dropped(step: _Step, resource: str, verb: str, *, key: str, drop: str | None) -> list[Unassignment]:
+    """A replacement's old resource unassigns all of its groups, even those the new one holds again; an update,
+    those it no longer holds. Groups it cannot read count as all of them."""
+    old = _groups(step.oldState, key)
+    if old is None:
+        return [Unassignment(step.op, resource, f"{verb}s it held: the plan does not show which (secret or unknown)")]
+    kept = _groups(step.newState, key) if step.op == "update" else {}
+    if kept is None:
+        what = "may drop any group it holds: the preview does not know its groups"
+        return [Unassignment(step.op, resource, what)]
+    dropped = sorted((name, group_id) for group_id, name in old.items() if group_id not in kept)
+    declarable = drop if step.op == "update" else None
+    return [
+        Unassignment(step.op, resource, f"{verb} {name} ({group_id})", (declarable, name) if declarable else None)
+        for name, group_id in dropped
+    ]
+
+
+def _features_off(step: _Step, resource: str) -> list[Unassignment]:
+    if step.op in REMOVES_OLD:
+        return [Unassignment(step.op, resource, "deletes the To App features: Okta stops provisioning to Talend")]
+    old = _statuses(step.oldState.inputs if step.oldState is not None else {})
+    new = _statuses(step.newState.inputs if step.newState is not None else {})
+    off = sorted(path for path, status in old.items() if status == "ENABLED" and new.get(path) != "ENABLED")
+    return [Unassignment(step.op, resource, f"switches off {path}: Okta stops that for Talend") for path in off]
 
 
 def unassignments(plan: Mapping[str, Any]) -> list[Unassignment]:
-    """Every step of a `pulumi preview --json` plan that unassigns a group or deletes the app."""
+    """Every step of a `pulumi preview --json` plan that takes people out of Talend (drops not yet judged against
+    the stack config: `declare`)."""
     try:
         steps = _Plan.model_validate(plan).steps
     except ValidationError as err:
@@ -106,26 +204,30 @@ def unassignments(plan: Mapping[str, Any]) -> list[Unassignment]:
         raise InputError(f"PLAN: not what `pulumi preview --json` writes ({where}: {first['msg']})") from None
     found: dict[tuple[str, str], Unassignment] = {}  # (resource, what) → the first step that does it
     for step in steps:
-        kind, name = _type_and_name(step.urn)
-        resource = f"{kind} {name}"
-        if kind == APP_TYPE and step.op in REMOVES_OLD:
-            _add(found, Unassignment(step.op, resource, "deletes the Talend Cloud app: everyone assigned leaves"))
-        elif kind == GROUP_ASSIGNMENT_TYPE and step.op in REMOVES_OLD:
-            group = str((step.oldState.inputs if step.oldState else {}).get("groupId", "?"))
-            _add(found, Unassignment(step.op, resource, f"unassigns group {group}"))
-        elif kind.endswith(ASSIGNMENTS_TYPE) and step.op in {*REMOVES_OLD, "update"}:
-            # An update keeps the groups still declared; a replacement's old resource unassigns all of its groups,
-            # even those the new one declares again.
-            kept = _groups(step.newState) if step.op == "update" else {}
-            for group_id, group in sorted(_groups(step.oldState).items(), key=lambda item: item[1]):
-                if group_id not in kept:
-                    what = f"unassigns group {group} ({group_id})"
-                    _add(found, Unassignment(step.op, resource, what, declared=step.op == "update"))
+        kind = _type(step)
+        for item in _step_unassigns(step, kind, f"{kind} {_urn_parts(step.urn)[2]}"):
+            found.setdefault((item.resource, item.what), item)
     return list(found.values())
 
 
-def _add(found: dict[tuple[str, str], Unassignment], item: Unassignment) -> None:
-    found.setdefault((item.resource, item.what), item)
+def plan_stack(plan: Mapping[str, Any]) -> str | None:
+    """The stack the plan is for, from its first URN."""
+    steps = plan.get("steps")
+    if isinstance(steps, list) and steps and isinstance(steps[0], dict) and isinstance(steps[0].get("urn"), str):
+        return _urn_parts(steps[0]["urn"])[0]
+    return None
+
+
+def declare(found: list[Unassignment], settings: StackSettings) -> list[Unassignment]:
+    """Mark as declared each dropped group the stack config no longer lists (`groups`) or no longer pushes
+    (`push`); a name it still lists, also as a former name, stays refused."""
+    listed = {name.casefold() for group in settings.groups for name in (group.name, *group.former_names)}
+    pushed = {name.casefold() for group in settings.groups if group.push for name in (group.name, *group.former_names)}
+    still = {"groups": listed, "push": pushed}
+    return [
+        replace(item, declared=item.dropped[1].casefold() not in still[item.dropped[0]]) if item.dropped else item
+        for item in found
+    ]
 
 
 def read_plan(path: str) -> dict[str, Any]:
@@ -151,7 +253,7 @@ def report(found: Iterable[Unassignment], *, allowed: bool) -> tuple[list[str], 
         count = f"{len(undeclared)} step{'s' if len(undeclared) > 1 else ''}"
         lines.append(
             f"talend-okta check-plan: {verdict}: {count} take people out of Talend that the stack config does not "
-            "say (Okta deactivates the members of an unassigned group there)"
+            "say (Okta deactivates the people it unassigns there)"
         )
         lines.extend(f"  ✗ {item.line()}" for item in undeclared)
         if not allowed and any(GROUP_ASSIGNMENT_TYPE in item.resource for item in undeclared):
@@ -159,20 +261,39 @@ def report(found: Iterable[Unassignment], *, allowed: bool) -> tuple[list[str], 
         if not allowed:
             lines.append("  Meant to? Run again with --allow-unassign (see docs/pull-requests.md).")
     else:
-        lines.append("talend-okta check-plan: OK: the plan deletes no assignment and keeps the app")
+        lines.append("talend-okta check-plan: OK: the plan unassigns no one and keeps the app and its provisioning")
     if declared:
         lines.append(f"  declared in the stack config ({len(declared)}; preflight showed whom each holds):")
         lines.extend(f"  - {item.line()}" for item in declared)
     return lines, 1 if undeclared and not allowed else 0
 
 
-def run(path: str, *, allow_unassign: bool) -> int:
-    """Read, check, print; the exit code (2 with one line on stderr when the plan cannot be read)."""
+def _stack_settings(config: Path | None, plan: Mapping[str, Any]) -> StackSettings:
+    """The stack config the plan's drops are judged against: `--config`, else `Pulumi.<stack>.yaml` here."""
+    if config is None:
+        stack = plan_stack(plan)
+        config = Path(f"Pulumi.{stack}.yaml")
+        if not config.is_file():
+            raise InputError(
+                f"--config: the plan drops groups and check-plan reads the stack config to tell whether it says so; "
+                f"{config} is not here: pass --config Pulumi.<stack>.yaml"
+            )
     try:
-        found = unassignments(read_plan(path))
+        return read_stack_config(config).settings
+    except SettingsError as err:
+        raise InputError(str(err)) from None
+
+
+def run(path: str, *, allow_unassign: bool, config: Path | None = None) -> int:
+    """Read, check, print; the exit code (2 with one line on stderr when the plan or the config cannot be read)."""
+    try:
+        plan = read_plan(path)
+        found = unassignments(plan)
+        if any(item.dropped for item in found):
+            found = declare(found, _stack_settings(config, plan))
     except InputError as err:
         fail(str(err), Redactor())
     lines, code = report(found, allowed=allow_unassign)
     for line in lines:
-        typer.echo(line)
+        typer.echo(printable(line))  # group names and ids come from Okta
     return code

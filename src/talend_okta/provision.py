@@ -39,6 +39,7 @@ from talend_okta.redact import Redactor
 from talend_okta.scim_api import TalendScimClient
 from talend_okta.stack_files import StackOutputs, read_stack_outputs
 from talend_okta.target import okta_target
+from talend_okta.terminal import human_console
 from talend_okta.user_names import user_name_key
 
 WORKERS = 16  # people at once; the pacing keeps them within the token's share of Okta's rate limit
@@ -414,7 +415,7 @@ def run(
     """0 everyone pushed or being pushed (or nobody stranded, or a dry run that leaves nobody behind); 1 anyone left
     stranded, refused, or without access; could not run: one line, exit 2."""
     redact = Redactor([okta_token, scim_token])
-    out = Console(highlight=False, soft_wrap=True)
+    out = human_console()
     try:
         if not stranded:
             raise InputError("--stranded: say whom to provision (the people Okta never will: the only kind)")

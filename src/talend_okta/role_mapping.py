@@ -2,6 +2,8 @@
 
 The resource is the tenant's whole mapping set, because Talend's API replaces every mapping at once: it is
 authoritative, and a mapping made by hand in Talend is removed by the next `pulumi up` (preflight lists those).
+- check (also in `pulumi preview`): Talend role names the tenant does not have, and a token Talend rejects, are one
+  check failure each (one line), before `pulumi up` changes anything in Okta.
 - create / update: refuse Talend role names the tenant does not have (one line naming them and listing the
   tenant's roles), then `POST /security/role-mappings` with the declared mappings.
 - read: what Talend holds now, so `pulumi preview --refresh` shows a mapping changed by hand as drift.
@@ -57,6 +59,10 @@ class RoleMappingError(Exception):
     """Talend refused, or would be given something wrong; one line, never the token."""
 
 
+class TokenRejected(RoleMappingError):
+    """Talend answered 401 or 403 to the token."""
+
+
 @dataclass(frozen=True)
 class StackTarget:
     """What the stack's config says about Talend: where the role-mapping API is, and the configured token."""
@@ -105,7 +111,28 @@ class RoleMappingProvider(dynamic.ResourceProvider):
             return dynamic.CheckResult(news, [dynamic.CheckFailure(MAPPINGS, 'must be a list of {"name", "roles"}')])
         if len({entry["name"] for entry in entries}) < len(entries):
             return dynamic.CheckResult(news, [dynamic.CheckFailure(MAPPINGS, "names a customer role twice")])
-        return dynamic.CheckResult(news, [])
+        return dynamic.CheckResult(news, self._tenant_failures(news))
+
+    def _tenant_failures(self, news: dict[str, Any]) -> list[dynamic.CheckFailure]:
+        """`pulumi preview` runs Check too, with the token the config gives (the SCIM token at least): role names
+        the tenant does not have, and a token Talend rejects, are one line there, before `pulumi up` changes
+        anything in Okta. Talend unreachable, or a URL the stack does not name, is left to create and update."""
+        wanted = mappings_of(news)
+        if not wanted or UNKNOWN in (news.get(API_URL), news.get(API_TOKEN)):
+            return []
+
+        def role_names(deadline: Deadline) -> list[str]:
+            with self._client(news, deadline) as talend:
+                return self._call(talend.role_names, news)
+
+        try:
+            tenant_roles = self._bounded("reading Talend's roles", role_names)
+        except TokenRejected as err:
+            return [dynamic.CheckFailure(MAPPINGS, str(err))]
+        except RoleMappingError:
+            return []
+        unknown = unknown_roles(wanted, tenant_roles)
+        return [dynamic.CheckFailure(MAPPINGS, unknown_roles_message(unknown, tenant_roles))] if unknown else []
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
         replaces = [API_URL] if _changed(olds.get(API_URL), news.get(API_URL)) else []
@@ -210,20 +237,32 @@ class RoleMappingProvider(dynamic.ResourceProvider):
         except ApiAuthError as err:
             if err.status == 403:
                 need = f"; the token's owner needs {SSO_PERMISSION} ({self._token_name(props)})"
+            elif self._configured_token(props):
+                key = self.target.token_key if self.target else API_TOKEN_KEY
+                need = (
+                    f"; Talend rejected {self._token_name(props)}: set a valid one with `pulumi config set --secret "
+                    f"{key}` (a Talend personal access token whose owner has {SSO_PERMISSION})"
+                )
             else:
                 need = (
                     f"; the token used was {self._token_name(props)} (a refresh without --run-program uses the "
                     "config of the last `pulumi up`). After rotating it, run `pulumi up` once (without --refresh) "
                     "or `pulumi refresh --run-program`"
                 )
-            raise RoleMappingError(f"role mappings: {err}{need}") from None
+            raise TokenRejected(f"role mappings: {err}{need}") from None
         except ApiError as err:
             raise RoleMappingError(f"role mappings: {err}") from None
 
-    def _token_name(self, props: Mapping[str, Any]) -> str:
+    def _configured_token(self, props: Mapping[str, Any]) -> bool:
+        """Whether the call used the token of the stack's config (not the one kept in the state)."""
         target = self.target
-        if target and target.token and target.api_url and same_origin(str(props.get(API_URL) or ""), target.api_url):
-            return f"{target.token_key} as the engine configured the provider"
+        return bool(
+            target and target.token and target.api_url and same_origin(str(props.get(API_URL) or ""), target.api_url)
+        )
+
+    def _token_name(self, props: Mapping[str, Any]) -> str:
+        if self.target and self._configured_token(props):
+            return f"{self.target.token_key} as the engine configured the provider"
         return f"the token kept in the state (the {API_TOKEN_KEY} of the `pulumi up` that wrote it)"
 
 

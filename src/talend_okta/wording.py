@@ -1,4 +1,4 @@
-"""Counts in words for reports: `1 person`, `2 people`, `1 pass`."""
+"""Counts in words for reports: `1 person`, `2 people`, `1 round`."""
 
 from __future__ import annotations
 

@@ -138,9 +138,23 @@ def test_a_role_for_an_application_without_seats_in_the_license_is_refused() -> 
     ]
 
 
-def test_studio_and_pipeline_designer_lines_share_the_change_once() -> None:
-    plan = plan_seats([seat("Studio", 1, 10), seat("Pipeline Designer", 1, 10)], gains(2, "Pipelines Designer"), None)
-    assert [line.adds for line in plan.lines] == [2, 0]
+@pytest.mark.parametrize("reverse", [False, True], ids=["studio-first", "pipeline-designer-first"])
+def test_studio_and_pipeline_designer_lines_give_the_same_verdict_in_any_order(reverse: bool) -> None:
+    """They share seats and Talend does not say which line counts a shared one: the change counts on each."""
+    lines = [seat("Studio", 1, 10), seat("Pipeline Designer", 4, 5)]
+    plan = plan_seats(lines[::-1] if reverse else lines, gains(2, "Pipelines Designer"), None)
+    assert {line.application: line.adds for line in plan.lines} == {"Studio": 2, "Pipeline Designer": 2}
+    assert plan.problems == [
+        "seats: Pipeline Designer would need 6 of 5 seats (4 used now, +2 added, -0 freed): free seats in Talend "
+        "(remove roles from people who no longer need Pipeline Designer) or buy more before merging"
+    ]
+
+
+def test_an_empty_seat_list_cannot_pass() -> None:
+    assert plan_seats([], [], None).problems == [
+        "seats: cannot tell: Talend's subscription lists no application and no seats; check the license in Talend "
+        "Management Console → Subscription, or the token's owner's access to it"
+    ]
 
 
 @dataclass(frozen=True)

@@ -517,19 +517,29 @@ def test_adopted_app_is_imported_not_recreated(project: PulumiProject, bare_org:
 def test_a_rotated_talend_token_reaches_the_role_mapping_provider(project: PulumiProject, org: Org) -> None:
     """Issue 18 item 2 with the engine: which token a refresh of the role mappings uses after `talendApiToken`
     changes. A plain refresh runs the providers of the state (the config of the last `pulumi up`); one that runs the
-    program (`--run-program`) configures them with the current config. A token Talend refuses is named, never shown.
+    program (`--run-program`) configures them with the current config, and so does every preview, whose Check reads
+    the tenant's roles with it (issue 26 item 5). A token Talend refuses is named with the command that sets a valid
+    one, in one line, never shown.
     """
     configure(project, org, groups=[{**GROUPS[0], "talendRoles": ["Operator"]}, GROUPS[1]])
     project.run("up", "--yes", "--skip-preview")
     rotated = "engine-rotated-canary-0c4f"  # not a token Talend knows: its use shows as a 401
     project.set_secret("talend-okta:talendApiToken", rotated)
 
-    plain = project.run("preview", "--refresh", check=False)
-    with_program = project.run("preview", "--refresh", "--run-program", check=False)
+    plain = project.run("refresh", "--yes", check=False)
+    with_program = project.run("refresh", "--yes", "--run-program", check=False)
+    preview = project.run("preview", check=False)
 
     assert plain.code == 0, plain.output  # the state's provider: the token of the last `pulumi up`, still valid here
-    assert with_program.code != 0
-    assert "401 Unauthorized" in with_program.output
-    assert "the token used was talend-okta:talendApiToken as the engine configured the provider" in with_program.output
-    assert "`pulumi refresh --run-program`" in with_program.output
-    assert rotated not in plain.output + with_program.output
+    hint = (
+        "Talend rejected talend-okta:talendApiToken as the engine configured the provider: set a valid one with "
+        "`pulumi config set --secret talend-okta:talendApiToken`"
+    )
+    for run in (with_program, preview):
+        assert run.code != 0
+        assert "401 Unauthorized" in run.output
+        assert hint in run.output
+        assert "`pulumi refresh --run-program`" not in run.output  # not what was just run
+    # The preview's Check says it as a check failure, one line (a refresh's Read still fails with Pulumi's traceback).
+    assert "Traceback" not in preview.output
+    assert rotated not in plain.output + with_program.output + preview.output

@@ -22,10 +22,21 @@ def test_cli_and_host_are_the_pinned_release(project: PulumiProject) -> None:
 
 def test_the_okta_plugin_the_cli_loads_is_the_version_the_sdk_pin_asks_for(project: PulumiProject) -> None:
     """What users run is what this tier proves: a user's CLI fetches the plugin version the pulumi-okta SDK pin
-    names; here the CLI runs the plugin on its PATH (ENGINE_BIN first). Both read through the CLI."""
+    names; here the CLI runs the one `make engine` built, from the workspace's plugin folder. Both read through the
+    CLI."""
     wanted = {plugin["name"]: plugin["version"] for plugin in project.run("about", "--json").json()["plugins"]}
     loaded = project.run("package", "get-schema", str(ENGINE_BIN / "pulumi-resource-okta")).json()
     assert (loaded["name"], loaded["version"]) == ("okta", wanted["okta"])
+
+
+def test_a_preview_loads_the_okta_plugin_without_a_warning(project: PulumiProject) -> None:
+    """From the plugin folder, not from PATH: the CLI would say "using pulumi-resource-okta from $PATH" on every
+    run (twice a run, as `make sandbox` users saw it)."""
+    project.set_config({**VALID, "okta:orgName": "acme", "okta:baseUrl": "okta.com"})
+    project.set_secret("talend-okta:scimToken", CANARY)
+    result = project.run("preview", check=False)
+    assert "The Okta provider was not properly configured" in result.output  # the plugin ran (no token given)
+    assert "from $PATH" not in result.output
 
 
 @pytest.mark.parametrize(

@@ -166,3 +166,29 @@ def test_explain_as_a_service_app_and_a_missing_system_log_scope(world: World, t
     assert log_step["status"] != "ok"
     assert "okta.logs.read" in log_step["detail"]
     assert world.sandbox.oauth.issued == 2  # one token per run
+
+
+def test_an_okta_string_holding_terminal_controls_is_shown_escaped_and_json_keeps_it(
+    world: World, tmp_path: Path
+) -> None:
+    """An email made to erase the line above and print "in sync" (rich's `escape()` leaves ESC alone)."""
+    forged = "cy\x1b[1A\x1b[2K\x1b[32m in sync\x9b@corp.example"
+    world.person("cy@corp.example", forged)
+    human = run_cli(world, "cy@corp.example", tmp=tmp_path)
+    assert "\x1b" not in human.output
+    assert "\x9b" not in human.output
+    assert "cy\\x1b[1A\\x1b[2K\\x1b[32m in sync\\x9b@corp.example" in human.stdout
+    machine = run_cli(world, "cy@corp.example", "--json", "-", tmp=tmp_path)
+    assert any(forged in step["detail"] for step in json.loads(machine.stdout)["steps"])
+
+
+def test_me_is_refused_not_explained_as_the_token_owner_found_by_login(world: World, tmp_path: Path) -> None:
+    """Okta answers `GET /api/v1/users/me` with the API token's owner: never a person the caller named."""
+    for person in ("me", " ME "):
+        result = run_cli(world, person, tmp=tmp_path)
+        assert result.exit_code == 2
+        assert result.stdout == ""
+        assert result.stderr == (
+            "talend-okta: error: PERSON: `me` is Okta's name for the API token's owner, not a login; give their "
+            "login, email or Okta user id\n"
+        )

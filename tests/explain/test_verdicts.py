@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import httpx
+from pydantic import SecretStr
 
+from talend_okta.explain.command import explain_person
 from talend_okta.explain.steps import Explanation
 from tests.explain.conftest import OKTA_TOKEN, SCIM_TOKEN, World
 
@@ -219,3 +221,41 @@ def test_deactivated_in_okta_and_in_talend_is_where_the_stack_says(world: World)
     status, detail = steps(explanation)["Talend"]
     assert status == "ok"
     assert detail.startswith("jo: inactive")
+
+
+def test_role_mappings_talend_refuses_to_show_are_could_not_read_not_no_role(world: World) -> None:
+    """The Talend API token is rejected and the stack outputs declare no mapping: explain cannot tell the roles."""
+    world.person("kim@corp.example", "kim.lee@corp.example", "Talend Developers")
+    world.sync()
+    settings = world.settings().model_copy(
+        update={"talend_api_token": SecretStr("rejected-by-talend"), "role_mappings": {}}
+    )
+    explanation = explain_person("kim@corp.example", settings, sleep=lambda seconds: None).explanation
+    assert explanation.verdict.startswith("could not read Talend's role mappings: ")
+    assert "no role" not in explanation.verdict
+    assert explanation.exit_code == 2
+    status, detail = steps(explanation)["Roles"]
+    assert status == "problem"
+    assert detail.startswith("could not read Talend's role mappings: ")
+    assert "cannot sign in" not in detail
+
+
+def test_a_person_without_an_email_is_told_to_get_one_not_to_be_assigned(world: World) -> None:
+    """The app's username format is Email prefix: without an email Okta has no userName for them."""
+    world.sandbox.add_user("lou@corp.example", None, "Lou", "Q")
+    explanation = world.explain("lou@corp.example").explanation
+    assert explanation.verdict == (
+        "no email in Okta: the app's username format (Email prefix) needs one to give lou@corp.example a Talend "
+        "userName"
+    )
+    assert explanation.fix == (
+        "Okta Admin Console → Directory → People → lou@corp.example → Profile → Edit: set their email, then add "
+        "them to Talend Developers"
+    )
+    assert explanation.exit_code == 0  # not assigned and not in Talend: where the stack says
+    status, detail = steps(explanation)["userName"]
+    assert status == "problem"
+    assert detail == (
+        "Okta has no username to send: lou@corp.example has no email in Okta, which the app's username format "
+        "(Email prefix) needs"
+    )

@@ -447,3 +447,21 @@ def test_renames_are_checked_only_with_the_apps_stack_outputs(renamed: Org) -> N
         note.startswith("Without the app's stack outputs, groups renamed since the last deployment are not checked")
         for note in report["notes"]
     )
+
+
+def test_piped_tables_are_never_cut_and_okta_strings_are_shown_escaped(org: Org) -> None:
+    """Not a terminal (a pipe, a CI log): the people a change deactivates are listed whole, not `eve.moss@acme.examp…`;
+    a group name that would erase lines shows its control characters escaped."""
+    forged = "Talend Ops\x1b[1A\x1b[2K"
+    people = org.people("a-rather-long-domain-name.acme.example.com", "eve.moss", "bartholomew.longname")
+    org.group("Talend Developers", *people)
+    org.group(forged, *people)
+    org.deploy("Talend Developers", forged)
+    org.config([])
+    result = org.preflight(env={"COLUMNS": ""})
+    assert result.exit_code == 0, result.output
+    assert "eve.moss@a-rather-long-domain-name.acme.example.com" in result.stdout
+    assert "bartholomew.longname@a-rather-long-domain-name.acme.example.com" in result.stdout
+    assert "…" not in result.stdout
+    assert "\x1b" not in result.stdout
+    assert "Talend Ops\\x1b[1A\\x1b[2K" in result.stdout

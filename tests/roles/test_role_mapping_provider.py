@@ -160,3 +160,40 @@ def test_unreachable_talend_is_one_line(provider: RoleMappingProvider, monkeypat
     gone = {"apiUrl": "http://127.0.0.1:9", "apiToken": ADMIN_TOKEN, "mappings": []}
     with pytest.raises(RoleMappingError, match=r"^role mappings: Talend at http://127.0.0.1:9 could not be reached"):
         configured(provider).read("id", gone)
+
+
+def test_check_refuses_unknown_roles_so_pulumi_preview_says_it(
+    provider: RoleMappingProvider, talend: RunningTalend
+) -> None:
+    """Check runs in `pulumi preview` too: a misspelled role name is one line there, before `pulumi up` changes
+    anything in Okta (it has the SCIM token at least)."""
+    wrong = {"name": "Talend Developers", "roles": ["Integration Develloper"]}
+    checked = provider.check({}, props(talend, wrong))
+    assert [(failure.property, failure.reason.split(";")[0]) for failure in checked.failures] == [
+        ("mappings", "talendRoles: Talend has no role named 'Integration Develloper'")
+    ]
+    assert "Integration Developer" in checked.failures[0].reason
+    assert provider.check({}, props(talend, DEVS)).failures == []
+    assert talend.roles.writes == 0
+
+
+def test_check_names_a_rejected_configured_token_with_the_command_that_fixes_it(
+    talend: RunningTalend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TALEND_API_URL", talend.api_url)
+    rejected = "tPAT.q8Vw3Kp7Lm2Xn5"  # no 8-character run in common with the message
+    provider = configured(RoleMappingProvider(), **{"talend-okta:talendApiToken": rejected})
+    (failure,) = provider.check({}, props(talend, DEVS, token=rejected)).failures
+    assert failure.reason.startswith("role mappings: ")
+    assert (
+        "Talend rejected talend-okta:talendApiToken as the engine configured the provider: set a valid one with "
+        "`pulumi config set --secret talend-okta:talendApiToken`" in failure.reason
+    )
+    assert "run `pulumi up` once" not in failure.reason
+    assert rejected not in failure.reason
+
+
+def test_check_leaves_a_talend_url_the_stack_does_not_name_to_create(talend: RunningTalend) -> None:
+    provider = configured(RoleMappingProvider())
+    unreachable = {**props(talend, DEVS), "apiUrl": "http://127.0.0.1:9"}
+    assert provider.check({}, unreachable).failures == []

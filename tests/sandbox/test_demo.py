@@ -66,9 +66,8 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
     assert too_long == []
     flat = re.sub(r" *\n(?: *│)? *", " ", output)
     assert (
-        "Deploying over the Okta API instead of `pulumi up`: the engine is not built (pulumi, pulumi-language-python, "
-        "pulumi-language-python-exec, pulumi-resource-pulumi-python, pulumi-resource-okta missing); `make engine` "
-        "builds it (needs Go)."
+        "Deploying over the Okta API instead of `pulumi up`: the engine is not built (5 of its programs missing; "
+        "`make engine` says why and what to install)."
     ) in flat
     assert "4. Preflight knows what Talend can hold: seats and the token's owner\n" in output
     assert "5. Deploy (`pulumi up`, first run): Okta refuses what it does not offer a custom SAML app\n" in output
@@ -90,7 +89,7 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
     assert "✗ okta-provisioning: provisioning is not enabled for the app (connection UNKNOWN)" in output
     assert "still to do by hand:" in output
     assert "General → App Settings → Edit: Provisioning = SCIM; Save" in flat
-    assert "4. In the stack config set talend-okta:provisioning.manage to false" in output
+    assert "4. In the stack config set talend-okta:provisioning.manage to false: `pulumi config set --path" in output
     assert "✗ group-sync: could not read the app's group push mappings" in output
     assert "$ python -m talend_okta_sandbox.admin enable-scim --app-id " in output
     assert "$ python -m talend_okta_sandbox.admin to-app --app-id " in output
@@ -108,9 +107,9 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
     # A list sits under its own check, not under the last one.
     assert (
         "│   ✗ user-sync: 8/9 assigned users active in Talend; 1 inactive in Talend\n"
-        "  │     inactive in Talend (1): ann.lee"
+        "  │     inactive in Talend, deactivated there by hand (Okta does not push them again) (1): ann.lee"
     ) in output
-    assert "talend-okta verify: in sync (1 pass, " in output
+    assert "talend-okta verify: in sync (1 round, " in output
     assert "verify caught the drift" in output
     # Roles: preflight shows who gains which Talend role, verify checks the mapping, then catches one changed by hand.
     assert "Talend roles at next SSO sign-in (5 people)" in output
@@ -121,6 +120,13 @@ def test_the_demo_runs_end_to_end_and_catches_the_drift(tmp_path: Path) -> None:
         "declared: Integration Developer, Pipelines Designer"
     ) in flat
     assert "Every step behaved as expected." in output
+    # Each step told once, and what changed said: preflight's tables twice (blocked, then passing), not five times;
+    # the seat limit raised in words; the expired-token run and its fix are two different commands.
+    assert output.count("Will be created in Talend (") == 2
+    assert output.count("… and ") >= 3  # the brief re-runs of preflight
+    assert "Changed: the tenant buys more; its license now has 40 Studio seats." in output
+    assert "$ TALEND_SCIM_TOKEN=<expired> python -m talend_okta_sandbox.admin enable-scim" in output
+    assert "$ TALEND_SCIM_TOKEN=<the tenant's token> python -m talend_okta_sandbox.admin enable-scim" in flat
     # Neither token anywhere: not in the output, not in the files left behind (state, config, stack outputs).
     for token in (OKTA_CANARY, TALEND_CANARY):
         assert token not in output
@@ -354,8 +360,12 @@ def test_make_sandbox_passes_the_ports_through() -> None:
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    command = " ".join(done.stdout.replace("\\\n", " ").split())
-    assert "-m talend_okta_sandbox.demo --serve --okta-port 18090 --talend-port 18091 --state-dir kept" in command
+    lines = done.stdout.splitlines()
+    assert not [line for line in lines if line.rstrip().endswith("\\") or not line.strip()]  # no stray `\` line
+    (command,) = [line for line in lines if "-m talend_okta_sandbox.demo" in line]
+    assert command.endswith(
+        "-m talend_okta_sandbox.demo --serve --okta-port 18090 --talend-port 18091 --state-dir kept"
+    )
 
 
 def okta_auth(exports: dict[str, str]) -> dict[str, str]:
@@ -430,6 +440,11 @@ def test_serve_refuses_the_provisioning_api_by_default_and_the_admin_command_ena
     printed = served.printed
     exports = exported(printed)
     assert any(line.startswith("Provisioning API: refused") for line in printed)
+    # what to expect comes before the command it is about: the first `pulumi up` stops by design
+    first_up = printed.index("pulumi preview --diff && pulumi up --refresh --yes")
+    said = next(n for n, line in enumerate(printed) if "expect the first `pulumi up` below to" in line)
+    assert said < first_up
+    assert printed[first_up - 1].startswith("# expect the first run to fail at talend-to-app")
     assert any(line.startswith("python -m talend_okta_sandbox.admin enable-scim --app-id") for line in printed)
     okta = httpx.Client(
         base_url=exports["OKTA_ORG_URL"], headers={"Authorization": f"SSWS {exports['OKTA_API_TOKEN']}"}

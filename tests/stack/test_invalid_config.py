@@ -158,3 +158,19 @@ def test_malformed_json_groups_names_the_key(run_stack: RunStack) -> None:
     config["groups"] = "[{name: oops"  # what a hand-edited stack file may hold
     with pytest.raises(pulumi.RunError, match=r"^talend-okta:groups: Input should be a valid list"):
         run_stack(config)
+
+
+def test_an_okta_token_okta_rejects_is_one_line_before_any_resource(run_stack: RunStack, runs: list[StackRun]) -> None:
+    """Without this, every group look-up the Okta provider makes fails with the token, each with a traceback."""
+    from talend_okta_sandbox.okta import OktaSandbox
+
+    rejected = "00Zq8Vw3Kp7Lm2Xn5Rt"  # no 8-character run in common with the message
+    sandbox = OktaSandbox("the-token-okta-accepts")
+    with sandbox.serve() as okta_url, pytest.raises(pulumi.RunError) as raised:
+        run_stack(base_config(groups=[{"name": "Talend Developers"}]), {"httpProxy": okta_url, "apiToken": rejected})
+    text = str(raised.value)
+    assert text.startswith(f"Okta at {okta_url} rejected the API token (okta:apiToken or OKTA_API_TOKEN): "), text
+    assert "\n" not in text
+    assert rejected not in text
+    assert runs[-1].mocks.resources == []
+    assert runs[-1].mocks.group_lookups == []

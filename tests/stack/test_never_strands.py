@@ -8,6 +8,7 @@ assignment, one line naming the console steps.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pulumi
@@ -16,7 +17,7 @@ import pytest
 from talend_okta.assignment_guard import AssignmentRefused
 from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.okta_oauth import generate_key_pair
-from tests.stack.harness import CANARY_TOKEN, RunStack, StackRun, base_config
+from tests.stack.harness import CANARY_TOKEN, OktaMocks, RunStack, StackRun, base_config
 
 OKTA_TOKEN = "okta-canary-never-strands-4e5f"
 GROUPS = [{"name": "Talend Developers", "push": True}, {"name": "Talend Operators"}]
@@ -105,3 +106,41 @@ def test_the_program_binds_the_hook_to_the_providers_service_app(run_stack: RunS
             run_hook(run, app_id, [], ["Talend Developers"])
     assert "Okta does not create users for app" in str(refused.value)
     assert sandbox.oauth.issued == 1
+
+
+class AppWithFeatures(OktaMocks):
+    """The app as Pulumi last read it, with these read-only features (None: a new app, not read yet)."""
+
+    def __init__(self, features: list[str] | None) -> None:
+        super().__init__()
+        self.features = features
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        resource_id, state = super().new_resource(args)
+        if args.typ == "okta:app/saml:Saml" and self.features is not None:
+            state["features"] = self.features
+        return resource_id, state
+
+
+WAITING = "Group assignments wait for Okta to create users for the app"
+NOT_YET = "Okta does not create users for this app yet (its features as last read: "
+
+
+@pytest.mark.parametrize(
+    ("features", "said"),
+    [
+        (None, WAITING),  # a new app: what the first deploy does
+        ([], NOT_YET),  # Okta does not create users for it yet
+        (["SCIM_PROVISIONING", "PUSH_NEW_USERS", "PUSH_USER_DEACTIVATION"], None),  # it does: nothing to say
+    ],
+    ids=["new-app", "not-creating", "creating"],
+)
+def test_the_preview_says_the_assignments_wait_only_while_they_do(
+    run_stack: RunStack, caplog: pytest.LogCaptureFixture, features: list[str] | None, said: str | None
+) -> None:
+    caplog.set_level(logging.INFO)
+    config = base_config(groups=GROUPS, provisioning={"manage": True})
+    run_stack(config, okta_config={"httpProxy": "http://127.0.0.1:18080"}, mocks=AppWithFeatures(features))
+    messages = [record.getMessage() for record in caplog.records]
+    told = [m for m in messages if m.startswith((WAITING, NOT_YET))]
+    assert [m.startswith(said) for m in told] == ([True] if said else [])

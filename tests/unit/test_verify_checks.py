@@ -136,6 +136,8 @@ def test_an_app_set_up_by_hand_is_read_from_its_features() -> None:
     assert result.detail.startswith("provisioning enabled in the admin console")
     assert "To App (from the app's features)" in result.detail
     assert result.steps[0].startswith("In the stack config set talend-okta:provisioning.manage to false")
+    # the command as it must be typed: without --path Pulumi sets a key named `provisioning.manage`
+    assert "`pulumi config set --path talend-okta:provisioning.manage false`" in result.steps[0]
 
 
 def test_switches_the_stack_turned_off_are_expected_off() -> None:
@@ -192,3 +194,22 @@ def test_group_sync_names_members_missing_and_unexpected() -> None:
     (devs,) = reports
     assert (devs.missing_members, devs.unexpected_members) == (["bob"], ["zed"])
     assert "Push Groups → Find groups by name: Ops" in result.steps[0]
+
+
+def test_every_printed_pulumi_config_set_of_a_nested_key_uses_path() -> None:
+    """`pulumi config set talend-okta:provisioning.manage false` sets a key named `provisioning.manage`, which the
+    stack refuses as unknown: a nested key needs `--path`."""
+    import re
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    sources = [
+        *repo.glob("src/**/*.py"),
+        *repo.glob("sandbox/src/**/*.py"),
+        *repo.glob("docs/*.md"),
+        repo / "README.md",
+    ]
+    sources += [repo / "Pulumi.dev.yaml", repo / "tools" / "settings_reference.py"]
+    nested = re.compile(r"pulumi config set (?!--path)(?:--secret )?[\w{}-]+:\w+\.\w")
+    found = [f"{path.name}: {hit}" for path in sources for hit in nested.findall(path.read_text(encoding="utf-8"))]
+    assert found == []

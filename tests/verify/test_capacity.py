@@ -18,13 +18,28 @@ def account(world: World) -> TalendAccount:
 def test_capacity_checks_pass_within_the_license_with_an_admin_owning_the_token(world: World) -> None:
     world.person("alice")
     world.okta.sync()
+    talend = account(world)
+    talend.owners[SCIM_TOKEN] = "alice"
+    talend.set_roles("alice", ["Security Administrator"])
     run = world.run("--capacity")
     assert run.exit_code == 0, run.output
     assert run.check("seats")["ok"]
     owner = run.check("token-owner")
     assert owner["ok"]
-    assert owner["detail"].startswith("the Talend token belongs to admin, active, with TMC_USER_MANAGEMENT")
+    assert owner["detail"].startswith("the Talend token belongs to alice@example.com, active, with TMC_USER_MANAGEMENT")
     assert_no_secrets(run.output)
+
+
+def test_an_owner_okta_does_not_know_cannot_pass(world: World) -> None:
+    """A Talend-local admin owns the token: no Okta user has their email, so verify cannot tell whether Okta would
+    deactivate them."""
+    world.person("alice")
+    world.okta.sync()
+    run = world.run("--capacity")
+    assert run.exit_code == 1, run.output
+    owner = run.check("token-owner")
+    assert owner["ok"] is False
+    assert owner["detail"].startswith("cannot tell whether Okta deactivates admin: no Okta user has their email")
 
 
 def test_without_capacity_the_checks_do_not_run(world: World) -> None:

@@ -54,8 +54,8 @@ def test_all_in_sync(world: World) -> None:
         "sync_errors": [],
         "ignored": [],
     }
-    assert "talend-okta verify: in sync (1 pass, " in run.stdout  # not "1 passes"
-    assert run.report["passes"] == 1
+    assert "talend-okta verify: in sync (1 round, " in run.stdout  # not "1 pass": that reads as one check
+    assert run.report["rounds"] == 1
 
 
 def test_waits_while_okta_provisions(world: World) -> None:
@@ -70,7 +70,7 @@ def test_waits_while_okta_provisions(world: World) -> None:
     report = verify(world.settings(), poll=PollSettings(timeout=60, interval=2), sleep=sleep)
 
     assert report.ok
-    assert report.passes == 2
+    assert report.rounds == 2
     assert waits == [2]
     assert report.users.in_sync == 2
 
@@ -81,13 +81,13 @@ def test_missing_user_fails_after_polling_until_timeout(world: World) -> None:
     world.okta.sync()
     world.delete_talend_user("bob")
 
-    run = world.run(timeout="2")  # passes in 2 s; --timeout holds inside a pass too
+    run = world.run(timeout="2")  # rounds in 2 s; --timeout holds inside a round too
 
     assert run.exit_code == 1
     assert run.report is not None
     assert run.report["users"]["missing"] == ["bob"]
     assert run.report["users"]["in_sync"] == 1
-    assert run.report["passes"] > 1  # missing users may still be on their way: it looked again
+    assert run.report["rounds"] > 1  # missing users may still be on their way: it looked again
     check = run.check(USER_SYNC)
     assert check["ok"] is False
     assert "1 missing in Talend" in check["detail"]
@@ -97,17 +97,39 @@ def test_missing_user_fails_after_polling_until_timeout(world: World) -> None:
     assert lines[user_sync + 1] == "    missing in Talend for no reason Okta shows (1): bob"
 
 
-def test_inactive_user(world: World) -> None:
+def test_an_assigned_person_deactivated_in_talend_fails_at_once_with_the_fix(world: World) -> None:
+    """Okta pushed alice and holds her as provisioned; someone deactivated her in Talend by hand. Okta never pushes
+    her again on its own, so waiting (--timeout) cannot help: verify fails in its first round, naming the fix."""
     world.person("alice")
     world.okta.sync()
     world.set_talend_active("alice", False)
 
-    run = world.run()
+    run = world.run(timeout="300")
 
     assert run.exit_code == 1
     assert run.report is not None
     assert run.report["users"]["inactive"] == ["alice"]
     assert run.report["users"]["in_sync"] == 0
+    assert run.report["rounds"] == 1
+    lines = run.stdout.splitlines()
+    listed = lines.index("    inactive in Talend, deactivated there by hand (Okta does not push them again) (1): alice")
+    assert lines[listed + 1].startswith("      fix: Talend Management Console → Users & Security → Users → each person")
+
+
+def test_checks_that_did_not_run_are_counted_apart(world: World) -> None:
+    """Talend refuses the SCIM token: credentials fails, user-sync and group-sync are not run, not failed."""
+    world.person("alice")
+    world.okta.sync()
+    run = world.run(env={"TALEND_SCIM_TOKEN": "not-the-token"})
+    assert run.exit_code == 1
+    assert run.stdout.splitlines()[0].startswith("talend-okta verify: 1 check failed, 2 not run, 1 passed (1 round, ")
+    assert "  – user-sync: not checked: Talend refused the token" in run.stdout
+    assert [(c["name"], c["ran"]) for c in run.report["checks"]] == [  # type: ignore[index]
+        ("talend-credentials", True),
+        ("okta-provisioning", True),
+        ("user-sync", False),
+        ("group-sync", False),
+    ]
 
 
 def test_orphan_still_active_and_ignore_user(world: World) -> None:
@@ -165,7 +187,7 @@ def test_collision(world: World) -> None:
     assert run.exit_code == 1
     assert run.report is not None
     assert run.report["users"]["collisions"] == [["jdoe", "jdoe"], ["JSmith", "jsmith"]]
-    assert run.report["passes"] == 1  # waiting does not resolve a collision
+    assert run.report["rounds"] == 1  # waiting does not resolve a collision
     assert "2 app usernames shared by several Okta users" in run.check(USER_SYNC)["detail"]
 
 
@@ -179,7 +201,7 @@ def test_sync_state_error(world: World) -> None:
     assert run.exit_code == 1
     assert run.report is not None
     assert run.report["users"]["sync_errors"] == ["alice"]
-    assert run.report["passes"] == 1
+    assert run.report["rounds"] == 1
 
 
 def test_bad_talend_token(world: World) -> None:
@@ -336,7 +358,7 @@ def test_connection_unknown_lists_admin_console_steps(world: World, bare: dict[s
     assert "still to do by hand:" in run.stdout
     assert "1. Okta Admin Console → Applications → Applications → Talend Sandbox" in run.stdout
     assert run.report is not None
-    assert run.report["passes"] == 1  # a configuration gap does not fix itself: no waiting
+    assert run.report["rounds"] == 1  # a configuration gap does not fix itself: no waiting
 
 
 def app_configured_by_hand(world: World, *, deactivate: bool = True) -> str:
@@ -384,7 +406,7 @@ def test_app_configured_by_hand_without_deactivate_users_fails_with_the_to_app_s
         "enable Deactivate Users; Save"
     ]
     assert run.report is not None
-    assert run.report["passes"] == 1  # a configuration gap does not fix itself
+    assert run.report["rounds"] == 1  # a configuration gap does not fix itself
 
 
 def test_to_app_switches_base_url_and_username_template(world: World) -> None:
@@ -457,7 +479,7 @@ def test_pushed_group_missing_in_talend_and_extra_member(world: World) -> None:
     assert run.check(GROUP_SYNC)["detail"] == (
         "Talend Developers: 0 members missing, 1 unexpected in Talend; Talend Testers: missing in Talend"
     )
-    assert run.report["passes"] > 1  # pushes may still be on their way
+    assert run.report["rounds"] > 1  # pushes may still be on their way
 
     world.okta.sync()
     assert world.run().exit_code == 0
@@ -584,7 +606,7 @@ def test_console_script_in_a_subprocess(world: World) -> None:
 
     assert passed.returncode == 0, passed.stderr
     assert json.loads(passed.stdout)["users"]["in_sync"] == 1
-    assert "talend-okta verify: reading" in passed.stderr or "talend-okta verify: pass 1" in passed.stderr
+    assert "talend-okta verify: reading" in passed.stderr or "talend-okta verify: round 1" in passed.stderr
     assert refused.returncode == 2
     assert refused.stdout == ""
     assert (
@@ -655,7 +677,7 @@ def test_create_users_off_lists_assigned_people_missing_without_failing(world: W
     assert run.exit_code == 0, run.stdout
     assert run.report is not None
     assert run.report["users"]["missing"] == ["bob"]
-    assert run.report["passes"] == 1  # nothing to wait for
+    assert run.report["rounds"] == 1  # nothing to wait for
     assert run.check(USER_SYNC)["detail"] == (
         "1/2 assigned users active in Talend; 1 missing in Talend (createUsers is off: Okta does not create them)"
     )
@@ -715,7 +737,7 @@ def test_an_error_reading_push_mappings_fails_group_sync_only(world: World, stat
 
     assert run.exit_code == 1, run.stderr  # not "could not run": the other checks report
     assert run.report is not None
-    assert run.report["passes"] == 1  # a refusal does not fix itself
+    assert run.report["rounds"] == 1  # a refusal does not fix itself
     assert [c["ok"] for c in run.report["checks"]] == [True, True, True, False]
     check = run.check(GROUP_SYNC)
     assert check["detail"].startswith("could not read the app's group push mappings (")
@@ -829,5 +851,5 @@ def test_timeout_inside_a_later_pass_answers_with_the_last_whole_pass(world: Wor
     assert time.monotonic() - started < 6
     assert run.exit_code == 1
     assert run.report is not None
-    assert run.report["passes"] == 2  # the second was cut short: its checks are the first's
+    assert run.report["rounds"] == 2  # the second was cut short: its checks are the first's
     assert run.report["users"]["missing"] == ["alice"]

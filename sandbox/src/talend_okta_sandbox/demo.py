@@ -47,6 +47,7 @@ from rich.text import Text
 from talend_okta.definition import REGIONS, email_prefix, scim_base_url
 from talend_okta.redact import Redactor
 from talend_okta.settings import NAMESPACE, StackSettings, load_settings, namespace_keys
+from talend_okta.terminal import printable
 from talend_okta_sandbox import contract
 from talend_okta_sandbox.contract_watch import WATCH
 from talend_okta_sandbox.deploy import DeployError, OktaAdmin, deploy
@@ -55,6 +56,7 @@ from talend_okta_sandbox.engine import (
     REPO,
     PulumiWorkspace,
     Result,
+    install_engine,
     missing_engine,
 )
 from talend_okta_sandbox.okta import OktaSandbox
@@ -271,9 +273,19 @@ class Story:
         if not condition:
             raise Surprise(what)
 
-    def run(self, args: list[str], env: dict[str, str], *, admin: bool = False) -> tuple[int, str]:
+    def run(
+        self,
+        args: list[str],
+        env: dict[str, str],
+        *,
+        admin: bool = False,
+        shown_env: str = "",
+        brief: bool = False,
+    ) -> tuple[int, str]:
         """Run `talend-okta <args>` (with `admin`: the sandbox's admin command), stream its output indented, return
-        (exit code, output)."""
+        (exit code, output). `shown_env`: a variable the run changes, shown before the command (so two runs that
+        differ by it do not look alike). `brief`: a command run before: show its first line and its problems and
+        warnings only, not its tables again (the output returned is whole)."""
         shown, command = (
             (ADMIN, [sys.executable, "-m", "talend_okta_sandbox.admin"])
             if admin
@@ -282,7 +294,7 @@ class Story:
                 talend_okta_command(),
             )
         )
-        for part in command_lines(["$", *shown.split(), *args], self.console.width):
+        for part in command_lines(["$", *shown_env.split(), *shown.split(), *args], self.console.width):
             self.console.print(Text(part, style="bold cyan"), no_wrap=True)
         lines: list[str] = []
         width = self.console.width - len(PIPE)
@@ -297,13 +309,20 @@ class Story:
         ) as process:
             assert process.stdout is not None
             for line in process.stdout:
-                line = self.redact(line.rstrip("\n"))
+                line = printable(self.redact(line.rstrip("\n")))  # pulumi's lines quote Okta's answers too
                 lines.append(line)
+                if brief and len(lines) > 1 and not line.startswith(BRIEF_LINES):
+                    continue
                 for part in wrapped(line, width):
                     self.console.print(Text(PIPE + part), no_wrap=True)
             code = process.wait()
+        if brief and (hidden := sum(1 for n, line in enumerate(lines) if n and not line.startswith(BRIEF_LINES))):
+            self.console.print(Text(f"{PIPE}… and {hidden} lines of tables, as shown before", style="dim"))
         self.console.print(Text(f"  └ exit code {code}", style="dim"))
         return code, "\n".join(lines)
+
+
+BRIEF_LINES = ("problem:", "warning:")  # what a brief run shows after its first line
 
 
 def command_lines(words: list[str], width: int) -> list[str]:
@@ -402,8 +421,8 @@ def choose_deploy(
     in one line, and deploy over Okta's REST API as the program would."""
     if missing := missing_engine():
         story.say(
-            f"Deploying over the Okta API instead of `pulumi up`: the engine is not built ({', '.join(missing)} "
-            "missing); `make engine` builds it (needs Go)."
+            f"Deploying over the Okta API instead of `pulumi up`: the engine is not built ({len(missing)} of its "
+            "programs missing; `make engine` says why and what to install)."
         )
         return ApiDeploy(story, okta_url, okta_token, talend, talend_token)
     return PulumiDeploy(story, workdir, okta_token, talend, talend_token)
@@ -422,7 +441,7 @@ def explain_new_hire(
     hire = NEW_HIRE
     story.say("An admin pastes an expired Talend token into Okta's provisioning settings; then a new hire joins.")
     expired = {**admin_env, "TALEND_SCIM_TOKEN": f"expired-{secrets.token_hex(8)}"}
-    code, _ = story.run(["enable-scim", *enable_scim], expired, admin=True)
+    code, _ = story.run(["enable-scim", *enable_scim], expired, admin=True, shown_env="TALEND_SCIM_TOKEN=<expired>")
     story.expect(code == 0, f"saving the provisioning settings should succeed, got exit code {code}")
     user_id = sandbox.add_user(hire.login, hire.email, hire.first_name, hire.last_name)
     for group in hire.groups:
@@ -433,9 +452,12 @@ def explain_new_hire(
     story.expect(code == 1, f"explain should find the failed push with exit code 1, got {code}")
     story.expect("Okta push failed: GET /Users: HTTP 401" in output, "explain did not quote Okta's push error")
     story.say("The admin saves the right token and retries the push (Okta Admin Console → Dashboard → Tasks → Retry).")
-    code, _ = story.run(["enable-scim", *enable_scim], admin_env, admin=True)
+    code, _ = story.run(
+        ["enable-scim", *enable_scim], admin_env, admin=True, shown_env="TALEND_SCIM_TOKEN=<the tenant's token>"
+    )
     story.expect(code == 0, f"saving the provisioning settings should succeed, got exit code {code}")
     sandbox.sync(retry_errors=True)
+    story.say("Okta pushed the new hire again with the right token.")
     code, output = story.run(explain, env)
     story.expect(code == 0, f"explain should find the new hire in sync after the fix, got exit code {code}")
     story.expect(f"talend-okta explain {hire.login}: in sync" in output, "explain did not say in sync")
@@ -566,6 +588,7 @@ def run_demo(
         )
         config = stack_config(okta_url, [g for g in GROUPS if g["name"] != CONTRACTORS])
         write_stack_config(config_file, config)
+        story.say(f"Changed: {config_file} no longer lists {CONTRACTORS}.")
         code, output = story.run(preflight, env)
         story.expect(code == 0, f"preflight should pass without {CONTRACTORS}, got exit code {code}")
         expected = {email_prefix(p.email) for p in ORG if p.email and {DEVELOPERS, OPERATORS} & set(p.groups)}
@@ -656,7 +679,10 @@ def run_demo(
         verify = ["verify", "--stack-outputs", str(outputs_file), "--timeout", "0"]
         code, output = story.run(verify, env)
         story.expect(code == 1, f"verify should fail on the drift with exit code 1, got {code}")
-        story.expect(f"inactive in Talend (1): {DRIFTER}" in output, f"verify did not name {DRIFTER!r} as inactive")
+        story.expect(
+            f"deactivated there by hand (Okta does not push them again) (1): {DRIFTER}" in output,
+            f"verify did not name {DRIFTER!r} as inactive",
+        )
         story.say(f"[bold green]verify caught the drift:[/] {DRIFTER} is assigned in Okta but inactive in Talend.")
 
         story.step("Change a role mapping by hand in Talend, and verify again")
@@ -712,19 +738,20 @@ def capacity_refusals(
     story.say(
         f"The tenant's license has {len(developers) - 1} Studio seats; {DEVELOPERS} has {len(developers)} people."
     )
-    code, output = story.run(preflight, env)
+    code, output = story.run(preflight, env, brief=True)
     story.expect(code == 1, f"preflight should refuse the change for seats with exit code 1, got {code}")
     wanted = f"Studio would need {len(developers)} of {len(developers) - 1} seats"
     story.expect(wanted in output, f"preflight did not say {wanted!r}")
     story.say(f"[bold]Refused before anything is deployed:[/] {wanted}.")
     talend.account.seats["Studio"] = STUDIO_SEATS
+    story.say(f"Changed: the tenant buys more; its license now has {STUDIO_SEATS} Studio seats.")
 
     owner = next(p for p in developers if p.startswith("chen."))
     with_owner = json.loads(json.dumps(config))
     with_owner["config"][f"{NAMESPACE}:talendTokenOwner"] = owner
     write_stack_config(config_file, with_owner)
-    story.say(f"Now the config says the Talend token belongs to {owner}, a member of {DEVELOPERS}.")
-    code, output = story.run(preflight, env)
+    story.say(f"Changed: the config says the Talend token belongs to {owner}, a member of {DEVELOPERS}.")
+    code, output = story.run(preflight, env, brief=True)
     story.expect(code == 1, f"preflight should refuse locking out the token owner with exit code 1, got {code}")
     story.expect(f"token owner: at their next SSO sign-in {owner} gets" in output, "preflight did not name the owner")
     story.say(
@@ -733,7 +760,8 @@ def capacity_refusals(
     )
     with_owner["config"][f"{NAMESPACE}:talendTokenOwner"] = f"{TOKEN_OWNER}@acme.example"
     write_stack_config(config_file, with_owner)
-    code, output = story.run(preflight, env)
+    story.say(f"Changed: the config names the token's real owner, {TOKEN_OWNER}@acme.example, a Talend-local admin.")
+    code, output = story.run(preflight, env, brief=True)
     story.expect(code == 0, f"preflight should pass with the real owner, {TOKEN_OWNER}, got exit code {code}")
     write_stack_config(config_file, config)
 
@@ -853,10 +881,21 @@ def serve_sandbox(
         out(f'export OKTA_API_PRIVATE_KEY="$(cat {key_file})"')
         out(f"export OKTA_API_SCOPES={','.join(SERVICE_APP_SCOPES)}")
         out()
+        refused = provisioning_api == "refused"
+        # What to expect, before the commands: with the API refused the first `pulumi up` stops by design.
+        if refused:
+            out("Provisioning API: refused (as Okta treats a custom SAML app): expect the first `pulumi up` below to")
+            out("stop at the To App features by design; then do the admin-console actions printed after the")
+            out("commands, and run `pulumi up` again: it assigns the groups and Okta provisions everyone.")
+        else:
+            out("Provisioning API: supported (the optimistic path): Okta honours the connection and features APIs,")
+            out("so the first `pulumi up` below deploys everything and verify finds everyone in sync.")
+        out()
         out("# pulumi, from the repository (a local state; the provider reads OKTA_API_TOKEN from the environment):")
         if missing:
             out("# needs `make engine` first (see the first line)")
-        out(f"export PATH={ENGINE_BIN}:$PATH   # the engine `make engine` builds")
+        engine_bin, pulumi_home = install_engine(folder / "engine")  # the Okta plugin not on PATH: no warning
+        out(f"export PATH={engine_bin}:$PATH PULUMI_HOME={pulumi_home}   # the engine `make engine` builds")
         out(f"cd {REPO}")
         out(f"export PULUMI_BACKEND_URL=file://{pulumi_state}")
         out("export PULUMI_CONFIG_PASSPHRASE=sandbox PULUMI_SKIP_UPDATE_CHECK=true   # local-only, offline")
@@ -866,18 +905,19 @@ def serve_sandbox(
         out(f"pulumi config set okta:httpProxy {okta_url}")
         out(f"pulumi config set --secret talend-okta:scimToken {talend_token}")
         # --refresh: the Talend stand-in starts empty, so a resumed org's role mappings must be read, not assumed.
+        if refused:
+            out("# expect the first run to fail at talend-to-app (Okta refuses the To App features): by design")
         out("pulumi preview --diff && pulumi up --refresh --yes")
         out("export TALEND_OKTA_APP_ID=$(pulumi stack output appId)   # for verify and the admin commands below")
+        if refused:
+            out("# expect verify to fail until the admin-console actions below are done; it lists them")
         out("talend-okta verify --stack-outputs <(pulumi stack output --json --show-secrets)")
         out()
-        if provisioning_api == "refused":
-            out("Provisioning API: refused (as Okta treats a custom SAML app): the connection is ignored, To App")
-            out("features and push groups are refused until an admin enables SCIM. The admin-console actions:")
+        if refused:
+            out("# the admin-console actions (then `pulumi up --yes` and verify again):")
             out(f"{ADMIN} enable-scim --app-id $TALEND_OKTA_APP_ID --base-url https://api.eu.cloud.talend.com/scim/v2")
             out(f"{ADMIN} to-app --app-id $TALEND_OKTA_APP_ID   # --no-create, --no-update, --no-deactivate")
-        else:
-            out("Provisioning API: supported (the optimistic path): Okta honours the connection and features APIs.")
-        out()
+            out()
         out("Serving until Ctrl-C.")
         while not stop.wait(0.2):
             pass

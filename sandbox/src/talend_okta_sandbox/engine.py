@@ -8,6 +8,7 @@ engine` put next to it). `make demo` deploys with it; the engine test tier runs 
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import shutil
@@ -28,6 +29,25 @@ ENGINE_PROGRAMS = (
     "pulumi-resource-okta",
 )
 STACK = "sandbox"
+OKTA_PLUGIN = "pulumi-resource-okta"
+
+
+def install_engine(root: Path) -> tuple[Path, Path]:
+    """The engine's programs for one workspace: (a folder for PATH, a PULUMI_HOME). Every program is linked into
+    the folder but the Okta plugin, which goes into PULUMI_HOME's plugin folder: the CLI warns "using
+    pulumi-resource-okta from $PATH" on every run for a provider it finds on PATH, and says nothing for one in its
+    plugin folder (pulumi sdk/go/common/workspace/plugins.go, `GetPluginPath`). The plugin's version there is the
+    one the pulumi-okta SDK asks for (tests/engine checks the plugin is that version)."""
+    bin_dir, home = root / "bin", root / "home"
+    plugin = home / "plugins" / f"resource-okta-v{importlib.metadata.version('pulumi-okta')}"
+    for folder in (bin_dir, plugin):
+        folder.mkdir(parents=True, exist_ok=True)
+    links = {bin_dir / name: ENGINE_BIN / name for name in ENGINE_PROGRAMS if name != OKTA_PLUGIN}
+    links[plugin / OKTA_PLUGIN] = ENGINE_BIN / OKTA_PLUGIN
+    for link, target in links.items():
+        link.unlink(missing_ok=True)
+        link.symlink_to(target)
+    return bin_dir, home
 
 
 def missing_engine() -> list[str]:
@@ -64,13 +84,16 @@ class PulumiWorkspace:
     passphrase: str
     extra_env: dict[str, str] = field(default_factory=dict)
     """Variables the program itself reads (TALEND_SCIM_URL, TALEND_API_URL for the sandbox's Talend)."""
+    bin: Path = field(init=False)  # the engine's programs, for PATH (`install_engine`)
+    home: Path = field(init=False)  # PULUMI_HOME, with the Okta plugin
 
     def __post_init__(self) -> None:
         self.root = self.root.resolve()  # the CLI runs in the project folder: every path it is given is absolute
         if self.root.exists():
             shutil.rmtree(self.root)
-        for folder in ("project", "state", "home"):
+        for folder in ("project", "state"):
             (self.root / folder).mkdir(parents=True)
+        self.bin, self.home = install_engine(self.root)
         shutil.copy(REPO / "Pulumi.yaml", self.project / "Pulumi.yaml")
         for name in ("stack", "policy", ".venv"):
             (self.project / name).symlink_to(REPO / name, target_is_directory=True)
@@ -85,14 +108,14 @@ class PulumiWorkspace:
         return self.project / f"Pulumi.{STACK}.yaml"
 
     def env(self) -> dict[str, str]:
-        # The engine's binaries first: the CLI finds its language host and the Okta plugin on PATH.
-        path = os.pathsep.join([str(ENGINE_BIN), os.environ.get("PATH", "")])
+        # The engine's programs first: the CLI finds its language host there (the Okta plugin in PULUMI_HOME).
+        path = os.pathsep.join([str(self.bin), os.environ.get("PATH", "")])
         keep = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "OKTA_", "TALEND_"))}
         return (
             keep
             | {
                 "PATH": path,
-                "PULUMI_HOME": str(self.root / "home"),
+                "PULUMI_HOME": str(self.home),
                 "PULUMI_BACKEND_URL": f"file://{self.root / 'state'}",
                 "PULUMI_CONFIG_PASSPHRASE": self.passphrase,
                 "PULUMI_SKIP_UPDATE_CHECK": "true",

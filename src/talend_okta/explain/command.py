@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass
 
 import httpx
-from rich.console import Console
 
 from talend_okta.cli_io import check_output_dir, fail, write_text
 from talend_okta.explain.read import ExplainAborted, read_person
@@ -25,6 +24,7 @@ from talend_okta.scim_api import TalendScimClient
 from talend_okta.stack_files import read_stack_outputs
 from talend_okta.talend_api import TalendApiClient
 from talend_okta.target import TALEND_API_URL, ConnectionSettings, connection_settings
+from talend_okta.terminal import human_console
 
 REQUEST_TIMEOUT = 15.0  # seconds per request: explain answers a person waiting for it
 RETRY = RetryPolicy(attempts=2, backoff=0.5, rate_limit_waits=2, max_rate_limit_wait=10.0)
@@ -108,11 +108,15 @@ def run(
         check_output_dir("--json", json_path)
         if not person.strip():
             raise InputError("PERSON: give an Okta login, an email or an Okta user id")
+        if person.strip().casefold() == "me":  # Okta's GET /api/v1/users/me answers with the API token's owner
+            raise InputError(
+                "PERSON: `me` is Okta's name for the API token's owner, not a login; give their login, email or Okta "
+                "user id"
+            )
         result = explain_person(person.strip(), settings, timeout=timeout)
     except (InputError, ExplainAborted, ApiError) as err:
         fail(str(err), redact)
     if json_path is not None:
         write_text(to_json(result.explanation, redact), json_path, "--json", redact)
-    human = Console(stderr=json_path == "-", highlight=False, soft_wrap=True)
-    print_explanation(result.explanation, human, redact)
+    print_explanation(result.explanation, human_console(stderr=json_path == "-"), redact)
     return result.explanation.exit_code

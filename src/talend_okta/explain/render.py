@@ -1,6 +1,7 @@
 """An `Explanation` for people (numbered steps, then the verdict and its fix) or as one JSON object (`--json`).
 
-Everything printed goes through the redactor: an Okta or Talend answer quoted in a step never shows a token.
+Everything printed goes through the redactor: an Okta or Talend answer quoted in a step never shows a token; and
+through `printable` before it is wrapped (the console would escape control characters after the wrap).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from rich.markup import escape
 
 from talend_okta.explain.steps import NA, OK, Explanation
 from talend_okta.redact import Redactor
+from talend_okta.terminal import printable
 
 MARKS = {OK: ("✓", "green"), NA: ("–", "dim")}
 PROBLEM_MARK = ("✗", "red")
@@ -23,16 +25,15 @@ INDENT = " " * 7
 
 def print_explanation(explanation: Explanation, console: Console, redact: Redactor) -> None:
     color = {True: "green", False: "red", None: "yellow"}[explanation.expected]
-    head = redact(f"talend-okta explain {explanation.person}: {explanation.verdict}")
+    head = printable(redact(f"talend-okta explain {explanation.person}: {explanation.verdict}"))
     for line in textwrap.wrap(head, width=WIDTH, subsequent_indent=INDENT, break_on_hyphens=False):
         console.print(f"[{color}]{escape(line)}[/]")
     for number, step in enumerate(explanation.steps, start=1):
         mark, style = MARKS.get(step.status, PROBLEM_MARK)
-        _wrapped(
-            console, f"  {number}. {mark} ", f"  {number}. [{style}]{mark}[/] ", f"{step.name}: {redact(step.detail)}"
-        )
+        text = printable(f"{step.name}: {redact(step.detail)}")
+        _wrapped(console, f"  {number}. {mark} ", f"  {number}. [{style}]{mark}[/] ", text)
     if explanation.fix:
-        _wrapped(console, "  fix: ", "  fix: ", redact(explanation.fix))
+        _wrapped(console, "  fix: ", "  fix: ", printable(redact(explanation.fix)))
 
 
 def _wrapped(console: Console, lead: str, styled_lead: str, text: str) -> None:

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from talend_okta.definition import EMAIL_PREFIX_TEMPLATE
 from talend_okta.explain.read import Facts
 from talend_okta.okta_api import AppGroup
 from talend_okta.push_log import LOG_WINDOW, last_failure
@@ -131,8 +132,10 @@ def _user_name_step(facts: Facts) -> Found:
     user, name = facts.user, facts.user_name
     if user is None:
         return _step(NA, f"not in Okta; Talend looked up as {name}" if name else "not in Okta")
+    if not name and not user.profile.email:
+        return _step(PROBLEM, f"Okta has no username to send: {_no_email(facts)}")
     if not name:
-        return _step(PROBLEM, "Okta has no username to send: the app's username format needs an email")
+        return _step(PROBLEM, "Okta has no username to send: the app's username format gives none for them")
     problems = _user_name_problems(facts)
     sent = "sends" if facts.app_user is not None else "would send"
     detail = f"Okta {sent} userName {name}"
@@ -142,6 +145,16 @@ def _user_name_step(facts: Facts) -> Found:
     elif facts.expected_user_name and user.profile.email:
         detail += f" (the part of {user.profile.email} before the @)"
     return _step(PROBLEM, f"{detail}; " + "; ".join(problems)) if problems else _step(OK, detail)
+
+
+def _username_format(facts: Facts) -> str:
+    template = facts.app.credentials.user_name_template.template
+    return "Email prefix" if template == EMAIL_PREFIX_TEMPLATE else f"{template}"
+
+
+def _no_email(facts: Facts) -> str:
+    login = facts.user.profile.login if facts.user else facts.query
+    return f"{login} has no email in Okta, which the app's username format ({_username_format(facts)}) needs"
 
 
 def _someone_else(facts: Facts) -> list[ScimUser]:
@@ -296,6 +309,15 @@ def _customer_roles(facts: Facts) -> tuple[list[str], str | None]:
     return sorted(g.profile.name for g in facts.groups if pattern.fullmatch(g.profile.name)), None
 
 
+def _mappings_unread(facts: Facts) -> bool:
+    """Talend's role mappings could not be read and the stack declares none for the person's groups to fall back
+    on: explain cannot tell their roles (never "no role")."""
+    if facts.held_mappings is not None or not facts.mappings_error:
+        return False
+    values, _ = _customer_roles(facts)
+    return not any(value in facts.declared_mappings for value in values)
+
+
 def _mappings(facts: Facts) -> tuple[dict[str, list[str]], str]:
     if facts.held_mappings is not None:
         return facts.held_mappings, "Talend's role mappings"
@@ -323,6 +345,8 @@ def _roles_step(facts: Facts) -> Found:
     )
     if statement_problem:
         return _step(PROBLEM, f"{statement_problem}, though role mappings are declared")
+    if _mappings_unread(facts):
+        return _step(PROBLEM, f"could not read Talend's role mappings: {facts.mappings_error}; Okta sends {sends}")
     if facts.app_user is not None and not roles:
         groups = ", ".join(sorted(mappings)) or "none"
         return _step(PROBLEM, f"{detail}: no role: cannot sign in (the mapped groups: {groups})")
@@ -359,6 +383,15 @@ def _verdict(facts: Facts, steps: list[Step]) -> tuple[str, str | None, bool | N
         )
     if facts.talend_error:
         return f"could not read Talend: {facts.talend_error}", None, None
+    if not facts.user_name and not user.profile.email:
+        groups = ", ".join(_stack_group_names(facts)) or "a group the stack assigns"
+        then = f", then add them to {groups.split(', ')[0]}" if app_user is None else ""
+        return (
+            f"no email in Okta: the app's username format ({_username_format(facts)}) needs one to give {login} a "
+            "Talend userName",
+            f"Okta Admin Console → Directory → People → {login} → Profile → Edit: set their email{then}",
+            app_user is None,  # not assigned and not in Talend is where the stack says, as for "not assigned"
+        )
     found = _talend_user(facts)
     if app_user is None and _someone_else(facts):  # never point at the owner's account: fix the person's config
         return (
@@ -429,6 +462,12 @@ def _verdict(facts: Facts, steps: list[Step]) -> tuple[str, str | None, bool | N
             False,
         )
     roles_step = steps[-1]
+    if _mappings_unread(facts):
+        return (
+            f"could not read Talend's role mappings: {facts.mappings_error}",
+            "give a Talend token whose owner has SSO - Manage (TALEND_API_TOKEN), or the stack outputs' roleMappings",
+            None,
+        )
     if roles_step.status == PROBLEM:
         values, _ = _roles(facts)
         mapped = ", ".join(sorted(_mappings(facts)[0])) or "a mapped group"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.table import Table
 
 from talend_okta.capacity import CapacityReport, SeatPlan
+from talend_okta.terminal import printable, wrapping_table
 
-SEAT_COLUMNS = ("application", "used now", "added", "freed", "after", "limit", "")
+SEAT_COLUMNS = ("application", "used now", "added", "freed", "after", "limit", "status")
 
 
 def _mark(status: str) -> str:
@@ -17,7 +17,7 @@ def _mark(status: str) -> str:
 def print_capacity(capacity: CapacityReport, console: Console) -> None:
     """The seats table, then one line per warning and per part not checked (problems print with the report's)."""
     if capacity.seats is not None:
-        table = Table(*SEAT_COLUMNS, title="Talend seats per application", title_justify="left")
+        table = wrapping_table(*SEAT_COLUMNS, title="Talend seats per application", title_justify="left")
         for line in capacity.seats.lines:
             table.add_row(
                 line.application,
@@ -79,4 +79,4 @@ def _seats_markdown(seats: SeatPlan) -> list[str]:
 
 def _md(text: str) -> str:
     """Text safe inside Markdown (names come from Talend and Okta, not from us)."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace("\n", " ")
+    return printable(text.replace("\n", " ")).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")

@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO, cast
 
-from rich.console import Console
-
 from talend_okta.cli_io import RedactingStream, check_output_dir, fail, write_text
 from talend_okta.http import ApiError, Deadline, InputError
 from talend_okta.okta_api import OktaClient
@@ -22,6 +20,7 @@ from talend_okta.settings import SettingsError
 from talend_okta.stack_files import StackConfig, read_stack_config, read_stack_outputs
 from talend_okta.talend_api import Subscription, TalendApiClient
 from talend_okta.target import OktaTarget, TalendTarget, okta_target, talend_target
+from talend_okta.terminal import human_console
 
 
 def run_preflight(
@@ -146,7 +145,7 @@ def run(
 
     stream = sys.stderr if "-" in (json_path, markdown_path) else sys.stdout
     redacting = cast(TextIO, RedactingStream(stream, redact))  # a text stream, though not nominally a TextIO
-    print_table(report, Console(file=redacting, highlight=False, soft_wrap=True))
+    print_table(report, human_console(file=redacting, markup=False))
     for option, path, text in (("--json", json_path, to_json), ("--markdown", markdown_path, to_markdown)):
         if path is not None:
             write_text(redact(text(report)), path, option, redact)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 from rich.console import Console
-from rich.table import Table
 
 from talend_okta.preflight.capacity_render import capacity_markdown, print_capacity
 from talend_okta.preflight.plan import GroupChange, Person, PreflightReport, who_of
 from talend_okta.preflight.roles import RolePlan
+from talend_okta.terminal import printable, wrapping_table
 from talend_okta.wording import counted
 
 MARKDOWN_ROWS = 50  # rows per list in a PR comment; GitHub caps a comment at 65,536 characters
@@ -34,9 +34,7 @@ def _row(person: Person) -> tuple[str, str, str, str]:
 def print_table(report: PreflightReport, console: Console) -> None:
     """The human report: a verdict line, then one table per kind of change."""
     console.print(_verdict(report), markup=False, highlight=False)
-    groups = Table(title="Groups", title_justify="left")
-    for column in ("group", "change", "members"):
-        groups.add_column(column)
+    groups = wrapping_table("group", "change", "members", title="Groups", title_justify="left")
     for group in report.groups:
         change = _change(report, group)
         groups.add_row(group.name, change, "" if group.change == "not found" else str(group.members))
@@ -48,12 +46,12 @@ def print_table(report: PreflightReport, console: Console) -> None:
     ]
     for title, people in sections:
         if people:
-            table = Table(*PEOPLE_COLUMNS, title=f"{title} ({len(people)})", title_justify="left")
+            table = wrapping_table(*PEOPLE_COLUMNS, title=f"{title} ({len(people)})", title_justify="left")
             for person in people:
                 table.add_row(*_row(person))
             console.print(table)
     if report.collisions:
-        table = Table(
+        table = wrapping_table(
             "userName", "people", title=f"userName collisions ({len(report.collisions)})", title_justify="left"
         )
         for collision in report.collisions:
@@ -72,14 +70,14 @@ def print_table(report: PreflightReport, console: Console) -> None:
 def _print_roles(roles: RolePlan, console: Console) -> None:
     """Role mappings the deploy replaces (Talend's API replaces them all), and who gains or loses which role."""
     if roles.mappings:
-        table = Table("customer role", "change", "Talend roles now", "after the deploy", title_justify="left")
+        table = wrapping_table("customer role", "change", "Talend roles now", "after the deploy", title_justify="left")
         table.title = f"Talend role mappings (compared with {roles.compared_with}; the deploy replaces them all)"
         for mapping in roles.mappings:
             change = "REMOVED" if mapping.change == "removed" else mapping.change
             table.add_row(mapping.name, change, ", ".join(mapping.before) or "-", ", ".join(mapping.after) or "-")
         console.print(table)
     if roles.people:
-        table = Table("userName", "email / login", "gains", "loses", title_justify="left")
+        table = wrapping_table("userName", "email / login", "gains", "loses", title_justify="left")
         table.title = f"Talend roles at next SSO sign-in ({counted(len(roles.people), 'person', 'people')})"
         for person in roles.people:
             table.add_row(
@@ -217,4 +215,4 @@ def _more(total: int, *, columns: int) -> list[str]:
 
 def _md(text: str) -> str:
     """Text safe inside a Markdown table cell (people's names come from Okta, not from us)."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace("\n", " ")
+    return printable(text.replace("\n", " ")).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")

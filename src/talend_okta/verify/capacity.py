@@ -21,7 +21,14 @@ USERS = "Talend Management Console → Users & Security → Users"
 
 
 def seats_check(subscription: Subscription) -> CheckResult:
-    """Every licensed application holds no more users than its seats."""
+    """Every licensed application holds no more users than its seats; a license listing no seat cannot pass."""
+    if not subscription.seats:
+        return CheckResult(
+            name=SEATS,
+            ok=False,
+            detail="cannot tell: Talend's subscription lists no application and no seats",
+            steps=["Talend Management Console → Subscription: check the license, and that the token's owner sees it"],
+        )
     over = [s for s in subscription.seats if s.current_users > s.max_users]
     shown = ", ".join(f"{s.application} {s.current_users}/{s.max_users}" for s in subscription.seats) or "no seats"
     if not over:
@@ -40,10 +47,16 @@ def seats_check(subscription: Subscription) -> CheckResult:
 
 
 def token_owner_check(
-    owner: TokenOwner, *, needs: Iterable[str], okta_status: str | None, assigned: bool | None, app_label: str
+    owner: TokenOwner,
+    *,
+    needs: Iterable[str],
+    okta_users: int,
+    okta_status: str | None,
+    assigned: bool | None,
+    app_label: str,
 ) -> CheckResult:
-    """The owner as Talend and Okta see them. `okta_status`: their Okta user's status (None: no Okta user has
-    their email); `assigned`: whether the app has them (None: not known)."""
+    """The owner as Talend and Okta see them. `okta_users`: how many Okta users have their email; `okta_status`:
+    that user's status when there is one; `assigned`: whether the app has them (None: not known)."""
     who = owner.label
     problems: list[str] = []
     steps: list[str] = []
@@ -57,6 +70,15 @@ def token_owner_check(
         lost = ", ".join(f"{PERMISSION_NAMES.get(p, p)} ({p})" for p in missing)
         problems.append(f"{who} lacks {lost}")
         steps.append(f"{USERS} → {who} → Roles: give them a role with {lost}, e.g. Security Administrator")
+    if owner.type == "USER" and okta_users != 1:
+        # Which Okta user is theirs decides whether Okta can deactivate them: none or several, the check cannot tell.
+        found = "no Okta user has" if okta_users == 0 else f"{okta_users} Okta users have"
+        email = f"their email {owner.email}" if owner.email else "their email (Talend gives none)"
+        problems.append(f"cannot tell whether Okta deactivates {who}: {found} {email}")
+        steps.append(
+            f"Okta Admin Console → Directory → People: give {who} exactly one Okta user with that email, assigned to "
+            f"{app_label}"
+        )
     if assigned is False and okta_status is not None:
         problems.append(f"{who} is an Okta user no longer assigned to {app_label}: Okta deactivates them in Talend")
         steps.append(f"Okta Admin Console → Applications → {app_label} → Assignments: assign {who} (or their group)")
@@ -87,7 +109,7 @@ def capacity_checks(
         raise
     except ApiError as err:
         why = " (the token's owner may not see the subscription)" if isinstance(err, ApiAuthError) else ""
-        checks.append(CheckResult(name=SEATS, ok=False, detail=f"not checked: {err}{why}"))
+        checks.append(CheckResult(name=SEATS, ok=False, detail=f"not checked: {err}{why}", ran=False))
     try:
         owner = talend.token_owner()
     except ApiUnreachable:
@@ -99,5 +121,9 @@ def capacity_checks(
     user = users[0] if len(users) == 1 else None
     assigned = okta.get_app_user(app_id, user.id) is not None if user is not None else None
     status = user.status if user is not None else None
-    checks.append(token_owner_check(owner, needs=needs, okta_status=status, assigned=assigned, app_label=app_label))
+    checks.append(
+        token_owner_check(
+            owner, needs=needs, okta_users=len(users), okta_status=status, assigned=assigned, app_label=app_label
+        )
+    )
     return checks

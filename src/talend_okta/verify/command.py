@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rich.console import Console
-
 from talend_okta.cli_io import check_output_dir, fail, write_text
 from talend_okta.http import ApiError, InputError
 from talend_okta.redact import Redactor
 from talend_okta.stack_files import read_stack_outputs
 from talend_okta.target import connection_settings
+from talend_okta.terminal import human_console
 from talend_okta.verify.inputs import PollSettings
 from talend_okta.verify.polling import VerifyAborted, verify
 from talend_okta.verify.render import print_report, progress_display
@@ -48,7 +47,7 @@ def run(
         )
         redact.add(*settings.secrets())
         check_output_dir("--json", json_path)
-        human = Console(stderr=json_path == "-", highlight=False, soft_wrap=True)
+        human = human_console(stderr=json_path == "-")
         with progress_display() as progress:
             report = verify(
                 settings,

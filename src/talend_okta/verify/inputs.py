@@ -9,8 +9,8 @@ from dataclasses import dataclass
 class PollSettings:
     """How long to wait for Okta, and how often to look."""
 
-    timeout: float = 300.0  # 0: a single pass
-    interval: float = 5.0  # first wait between passes; grows by half each pass
+    timeout: float = 300.0  # 0: a single round
+    interval: float = 5.0  # first wait between rounds; grows by half each round
     max_interval: float = 30.0
     request_timeout: float = 30.0  # per HTTP request
     scim_concurrency: int = 4  # SCIM pages read at once, once totalResults is known (1: one after the other)

@@ -44,11 +44,11 @@ class VerifyAborted(Exception):
 
 
 def _skipped(name: str, why: str) -> CheckResult:
-    return CheckResult(name=name, ok=False, detail=f"not checked: {why}")
+    return CheckResult(name=name, ok=False, detail=f"not checked: {why}", ran=False)
 
 
 def _untrusted(name: str, err: ScimPagingError) -> CheckResult:
-    return CheckResult(name=name, ok=False, detail=f"not checked: {err}", settled=not err.transient)
+    return CheckResult(name=name, ok=False, detail=f"not checked: {err}", settled=not err.transient, ran=False)
 
 
 def _ignore(progress: str) -> None:
@@ -92,10 +92,10 @@ def verify(
                 okta, talend, settings, poll, frozenset(user_name_key(u) for u in ignore_users), progress, sleep, clock
             )
             requests = {"okta": okta.requests, "talend": talend.requests}
-            after = shared | ClientOptions(deadline=None)  # Talend's API after the passes: its requests' own timeouts
+            after = shared | ClientOptions(deadline=None)  # Talend's API after the rounds: its requests' own timeouts
             if settings.role_mappings:
                 progress("checking Talend's role mappings")
-                okta.use_deadline(None)  # after the passes: the role check runs on its requests' own timeouts
+                okta.use_deadline(None)  # after the rounds: the role check runs on its requests' own timeouts
                 report, requests["talend-api"] = _with_role_check(report, okta, settings, after)
             if capacity:
                 progress("checking Talend's seats and the token's owner")
@@ -136,16 +136,16 @@ def _poll(
 
     app_creates = creates_users(app.features)  # tells the stranded apart from those Okta is still pushing
     interval = poll.interval
-    passes = 0
+    rounds = 0
     report: VerifyReport | None = None
     # One thread per service. On an error the other read is abandoned, not awaited: closing its client ends it.
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="verify")
     try:
         while True:
-            passes += 1
+            rounds += 1
             okta_side: OktaSide | None = None
             if credentials.ok:
-                progress(f"pass {passes}: reading app users in Okta and users in Talend")
+                progress(f"round {rounds}: reading app users in Okta and users in Talend")
                 okta_read = pool.submit(read_okta, okta, settings, progress, app_creates_users=app_creates)
                 talend_read = pool.submit(read_talend, talend, progress)
                 try:
@@ -153,9 +153,9 @@ def _poll(
                 except DeadlineExceeded:
                     if report is None:
                         raise
-                    # Out of time during a later pass: the last whole pass answers; `passes` counts this one too.
-                    return report.model_copy(update={"passes": passes})
-                except ScimPagingError as err:  # never a pass; if the list was changing, look again
+                    # Out of time during a later round: the last whole round answers; `rounds` counts this one too.
+                    return report.model_copy(update={"rounds": rounds})
+                except ScimPagingError as err:  # never a pass verdict; if the list was changing, look again
                     users_check, users = _untrusted(USER_SYNC, err), UsersReport()
                     groups_check, groups = _untrusted(GROUP_SYNC, err), list[GroupReport]()
                 else:
@@ -168,7 +168,7 @@ def _poll(
                 groups_check, groups = _skipped(GROUP_SYNC, "Talend refused the token"), []
             checks = [credentials, provisioning, users_check, groups_check]
             report = VerifyReport(
-                ok=all(c.ok for c in checks), checks=checks, users=users, groups=groups, passes=passes
+                ok=all(c.ok for c in checks), checks=checks, users=users, groups=groups, rounds=rounds
             )
             failing = [c for c in checks if not c.ok]
             left = deadline - clock()
@@ -179,7 +179,7 @@ def _poll(
                 return report
             wait = min(interval, left)
             progress(
-                f"pass {passes}: {users.in_sync}/{users.expected} users in sync; "
+                f"round {rounds}: {users.in_sync}/{users.expected} users in sync; "
                 f"Okta may still be provisioning, next look in {wait:.0f} s ({left:.0f} s left)"
             )
             sleep(wait)

@@ -75,8 +75,9 @@ def provisioning_check(okta: OktaClient, app: App, settings: ConnectionSettings)
     # Okta ignores this app's connection API: `pulumi up` fails on the To App features until the stack stops
     # declaring them, and the admin console stays where provisioning is set (verify still checks it).
     stop_managing = (
-        "In the stack config set talend-okta:provisioning.manage to false (Okta ignores the provisioning API for "
-        "this app, so `pulumi up` fails on its To App features), then run the deploy again"
+        "In the stack config set talend-okta:provisioning.manage to false: `pulumi config set --path "
+        "talend-okta:provisioning.manage false` (Okta ignores the provisioning API for this app, so `pulumi up` fails "
+        "on its To App features), then run the deploy again"
     )
     api_ignored = connection.status == "UNKNOWN" and settings.stack_manages_provisioning
     if problems:

@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from talend_okta.checks import CheckResult
 from talend_okta.redact import Redactor
+from talend_okta.terminal import human_console
 from talend_okta.verify.report import GROUP_SYNC, USER_SYNC, Progress, VerifyReport
 from talend_okta.wording import counted
 
@@ -18,7 +19,7 @@ from talend_okta.wording import counted
 @contextmanager
 def progress_display() -> Iterator[Progress]:
     """A spinner with the latest progress line on a terminal's stderr; silence elsewhere (CI logs)."""
-    console = Console(stderr=True)
+    console = human_console(stderr=True)
     if not console.is_terminal:
         yield lambda text: None
         return
@@ -39,9 +40,7 @@ class Listed(NamedTuple):
 
 
 def print_report(report: VerifyReport, console: Console, redact: Redactor) -> None:
-    failed = sum(not check.ok for check in report.checks)
-    verdict = "[green]in sync[/]" if report.ok else f"[red]{failed} of {len(report.checks)} checks failed[/]"
-    console.print(f"talend-okta verify: {verdict} ({counted(report.passes, 'pass', 'passes')}, {report.seconds:.1f} s)")
+    console.print(f"talend-okta verify: {verdict(report)} ({counted(report.rounds, 'round')}, {report.seconds:.1f} s)")
     users = report.users
     user_lists = [
         Listed(
@@ -62,7 +61,12 @@ def print_report(report: VerifyReport, console: Console, redact: Redactor) -> No
             "okta-provisioning above (To App → Create Users); if Okta pushed them, someone removed them in Talend: "
             "Okta → the app → Assignments → Provision User",
         ),
-        Listed("inactive in Talend", users.inactive),
+        Listed(
+            "inactive in Talend, deactivated there by hand (Okta does not push them again)",
+            users.inactive,
+            "Talend Management Console → Users & Security → Users → each person: Activate; or Okta → the app → "
+            "Assignments → the person: remove and assign again, so Okta pushes them active",
+        ),
         Listed("active in Talend but not assigned in Okta", users.unexpected_active),
         Listed("Okta syncState ERROR", [name for name in users.sync_errors if name not in users.push_failed]),
         Listed("app usernames shared by several Okta users", [" = ".join(names) for names in users.collisions]),
@@ -79,6 +83,17 @@ def print_report(report: VerifyReport, console: Console, redact: Redactor) -> No
             print_names(listed, console, redact)
     for listed in [entry for rest in lists.values() for entry in rest]:  # a check that did not run
         print_names(listed, console, redact)
+
+
+def verdict(report: VerifyReport) -> str:
+    """ "in sync", or how many checks failed, did not run (a check they depend on failed) and passed."""
+    if report.ok:
+        return "[green]in sync[/]"
+    failed = sum(not check.ok and check.ran for check in report.checks)
+    not_run = sum(not check.ran for check in report.checks)
+    passed = sum(check.ok for check in report.checks)
+    counts = [f"{counted(failed, 'check')} failed", f"{not_run} not run" if not_run else "", f"{passed} passed"]
+    return f"[red]{', '.join(filter(None, counts))}[/]"
 
 
 def print_names(listed: Listed, console: Console, redact: Redactor) -> None:
@@ -103,7 +118,7 @@ def push_reasons(report: VerifyReport) -> list[str]:
 
 
 def print_check(check: CheckResult, console: Console, redact: Redactor) -> None:
-    mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
+    mark = "[green]✓[/]" if check.ok else "[red]✗[/]" if check.ran else "[yellow]–[/]"
     console.print(f"  {mark} {check.name}: {escape(redact(check.detail))}")
     if check.steps:
         console.print("    still to do by hand:")

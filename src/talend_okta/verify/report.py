@@ -53,7 +53,7 @@ class VerifyReport(BaseModel):
     checks: list[CheckResult]
     users: UsersReport = Field(default_factory=UsersReport)
     groups: list[GroupReport] = Field(default_factory=list)
-    passes: int = 0
+    rounds: int = 0  # how many times verify read both sides (it looks again while Okta may still push)
     seconds: float = 0.0
     requests: dict[str, int] = Field(default_factory=dict)
 

@@ -115,6 +115,7 @@ def user_sync(
         by_name[user_name_key(user_name)].append(user_name)
 
     report = UsersReport(expected=len(by_name))
+    inactive_for_good = False  # someone inactive in Talend whom Okta is not pushing: waiting cannot help
     for key, names in by_name.items():
         if len(names) > 1:
             report.collisions.append(_sorted(names))
@@ -125,6 +126,7 @@ def user_sync(
             _why_missing(report, okta.states.get(key)).append(names[0])
         elif not found[1]:
             report.inactive.append(names[0])
+            inactive_for_good |= okta.states.get(key) is not PushState.PUSHING
         else:
             report.in_sync += 1
     for key, (user_name, active) in talend.users.items():
@@ -173,7 +175,7 @@ def user_sync(
     if not problems:
         return CheckResult(name=USER_SYNC, ok=True, detail=summary), report
     # Okta will not resolve these on its own: waiting (--timeout) cannot help, so verify fails at once.
-    needs_person = bool(report.collisions or report.sync_errors or report.stranded)
+    needs_person = bool(report.collisions or report.sync_errors or report.stranded or inactive_for_good)
     detail = f"{summary}; " + "; ".join(problems)
     return CheckResult(name=USER_SYNC, ok=False, detail=detail, settled=needs_person), report
 
