@@ -19,6 +19,12 @@ assigned or pushed by hand outside the stack are neither reported nor removed.
 - delete: the same for every declared group (the component also marks both `deleted_with` the app).
 Writes go one at a time through `OktaClient`, which waits out Okta's 429 until `X-Rate-Limit-Reset`.
 
+Where the token goes: the stack's Okta org as its Okta provider settings name it when the provider runs
+(`okta:httpProxy`, else `https://<okta:orgName>.<okta:baseUrl>`, from the config the engine hands `configure`, else
+OKTA_HTTP_PROXY, OKTA_ORG_NAME, OKTA_BASE_URL), never the `oktaUrl` the state holds: whoever can write the state
+backend must not receive the token from the next `pulumi refresh`. A state naming another org is refused before any
+request, as the role-mapping resource refuses it for the Talend token.
+
 The Okta API token is the one the stack's Okta provider uses: `okta:apiToken` from the stack config (Pulumi hands
 the config to a dynamic provider's `configure`), else `OKTA_API_TOKEN`. It is never an input, so it is not in the
 state, a rotated token needs no `pulumi up`, and a pull request's read-only token shows no change. The provider
@@ -36,11 +42,14 @@ import pulumi
 import pulumi.dynamic as dynamic
 from pulumi.runtime import rpc
 
-from talend_okta.http import ApiError, ApiStatusError, InputError
+from talend_okta.http import ApiError, ApiStatusError, InputError, same_origin
 from talend_okta.okta_api import OktaClient, PushMapping
+from talend_okta.stack_config import okta_org_url
 
 OKTA_URL, APP_ID, GROUPS, MAPPINGS = "oktaUrl", "appId", "groups", "pushMappings"
 TOKEN_CONFIG, TOKEN_VARIABLE = "okta:apiToken", "OKTA_API_TOKEN"
+ORG_KEYS = ("okta:orgName", "okta:baseUrl", "okta:httpProxy")  # the Okta provider's settings: where the org is
+ORG_VARIABLES = ("OKTA_ORG_NAME", "OKTA_BASE_URL", "OKTA_HTTP_PROXY")  # the same, as environment variables
 RESOURCE_TIMEOUT = 30.0  # seconds per Okta request during a deployment
 APP_GROUPS_PAGE = 200  # Okta's largest page of app groups
 PUSH_MAPPINGS_PAGE = 1000  # Okta's largest page of push mappings
@@ -76,15 +85,18 @@ class _OktaProvider(dynamic.ResourceProvider):
 
     what = "Okta"
     _token: str | None = None
+    _org_url: str | None = None  # the stack's Okta org, from the config the engine hands `configure`
 
     def configure(self, req: dynamic.ConfigureRequest) -> None:
         token = req.config.get(TOKEN_CONFIG)
         self._token = str(token) if token else None
+        self._org_url = okta_org_url({key: req.config.get(key) for key in ORG_KEYS})
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
         replaces = [APP_ID] if _changed(olds.get(APP_ID), news.get(APP_ID)) else []
         groups = news.get(GROUPS) == UNKNOWN or _key(_declared(olds)) != _key(_declared(news))
-        # Another org URL (a proxy, a vanity domain) changes nothing in Okta; the state keeps it for later reads.
+        # Another org URL (a proxy, a vanity domain) changes nothing in Okta; the update writes the stack's into the
+        # state, which every later operation must name (`_okta`).
         url = _changed(olds.get(OKTA_URL), news.get(OKTA_URL))
         return dynamic.DiffResult(changes=bool(replaces or groups or url), replaces=replaces)
 
@@ -103,12 +115,25 @@ class _OktaProvider(dynamic.ResourceProvider):
 
     @contextmanager
     def _okta(self, props: Mapping[str, Any]) -> Iterator[OktaClient]:
-        """A client for the org in `props`; any API failure inside becomes one `AssignmentError` line."""
+        """A client for the stack's Okta org, which `props` (the state, or the program's inputs) must name too: the
+        token never goes to a host read from the state. Any API failure inside becomes one `AssignmentError` line."""
+        held = str(props.get(OKTA_URL) or "")
+        if self._org_url is None:
+            raise AssignmentError(
+                f"{self.what}: the stack config names no Okta org ({', '.join(ORG_KEYS)}, or "
+                f"{', '.join(ORG_VARIABLES)}), so there is no host to send the Okta token to; nothing was sent"
+            )
+        if not same_origin(held, self._org_url):
+            raise AssignmentError(
+                f"{self.what}: the state names the Okta org {held or '(none)'!r}, but the stack's Okta provider "
+                f"settings say {self._org_url}; refusing to send the Okta token there, nothing was sent (restore the "
+                "state from a backup, or `pulumi up` without --refresh to write the stack's org)"
+            )
         token = self._token or os.environ.get(TOKEN_VARIABLE, "").strip()
         if not token:
             raise AssignmentError(f"{self.what}: no Okta API token: set {TOKEN_CONFIG} or {TOKEN_VARIABLE}")
         try:
-            with OktaClient(str(props[OKTA_URL]), token, timeout=RESOURCE_TIMEOUT) as okta:
+            with OktaClient(self._org_url, token, timeout=RESOURCE_TIMEOUT) as okta:
                 yield okta
         except (ApiError, InputError) as err:
             raise AssignmentError(f"{self.what}: {err}") from None
