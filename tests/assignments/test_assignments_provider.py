@@ -23,6 +23,7 @@ def test_create_adopts_what_okta_holds_and_writes_only_the_rest(
         ("GET", f"/api/v1/apps/{org.app_id}/groups"),  # Devs: as declared, not written again
         ("PUT", f"/api/v1/apps/{org.app_id}/groups/{org.groups['Ops']}"),  # priority 7 → 2
         ("PUT", f"/api/v1/apps/{org.app_id}/groups/{org.groups['Admins']}"),
+        ("GET", f"/api/v1/apps/{org.app_id}/groups"),  # read back
     ]
     held = org.assigned()
     assert (set(held), held["Devs"], held["Ops"]) == ({"Devs", "Ops", "Admins"}, 1, 2)
@@ -55,7 +56,8 @@ def test_read_is_one_request_for_a_hundred_groups_and_shows_drift_of_declared_gr
 
     start = len(org.sandbox.requests)
     assignments.update(org.app_id, read.outs, org.props(*declared))
-    assert sorted(org.calls(start)[1:]) == [
+    assert org.calls(start)[-1] == ("GET", f"/api/v1/apps/{org.app_id}/groups")  # read back
+    assert sorted(org.calls(start)[1:-1]) == [
         ("PUT", f"/api/v1/apps/{org.app_id}/groups/{org.groups['Devs']}"),
         ("PUT", f"/api/v1/apps/{org.app_id}/groups/{many['Team 042']}"),
     ]
@@ -70,7 +72,10 @@ def test_update_unassigns_only_the_groups_the_stack_no_longer_declares(
     org.sandbox.assign_group(org.app_id, org.groups["By hand"])
     start = len(org.sandbox.requests)
     assignments.update(org.app_id, org.props(*before), org.props(before[0]))
-    assert org.calls(start)[1:] == [("DELETE", f"/api/v1/apps/{org.app_id}/groups/{org.groups['Ops']}")]
+    assert org.calls(start)[1:] == [
+        ("DELETE", f"/api/v1/apps/{org.app_id}/groups/{org.groups['Ops']}"),
+        ("GET", f"/api/v1/apps/{org.app_id}/groups"),  # read back
+    ]
     assert set(org.assigned()) == {"Devs", "By hand"}
 
 
@@ -122,7 +127,7 @@ def test_push_groups_adopt_reactivate_create_and_read_in_one_request(org: Org, p
     start = len(org.sandbox.requests)
     created = pushes.create(org.props(*declared))
     base = f"/api/v1/apps/{org.app_id}/group-push/mappings"
-    assert org.calls(start) == [("GET", base), ("PATCH", f"{base}/{inactive}"), ("POST", base)]
+    assert org.calls(start) == [("GET", base), ("PATCH", f"{base}/{inactive}"), ("POST", base), ("GET", base)]
     assert org.push_mappings() == {"Devs": "ACTIVE", "Ops": "ACTIVE", "Admins": "ACTIVE"}
     assert set(created.outs["pushMappings"]) == {org.groups[name] for name in ("Devs", "Ops", "Admins")}
 
@@ -143,8 +148,13 @@ def test_push_groups_no_longer_declared_are_deactivated_then_deleted_keeping_the
     start = len(org.sandbox.requests)
     pushes.update(org.app_id, created.outs, org.props(declared[0]))
     base = f"/api/v1/apps/{org.app_id}/group-push/mappings"
-    assert org.calls(start) == [("GET", base), ("PATCH", f"{base}/{mapping}"), ("DELETE", f"{base}/{mapping}")]
-    assert org.sandbox.requests[-1][1].endswith("deleteTargetGroup=false")
+    assert org.calls(start) == [
+        ("GET", base),
+        ("PATCH", f"{base}/{mapping}"),
+        ("DELETE", f"{base}/{mapping}"),
+        ("GET", base),  # read back
+    ]
+    assert org.sandbox.requests[-2][1].endswith("deleteTargetGroup=false")
     assert org.push_mappings() == {"Devs": "ACTIVE"}
 
 
@@ -155,3 +165,61 @@ def test_no_push_group_declared_reads_nothing(org: Org, pushes: PushGroupsProvid
     read = pushes.read(org.app_id, created.outs)
     assert org.sandbox.requests[start:] == []
     assert read.outs["groups"] == []
+
+
+def test_an_update_refused_half_way_undoes_its_own_writes_and_says_so(
+    org: Org, assignments: GroupAssignmentsProvider, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Group 1 assigned, group 2 refused: group 1 is unassigned again, so nothing is left in Okta that the state
+    (still the old one) does not know; the one line says what failed and what was undone."""
+    olds = org.props(org.group("Admins", priority=None))
+    assignments.create(olds)
+    org.sandbox.assign_group(org.app_id, org.groups["By hand"])
+    news = org.props(org.group("Admins", priority=None), org.group("Devs", priority=1), org.group("Ops", priority=2))
+    org.sandbox.inject_fault("PUT", f"/groups/{org.groups['Ops']}$", 403)
+    with pytest.raises(AssignmentError) as raised:
+        assignments.update(org.app_id, olds, news)
+    message = str(raised.value)
+    devs, ops = (f"{name} ({org.groups[name]})" for name in ("Devs", "Ops"))
+    assert message.startswith(f"group assignments: assign group {ops} failed: Okta answered PUT ")
+    assert message.endswith(f"; undone: unassign group {devs} again")
+    assert "\n" not in message
+    assert TOKEN not in message
+    assert set(org.assigned()) == {"Admins", "By hand"}  # as before the update
+    assert capsys.readouterr().err.count("read back: as declared") == 1  # the create only
+
+
+def test_an_unassignment_that_cannot_be_undone_names_who_is_without_talend_first(
+    org: Org, assignments: GroupAssignmentsProvider
+) -> None:
+    olds = org.props(org.group("Devs", priority=None), org.group("Ops", priority=4), org.group("Admins", priority=None))
+    assignments.create(olds)
+    news = org.props(org.group("Devs", priority=None))
+    org.sandbox.inject_fault("DELETE", f"/groups/{org.groups['Admins']}$", 403)  # Ops goes, Admins is refused
+    org.sandbox.inject_fault("PUT", f"/groups/{org.groups['Ops']}$", 403)  # and Ops cannot be assigned again
+    with pytest.raises(AssignmentError) as raised:
+        assignments.update(org.app_id, olds, news)
+    message = str(raised.value)
+    ops, admins = (f"{name} ({org.groups[name]})" for name in ("Ops", "Admins"))
+    assert message.startswith(
+        f"group assignments: NOW WITHOUT TALEND: the members of group {ops}, unassigned from app {org.app_id}; "
+        "restore: Okta Admin Console → Applications → the app → Assignments → Assign → Assign to Groups → Ops "
+        f'(priority 4), or PUT /api/v1/apps/{org.app_id}/groups/{org.groups["Ops"]} with {{"priority": 4}}; '
+        f"unassign group {admins} failed: Okta answered DELETE "
+    )
+    assert f"; NOT undone: unassign group {ops} (assign group {ops} again failed: Okta answered PUT " in message
+    assert set(org.assigned()) == {"Devs", "Admins"}
+
+
+def test_push_groups_refused_half_way_undo_the_new_mapping(org: Org, pushes: PushGroupsProvider) -> None:
+    """Devs pushed, then reactivating Ops refused: the mapping just made for Devs is deactivated and deleted."""
+    inactive = org.sandbox.push_group(org.app_id, org.groups["Ops"])
+    org.set_push_status(inactive, "INACTIVE")
+    org.sandbox.inject_fault("PATCH", f"/group-push/mappings/{inactive}$", 403)
+    with pytest.raises(AssignmentError) as raised:
+        pushes.update(org.app_id, org.props(), org.props(org.group("Devs"), org.group("Ops")))
+    message = str(raised.value)
+    devs, ops = (f"{name} ({org.groups[name]})" for name in ("Devs", "Ops"))
+    assert message.startswith(f"push groups: set the push mapping of group {ops} INACTIVE → ACTIVE failed: ")
+    assert message.endswith(f"; undone: stop pushing group {devs} again")
+    assert org.push_mappings() == {"Ops": "INACTIVE"}
