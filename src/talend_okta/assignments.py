@@ -33,10 +33,11 @@ objects are pickled (dill) into the state before `configure`, so they carry no t
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -50,6 +51,7 @@ from talend_okta.stack_config import okta_org_url
 
 OKTA_URL, APP_ID, GROUPS, MAPPINGS = "oktaUrl", "appId", "groups", "pushMappings"
 TOKEN_CONFIG, TOKEN_VARIABLE = "okta:apiToken", "OKTA_API_TOKEN"
+GROUPS_CONFIG = "talend-okta:groups"  # what the stack declares, read at delete time (see `delete`)
 ORG_KEYS = ("okta:orgName", "okta:baseUrl", "okta:httpProxy")  # the Okta provider's settings: where the org is
 ORG_VARIABLES = ("OKTA_ORG_NAME", "OKTA_BASE_URL", "OKTA_HTTP_PROXY")  # the same, as environment variables
 RESOURCE_TIMEOUT = 30.0  # seconds per Okta request during a deployment
@@ -90,10 +92,24 @@ class _OktaProvider(dynamic.ResourceProvider):
     _token: str | None = None
     _org_url: str | None = None  # the stack's Okta org, from the config the engine hands `configure`
 
+    _still_declared: frozenset[str] | None = None  # the names the stack config declares (None: unreadable)
+
     def configure(self, req: dynamic.ConfigureRequest) -> None:
         token = req.config.get(TOKEN_CONFIG)
         self._token = str(token) if token else None
         self._org_url = okta_org_url({key: req.config.get(key) for key in ORG_KEYS})
+        self._still_declared = self._config_names(req.config.get(GROUPS_CONFIG))
+
+    def _config_names(self, groups: Any) -> frozenset[str] | None:
+        """The group names `talend-okta:groups` declares for this resource (JSON text, as the engine hands it)."""
+        with suppress(ValueError):
+            groups = json.loads(groups) if isinstance(groups, str) else groups or []
+        if not isinstance(groups, list) or not all(isinstance(g, dict) for g in groups):
+            return None
+        return frozenset(str(g.get("name")) for g in groups if self._declares(g))
+
+    def _declares(self, group: Mapping[str, Any]) -> bool:
+        return True
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
         replaces = [APP_ID] if _changed(olds.get(APP_ID), news.get(APP_ID)) else []
@@ -111,7 +127,22 @@ class _OktaProvider(dynamic.ResourceProvider):
         return dynamic.UpdateResult(self._apply(news, gone))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        self._apply({**props, GROUPS: []}, _declared(props))
+        """Undo every group, except those the stack config still declares: then this resource was renamed or
+        moved without an alias, and the one that declares them now (created just before) holds them."""
+        if self._still_declared is None:
+            raise AssignmentError(
+                f"{self.what}: cannot read {GROUPS_CONFIG} from the stack config, so cannot tell the groups it still "
+                "declares from those to remove; nothing was sent"
+            )
+        declared = _declared(props)
+        kept = [group for group in declared if group.get("name") in self._still_declared]
+        if kept:
+            _tell(
+                f"{self.what}: kept {', '.join(_named(g) for g in kept)}: the stack config still declares them, "
+                "so this resource was renamed or moved and the one declaring them now holds them (to keep the "
+                "name in the state too, give the resource `aliases=[pulumi.Alias(name=<old name>)]`)"
+            )
+        self._apply({**props, GROUPS: []}, [group for group in declared if group not in kept])
 
     def _apply(self, props: dict[str, Any], gone: list[dict[str, Any]]) -> dict[str, Any]:
         raise NotImplementedError
@@ -302,6 +333,9 @@ class PushGroupsProvider(_OktaProvider):
     """An ACTIVE push mapping for each declared group; Okta lists mappings only once provisioning is enabled."""
 
     what = "push groups"
+
+    def _declares(self, group: Mapping[str, Any]) -> bool:
+        return group.get("push") is True
 
     def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
         declared = _declared(props)

@@ -11,7 +11,9 @@ in Talend. This check reads `pulumi preview --json` and refuses every step that 
   protected in the program, so `pulumi up` would stop there; the check says it first);
 - delete or replace a per-group `okta:app/groupAssignment:GroupAssignment`: that group is unassigned;
 - delete or replace this stack's `talend:GroupAssignments`: every group it held is unassigned, even those a
-  replacement assigns again.
+  replacement assigns again; except, on a delete, a group another `talend:GroupAssignments` of the plan declares
+  under the same name (the resource was renamed or moved without an alias: its provider keeps what the stack
+  config still declares).
 An update of `talend:GroupAssignments` that drops a group is what the config declares (a group removed from
 `groups`): listed, not refused.
 
@@ -105,6 +107,14 @@ def unassignments(plan: Mapping[str, Any]) -> list[Unassignment]:
         where = ".".join(str(part) for part in first["loc"])
         raise InputError(f"PLAN: not what `pulumi preview --json` writes ({where}: {first['msg']})") from None
     found: dict[tuple[str, str], Unassignment] = {}  # (resource, what) → the first step that does it
+    # What the stack declares after this plan: a deleted assignments resource keeps these groups (its provider
+    # keeps what the stack config still declares, so a resource renamed or moved without an alias unassigns none).
+    declared_after = {
+        item
+        for step in steps
+        if _type_and_name(step.urn)[0].endswith(ASSIGNMENTS_TYPE) and step.op not in REMOVES_OLD
+        for item in _groups(step.newState).items()
+    }
     for step in steps:
         kind, name = _type_and_name(step.urn)
         resource = f"{kind} {name}"
@@ -118,6 +128,8 @@ def unassignments(plan: Mapping[str, Any]) -> list[Unassignment]:
             # even those the new one declares again.
             kept = _groups(step.newState) if step.op == "update" else {}
             for group_id, group in sorted(_groups(step.oldState).items(), key=lambda item: item[1]):
+                if step.op == "delete" and (group_id, group) in declared_after:
+                    continue  # held by the resource that declares it now
                 if group_id not in kept:
                     what = f"unassigns group {group} ({group_id})"
                     _add(found, Unassignment(step.op, resource, what, declared=step.op == "update"))

@@ -71,14 +71,17 @@ def org() -> Iterator[Org]:
         yield Org(sandbox, url, app_id, groups)
 
 
-def unpickled(provider: Any, token: str | None = TOKEN, org_url: str | None = None) -> Any:
+def unpickled(
+    provider: Any, token: str | None = TOKEN, org_url: str | None = None, config: dict[str, str] | None = None
+) -> Any:
     """The provider as the engine's provider process gets it: pickled as the SDK does, unpickled, then configured
-    with the stack's config (where `okta:apiToken` is, decrypted, and the Okta provider's org)."""
+    with the stack's config (where `okta:apiToken` is, decrypted, the Okta provider's org and `config`)."""
     loaded = dill.loads(base64.b64decode(serialize_provider(provider)))
-    config = {} if token is None else {"okta:apiToken": token}
+    raw = {} if token is None else {"okta:apiToken": token}
     if org_url is not None:
-        config["okta:httpProxy"] = org_url
-    loaded.configure(ConfigureRequest(Config(raw_config=config, project_name="talend-okta")))
+        raw["okta:httpProxy"] = org_url
+    raw.update(config or {})
+    loaded.configure(ConfigureRequest(Config(raw_config=raw, project_name="talend-okta")))
     return loaded
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from talend_okta.assignments import UNKNOWN, AssignmentError, GroupAssignmentsProvider, PushGroupsProvider
@@ -223,3 +225,39 @@ def test_push_groups_refused_half_way_undo_the_new_mapping(org: Org, pushes: Pus
     assert message.startswith(f"push groups: set the push mapping of group {ops} INACTIVE → ACTIVE failed: ")
     assert message.endswith(f"; undone: stop pushing group {devs} again")
     assert org.push_mappings() == {"Ops": "INACTIVE"}
+
+
+def test_a_renamed_or_moved_resource_keeps_the_groups_the_config_still_declares(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Renamed without an alias, Pulumi creates the new resource (which adopts) and deletes the old one: its delete
+    unassigns and unpushes only what `talend-okta:groups` no longer declares."""
+    groups = json.dumps([{"name": "Devs", "push": True}, {"name": "Ops"}])
+    config = {"talend-okta:groups": groups}
+    assignments: GroupAssignmentsProvider = unpickled(GroupAssignmentsProvider(), org_url=org.url, config=config)
+    pushes: PushGroupsProvider = unpickled(PushGroupsProvider(), org_url=org.url, config=config)
+    old = org.props(org.group("Devs", priority=None), org.group("Ops", priority=None), org.group("Admins"))
+    assignments.create(old)
+    pushed = pushes.create(org.props(org.group("Devs"), org.group("Ops")))
+    assignments.create(old)  # the new resource adopts: nothing written
+
+    assignments.delete(org.app_id, old)
+    pushes.delete(org.app_id, pushed.outs)
+
+    assert set(org.assigned()) == {"Devs", "Ops"}  # Admins is no longer declared: unassigned
+    assert org.push_mappings() == {"Devs": "ACTIVE"}  # Ops is declared, but not pushed
+    err = capsys.readouterr().err
+    devs, ops = (f"{name} ({org.groups[name]})" for name in ("Devs", "Ops"))
+    assert f"group assignments: kept {devs}, {ops}: the stack config still declares them" in err
+    assert f"push groups: kept {devs}: the stack config still declares them" in err
+
+
+def test_a_delete_with_an_unreadable_groups_setting_sends_nothing(org: Org) -> None:
+    config = {"talend-okta:groups": "not json"}
+    assignments: GroupAssignmentsProvider = unpickled(GroupAssignmentsProvider(), org_url=org.url, config=config)
+    props = org.props(org.group("Devs", priority=None))
+    assignments.create(props)
+    start = len(org.sandbox.requests)
+    with pytest.raises(AssignmentError, match="cannot read talend-okta:groups from the stack config"):
+        assignments.delete(org.app_id, props)
+    assert org.sandbox.requests[start:] == []
