@@ -18,7 +18,12 @@ the API token's default 50% share, as a real org answers) or `off` (nothing refu
 The default, first up `off` and the rest `enforce`, keeps a 200-group run short while the drift check, the no-change
 up and refresh meet the limits they meet in a real org.
 
+`--latency-ms` delays every Okta response (the org is seeded without it), standing in for the network to a real org;
+`--operations` runs only some of them (the first up always runs). With several group counts the last lines compare
+each operation's seconds with those of the smallest stack, measured side by side in the same run:
+
     .venv/bin/python benchmarks/drift_scale.py --groups 10 50 100 200 --markdown benchmarks/RESULTS.md
+    .venv/bin/python benchmarks/drift_scale.py --groups 1 100 --latency-ms 50 --operations "drift check"
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from talend_okta_sandbox.demo import talend_okta_command, talend_routes
 from talend_okta_sandbox.engine import PulumiWorkspace, missing_engine
 from talend_okta_sandbox.okta import OktaSandbox
 from talend_okta_sandbox.okta_limits import BUCKETS, RateLimiter, RateLimits, bucket_of
+from talend_okta_sandbox.serving import Latency
 from talend_okta_sandbox.talend import run_talend
 
 OKTA_TOKEN = "drift-bench-okta-token"
@@ -63,6 +69,7 @@ class TimedSandbox(OktaSandbox):
         super().__init__(*args, **kwargs)
         self.log: list[tuple[float, str, str]] = []  # (monotonic time, bucket, "429" or "")
         self._log_lock = threading.Lock()
+        self.latency = Latency()  # 0 while the org is seeded
 
     def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         status: list[str] = []
@@ -71,7 +78,7 @@ class TimedSandbox(OktaSandbox):
             status.append(line.split(" ", 1)[0])
             return start_response(line, headers, *rest)
 
-        body = super().wsgi_app(environ, noting)
+        body = self.latency.wrap(super().wsgi_app)(environ, noting)
         path = environ.get("PATH_INFO") or "/"
         if path.startswith(("http://", "https://")):
             path = "/" + path.split("/", 3)[-1]
@@ -127,9 +134,12 @@ def org(count: int) -> Iterator[tuple[TimedSandbox, str, Any]]:
             yield sandbox, url, talend
 
 
-def run(count: int, workdir: Path, first_up_limits: str, limits: str) -> dict[str, Measured]:
+def run(
+    count: int, workdir: Path, first_up_limits: str, limits: str, latency: float, only: list[str] | None
+) -> dict[str, Measured]:
     results: dict[str, Measured] = {}
     with org(count) as (sandbox, url, talend):
+        sandbox.latency.seconds = latency
         project = PulumiWorkspace(workdir / f"groups-{count}", "drift-bench")
         project.extra_env = {"TALEND_SCIM_URL": talend.scim_url, "TALEND_API_URL": talend.api_url}
         project.set_config(
@@ -146,6 +156,8 @@ def run(count: int, workdir: Path, first_up_limits: str, limits: str) -> dict[st
         project.set_secret("okta:apiToken", OKTA_TOKEN)
         project.set_secret("talend-okta:scimToken", TALEND_TOKEN)
         for name, args in OPERATIONS:
+            if only is not None and name != "first up" and name not in only:
+                continue
             mode = first_up_limits if name == "first up" else limits
             sandbox.rate_limiter = RateLimiter(RateLimits() if mode == "enforce" else RateLimits.unlimited())
             time.sleep(0 if mode == "off" else 1)  # a fresh minute for every bucket
@@ -195,17 +207,30 @@ def format_row(result: Measured) -> str:
     return " | ".join([*cells, str(result.throttled), f"{result.seconds:.1f}{status}"])
 
 
-def table(rows: list[tuple[int, str, Measured]], first_up_limits: str, limits: str) -> str:
+def table(rows: list[tuple[int, str, Measured]], first_up_limits: str, limits: str, latency_ms: float) -> str:
     head = ["groups", "operation", *SHOWN, "429s", "seconds"]
     lines = [
         f"First up with limits {first_up_limits}; the other operations with limits {limits} "
-        f"(enforce: Okta's Enterprise plan, token share 50%: apps {RateLimits().token_limit('apps')}/min).",
+        f"(enforce: Okta's Enterprise plan, token share 50%: apps {RateLimits().token_limit('apps')}/min); "
+        f"{latency_ms:g} ms added to every Okta response.",
         "",
         "| " + " | ".join(head) + " |",
         "|" + "|".join("---:" if h not in ("operation",) else "---" for h in head) + "|",
     ]
     lines += [f"| {count} | {name} | {format_row(result)} |" for count, name, result in rows]
-    return "\n".join(lines)
+    return "\n".join(lines + side_by_side(rows))
+
+
+def side_by_side(rows: list[tuple[int, str, Measured]]) -> list[str]:
+    """Each operation's seconds against the smallest stack's in this run."""
+    smallest = min(count for count, _, _ in rows)
+    base = {name: result.seconds for count, name, result in rows if count == smallest}
+    ratios = [
+        f"- {name}, {count} groups: {result.seconds / base[name]:.2f}× the time of {smallest}"
+        for count, name, result in rows
+        if count != smallest and name in base and name != "first up"
+    ]
+    return ["", *ratios] if ratios else []
 
 
 def main() -> None:
@@ -213,6 +238,8 @@ def main() -> None:
     parser.add_argument("--groups", type=int, nargs="+", default=[10, 50, 100, 200])
     parser.add_argument("--first-up-limits", choices=["enforce", "off"], default="off")
     parser.add_argument("--limits", choices=["enforce", "off"], default="enforce")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every Okta response")
+    parser.add_argument("--operations", nargs="+", choices=[name for name, _ in OPERATIONS[1:]], help="only these")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/talend-okta-drift-bench"))
     parser.add_argument("--markdown", type=Path, help="append the table to this file")
     args = parser.parse_args()
@@ -222,9 +249,10 @@ def main() -> None:
     assert not unknown, unknown
     rows = []
     for count in args.groups:
-        for name, result in run(count, args.workdir, args.first_up_limits, args.limits).items():
+        measured = run(count, args.workdir, args.first_up_limits, args.limits, args.latency_ms / 1000, args.operations)
+        for name, result in measured.items():
             rows.append((count, name, result))
-    text = table(rows, args.first_up_limits, args.limits)
+    text = table(rows, args.first_up_limits, args.limits, args.latency_ms)
     print(text)
     if args.markdown:
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
