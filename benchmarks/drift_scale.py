@@ -78,7 +78,7 @@ class TimedSandbox(OktaSandbox):
             status.append(line.split(" ", 1)[0])
             return start_response(line, headers, *rest)
 
-        body = self.latency.wrap(super().wsgi_app)(environ, noting)
+        body: list[bytes] = self.latency.wrap(super().wsgi_app)(environ, noting)
         path = environ.get("PATH_INFO") or "/"
         if path.startswith(("http://", "https://")):
             path = "/" + path.split("/", 3)[-1]
