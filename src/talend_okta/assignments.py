@@ -16,8 +16,12 @@ assigned or pushed by hand outside the stack are neither reported nor removed.
   resources keeps every assignment as it is (docs/rate-limits.md, "Upgrading a stack").
 - update: writes only what differs. A group no longer declared is unassigned (its members leave Talend); a group
   no longer pushed has its mapping deactivated and deleted, the group staying in Talend.
-- delete: the same for every declared group (the component also marks both `deleted_with` the app).
-Writes go one at a time through `OktaClient`, which waits out Okta's 429 until `X-Rate-Limit-Reset`.
+- delete: the same for every declared group that `talend-okta:groups` no longer declares. A resource renamed or
+  moved without an alias is created anew (adopting) and the old one deleted: the groups the config still declares
+  stay, so nobody is unassigned. (The component also marks both `deleted_with` the app.)
+Writes go one at a time through `OktaClient`, which waits out Okta's 429 until `X-Rate-Limit-Reset`. Every change
+reads Okta just before, writes, reads back and says on stderr what it did; a step refused half way undoes its own
+writes first (`_change`), naming anyone it leaves without Talend first, with how to restore them.
 
 Where the token goes: the stack's Okta org as its Okta provider settings name it when the provider runs
 (`okta:httpProxy`, else `https://<okta:orgName>.<okta:baseUrl>`, from the config the engine hands `configure`, else
