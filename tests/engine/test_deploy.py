@@ -547,9 +547,9 @@ def test_a_near_group_name_stops_preview_in_one_line_as_preflight_says(project: 
 
     problem = f"group {typo!r}: no Okta group (type OKTA_GROUP) has exactly this name; close matches: {OPERATORS!r}"
     assert stopped.code != 0
-    assert [line.strip() for line in stopped.output.splitlines() if problem in line] == [
-        f"error: talend-okta:groups: {problem}"
-    ], stopped.output
+    # Under Diagnostics, one line (the progress display repeats it after the resource's name).
+    diagnostics = [line.strip() for line in stopped.output.split("Diagnostics:")[-1].splitlines()]
+    assert [line for line in diagnostics if "talend-okta:groups" in line] == [f"error: talend-okta:groups: {problem}"]
     assert "Traceback" not in stopped.output
     searches = [t for m, t in org.sandbox.requests[start:] if m == "GET" and t.startswith("/api/v1/groups?")]
     assert len(searches) == 2  # both names in one search; Okta's groups once more, for the close matches
@@ -563,11 +563,12 @@ def test_a_near_group_name_stops_preview_in_one_line_as_preflight_says(project: 
             "preflight",
             "--config",
             str(project.stack_file),
-            "--okta-url",
-            org.url,
+            "--stack-outputs",
+            "-",
             "--json",
             "-",
         ],
+        input=json.dumps({"oktaOrgUrl": org.url}),  # not deployed yet
         env=env,
         capture_output=True,
         text=True,
