@@ -19,11 +19,12 @@ The default, first up `off` and the rest `enforce`, keeps a 200-group run short 
 up and refresh meet the limits they meet in a real org.
 
 `--latency-ms` delays every Okta response (the org is seeded without it), standing in for the network to a real org;
-`--operations` runs only some of them (the first up always runs). With several group counts the last lines compare
-each operation's seconds with those of the smallest stack, measured side by side in the same run:
+`--operations` runs only some of them (the first up always runs), `--repeat` each of them several times. All
+stacks are deployed first, then take turns for each operation, so a busy machine slows them alike; the last lines
+compare each operation's (median) seconds with those of the smallest stack:
 
     .venv/bin/python benchmarks/drift_scale.py --groups 10 50 100 200 --markdown benchmarks/RESULTS.md
-    .venv/bin/python benchmarks/drift_scale.py --groups 1 100 --latency-ms 50 --operations "drift check"
+    .venv/bin/python benchmarks/drift_scale.py --groups 1 100 --latency-ms 50 --operations "drift check" --repeat 5
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -134,10 +135,17 @@ def org(count: int) -> Iterator[tuple[TimedSandbox, str, Any]]:
             yield sandbox, url, talend
 
 
-def run(
-    count: int, workdir: Path, first_up_limits: str, limits: str, latency: float, only: list[str] | None
-) -> dict[str, Measured]:
-    results: dict[str, Measured] = {}
+@dataclass
+class Stack:
+    count: int
+    sandbox: TimedSandbox
+    project: PulumiWorkspace
+    talend: Any
+
+
+@contextmanager
+def deployed_stack(count: int, workdir: Path, latency: float) -> Iterator[Stack]:
+    """A fresh org with `count` groups and a stack pointed at it (not deployed yet)."""
     with org(count) as (sandbox, url, talend):
         sandbox.latency.seconds = latency
         project = PulumiWorkspace(workdir / f"groups-{count}", "drift-bench")
@@ -155,21 +163,44 @@ def run(
         )
         project.set_secret("okta:apiToken", OKTA_TOKEN)
         project.set_secret("talend-okta:scimToken", TALEND_TOKEN)
-        for name, args in OPERATIONS:
-            if only is not None and name != "first up" and name not in only:
-                continue
-            mode = first_up_limits if name == "first up" else limits
-            sandbox.rate_limiter = RateLimiter(RateLimits() if mode == "enforce" else RateLimits.unlimited())
-            time.sleep(0 if mode == "off" else 1)  # a fresh minute for every bucket
-            before = len(sandbox.log)
-            started = time.monotonic()
-            code, output = run_verify(project, talend) if name == "verify" else pulumi(project, args)
-            seconds = time.monotonic() - started
-            results[name] = measure(sandbox.log[before:], seconds, code == 0)
-            if code != 0:
-                print(f"  {name}: exited {code}:\n{output[-3000:]}", file=sys.stderr)
-            print(f"  {count} groups, {name}: {format_row(results[name])}", file=sys.stderr)
-    return results
+        yield Stack(count, sandbox, project, talend)
+
+
+def operate(stack: Stack, name: str, args: list[str], mode: str) -> Measured:
+    """One operation on the stack, measured."""
+    sandbox = stack.sandbox
+    sandbox.rate_limiter = RateLimiter(RateLimits() if mode == "enforce" else RateLimits.unlimited())
+    time.sleep(0 if mode == "off" else 1)  # a fresh minute for every bucket
+    before = len(sandbox.log)
+    started = time.monotonic()
+    code, output = run_verify(stack.project, stack.talend) if name == "verify" else pulumi(stack.project, args)
+    result = measure(sandbox.log[before:], time.monotonic() - started, code == 0)
+    if code != 0:
+        print(f"  {name}: exited {code}:\n{output[-3000:]}", file=sys.stderr)
+    print(f"  {stack.count} groups, {name}: {format_row(result)}", file=sys.stderr)
+    return result
+
+
+def run(
+    counts: list[int], workdir: Path, limits: tuple[str, str], latency: float, only: list[str] | None, repeat: int
+) -> list[tuple[int, str, Measured]]:
+    """Every stack deployed first; then each operation on each stack in turn, `repeat` times (the stacks side by
+    side, so a busy machine slows them alike); per stack and operation the run of median seconds."""
+    first_up_limits, other_limits = limits
+    with ExitStack() as stacks:
+        running = [stacks.enter_context(deployed_stack(count, workdir, latency)) for count in counts]
+        first = {stack.count: operate(stack, *OPERATIONS[0], first_up_limits) for stack in running}
+        runs: dict[tuple[int, str], list[Measured]] = {}
+        for _ in range(repeat):
+            for name, args in OPERATIONS[1:]:
+                if only is not None and name not in only:
+                    continue
+                for stack in running:
+                    runs.setdefault((stack.count, name), []).append(operate(stack, name, args, other_limits))
+    rows = [(count, OPERATIONS[0][0], result) for count, result in first.items()]
+    for (count, name), results in runs.items():
+        rows.append((count, name, sorted(results, key=lambda r: r.seconds)[len(results) // 2]))
+    return sorted(rows, key=lambda row: row[0])
 
 
 def pulumi(project: PulumiWorkspace, args: list[str]) -> tuple[int, str]:
@@ -207,12 +238,15 @@ def format_row(result: Measured) -> str:
     return " | ".join([*cells, str(result.throttled), f"{result.seconds:.1f}{status}"])
 
 
-def table(rows: list[tuple[int, str, Measured]], first_up_limits: str, limits: str, latency_ms: float) -> str:
+def table(
+    rows: list[tuple[int, str, Measured]], first_up_limits: str, limits: str, latency_ms: float, repeat: int
+) -> str:
     head = ["groups", "operation", *SHOWN, "429s", "seconds"]
     lines = [
         f"First up with limits {first_up_limits}; the other operations with limits {limits} "
         f"(enforce: Okta's Enterprise plan, token share 50%: apps {RateLimits().token_limit('apps')}/min); "
-        f"{latency_ms:g} ms added to every Okta response.",
+        f"{latency_ms:g} ms added to every Okta response; the median of {repeat} run(s) of each operation after the "
+        "first up, the stacks taking turns.",
         "",
         "| " + " | ".join(head) + " |",
         "|" + "|".join("---:" if h not in ("operation",) else "---" for h in head) + "|",
@@ -240,6 +274,7 @@ def main() -> None:
     parser.add_argument("--limits", choices=["enforce", "off"], default="enforce")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every Okta response")
     parser.add_argument("--operations", nargs="+", choices=[name for name, _ in OPERATIONS[1:]], help="only these")
+    parser.add_argument("--repeat", type=int, default=1, help="run the operations this often (the median is shown)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/talend-okta-drift-bench"))
     parser.add_argument("--markdown", type=Path, help="append the table to this file")
     args = parser.parse_args()
@@ -247,12 +282,9 @@ def main() -> None:
         sys.exit(f"drift_scale: the engine is not built ({', '.join(missing)} missing): run `make engine` first")
     unknown = set(SHOWN) - set(BUCKETS)
     assert not unknown, unknown
-    rows = []
-    for count in args.groups:
-        measured = run(count, args.workdir, args.first_up_limits, args.limits, args.latency_ms / 1000, args.operations)
-        for name, result in measured.items():
-            rows.append((count, name, result))
-    text = table(rows, args.first_up_limits, args.limits, args.latency_ms)
+    limits = (args.first_up_limits, args.limits)
+    rows = run(args.groups, args.workdir, limits, args.latency_ms / 1000, args.operations, args.repeat)
+    text = table(rows, args.first_up_limits, args.limits, args.latency_ms, args.repeat)
     print(text)
     if args.markdown:
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
