@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from talend_okta.assignments import GroupAssignments, PushGroups
 from talend_okta.credentials import check_talend_credentials
+from talend_okta.group_names import NamedGroup, resolve_groups
 from talend_okta.push_state import creates_users
 from talend_okta.role_mapping import TalendRoleMappings
 from talend_okta.settings import AdoptSettings
@@ -140,6 +141,12 @@ class TalendCloudApp(pulumi.ComponentResource):
         (needed with groups)."""
         super().__init__("talend-okta:index:TalendCloudApp", name, None, opts)
         self.adopt = adopt
+        # Before any resource: a name that is not exactly one Okta group stops here, in one line, so a near name
+        # never assigns other people (talend_okta.group_names).
+        resolved = resolve_groups([group.name for group in spec.groups], self._okta_groups)
+        if resolved.problems:
+            raise pulumi.RunError(resolved.line())
+        group_ids = resolved.ids
         saml = spec.saml
         self.sso_url = saml.sso_url
         self.scim_base_url = spec.scim_base_url
@@ -177,7 +184,7 @@ class TalendCloudApp(pulumi.ComponentResource):
             self._provisioning(name, spec.provisioning, child, credentials_check_url or spec.provisioning.scim_base_url)
 
         assignment = self._assignment_options(spec, child, assignment_check)
-        self._assign(name, spec.groups, child, assignment, okta_org_url)
+        self._assign(name, spec.groups, group_ids, child, assignment, okta_org_url)
 
         self.role_mappings = spec.role_mapping_dict  # as Talend applies them: sorted, no repeats
         if spec.role_mappings is not None:
@@ -315,6 +322,7 @@ class TalendCloudApp(pulumi.ComponentResource):
         self,
         name: str,
         groups: tuple[GroupSpec, ...],
+        ids: dict[str, str],
         child: pulumi.ResourceOptions,
         assignment: pulumi.ResourceOptions,
         okta_org_url: str | None,
@@ -322,14 +330,11 @@ class TalendCloudApp(pulumi.ComponentResource):
         """Assign existing Okta groups, and push those asked, as two resources (talend_okta.assignments): each reads
         all of Okta's assignments or push mappings in one paged request, where a resource per group read one each,
         all in Okta's 100-a-minute apps bucket. Non-authoritative: groups assigned by hand survive. Keyed by the Okta
-        group id, so renaming a group changes nothing in Okta."""
-        ids = {
-            group.name: okta.group.get_group_output(name=group.name, opts=pulumi.InvokeOutputOptions(parent=self)).id
-            for group in groups
-        }
+        group id, so renaming a group changes nothing in Okta. The names resolve exactly, all in one read
+        (talend_okta.group_names)."""
         pushed = {group.name: ids[group.name] for group in groups if group.push}
-        self.assigned_groups = pulumi.Output.all(**ids) if ids else pulumi.Output.from_input({})
-        self.pushed_groups = pulumi.Output.all(**pushed) if pushed else pulumi.Output.from_input({})
+        self.assigned_groups = pulumi.Output.from_input(ids)
+        self.pushed_groups = pulumi.Output.from_input(pushed)
         if not groups:
             return
         if okta_org_url is None:
@@ -352,6 +357,11 @@ class TalendCloudApp(pulumi.ComponentResource):
                 groups=[{"name": group, "groupId": group_id} for group, group_id in pushed.items()],
                 opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.assignments])),
             )
+
+    def _okta_groups(self, expression: str) -> list[NamedGroup]:
+        """One paged read of Okta's groups through the stack's Okta provider (its org, its credentials)."""
+        found = okta.get_groups(search=expression, opts=pulumi.InvokeOptions(parent=self))
+        return [NamedGroup(group.id, group.name, group.type) for group in found.groups]
 
 
 def _import_id(adopt: AdoptSettings | None, pick: Callable[[AdoptSettings], str | None]) -> str | None:

@@ -24,6 +24,7 @@ from rich.markup import escape
 
 from talend_okta import definition as talend
 from talend_okta.cli_io import fail
+from talend_okta.group_names import resolve_groups
 from talend_okta.http import ApiError, ApiStatusError, Deadline, InputError, is_loopback
 from talend_okta.okta_api import (
     NOT_FOUND,
@@ -249,19 +250,17 @@ def _groups(okta: OktaClient, app: App, adoption: Adoption, import_ids: dict[str
     """The assigned groups (by name, with priorities) and which of them are pushed; their import ids."""
     assigned: list[AppGroup] = list(okta.iter_app_groups(app.id))
     mappings = _push_mappings(okta, app.id)
-    names: dict[str, str] = {}
-    for assignment in assigned:
-        name = okta.get_group(assignment.id).profile.name
-        # The program looks groups up by name as pulumi-okta does (the first exact match Okta lists, any type), so
-        # a second group of that name, listed before or after, could be the one the stack assigns.
-        others = [group for group in okta.groups_named(name) if group.id != assignment.id]
-        if others:
-            shared = ", ".join(f"{group.id} ({group.type or 'group'})" for group in others)
+    names = {assignment.id: okta.get_group(assignment.id).profile.name for assignment in assigned}
+    # The program resolves each name to the one Okta group (type OKTA_GROUP) of exactly that name: it must come back
+    # to the group assigned now, or the adopted stack would assign another group, or stop.
+    resolved = resolve_groups(list(dict.fromkeys(names.values())), okta.search_groups)
+    for group_id, name in names.items():
+        if resolved.ids.get(name) != group_id:
+            why = resolved.problems.get(name) or f"group {name!r}: the stack would find {resolved.ids.get(name)}"
             raise InputError(
-                f"--app-id: group {name!r} ({assignment.id}) shares its name with {shared}; the stack finds groups "
-                "by name, so rename one of them in Okta first"
+                f"--app-id: group {name!r} ({group_id}) is assigned, but the stack finds groups by exact name among "
+                f"Okta groups (type OKTA_GROUP): {why}; rename one of them in Okta first"
             )
-        names[assignment.id] = name
 
     groups: list[dict[str, Any]] = []
     assignments: dict[str, str] = {}

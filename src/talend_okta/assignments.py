@@ -16,8 +16,18 @@ assigned or pushed by hand outside the stack are neither reported nor removed.
   resources keeps every assignment as it is (docs/rate-limits.md, "Upgrading a stack").
 - update: writes only what differs. A group no longer declared is unassigned (its members leave Talend); a group
   no longer pushed has its mapping deactivated and deleted, the group staying in Talend.
-- delete: the same for every declared group (the component also marks both `deleted_with` the app).
-Writes go one at a time through `OktaClient`, which waits out Okta's 429 until `X-Rate-Limit-Reset`.
+- delete: the same for every declared group that `talend-okta:groups` no longer declares. A resource renamed or
+  moved without an alias is created anew (adopting) and the old one deleted: the groups the config still declares
+  stay, so nobody is unassigned. (The component also marks both `deleted_with` the app.)
+Writes go one at a time through `OktaClient`, which waits out Okta's 429 until `X-Rate-Limit-Reset`. Every change
+reads Okta just before, writes, reads back and says on stderr what it did; a step refused half way undoes its own
+writes first (`_change`), naming anyone it leaves without Talend first, with how to restore them.
+
+Where the token goes: the stack's Okta org as its Okta provider settings name it when the provider runs
+(`okta:httpProxy`, else `https://<okta:orgName>.<okta:baseUrl>`, from the config the engine hands `configure`, else
+OKTA_HTTP_PROXY, OKTA_ORG_NAME, OKTA_BASE_URL), never the `oktaUrl` the state holds: whoever can write the state
+backend must not receive the token from the next `pulumi refresh`. A state naming another org is refused before any
+request, as the role-mapping resource refuses it for the Talend token.
 
 The Okta credentials are the ones the stack's Okta provider uses: `okta:apiToken`, or a service app (`okta:clientId`,
 `okta:privateKey`, `okta:privateKeyId`, `okta:scopes`) from the stack config (Pulumi hands the config to a dynamic
@@ -28,24 +38,32 @@ change. The provider objects are pickled (dill) into the state before `configure
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from typing import Any
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import pulumi
 import pulumi.dynamic as dynamic
 from pulumi.runtime import rpc
 
-from talend_okta.http import ApiError, ApiStatusError, InputError
-from talend_okta.okta_api import OktaClient, PushMapping
+from talend_okta.http import ApiError, ApiStatusError, InputError, same_origin
+from talend_okta.okta_api import AppGroup, OktaClient, PushMapping
 from talend_okta.okta_auth import SETTINGS, OktaCredentials, okta_credentials
+from talend_okta.stack_config import okta_org_url
 
 OKTA_URL, APP_ID, GROUPS, MAPPINGS = "oktaUrl", "appId", "groups", "pushMappings"
+GROUPS_CONFIG = "talend-okta:groups"  # what the stack declares, read at delete time (see `delete`)
+ORG_KEYS = ("okta:orgName", "okta:baseUrl", "okta:httpProxy")  # the Okta provider's settings: where the org is
+ORG_VARIABLES = ("OKTA_ORG_NAME", "OKTA_BASE_URL", "OKTA_HTTP_PROXY")  # the same, as environment variables
 RESOURCE_TIMEOUT = 30.0  # seconds per Okta request during a deployment
 APP_GROUPS_PAGE = 200  # Okta's largest page of app groups
 PUSH_MAPPINGS_PAGE = 1000  # Okta's largest page of push mappings
 UNKNOWN = rpc.UNKNOWN  # what a not-yet-known input looks like to a provider during a preview
+T = TypeVar("T")
 
 
 class AssignmentError(Exception):
@@ -76,15 +94,32 @@ class _OktaProvider(dynamic.ResourceProvider):
     """What both providers share: diff by groups, the Okta client, errors as one line. Stateless (it is pickled)."""
 
     what = "Okta"
-    _config: dict[str, str] | None = None
+    _config: dict[str, str] | None = None  # the Okta provider's credential settings, from `configure`
+    _org_url: str | None = None  # the stack's Okta org, from the config the engine hands `configure`
+
+    _still_declared: frozenset[str] | None = None  # the names the stack config declares (None: unreadable)
 
     def configure(self, req: dynamic.ConfigureRequest) -> None:
         self._config = {key: str(value) for key in SETTINGS if (value := req.config.get(key))}
+        self._org_url = okta_org_url({key: req.config.get(key) for key in ORG_KEYS})
+        self._still_declared = self._config_names(req.config.get(GROUPS_CONFIG))
+
+    def _config_names(self, groups: Any) -> frozenset[str] | None:
+        """The group names `talend-okta:groups` declares for this resource (JSON text, as the engine hands it)."""
+        with suppress(ValueError):
+            groups = json.loads(groups) if isinstance(groups, str) else groups or []
+        if not isinstance(groups, list) or not all(isinstance(g, dict) for g in groups):
+            return None
+        return frozenset(str(g.get("name")) for g in groups if self._declares(g))
+
+    def _declares(self, group: Mapping[str, Any]) -> bool:
+        return True
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
         replaces = [APP_ID] if _changed(olds.get(APP_ID), news.get(APP_ID)) else []
         groups = news.get(GROUPS) == UNKNOWN or _key(_declared(olds)) != _key(_declared(news))
-        # Another org URL (a proxy, a vanity domain) changes nothing in Okta; the state keeps it for later reads.
+        # Another org URL (a proxy, a vanity domain) changes nothing in Okta; the update writes the stack's into the
+        # state, which every later operation must name (`_okta`).
         url = _changed(olds.get(OKTA_URL), news.get(OKTA_URL))
         return dynamic.DiffResult(changes=bool(replaces or groups or url), replaces=replaces)
 
@@ -96,17 +131,67 @@ class _OktaProvider(dynamic.ResourceProvider):
         return dynamic.UpdateResult(self._apply(news, gone))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        self._apply({**props, GROUPS: []}, _declared(props))
+        """Undo every group, except those the stack config still declares: then this resource was renamed or
+        moved without an alias, and the one that declares them now (created just before) holds them."""
+        if self._still_declared is None:
+            raise AssignmentError(
+                f"{self.what}: cannot read {GROUPS_CONFIG} from the stack config, so cannot tell the groups it still "
+                "declares from those to remove; nothing was sent"
+            )
+        declared = _declared(props)
+        kept = [group for group in declared if group.get("name") in self._still_declared]
+        if kept:
+            _tell(
+                f"{self.what}: kept {', '.join(_named(g) for g in kept)}: the stack config still declares them, "
+                "so this resource was renamed or moved and the one declaring them now holds them (to keep the "
+                "name in the state too, give the resource `aliases=[pulumi.Alias(name=<old name>)]`)"
+            )
+        self._apply({**props, GROUPS: []}, [group for group in declared if group not in kept])
 
     def _apply(self, props: dict[str, Any], gone: list[dict[str, Any]]) -> dict[str, Any]:
         raise NotImplementedError
 
+    def _change(self, read: Callable[[], T], plan: Callable[[T], list[Step]], unmet: Callable[[T], list[str]]) -> T:
+        """Read just before, write each planned step, read back; on a failure (or a read back that is not what was
+        written) undo this change's own writes, last first, and fail with one line: who is left without access
+        and how to restore it first, then what failed and each undo. Called inside `_okta`. Returns the read back."""
+        before = read()
+        steps = plan(before)
+        if not steps:
+            return before  # nothing to write: Okta already holds what is declared
+        written: list[Step] = []
+        try:
+            for step in steps:
+                step.write()
+                written.append(step)
+            after = read()
+            if problems := unmet(after):
+                raise _Unmet("; ".join(problems))
+        except (ApiError, InputError, _Unmet) as err:
+            failed = steps[len(written)].does if len(written) < len(steps) else "reading the result back"
+            raise AssignmentError(f"{self.what}: {_failure(failed, err, written)}") from None
+        _tell(f"{self.what}: {'; '.join(step.does for step in written)}; read back: as declared")
+        return after
+
     @contextmanager
     def _okta(self, props: Mapping[str, Any]) -> Iterator[OktaClient]:
-        """A client for the org in `props`; any API failure inside becomes one `AssignmentError` line."""
+        """A client for the stack's Okta org, which `props` (the state, or the program's inputs) must name too: the
+        token never goes to a host read from the state. Any API failure inside becomes one `AssignmentError` line."""
+        held = str(props.get(OKTA_URL) or "")
+        if self._org_url is None:
+            raise AssignmentError(
+                f"{self.what}: the stack config names no Okta org ({', '.join(ORG_KEYS)}, or "
+                f"{', '.join(ORG_VARIABLES)}), so there is no host to send the Okta token to; nothing was sent"
+            )
+        if not same_origin(held, self._org_url):
+            raise AssignmentError(
+                f"{self.what}: the state names the Okta org {held or '(none)'!r}, but the stack's Okta provider "
+                f"settings say {self._org_url}; refusing to send the Okta token there, nothing was sent (restore the "
+                "state from a backup, or `pulumi up` without --refresh to write the stack's org)"
+            )
         credentials = self._credentials()
         try:
-            with OktaClient(str(props[OKTA_URL]), credentials, timeout=RESOURCE_TIMEOUT) as okta:
+            with OktaClient(self._org_url, credentials, timeout=RESOURCE_TIMEOUT) as okta:
                 yield okta
         except (ApiError, InputError) as err:
             raise AssignmentError(f"{self.what}: {err}") from None
@@ -129,6 +214,49 @@ def _changed(old: Any, new: Any) -> bool:
     return bool(new == UNKNOWN or old != new)
 
 
+@dataclass(frozen=True)
+class Step:
+    """One write of a change and how to take it back (the shape of provision's `access_change.Step`)."""
+
+    does: str  # "assign group Devs (00g1)"
+    write: Callable[[], object]
+    undo: Callable[[], object]
+    undoes: str  # "unassign group Devs (00g1) again"
+    removes: str = ""  # whose access this write removes while it stands ("the members of group Ops (00g2)")
+    restore: str = ""  # the console steps or API call that give it back
+
+
+class _Unmet(Exception):
+    """Okta, read back, does not hold what was written."""
+
+
+def _failure(failed: str, err: Exception, written: list[Step]) -> str:
+    """Undo `written`, last first (best effort), and say so: anyone left without access first, then what failed,
+    then each undo."""
+    undone: list[str] = []
+    standing: list[str] = []
+    lost: list[Step] = []
+    for step in reversed(written):
+        try:
+            step.undo()
+        except (ApiError, InputError) as undo_err:
+            standing.append(f"{step.does} ({step.undoes} failed: {undo_err})")
+            if step.removes:
+                lost.append(step)
+        else:
+            undone.append(step.undoes)
+    parts = [f"NOW WITHOUT TALEND: {step.removes}; restore: {step.restore}" for step in lost]
+    parts.append(f"{failed} failed: {err}")
+    parts.append(f"undone: {', '.join(undone)}" if undone else "nothing to undo" if not standing else "")
+    parts += [f"NOT undone: {line}" for line in standing]
+    return "; ".join(part for part in parts if part)
+
+
+def _tell(message: str) -> None:
+    """The outcome on stderr: the engine shows a dynamic provider's stderr in `pulumi up`."""
+    print(message, file=sys.stderr, flush=True)
+
+
 class GroupAssignmentsProvider(_OktaProvider):
     """The app's assignment of each declared group, with its priority."""
 
@@ -146,22 +274,83 @@ class GroupAssignmentsProvider(_OktaProvider):
         return dynamic.ReadResult(id_, {**props, GROUPS: still})
 
     def _apply(self, props: dict[str, Any], gone: list[dict[str, Any]]) -> dict[str, Any]:
-        app_id = str(props[APP_ID])
+        app_id, declared = str(props[APP_ID]), _declared(props)
         with self._okta(props) as okta:
-            held = {group.id: group for group in okta.iter_app_groups(app_id, APP_GROUPS_PAGE)}
-            for group in _declared(props):
-                assigned, priority = held.get(group["groupId"]), _priority(group)
-                if assigned is None or (priority is not None and assigned.priority != priority):
-                    okta.assign_group(app_id, group["groupId"], priority)
-            for group in gone:
-                okta.unassign_group(app_id, group["groupId"])
+
+            def read() -> dict[str, AppGroup]:
+                return {group.id: group for group in okta.iter_app_groups(app_id, APP_GROUPS_PAGE)}
+
+            def plan(held: dict[str, AppGroup]) -> list[Step]:
+                steps = []
+                for group in declared:
+                    assigned, priority = held.get(group["groupId"]), _priority(group)
+                    if assigned is None or (priority is not None and assigned.priority != priority):
+                        steps.append(_assign(okta, app_id, group, assigned))
+                return steps + [
+                    _unassign(okta, app_id, group, held[group["groupId"]]) for group in gone if group["groupId"] in held
+                ]
+
+            def unmet(held: dict[str, AppGroup]) -> list[str]:
+                missing = [
+                    f"group {_named(group)} is not assigned with priority {_priority(group)}"
+                    for group in declared
+                    if group["groupId"] not in held
+                    or (_priority(group) is not None and held[group["groupId"]].priority != _priority(group))
+                ]
+                return missing + [
+                    f"group {_named(group)} is still assigned" for group in gone if group["groupId"] in held
+                ]
+
+            self._change(read, plan, unmet)
         return {key: props[key] for key in (OKTA_URL, APP_ID, GROUPS)}
+
+
+def _named(group: Mapping[str, Any]) -> str:
+    return f"{group.get('name') or '?'} ({group['groupId']})"
+
+
+def _assign(okta: OktaClient, app_id: str, group: Mapping[str, Any], held: AppGroup | None) -> Step:
+    """Assign the group (or set its priority): undone by unassigning it (or setting the priority it had)."""
+    group_id, priority = str(group["groupId"]), _priority(group)
+    if held is None:
+        return Step(
+            f"assign group {_named(group)}",
+            lambda: okta.assign_group(app_id, group_id, priority),
+            lambda: okta.unassign_group(app_id, group_id),
+            f"unassign group {_named(group)} again",
+        )
+    return Step(
+        f"set group {_named(group)}'s priority {held.priority} → {priority}",
+        lambda: okta.assign_group(app_id, group_id, priority),
+        lambda: okta.assign_group(app_id, group_id, held.priority),
+        f"set its priority back to {held.priority}",
+    )
+
+
+def _unassign(okta: OktaClient, app_id: str, group: Mapping[str, Any], held: AppGroup) -> Step:
+    """Unassign the group (its members leave Talend): undone by assigning it again with the priority it had."""
+    group_id = str(group["groupId"])
+    return Step(
+        f"unassign group {_named(group)}",
+        lambda: okta.unassign_group(app_id, group_id),
+        lambda: okta.assign_group(app_id, group_id, held.priority),
+        f"assign group {_named(group)} again",
+        removes=f"the members of group {_named(group)}, unassigned from app {app_id}",
+        restore=(
+            f"Okta Admin Console → Applications → the app → Assignments → Assign → Assign to Groups → "
+            f"{group.get('name') or group_id} (priority {held.priority}), or PUT /api/v1/apps/{app_id}/groups/"
+            f'{group_id} with {{"priority": {held.priority}}}'
+        ),
+    )
 
 
 class PushGroupsProvider(_OktaProvider):
     """An ACTIVE push mapping for each declared group; Okta lists mappings only once provisioning is enabled."""
 
     what = "push groups"
+
+    def _declares(self, group: Mapping[str, Any]) -> bool:
+        return group.get("push") is True
 
     def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
         declared = _declared(props)
@@ -180,20 +369,56 @@ class PushGroupsProvider(_OktaProvider):
         outputs = {key: props[key] for key in (OKTA_URL, APP_ID, GROUPS)}
         if not declared and not gone:
             return {**outputs, MAPPINGS: {}}
-        made: dict[str, str] = {}
         with self._okta(props) as okta:
-            mappings = self._mappings(okta, app_id)
-            for group in declared:
-                mapping = mappings.get(group["groupId"])
-                if mapping is None:
-                    mapping = okta.create_push_mapping(app_id, group["groupId"], group["name"])
-                elif mapping.status != "ACTIVE":
-                    okta.set_push_mapping_status(app_id, mapping.id, "ACTIVE")
-                made[group["groupId"]] = mapping.id
-            for group in gone:
-                if (mapping := mappings.get(group["groupId"])) is not None:
-                    self._unpush(okta, app_id, mapping)
-        return {**outputs, MAPPINGS: made}
+
+            def plan(mappings: dict[str, PushMapping]) -> list[Step]:
+                steps = []
+                for group in declared:
+                    mapping = mappings.get(group["groupId"])
+                    if mapping is None:
+                        steps.append(self._push(okta, app_id, group))
+                    elif mapping.status != "ACTIVE":
+                        steps.append(self._status(okta, app_id, group, mapping, "ACTIVE"))
+                for group in gone:
+                    if (mapping := mappings.get(group["groupId"])) is not None:
+                        steps.append(self._stop(okta, app_id, group, mapping))
+                return steps
+
+            def unmet(mappings: dict[str, PushMapping]) -> list[str]:
+                active = {source for source, m in mappings.items() if m.status == "ACTIVE"}
+                missing = [f"group {_named(g)} is not pushed" for g in declared if g["groupId"] not in active]
+                return missing + [f"group {_named(g)} is still pushed" for g in gone if g["groupId"] in active]
+
+            after = self._change(lambda: self._mappings(okta, app_id), plan, unmet)
+        return {**outputs, MAPPINGS: {g["groupId"]: after[g["groupId"]].id for g in declared}}
+
+    def _push(self, okta: OktaClient, app_id: str, group: Mapping[str, Any]) -> Step:
+        """A new ACTIVE mapping: undone by deactivating and deleting it."""
+        made: list[PushMapping] = []
+        return Step(
+            f"push group {_named(group)}",
+            lambda: made.append(okta.create_push_mapping(app_id, group["groupId"], group["name"])),
+            lambda: self._unpush(okta, app_id, made[0]),
+            f"stop pushing group {_named(group)} again",
+        )
+
+    def _status(self, okta: OktaClient, app_id: str, group: Mapping[str, Any], mapping: PushMapping, to: str) -> Step:
+        was = mapping.status or "INACTIVE"
+        return Step(
+            f"set the push mapping of group {_named(group)} {was} → {to}",
+            lambda: okta.set_push_mapping_status(app_id, mapping.id, to),
+            lambda: okta.set_push_mapping_status(app_id, mapping.id, was),
+            f"set it back to {was}",
+        )
+
+    def _stop(self, okta: OktaClient, app_id: str, group: Mapping[str, Any], mapping: PushMapping) -> Step:
+        """Stop pushing (the group stays in Talend): undone by pushing it again, to a group of its name."""
+        return Step(
+            f"stop pushing group {_named(group)}",
+            lambda: self._unpush(okta, app_id, mapping),
+            lambda: okta.create_push_mapping(app_id, group["groupId"], group["name"]),
+            f"push group {_named(group)} again",
+        )
 
     def _mappings(self, okta: OktaClient, app_id: str) -> dict[str, PushMapping]:
         """The app's push mappings by source group (one paged read)."""

@@ -18,6 +18,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic.alias_generators import to_camel
 
+from talend_okta.group_names import NamedGroup
 from talend_okta.http import (
     ApiBodyError,
     ApiClient,
@@ -347,6 +348,11 @@ class OktaClient(ApiClient):
             if group.profile.name == name:
                 return group
         return None
+
+    def search_groups(self, expression: str, limit: int = 200) -> Iterator[NamedGroup]:
+        """The groups an Okta `search` expression finds, every page (talend_okta.group_names reads through this)."""
+        for group in self._iter("/api/v1/groups", {"search": expression, "limit": limit}, Group):
+            yield NamedGroup(group.id, group.profile.name, group.type)
 
     def group_as_the_provider_finds_it(self, name: str) -> Group | None:
         """The group pulumi-okta's `okta.group.get_group(name=…)` binds the stack's group `name` to: among the

@@ -15,8 +15,10 @@ Talend. This check reads `pulumi preview --json` and refuses every step that wou
   again); or update one so that it drops a group;
 - switch off a To App feature (`okta:app/features:Features`: a `status` that was ENABLED and is not any more, or the
   features deleted): Okta stops creating, updating or deactivating people in Talend.
-An update of `talend:GroupAssignments` (or `talend:PushGroups`) that drops a group the stack config no longer lists
-(or no longer pushes) is the declared change: listed, not refused. check-plan reads the stack config for that
+A delete of `talend:GroupAssignments` (or `talend:PushGroups`) keeps the groups another resource of the same type in
+the plan declares (the resource was renamed or moved without an alias: its provider keeps what the stack config
+still declares). An update that drops a group the stack config no longer lists (or no longer pushes) is the declared
+change: listed, not refused. check-plan reads the stack config for that
 (`--config`, by default `Pulumi.<stack>.yaml` with the stack named in the plan's URNs).
 
 Fails closed: a value it cannot read (a secret shown as `[secret]`, a value the preview does not know yet, state
@@ -137,8 +139,10 @@ def _statuses(value: Any, path: str = "") -> dict[str, Any]:
     return found
 
 
-def _step_unassigns(step: _Step, kind: str, resource: str) -> list[Unassignment]:
-    """What one step does to people (nothing for most)."""
+def _step_unassigns(
+    step: _Step, kind: str, resource: str, held: frozenset[tuple[str, str]] = frozenset()
+) -> list[Unassignment]:
+    """What one step does to people (nothing for most); `held`: (group id, name) another resource declares now."""
     op, removes = step.op, step.op in REMOVES_OLD
     new = step.newState.inputs if step.newState is not None else {}
     if kind == APP_TYPE:
@@ -160,13 +164,21 @@ def _step_unassigns(step: _Step, kind: str, resource: str) -> list[Unassignment]
     if kind == APP_GROUP_ASSIGNMENTS_TYPE and (removes or op == "update"):
         return _groups_dropped(step, resource, "unassigns group", key="id", drop=None)
     if kind.endswith(ASSIGNMENTS_TYPE) and (removes or op == "update"):
-        return _groups_dropped(step, resource, "unassigns group", key="groupId", drop="groups")
+        return _groups_dropped(step, resource, "unassigns group", key="groupId", drop="groups", held=held)
     if kind.endswith(PUSH_GROUPS_TYPE) and (removes or op == "update"):
-        return _groups_dropped(step, resource, "stops pushing group", key="groupId", drop="push")
+        return _groups_dropped(step, resource, "stops pushing group", key="groupId", drop="push", held=held)
     return []
 
 
-def _groups_dropped(step: _Step, resource: str, verb: str, *, key: str, drop: str | None) -> list[Unassignment]:
+def _groups_dropped(
+    step: _Step,
+    resource: str,
+    verb: str,
+    *,
+    key: str,
+    drop: str | None,
+    held: frozenset[tuple[str, str]] = frozenset(),
+) -> list[Unassignment]:
     """A replacement's old resource unassigns all of its groups, even those the new one holds again; an update,
     those it no longer holds. Groups it cannot read count as all of them."""
     old = _groups(step.oldState, key)
@@ -176,7 +188,9 @@ def _groups_dropped(step: _Step, resource: str, verb: str, *, key: str, drop: st
     if kept is None:
         what = "may drop any group it holds: the preview does not know its groups"
         return [Unassignment(step.op, resource, what)]
-    dropped = sorted((name, group_id) for group_id, name in old.items() if group_id not in kept)
+    dropped = sorted(
+        (name, group_id) for group_id, name in old.items() if group_id not in kept and (group_id, name) not in held
+    )
     declarable = drop if step.op == "update" else None
     return [
         Unassignment(step.op, resource, f"{verb} {name} ({group_id})", (declarable, name) if declarable else None)
@@ -203,9 +217,17 @@ def unassignments(plan: Mapping[str, Any]) -> list[Unassignment]:
         where = ".".join(str(part) for part in first["loc"])
         raise InputError(f"PLAN: not what `pulumi preview --json` writes ({where}: {first['msg']})") from None
     found: dict[tuple[str, str], Unassignment] = {}  # (resource, what) → the first step that does it
+    # What the stack declares after this plan, per resource type: a deleted assignments or push-groups resource keeps
+    # these groups (its provider keeps what the stack config still declares: a rename without an alias unassigns none).
+    held_after: dict[str, frozenset[tuple[str, str]]] = {}
     for step in steps:
         kind = _type(step)
-        for item in _step_unassigns(step, kind, f"{kind} {_urn_parts(step.urn)[2]}"):
+        if kind.endswith((ASSIGNMENTS_TYPE, PUSH_GROUPS_TYPE)) and step.op not in REMOVES_OLD:
+            held_after[kind] = held_after.get(kind, frozenset()) | frozenset((_groups(step.newState) or {}).items())
+    for step in steps:
+        kind = _type(step)
+        held = held_after.get(kind, frozenset()) if step.op == "delete" else frozenset()
+        for item in _step_unassigns(step, kind, f"{kind} {_urn_parts(step.urn)[2]}", held):
             found.setdefault((item.resource, item.what), item)
     return list(found.values())
 

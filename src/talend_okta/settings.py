@@ -44,7 +44,11 @@ class _Settings(BaseModel):
 class GroupSettings(_Settings):
     """An existing Okta group to assign to the Talend app (and optionally push to Talend)."""
 
-    name: str = Field(min_length=1, description="Okta group name, resolved to its ID at deploy time.")
+    name: str = Field(
+        min_length=1,
+        description="Okta group name, exactly (case too): the one Okta group (type OKTA_GROUP) of that name, "
+        "resolved to its ID at deploy time.",
+    )
     push: bool = Field(default=False, description="Also push the group (and its members) to Talend.")
     priority: int | None = Field(
         default=None,

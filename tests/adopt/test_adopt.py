@@ -332,9 +332,11 @@ def test_org_url_the_provider_keys_cannot_express_is_refused() -> None:
 
 
 @pytest.mark.parametrize("app_group_first", [False, True], ids=["okta-group-first", "app-group-first"])
-def test_same_name_groups_are_refused_whatever_their_order(hand_built: HandBuilt, app_group_first: bool) -> None:
-    """pulumi-okta's group lookup (`q=name`, the first exact name of any type) may pick either group: the stack
-    could assign the other one. Refused whichever of the two Okta lists first."""
+def test_an_okta_group_sharing_its_name_with_an_app_group_is_adopted(
+    hand_built: HandBuilt, app_group_first: bool
+) -> None:
+    """The stack finds only Okta groups (type OKTA_GROUP) by exact name (talend_okta.group_names): a directory import
+    of the same name is not a candidate, whichever Okta lists first."""
     okta = hand_built.okta
     if app_group_first:  # a directory import made before the Okta group
         okta.add_app_group("Talend Ops")
@@ -346,7 +348,20 @@ def test_same_name_groups_are_refused_whatever_their_order(hand_built: HandBuilt
 
     result = hand_built.adopt("--app-id", hand_built.app_id, "--stack", "acme")
 
-    assert_one_line_error(result, "group 'Talend Ops'", group_id, "APP_GROUP", "rename one of them in Okta first")
+    assert result.exit_code == 0, result.output
+    assert "Talend Ops" in (hand_built.tmp_path / "Pulumi.acme.yaml").read_text(encoding="utf-8")
+
+
+def test_an_assigned_app_group_is_refused(hand_built: HandBuilt) -> None:
+    """A directory import (APP_GROUP) assigned to the app: the stack finds only Okta groups by name and would stop,
+    so adopt refuses to write it."""
+    group_id = hand_built.okta.add_app_group("Talend Ops")
+    hand_built.okta.assign_group(hand_built.app_id, group_id)
+
+    result = hand_built.adopt("--app-id", hand_built.app_id, "--stack", "acme")
+
+    why = "no Okta group (type OKTA_GROUP) has exactly this name"
+    assert_one_line_error(result, "group 'Talend Ops'", group_id, why, "rename one of them in Okta first")
     assert list(hand_built.tmp_path.glob("Pulumi.*")) == []
 
 

@@ -2,96 +2,15 @@
 
 from __future__ import annotations
 
-import base64
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
-import dill
 import pytest
-from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from talend_okta.assignments import UNKNOWN, AssignmentError, GroupAssignmentsProvider, PushGroupsProvider
-from talend_okta_sandbox.okta import OktaSandbox
-from talend_okta_sandbox.okta_limits import RateLimits, bucket_of
+from talend_okta_sandbox.okta_limits import bucket_of
 from talend_okta_sandbox.okta_oauth import generate_key_pair
-from tests.conftest import sandbox_client
-
-TOKEN = "assignments-canary-okta-token-5c1d"
-
-
-@dataclass
-class Org:
-    sandbox: OktaSandbox
-    url: str
-    app_id: str
-    groups: dict[str, str]  # name → id
-
-    def props(self, *declared: dict[str, Any]) -> dict[str, Any]:
-        """The resource's inputs as the engine hands them over."""
-        return {"oktaUrl": self.url, "appId": self.app_id, "groups": list(declared)}
-
-    def group(self, name: str, **extra: Any) -> dict[str, Any]:
-        return {"name": name, "groupId": self.groups[name], **extra}
-
-    def calls(self, since: int = 0) -> list[tuple[str, str]]:
-        """(method, path) of the requests since `since`, without the query."""
-        return [(method, target.split("?")[0]) for method, target in self.sandbox.requests[since:]]
-
-    def get(self, path: str) -> Any:
-        with sandbox_client(base_url=self.url, headers={"Authorization": f"SSWS {TOKEN}"}, timeout=5) as okta:
-            response = okta.get(path, params={"limit": 200})
-            response.raise_for_status()
-            return response.json()
-
-    def assigned(self) -> dict[str, int | None]:
-        """Assigned group name → priority, as Okta lists them."""
-        names = {group_id: name for name, group_id in self.groups.items()}
-        return {names[g["id"]]: g.get("priority") for g in self.get(f"/api/v1/apps/{self.app_id}/groups")}
-
-    def push_mappings(self) -> dict[str, str]:
-        """Pushed group name → mapping status, as Okta lists them."""
-        names = {group_id: name for name, group_id in self.groups.items()}
-        listed = self.get(f"/api/v1/apps/{self.app_id}/group-push/mappings")
-        return {names[m["sourceGroupId"]]: m["status"] for m in listed}
-
-    def set_push_status(self, mapping_id: str, status: str) -> None:
-        """What an admin does in the console: deactivate (or activate) a push mapping."""
-        with sandbox_client(base_url=self.url, headers={"Authorization": f"SSWS {TOKEN}"}, timeout=5) as okta:
-            path = f"/api/v1/apps/{self.app_id}/group-push/mappings/{mapping_id}"
-            okta.patch(path, json={"status": status}).raise_for_status()
-
-
-@pytest.fixture
-def org() -> Iterator[Org]:
-    sandbox = OktaSandbox(TOKEN, rate_limits=RateLimits.unlimited())
-    app_id = sandbox.add_saml_app("Talend Cloud")
-    groups = {name: sandbox.add_group(name) for name in ("Devs", "Ops", "Admins", "By hand")}
-    with sandbox.serve() as url:
-        yield Org(sandbox, url, app_id, groups)
-
-
-def unpickled(provider: Any, token: str | None = TOKEN) -> Any:
-    """The provider as the engine's provider process gets it: pickled as the SDK does, unpickled, then configured
-    with the stack's config (where `okta:apiToken` is, decrypted)."""
-    loaded = dill.loads(base64.b64decode(serialize_provider(provider)))
-    config = {} if token is None else {"okta:apiToken": token}
-    loaded.configure(ConfigureRequest(Config(raw_config=config, project_name="talend-okta")))
-    return loaded
-
-
-@pytest.fixture
-def assignments() -> GroupAssignmentsProvider:
-    provider: GroupAssignmentsProvider = unpickled(GroupAssignmentsProvider())
-    return provider
-
-
-@pytest.fixture
-def pushes() -> PushGroupsProvider:
-    provider: PushGroupsProvider = unpickled(PushGroupsProvider())
-    return provider
+from tests.assignments.conftest import TOKEN, Org, unpickled
 
 
 def test_create_adopts_what_okta_holds_and_writes_only_the_rest(
@@ -108,6 +27,7 @@ def test_create_adopts_what_okta_holds_and_writes_only_the_rest(
         ("GET", f"/api/v1/apps/{org.app_id}/groups"),  # Devs: as declared, not written again
         ("PUT", f"/api/v1/apps/{org.app_id}/groups/{org.groups['Ops']}"),  # priority 7 → 2
         ("PUT", f"/api/v1/apps/{org.app_id}/groups/{org.groups['Admins']}"),
+        ("GET", f"/api/v1/apps/{org.app_id}/groups"),  # read back
     ]
     held = org.assigned()
     assert (set(held), held["Devs"], held["Ops"]) == ({"Devs", "Ops", "Admins"}, 1, 2)
@@ -140,7 +60,8 @@ def test_read_is_one_request_for_a_hundred_groups_and_shows_drift_of_declared_gr
 
     start = len(org.sandbox.requests)
     assignments.update(org.app_id, read.outs, org.props(*declared))
-    assert sorted(org.calls(start)[1:]) == [
+    assert org.calls(start)[-1] == ("GET", f"/api/v1/apps/{org.app_id}/groups")  # read back
+    assert sorted(org.calls(start)[1:-1]) == [
         ("PUT", f"/api/v1/apps/{org.app_id}/groups/{org.groups['Devs']}"),
         ("PUT", f"/api/v1/apps/{org.app_id}/groups/{many['Team 042']}"),
     ]
@@ -155,7 +76,10 @@ def test_update_unassigns_only_the_groups_the_stack_no_longer_declares(
     org.sandbox.assign_group(org.app_id, org.groups["By hand"])
     start = len(org.sandbox.requests)
     assignments.update(org.app_id, org.props(*before), org.props(before[0]))
-    assert org.calls(start)[1:] == [("DELETE", f"/api/v1/apps/{org.app_id}/groups/{org.groups['Ops']}")]
+    assert org.calls(start)[1:] == [
+        ("DELETE", f"/api/v1/apps/{org.app_id}/groups/{org.groups['Ops']}"),
+        ("GET", f"/api/v1/apps/{org.app_id}/groups"),  # read back
+    ]
     assert set(org.assigned()) == {"Devs", "By hand"}
 
 
@@ -173,13 +97,13 @@ def test_diff_replaces_for_another_app_and_ignores_the_token(org: Org, assignmen
     olds = org.props(org.group("Devs"))
     assert assignments.diff(org.app_id, olds, {**olds, "appId": "0oaother"}).replaces == ["appId"]
     assert assignments.diff(org.app_id, olds, {**olds, "groups": UNKNOWN}).changes is True
-    rotated: GroupAssignmentsProvider = unpickled(GroupAssignmentsProvider(), "a-rotated-token")
+    rotated: GroupAssignmentsProvider = unpickled(GroupAssignmentsProvider(), "a-rotated-token", org.url)
     assert rotated.diff(org.app_id, olds, olds).changes is False
 
 
 def test_a_refused_token_is_one_line_without_the_token(org: Org) -> None:
     wrong = "assignments-wrong-canary-9e7f"
-    provider: GroupAssignmentsProvider = unpickled(GroupAssignmentsProvider(), wrong)
+    provider: GroupAssignmentsProvider = unpickled(GroupAssignmentsProvider(), wrong, org.url)
     with pytest.raises(AssignmentError) as raised:
         provider.read(org.app_id, org.props(org.group("Devs")))
     message = str(raised.value)
@@ -191,7 +115,7 @@ def test_a_refused_token_is_one_line_without_the_token(org: Org) -> None:
 
 def test_the_token_comes_from_the_stack_config_else_the_environment(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OKTA_API_TOKEN", raising=False)
-    unconfigured: GroupAssignmentsProvider = unpickled(GroupAssignmentsProvider(), None)
+    unconfigured: GroupAssignmentsProvider = unpickled(GroupAssignmentsProvider(), None, org.url)
     message = (
         r"^group assignments: no Okta credentials: set okta:apiToken \(OKTA_API_TOKEN\) or a service app "
         r"\(okta:clientId, okta:privateKey, okta:scopes\)$"
@@ -210,7 +134,7 @@ def test_push_groups_adopt_reactivate_create_and_read_in_one_request(org: Org, p
     start = len(org.sandbox.requests)
     created = pushes.create(org.props(*declared))
     base = f"/api/v1/apps/{org.app_id}/group-push/mappings"
-    assert org.calls(start) == [("GET", base), ("PATCH", f"{base}/{inactive}"), ("POST", base)]
+    assert org.calls(start) == [("GET", base), ("PATCH", f"{base}/{inactive}"), ("POST", base), ("GET", base)]
     assert org.push_mappings() == {"Devs": "ACTIVE", "Ops": "ACTIVE", "Admins": "ACTIVE"}
     assert set(created.outs["pushMappings"]) == {org.groups[name] for name in ("Devs", "Ops", "Admins")}
 
@@ -231,8 +155,13 @@ def test_push_groups_no_longer_declared_are_deactivated_then_deleted_keeping_the
     start = len(org.sandbox.requests)
     pushes.update(org.app_id, created.outs, org.props(declared[0]))
     base = f"/api/v1/apps/{org.app_id}/group-push/mappings"
-    assert org.calls(start) == [("GET", base), ("PATCH", f"{base}/{mapping}"), ("DELETE", f"{base}/{mapping}")]
-    assert org.sandbox.requests[-1][1].endswith("deleteTargetGroup=false")
+    assert org.calls(start) == [
+        ("GET", base),
+        ("PATCH", f"{base}/{mapping}"),
+        ("DELETE", f"{base}/{mapping}"),
+        ("GET", base),  # read back
+    ]
+    assert org.sandbox.requests[-2][1].endswith("deleteTargetGroup=false")
     assert org.push_mappings() == {"Devs": "ACTIVE"}
 
 
@@ -256,17 +185,15 @@ def test_a_service_app_in_the_stack_config_assigns_and_pushes_without_leaving_it
         "okta:privateKeyId": keys.key_id,
         "okta:scopes": json.dumps(scopes),
     }
-    providers = []
-    for provider in (GroupAssignmentsProvider(), PushGroupsProvider()):
-        loaded = dill.loads(base64.b64decode(serialize_provider(provider)))
-        loaded.configure(ConfigureRequest(Config(raw_config=config, project_name="talend-okta")))
-        providers.append(loaded)
+    providers = [
+        unpickled(provider, None, org.url, config) for provider in (GroupAssignmentsProvider(), PushGroupsProvider())
+    ]
     assigned = providers[0].create(org.props(org.group("Devs", priority=None)))
     pushed = providers[1].create(org.props(org.group("Devs")))
 
     assert list(org.assigned()) == ["Devs"]
     assert list(pushed.outs["pushMappings"]) == [org.groups["Devs"]]
-    state = json.dumps([assigned.outs, pushed.outs]) + str(serialize_provider(providers[0]))
+    state = json.dumps([assigned.outs, pushed.outs]) + str(serialize_provider(GroupAssignmentsProvider()))
     assert keys.private_pem.splitlines()[5] not in state
     assert not any(token[:12] in state for token in org.sandbox.oauth._tokens)
     assert org.sandbox.oauth.issued == 1  # both resources, one token
@@ -280,10 +207,106 @@ def test_a_service_app_without_the_manage_scope_is_one_line_naming_it(org: Org) 
         "okta:privateKey": keys.private_pem,
         "okta:scopes": '["okta.apps.read"]',
     }
-    loaded = dill.loads(base64.b64decode(serialize_provider(GroupAssignmentsProvider())))
-    loaded.configure(ConfigureRequest(Config(raw_config=config, project_name="talend-okta")))
+    loaded = unpickled(GroupAssignmentsProvider(), None, org.url, config)
     with pytest.raises(AssignmentError) as raised:
         loaded.create(org.props(org.group("Devs", priority=None)))
-    assert str(raised.value).startswith("group assignments: Okta answered PUT /api/v1/apps/")
+    devs = f"Devs ({org.groups['Devs']})"
+    assert str(raised.value).startswith(
+        f"group assignments: assign group {devs} failed: Okta answered PUT /api/v1/apps/"
+    )
     assert "the token lacks okta.apps.manage" in str(raised.value)
     assert "\n" not in str(raised.value)
+
+
+def test_an_update_refused_half_way_undoes_its_own_writes_and_says_so(
+    org: Org, assignments: GroupAssignmentsProvider, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Group 1 assigned, group 2 refused: group 1 is unassigned again, so nothing is left in Okta that the state
+    (still the old one) does not know; the one line says what failed and what was undone."""
+    olds = org.props(org.group("Admins", priority=None))
+    assignments.create(olds)
+    org.sandbox.assign_group(org.app_id, org.groups["By hand"])
+    news = org.props(org.group("Admins", priority=None), org.group("Devs", priority=1), org.group("Ops", priority=2))
+    org.sandbox.inject_fault("PUT", f"/groups/{org.groups['Ops']}$", 403)
+    with pytest.raises(AssignmentError) as raised:
+        assignments.update(org.app_id, olds, news)
+    message = str(raised.value)
+    devs, ops = (f"{name} ({org.groups[name]})" for name in ("Devs", "Ops"))
+    assert message.startswith(f"group assignments: assign group {ops} failed: Okta answered PUT ")
+    assert message.endswith(f"; undone: unassign group {devs} again")
+    assert "\n" not in message
+    assert TOKEN not in message
+    assert set(org.assigned()) == {"Admins", "By hand"}  # as before the update
+    assert capsys.readouterr().err.count("read back: as declared") == 1  # the create only
+
+
+def test_an_unassignment_that_cannot_be_undone_names_who_is_without_talend_first(
+    org: Org, assignments: GroupAssignmentsProvider
+) -> None:
+    olds = org.props(org.group("Devs", priority=None), org.group("Ops", priority=4), org.group("Admins", priority=None))
+    assignments.create(olds)
+    news = org.props(org.group("Devs", priority=None))
+    org.sandbox.inject_fault("DELETE", f"/groups/{org.groups['Admins']}$", 403)  # Ops goes, Admins is refused
+    org.sandbox.inject_fault("PUT", f"/groups/{org.groups['Ops']}$", 403)  # and Ops cannot be assigned again
+    with pytest.raises(AssignmentError) as raised:
+        assignments.update(org.app_id, olds, news)
+    message = str(raised.value)
+    ops, admins = (f"{name} ({org.groups[name]})" for name in ("Ops", "Admins"))
+    assert message.startswith(
+        f"group assignments: NOW WITHOUT TALEND: the members of group {ops}, unassigned from app {org.app_id}; "
+        "restore: Okta Admin Console → Applications → the app → Assignments → Assign → Assign to Groups → Ops "
+        f'(priority 4), or PUT /api/v1/apps/{org.app_id}/groups/{org.groups["Ops"]} with {{"priority": 4}}; '
+        f"unassign group {admins} failed: Okta answered DELETE "
+    )
+    assert f"; NOT undone: unassign group {ops} (assign group {ops} again failed: Okta answered PUT " in message
+    assert set(org.assigned()) == {"Devs", "Admins"}
+
+
+def test_push_groups_refused_half_way_undo_the_new_mapping(org: Org, pushes: PushGroupsProvider) -> None:
+    """Devs pushed, then reactivating Ops refused: the mapping just made for Devs is deactivated and deleted."""
+    inactive = org.sandbox.push_group(org.app_id, org.groups["Ops"])
+    org.set_push_status(inactive, "INACTIVE")
+    org.sandbox.inject_fault("PATCH", f"/group-push/mappings/{inactive}$", 403)
+    with pytest.raises(AssignmentError) as raised:
+        pushes.update(org.app_id, org.props(), org.props(org.group("Devs"), org.group("Ops")))
+    message = str(raised.value)
+    devs, ops = (f"{name} ({org.groups[name]})" for name in ("Devs", "Ops"))
+    assert message.startswith(f"push groups: set the push mapping of group {ops} INACTIVE → ACTIVE failed: ")
+    assert message.endswith(f"; undone: stop pushing group {devs} again")
+    assert org.push_mappings() == {"Ops": "INACTIVE"}
+
+
+def test_a_renamed_or_moved_resource_keeps_the_groups_the_config_still_declares(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Renamed without an alias, Pulumi creates the new resource (which adopts) and deletes the old one: its delete
+    unassigns and unpushes only what `talend-okta:groups` no longer declares."""
+    groups = json.dumps([{"name": "Devs", "push": True}, {"name": "Ops"}])
+    config = {"talend-okta:groups": groups}
+    assignments: GroupAssignmentsProvider = unpickled(GroupAssignmentsProvider(), org_url=org.url, config=config)
+    pushes: PushGroupsProvider = unpickled(PushGroupsProvider(), org_url=org.url, config=config)
+    old = org.props(org.group("Devs", priority=None), org.group("Ops", priority=None), org.group("Admins"))
+    assignments.create(old)
+    pushed = pushes.create(org.props(org.group("Devs"), org.group("Ops")))
+    assignments.create(old)  # the new resource adopts: nothing written
+
+    assignments.delete(org.app_id, old)
+    pushes.delete(org.app_id, pushed.outs)
+
+    assert set(org.assigned()) == {"Devs", "Ops"}  # Admins is no longer declared: unassigned
+    assert org.push_mappings() == {"Devs": "ACTIVE"}  # Ops is declared, but not pushed
+    err = capsys.readouterr().err
+    devs, ops = (f"{name} ({org.groups[name]})" for name in ("Devs", "Ops"))
+    assert f"group assignments: kept {devs}, {ops}: the stack config still declares them" in err
+    assert f"push groups: kept {devs}: the stack config still declares them" in err
+
+
+def test_a_delete_with_an_unreadable_groups_setting_sends_nothing(org: Org) -> None:
+    config = {"talend-okta:groups": "not json"}
+    assignments: GroupAssignmentsProvider = unpickled(GroupAssignmentsProvider(), org_url=org.url, config=config)
+    props = org.props(org.group("Devs", priority=None))
+    assignments.create(props)
+    start = len(org.sandbox.requests)
+    with pytest.raises(AssignmentError, match="cannot read talend-okta:groups from the stack config"):
+        assignments.delete(org.app_id, props)
+    assert org.sandbox.requests[start:] == []

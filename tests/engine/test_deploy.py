@@ -543,3 +543,47 @@ def test_a_rotated_talend_token_reaches_the_role_mapping_provider(project: Pulum
     # The preview's Check says it as a check failure, one line (a refresh's Read still fails with Pulumi's traceback).
     assert "Traceback" not in preview.output
     assert rotated not in plain.output + with_program.output + preview.output
+
+
+def test_a_near_group_name_stops_preview_in_one_line_as_preflight_says(project: PulumiProject, org: Org) -> None:
+    """`Talend Operator` is not `Talend Operators`: pulumi-okta's group lookup took the only prefix match, so a
+    one-letter typo gave Talend to other people. The program resolves every name exactly, in one Okta search, and
+    stops the preview in one line; preflight, on the same config and org, says the same."""
+    typo = OPERATORS.removesuffix("s")
+    configure(project, org, groups=[GROUPS[0], {"name": typo}])
+    start = len(org.sandbox.requests)
+
+    stopped = project.run("preview", check=False)
+
+    problem = f"group {typo!r}: no Okta group (type OKTA_GROUP) has exactly this name; close matches: {OPERATORS!r}"
+    assert stopped.code != 0
+    # Under Diagnostics, one line (the progress display repeats it after the resource's name).
+    diagnostics = [line.strip() for line in stopped.output.split("Diagnostics:")[-1].splitlines()]
+    assert [line for line in diagnostics if "talend-okta:groups" in line] == [f"error: talend-okta:groups: {problem}"]
+    assert "Traceback" not in stopped.output
+    searches = [t for m, t in org.sandbox.requests[start:] if m == "GET" and t.startswith("/api/v1/groups?")]
+    assert len(searches) == 2  # both names in one search; Okta's groups once more, for the close matches
+    assert "search=" in searches[0]
+    assert not org.talend_apps()
+
+    env = project.env() | {"OKTA_API_TOKEN": OKTA_TOKEN, "NO_PROXY": "127.0.0.1"}
+    preflight = subprocess.run(
+        [
+            *talend_okta_command(),
+            "preflight",
+            "--config",
+            str(project.stack_file),
+            "--stack-outputs",
+            "-",
+            "--json",
+            "-",
+        ],
+        input=json.dumps({"oktaOrgUrl": org.url}),  # not deployed yet
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert preflight.returncode == 1, preflight.stderr
+    assert json.loads(preflight.stdout)["problems"] == [problem]

@@ -313,7 +313,34 @@ def test_unknown_group_blocks(org: Org) -> None:
     result, report = org.report()
 
     assert result.exit_code == 1
-    assert report["problems"] == ["group 'Talend Developpers' does not exist in Okta"]
+    assert report["problems"] == [
+        "group 'Talend Developpers': no Okta group (type OKTA_GROUP) has exactly this name; "
+        "close matches: 'Talend Developers'"
+    ]
+
+
+def test_a_near_name_is_not_the_group_and_all_groups_are_read_in_one_search(org: Org) -> None:
+    """`Talend Operator` is not `Talend Operators` (pulumi-okta's lookup took the only prefix match), nor a group
+    imported from an app with exactly that name; preflight says what `pulumi preview` stops on."""
+    org.group("Talend Operators", *org.people("acme.com", "op"))
+    org.group("Talend Developers", *org.people("acme.com", "dev"))
+    org.okta.add_app_group("Talend Viewers")
+    org.deploy("Talend Developers")
+    org.config(["Talend Developers", "Talend Operator", "Talend Viewers"])
+    start = len(org.okta.requests)
+
+    result, report = org.report()
+
+    assert result.exit_code == 1
+    assert report["problems"] == [
+        "group 'Talend Operator': no Okta group (type OKTA_GROUP) has exactly this name; "
+        "close matches: 'Talend Operators'",
+        "group 'Talend Viewers': no Okta group (type OKTA_GROUP) has exactly this name",
+    ]
+    assert user_names(report["created"]) == []  # nobody in `Talend Operators` is counted in
+    searches = [target for method, target in org.okta.requests[start:] if target.startswith("/api/v1/groups?")]
+    assert len(searches) == 2  # the configured names in one search; the Okta groups once, for close matches
+    assert all("search=" in target for target in searches)
 
 
 # --- Paging ------------------------------------------------------------------------------------------------------

@@ -77,7 +77,9 @@ def test_an_unknown_group_stops_the_deploy_by_name(sandbox: OktaSandbox, talend:
     sandbox.add_group("Talend Developers")
     with sandbox.serve() as base_url, OktaAdmin(base_url, API_TOKEN) as okta, pytest.raises(DeployError) as caught:
         deploy(okta, settings(), scim_base_url=talend.scim_url)
-    assert str(caught.value) == "group 'Talend Operators' does not exist in Okta"
+    assert str(caught.value) == (
+        "talend-okta:groups: group 'Talend Operators': no Okta group (type OKTA_GROUP) has exactly this name"
+    )
 
 
 def test_a_refused_talend_token_stops_the_deploy_like_the_stack_hook(

@@ -26,10 +26,14 @@ def run_stack(runs: list[StackRun]) -> RunStack:
     """Run `stack/` with the given `talend-okta:` settings (structured ones passed as JSON, as the CLI does)."""
 
     def run(
-        config: dict[str, Any], okta_config: dict[str, str] | None = None, mocks: OktaMocks | None = None
+        config: dict[str, Any],
+        okta_config: dict[str, str] | None = None,
+        okta_groups: list[tuple[str, str]] | None = None,
+        mocks: OktaMocks | None = None,
     ) -> StackRun:
         runtime_settings.ROOT.set(None)  # a fresh root Stack, so exports don't carry over between tests
         mocks = mocks or OktaMocks()
+        mocks.okta_groups = okta_groups
         monitor = RecordingMonitor(mocks)
         pulumi.runtime.set_mocks(mocks, project=PROJECT, stack="dev", preview=False, monitor=monitor)
         values = {

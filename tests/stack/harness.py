@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pathlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +35,9 @@ class OktaMocks(pulumi.runtime.Mocks):
 
     def __init__(self) -> None:
         self.resources: list[pulumi.runtime.MockResourceArgs] = []
-        self.group_lookups: list[str] = []
+        self.group_reads: list[str] = []  # the `search` expression of each okta.get_groups
+        # The org's groups as (name, type); None: every name asked for is one Okta group (id from `group_id`).
+        self.okta_groups: list[tuple[str, str]] | None = None
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         self.resources.append(args)
@@ -46,9 +49,22 @@ class OktaMocks(pulumi.runtime.Mocks):
         return resource_id, state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
-        if args.token == "okta:group/getGroup:getGroup":
-            self.group_lookups.append(args.args["name"])
-            return {"id": group_id(args.args["name"]), "name": args.args["name"]}
+        if args.token == "okta:index/getGroups:getGroups":
+            search = str(args.args["search"])
+            self.group_reads.append(search)
+            quoted = re.findall(r'profile\.name eq "((?:[^"\\]|\\.)*)"', search)
+            names = [re.sub(r"\\(.)", r"\1", name) for name in quoted]
+            listed = self.okta_groups if self.okta_groups is not None else [(name, "OKTA_GROUP") for name in names]
+            # Okta's `eq` on a string ignores case (listUsers' `search` says so; inferred for groups).
+            asked = {name.casefold() for name in names}
+            found = [(name, kind) for name, kind in listed if not asked or name.casefold() in asked]
+            if 'type eq "OKTA_GROUP"' in search:
+                found = [(name, kind) for name, kind in found if kind == "OKTA_GROUP"]
+            groups = []
+            for i, (name, kind) in enumerate(found):
+                repeated = (name, kind) in found[:i]  # two groups of one name: two ids
+                groups.append({"id": group_id(name) + (str(i) if repeated else ""), "name": name, "type": kind})
+            return {"id": "groups", "search": search, "groups": groups}
         raise NotImplementedError(args.token)
 
 

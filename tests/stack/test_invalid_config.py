@@ -150,7 +150,7 @@ def test_bad_setting_stops_before_any_resource(
     assert "\n" not in text
     assert CANARY_TOKEN not in text
     assert runs[-1].mocks.resources == []
-    assert runs[-1].mocks.group_lookups == []
+    assert runs[-1].mocks.group_reads == []
 
 
 def test_malformed_json_groups_names_the_key(run_stack: RunStack) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pulumi
 import pytest
 
 from talend_okta.definition import REGIONS
 from tests.stack import harness
-from tests.stack.harness import CANARY_TOKEN, RunStack, base_config, group_id, unwrap_secret
+from tests.stack.harness import CANARY_TOKEN, RunStack, StackRun, base_config, group_id, unwrap_secret
 
 SAML = "okta:app/saml:Saml"
 CONNECTION = "okta:app/connection:Connection"
@@ -114,8 +115,11 @@ def test_groups_assigned_with_priority_and_pushed_when_asked(run_stack: RunStack
     ]
     run = run_stack(base_config(groups=groups))
 
-    # Each group is looked up once by name; invokes resolve concurrently, so the order is not part of the contract.
-    assert sorted(run.mocks.group_lookups) == ["Talend Developers", "Talend Operators", "Talend Viewers"]
+    # All groups are read in one Okta search, Okta groups of exactly these names (talend_okta.group_names).
+    assert run.mocks.group_reads == [
+        'type eq "OKTA_GROUP" and (profile.name eq "Talend Developers" or profile.name eq "Talend Operators" '
+        'or profile.name eq "Talend Viewers")'
+    ]
     # One resource for every assignment, one for every push mapping: each reads Okta in one paged request.
     assignments = run.one(ASSIGNMENTS)
     assert assignments.name == "talend-assignments"
@@ -186,3 +190,29 @@ def test_renamed_group_keeps_its_assignment_and_push(run_stack: RunStack, monkey
     assert [g["groupId"] for g in after.one(ASSIGNMENTS).inputs["groups"]] == [developers, group_id("Talend Operators")]
     assert after.one(PUSHES).inputs["groups"] == [{"name": "Talend Devs", "groupId": developers}]
     assert after.monitor.alias_urns("talend-assignments") == []
+
+
+def test_a_group_name_resolves_only_to_the_okta_group_of_exactly_that_name(
+    run_stack: RunStack, runs: list[StackRun]
+) -> None:
+    """`Talend Operator` is not `Talend Operators`, nor is a name shared by two Okta groups: one line, before any
+    resource, naming the group and the close matches (preflight says the same, talend_okta.group_names)."""
+    okta_groups = [
+        ("Talend Operators", "OKTA_GROUP"),
+        ("Talend Developers", "OKTA_GROUP"),
+        ("Talend Developers", "OKTA_GROUP"),
+        ("Talend Viewers", "APP_GROUP"),
+    ]
+    config = base_config(groups=[{"name": n} for n in ("Talend Operator", "Talend Developers", "Talend Viewers")])
+    with pytest.raises(pulumi.RunError) as raised:
+        run_stack(config, okta_groups=okta_groups)
+    developers = f"{group_id('Talend Developers')}, {group_id('Talend Developers')}1"
+    assert str(raised.value) == (
+        "talend-okta:groups: group 'Talend Operator': no Okta group (type OKTA_GROUP) has exactly this name; "
+        "close matches: 'Talend Operators'; "
+        f"group 'Talend Developers': 2 Okta groups have exactly this name ({developers}); rename all but one in Okta; "
+        "group 'Talend Viewers': no Okta group (type OKTA_GROUP) has exactly this name"
+    )
+    # Only the component (nothing in Okta): no app, no assignment.
+    assert [r.typ for r in runs[-1].mocks.resources] == ["talend-okta:index:TalendCloudApp"]
+    assert len(runs[-1].mocks.group_reads) == 2  # the names in one search; the Okta groups once, for close matches

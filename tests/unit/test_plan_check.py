@@ -229,6 +229,19 @@ def test_the_assignments_replaced_or_deleted_unassign_every_group_they_held(op: 
     ]
 
 
+def test_assignments_renamed_or_moved_without_an_alias_unassign_only_what_the_new_one_does_not_declare() -> None:
+    """The new resource is created, the old one deleted: its provider keeps every group the stack config still
+    declares (talend_okta.assignments), which the new resource's inputs are."""
+    moved = f"{STACK}$pulumi-python:dynamic/talend:GroupAssignments::talend-group-assignments"
+    renamed = [
+        step("create", moved, None, {"groups": [DEVELOPERS]}),
+        step("delete", ASSIGNMENTS, {"groups": [DEVELOPERS, OPERATORS]}),
+    ]
+    found = unassignments({"steps": renamed})
+    assert [(item.what, item.declared) for item in found] == [("unassigns group Talend Operators (00gops)", False)]
+    assert unassignments({"steps": [renamed[1]]}) != []  # deleted alone: every group is unassigned
+
+
 def test_a_replacement_shown_step_by_step_is_named_once() -> None:
     """`pulumi preview --json --show-replacement-steps`: replace, create-replacement and delete-replaced."""
     urn, old = per_group("Talend Developers"), {"groupId": "00gdev"}

@@ -18,6 +18,7 @@ import httpx
 
 from talend_okta.assignment_guard import refusal
 from talend_okta.credentials import check_talend_credentials
+from talend_okta.group_names import NamedGroup, resolve_groups
 from talend_okta.http import tls_context
 from talend_okta.push_state import creates_users
 from talend_okta.redact import Redactor
@@ -193,13 +194,17 @@ def role_mappings_props(roles: RoleMappingSpec, api_url: str | None = None) -> d
     }
 
 
-def find_group_id(okta: OktaAdmin, name: str) -> str:
-    """`okta.group.get_group(name=…)`: search by name, then take the exact match."""
-    found = okta.call("GET", "/api/v1/groups", params={"q": name})
-    for group in found or []:
-        if group.get("profile", {}).get("name") == name:
-            return str(group["id"])
-    raise DeployError(f"group {name!r} does not exist in Okta")
+def find_group_ids(okta: OktaAdmin, names: list[str]) -> dict[str, str]:
+    """The program's rule (talend_okta.group_names): each name's one Okta group of exactly that name, one search."""
+
+    def read(expression: str) -> list[NamedGroup]:
+        found = okta.call("GET", "/api/v1/groups", params={"search": expression, "limit": "200"}) or []
+        return [NamedGroup(str(g["id"]), str(g.get("profile", {}).get("name")), str(g.get("type"))) for g in found]
+
+    resolved = resolve_groups(names, read)
+    if resolved.problems:
+        raise DeployError(resolved.line())
+    return resolved.ids
 
 
 def _assignment_refused(
@@ -277,8 +282,9 @@ def deploy(
     if pushing and again:  # groups an earlier run pushed are in the stack's state: not created again
         with suppress(DeployError):
             already = {m.get("sourceGroupId") for m in okta.call("GET", mappings_path) or []}
+    group_ids = find_group_ids(okta, [group.name for group in spec.groups])
     for group in spec.groups:
-        group_id = find_group_id(okta, group.name)
+        group_id = group_ids[group.name]
         assigned[group.name] = group_id  # the stack exports the groups it declares, assigned or not
         refused = _assignment_refused(okta, spec, app_id, group.name, group_id, features_failed=features_failed)
         if refused:

@@ -298,6 +298,11 @@ class OktaRoutes:
     # --- groups ---
 
     def _list_groups(self, request: Request) -> Response:
+        """listGroups: `q` (a name prefix), and `search`/`filter` expressions over any group property, `type` and
+        `profile.name` among them, with `and`, `or` and parentheses (Okta Management API 2026.06.3, listGroups
+        `search`: "Any group profile attribute … the top-level properties: id, created, lastMembershipUpdated,
+        lastUpdated, and type"; operators sw, eq, co). String values compare without regard to case: Okta documents
+        that for listUsers' `search` ("operators … and string values are case insensitive"); for groups inferred."""
         base, groups = request.base_url, self._org.state.groups
         return self._paged(
             request,

@@ -44,6 +44,7 @@ class GroupChange(_ReportModel):
     id: str | None
     members: int
     change: Literal["kept", "added", "removed", "not found", "assigned by hand"]
+    problem: str | None = None  # not found: why, as `pulumi preview` says it (talend_okta.group_names)
 
 
 class Rename(_ReportModel):
@@ -98,7 +99,7 @@ class PreflightReport(_ReportModel):
     @property
     def problems(self) -> list[str]:
         """Why this change must not be deployed as is (empty: fine)."""
-        problems = [f"group {g.name!r} does not exist in Okta" for g in self.groups if g.change == "not found"]
+        problems = [g.problem or f"group {g.name!r}: not found" for g in self.groups if g.change == "not found"]
         problems += [r.problem for r in self.renames if r.problem]
         for collision in self.collisions:
             who = ", ".join(who_of(p) for p in collision.people)
@@ -280,7 +281,10 @@ def _group_changes(snapshot: OktaSnapshot, by_hand: list[GroupMembers]) -> list[
     changes = []
     for configured in snapshot.configured_groups:
         if configured.group is None:
-            changes.append(GroupChange(name=configured.name, id=None, members=0, change="not found"))
+            missing = GroupChange(
+                name=configured.name, id=None, members=0, change="not found", problem=configured.problem
+            )
+            changes.append(missing)
             continue
         change: Literal["kept", "added"] = "kept" if configured.group.id in snapshot.assigned_group_ids else "added"
         changes.append(

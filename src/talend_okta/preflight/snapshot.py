@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from talend_okta.okta_api import AppUser, Group, OktaClient, OktaUser
+from talend_okta.group_names import OKTA_GROUP, resolve_groups
+from talend_okta.okta_api import AppUser, Group, GroupProfile, OktaClient, OktaUser
 from talend_okta.settings import StackSettings
 
 
 @dataclass
 class GroupMembers:
-    """An Okta group and its members; `group` is None when no group has the configured name."""
+    """An Okta group and its members; `group` is None when the configured name resolves to no one group, and
+    `problem` says why (talend_okta.group_names: the rule `pulumi preview` stops on)."""
 
     name: str
     group: Group | None
     members: list[OktaUser] = field(default_factory=list)
+    problem: str | None = None
 
 
 @dataclass
@@ -31,11 +34,14 @@ class OktaSnapshot:
 
 def read_snapshot(client: OktaClient, settings: StackSettings, app_id: str | None) -> OktaSnapshot:
     """The configured groups with their members; the app's users and groups (none when `app_id` is None)."""
+    names = [group.name for group in settings.groups]
+    resolved = resolve_groups(names, client.search_groups)  # as the program resolves them: one read
     configured = []
-    for group_settings in settings.groups:
-        group = client.find_group(group_settings.name)
-        members = list(client.iter_group_members(group.id)) if group else []
-        configured.append(GroupMembers(group_settings.name, group, members))
+    for name in names:
+        group_id = resolved.ids.get(name)
+        group = Group(id=group_id, type=OKTA_GROUP, profile=GroupProfile(name=name)) if group_id else None
+        members = list(client.iter_group_members(group_id)) if group_id else []
+        configured.append(GroupMembers(name, group, members, resolved.problems.get(name)))
     if app_id is None:
         return OktaSnapshot(None, [], set(), configured, [])
 
