@@ -173,4 +173,4 @@ def test_an_okta_token_okta_rejects_is_one_line_before_any_resource(run_stack: R
     assert "\n" not in text
     assert rejected not in text
     assert runs[-1].mocks.resources == []
-    assert runs[-1].mocks.group_lookups == []
+    assert runs[-1].mocks.group_reads == []
