@@ -74,7 +74,9 @@ def checked(app: WsgiApp, definition: Callable[[], Definition], *, unchecked: tu
 
     def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
-        if path.startswith(unchecked):
+        # A client sent through a proxy (the Okta provider's okta:httpProxy) names the whole URL in the request line.
+        target = path.split("://", 1)[-1].partition("/")[2] if "://" in path else path.lstrip("/")
+        if ("/" + target).startswith(unchecked):
             return app(environ, start_response)
         length_text = str(environ.get("CONTENT_LENGTH") or "0").strip()
         if not length_text.isdigit() or int(length_text) > MAX_BODY:
@@ -96,7 +98,6 @@ def checked(app: WsgiApp, definition: Callable[[], Definition], *, unchecked: tu
         status = None if environ.get(FAULT_KEY) else int(str(answered.get("status", "500")).split()[0])
         content_type = next((v for k, v in answered.get("headers", []) if k.lower() == "content-type"), "")
         spec = definition()
-        target = path.split("://", 1)[-1].partition("/")[2] if "://" in path else path.lstrip("/")
         operation, violations = spec.check(
             environ.get("REQUEST_METHOD", "GET").upper(),
             "/" + target,
