@@ -73,14 +73,33 @@ def published_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _names(app: App, user_id: str, user: User | None) -> tuple[str, str, str]:
+    """The app's label, the person's login and full name ("" when Okta has none), as events name them."""
+    profile = user.profile if user is not None else {}
+    name = " ".join(str(part) for part in (profile.get("firstName"), profile.get("lastName")) if part)
+    return str(app.body.get("label") or app.id), str(profile.get("login") or user_id), name
+
+
+def _app_targets(app: App, label: str, user_id: str, app_user_name: str, display: str) -> list[JSON]:
+    """The AppInstance and the person's AppUser, the targets of every app event."""
+    return [
+        {"id": app.id, "type": "AppInstance", "alternateId": label, "displayName": label, "detailEntry": None},
+        # Okta's app users have their own 0ua… ids in the log (Okta's event-types guide, app sign-on example).
+        {
+            "id": f"0ua{user_id[3:]}",
+            "type": "AppUser",
+            "alternateId": app_user_name,
+            "displayName": display,
+            "detailEntry": None,
+        },
+    ]
+
+
 def provisioning_event(
     event_type: str, app: App, user_id: str, user: User | None, app_user_name: str, failure: str | None
 ) -> JSON:
     """One provisioning event for an app user: SUCCESS, or FAILURE with the SCIM answer as the reason."""
-    label = str(app.body.get("label") or app.id)
-    profile = user.profile if user is not None else {}
-    name = " ".join(str(part) for part in (profile.get("firstName"), profile.get("lastName")) if part)
-    login = str(profile.get("login") or user_id)
+    label, login, name = _names(app, user_id, user)
     return {
         "uuid": str(uuid.uuid4()),
         "published": published_now(),
@@ -93,15 +112,7 @@ def provisioning_event(
         "transaction": {"type": "JOB", "id": uuid.uuid4().hex[:27], "detail": {}},
         "debugContext": {"debugData": {}},
         "target": [
-            {"id": app.id, "type": "AppInstance", "alternateId": label, "displayName": label, "detailEntry": None},
-            # Okta's app users have their own 0ua… ids in the log (Okta's event-types guide, app sign-on example).
-            {
-                "id": f"0ua{user_id[3:]}",
-                "type": "AppUser",
-                "alternateId": app_user_name,
-                "displayName": name or login,
-                "detailEntry": None,
-            },
+            *_app_targets(app, label, user_id, app_user_name, name or login),
             {"id": user_id, "type": "User", "alternateId": login, "displayName": name or login, "detailEntry": None},
         ],
     }
@@ -120,10 +131,7 @@ def sign_in_event(app: App, user_id: str, user: User, app_user_name: str, publis
     #   `app.auth.sso`; its targets are the AppInstance and the person's AppUser (order not fixed, as LogEvent.target
     #   notes). Inferred: the values of client (a loopback browser) and authenticationContext, which vary per org.
     """
-    label = str(app.body.get("label") or app.id)
-    profile = user.profile
-    name = " ".join(str(part) for part in (profile.get("firstName"), profile.get("lastName")) if part)
-    login = str(profile.get("login") or user_id)
+    label, login, name = _names(app, user_id, user)
     return {
         "uuid": str(uuid.uuid4()),
         "published": published or published_now(),
@@ -159,14 +167,7 @@ def sign_in_event(app: App, user_id: str, user: User, app_user_name: str, publis
         "transaction": {"type": "WEB", "id": uuid.uuid4().hex[:27], "detail": {}},
         "debugContext": {"debugData": {}},
         "target": [
-            {"id": app.id, "type": "AppInstance", "alternateId": label, "displayName": label, "detailEntry": None},
-            {
-                "id": f"0ua{user_id[3:]}",
-                "type": "AppUser",
-                "alternateId": app_user_name,
-                "displayName": name or login,
-                "detailEntry": None,
-            },
+            *_app_targets(app, label, user_id, app_user_name, name or login),
         ],
     }
 
