@@ -10,7 +10,9 @@ Every write that changes who is assigned or pushed goes through `apply_change`:
 
 Callers describe writes in the domain's words (`unassign cy.ext from the app`); the module knows nothing of Okta, so
 provision, the assignments resource and the push-group resource share it. The caller decides what a successful
-read back means (`Change.after`); this module only guarantees the read happened and is reported.
+read back means (`Change.after`); this module only guarantees the read happened and is reported. A caller that must
+not keep unconfirmed writes (a Pulumi resource, whose state will not know them once it fails) passes `check`: a read
+back that lacks what was written, or that fails, undoes the writes as a failed step does.
 """
 
 from __future__ import annotations
@@ -63,10 +65,10 @@ class Change(Generic[StateT]):
             out += [f"  restore: {line}" for line in self.restore]
         if self.error:
             out.append(f"{self.what} failed: {self.error}")
-        out += [f"  undone: {line}" for line in self.undone]
-        out += [f"  NOT undone: {line}" for line in self.not_undone]
         if self.unread:
             out.append(f"{self.what}: could not read the result back: {self.unread}")
+        out += [f"  undone: {line}" for line in self.undone]
+        out += [f"  NOT undone: {line}" for line in self.not_undone]
         return out
 
 
@@ -76,12 +78,18 @@ def apply_change(
     plan: Callable[[StateT], Sequence[Step]],
     *,
     lost: Callable[[StateT, StateT], Sequence[str]] | None = None,
+    check: Callable[[StateT], Sequence[str]] | None = None,
+    read_back_unwritten: bool = True,
     errors: tuple[type[Exception], ...] = (ApiError,),
 ) -> Change[StateT]:
     """Read, write each planned step, read back; undo this change's own writes when one fails (see the module).
 
     `lost(before, after)` names who had access before and not after, as read: after a failure it also catches a
     write that failed to answer yet took effect (a DELETE whose answer was lost).
+    `check(after)` names what the read back lacks after every write succeeded ("group Devs is not assigned"); any,
+    or a read back that fails, is a failure and the writes are undone (see the module).
+    `read_back_unwritten=False`: nothing planned, nothing written, so the read just before is the result (no second
+    request against a rate limit).
     A failure of the first read, or of `plan`, means nothing was written: it is reported as the error, with no read
     back. Only `errors` are caught; anything else is a bug and propagates (after the undos)."""
     change: Change[StateT] = Change(what)
@@ -90,6 +98,9 @@ def apply_change(
         steps = plan(before)
     except errors as err:
         change.error = f"nothing written: {err}"
+        return change
+    if not steps and not read_back_unwritten:
+        change.after = before
         return change
     written: list[Step] = []
     try:
@@ -107,10 +118,15 @@ def apply_change(
         after = change.after = read()
     except errors as err:
         change.unread = str(err)
+        if check is not None and not change.error:
+            _undo(change, written, errors)  # unconfirmed writes: take them back
         return change
     if change.error and lost is not None:
         for who in lost(before, after):
             _without_access(change, who, steps)
+    if check is not None and not change.error and (unmet := check(after)):
+        change.error = f"read back: {'; '.join(unmet)}"
+        _undo(change, written, errors)
     return change
 
 

@@ -21,7 +21,8 @@ assigned or pushed by hand outside the stack are neither reported nor removed.
   stay, so nobody is unassigned. (The component also marks both `deleted_with` the app.)
 Writes go one at a time through `OktaClient`, which waits out Okta's 429 until `X-Rate-Limit-Reset`. Every change
 reads Okta just before, writes, reads back and says on stderr what it did; a step refused half way undoes its own
-writes first (`_change`), naming anyone it leaves without Talend first, with how to restore them.
+writes first (`access_change`, as provision does), naming anyone it leaves without access first, with how to
+restore them.
 
 Where the token goes: the stack's Okta org as its Okta provider settings name it when the provider runs
 (`okta:httpProxy`, else `https://<okta:orgName>.<okta:baseUrl>`, from the config the engine hands `configure`, else
@@ -43,13 +44,13 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pulumi
 import pulumi.dynamic as dynamic
 from pulumi.runtime import rpc
 
+from talend_okta.access_change import Step, apply_change
 from talend_okta.http import ApiError, ApiStatusError, InputError, same_origin
 from talend_okta.okta_api import AppGroup, OktaClient, PushMapping
 from talend_okta.okta_auth import SETTINGS, OktaCredentials, okta_credentials
@@ -151,27 +152,18 @@ class _OktaProvider(dynamic.ResourceProvider):
     def _apply(self, props: dict[str, Any], gone: list[dict[str, Any]]) -> dict[str, Any]:
         raise NotImplementedError
 
-    def _change(self, read: Callable[[], T], plan: Callable[[T], list[Step]], unmet: Callable[[T], list[str]]) -> T:
-        """Read just before, write each planned step, read back; on a failure (or a read back that is not what was
-        written) undo this change's own writes, last first, and fail with one line: who is left without access
-        and how to restore it first, then what failed and each undo. Called inside `_okta`. Returns the read back."""
-        before = read()
-        steps = plan(before)
-        if not steps:
-            return before  # nothing to write: Okta already holds what is declared
-        written: list[Step] = []
-        try:
-            for step in steps:
-                step.write()
-                written.append(step)
-            after = read()
-            if problems := unmet(after):
-                raise _Unmet("; ".join(problems))
-        except (ApiError, InputError, _Unmet) as err:
-            failed = steps[len(written)].does if len(written) < len(steps) else "reading the result back"
-            raise AssignmentError(f"{self.what}: {_failure(failed, err, written)}") from None
-        _tell(f"{self.what}: {'; '.join(step.does for step in written)}; read back: as declared")
-        return after
+    def _change(self, read: Callable[[], T], plan: Callable[[T], list[Step]], check: Callable[[T], list[str]]) -> T:
+        """One change through `apply_change`: read just before, write, read back; a failure, or a read back that
+        `check` finds short of what was written, undoes this change's own writes and fails with one line (who is
+        left without access and how to restore them first). Called inside `_okta`. Returns the read back."""
+        change = apply_change(
+            self.what, read, plan, check=check, read_back_unwritten=False, errors=(ApiError, InputError)
+        )
+        if not change.ok:
+            raise AssignmentError("; ".join(line.strip() for line in change.lines()))
+        if change.done:
+            _tell(f"{self.what}: {'; '.join(change.done)}; read back: as declared")
+        return cast(T, change.after)  # read back, as `ok` says
 
     @contextmanager
     def _okta(self, props: Mapping[str, Any]) -> Iterator[OktaClient]:
@@ -214,44 +206,6 @@ def _changed(old: Any, new: Any) -> bool:
     return bool(new == UNKNOWN or old != new)
 
 
-@dataclass(frozen=True)
-class Step:
-    """One write of a change and how to take it back (the shape of provision's `access_change.Step`)."""
-
-    does: str  # "assign group Devs (00g1)"
-    write: Callable[[], object]
-    undo: Callable[[], object]
-    undoes: str  # "unassign group Devs (00g1) again"
-    removes: str = ""  # whose access this write removes while it stands ("the members of group Ops (00g2)")
-    restore: str = ""  # the console steps or API call that give it back
-
-
-class _Unmet(Exception):
-    """Okta, read back, does not hold what was written."""
-
-
-def _failure(failed: str, err: Exception, written: list[Step]) -> str:
-    """Undo `written`, last first (best effort), and say so: anyone left without access first, then what failed,
-    then each undo."""
-    undone: list[str] = []
-    standing: list[str] = []
-    lost: list[Step] = []
-    for step in reversed(written):
-        try:
-            step.undo()
-        except (ApiError, InputError) as undo_err:
-            standing.append(f"{step.does} ({step.undoes} failed: {undo_err})")
-            if step.removes:
-                lost.append(step)
-        else:
-            undone.append(step.undoes)
-    parts = [f"NOW WITHOUT TALEND: {step.removes}; restore: {step.restore}" for step in lost]
-    parts.append(f"{failed} failed: {err}")
-    parts.append(f"undone: {', '.join(undone)}" if undone else "nothing to undo" if not standing else "")
-    parts += [f"NOT undone: {line}" for line in standing]
-    return "; ".join(part for part in parts if part)
-
-
 def _tell(message: str) -> None:
     """The outcome on stderr: the engine shows a dynamic provider's stderr in `pulumi up`."""
     print(message, file=sys.stderr, flush=True)
@@ -290,7 +244,7 @@ class GroupAssignmentsProvider(_OktaProvider):
                     _unassign(okta, app_id, group, held[group["groupId"]]) for group in gone if group["groupId"] in held
                 ]
 
-            def unmet(held: dict[str, AppGroup]) -> list[str]:
+            def check(held: dict[str, AppGroup]) -> list[str]:
                 missing = [
                     f"group {_named(group)} is not assigned with priority {_priority(group)}"
                     for group in declared
@@ -301,7 +255,7 @@ class GroupAssignmentsProvider(_OktaProvider):
                     f"group {_named(group)} is still assigned" for group in gone if group["groupId"] in held
                 ]
 
-            self._change(read, plan, unmet)
+            self._change(read, plan, check)
         return {key: props[key] for key in (OKTA_URL, APP_ID, GROUPS)}
 
 
@@ -335,7 +289,7 @@ def _unassign(okta: OktaClient, app_id: str, group: Mapping[str, Any], held: App
         lambda: okta.unassign_group(app_id, group_id),
         lambda: okta.assign_group(app_id, group_id, held.priority),
         f"assign group {_named(group)} again",
-        removes=f"the members of group {_named(group)}, unassigned from app {app_id}",
+        removes=(f"the members of group {_named(group)}, unassigned from app {app_id}",),
         restore=(
             f"Okta Admin Console → Applications → the app → Assignments → Assign → Assign to Groups → "
             f"{group.get('name') or group_id} (priority {held.priority}), or PUT /api/v1/apps/{app_id}/groups/"
@@ -384,12 +338,12 @@ class PushGroupsProvider(_OktaProvider):
                         steps.append(self._stop(okta, app_id, group, mapping))
                 return steps
 
-            def unmet(mappings: dict[str, PushMapping]) -> list[str]:
+            def check(mappings: dict[str, PushMapping]) -> list[str]:
                 active = {source for source, m in mappings.items() if m.status == "ACTIVE"}
                 missing = [f"group {_named(g)} is not pushed" for g in declared if g["groupId"] not in active]
                 return missing + [f"group {_named(g)} is still pushed" for g in gone if g["groupId"] in active]
 
-            after = self._change(lambda: self._mappings(okta, app_id), plan, unmet)
+            after = self._change(lambda: self._mappings(okta, app_id), plan, check)
         return {**outputs, MAPPINGS: {g["groupId"]: after[g["groupId"]].id for g in declared}}
 
     def _push(self, okta: OktaClient, app_id: str, group: Mapping[str, Any]) -> Step:

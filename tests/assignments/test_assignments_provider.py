@@ -212,7 +212,7 @@ def test_a_service_app_without_the_manage_scope_is_one_line_naming_it(org: Org) 
         loaded.create(org.props(org.group("Devs", priority=None)))
     devs = f"Devs ({org.groups['Devs']})"
     assert str(raised.value).startswith(
-        f"group assignments: assign group {devs} failed: Okta answered PUT /api/v1/apps/"
+        f"group assignments failed: assign group {devs}: Okta answered PUT /api/v1/apps/"
     )
     assert "the token lacks okta.apps.manage" in str(raised.value)
     assert "\n" not in str(raised.value)
@@ -232,7 +232,7 @@ def test_an_update_refused_half_way_undoes_its_own_writes_and_says_so(
         assignments.update(org.app_id, olds, news)
     message = str(raised.value)
     devs, ops = (f"{name} ({org.groups[name]})" for name in ("Devs", "Ops"))
-    assert message.startswith(f"group assignments: assign group {ops} failed: Okta answered PUT ")
+    assert message.startswith(f"group assignments failed: assign group {ops}: Okta answered PUT ")
     assert message.endswith(f"; undone: unassign group {devs} again")
     assert "\n" not in message
     assert TOKEN not in message
@@ -240,7 +240,7 @@ def test_an_update_refused_half_way_undoes_its_own_writes_and_says_so(
     assert capsys.readouterr().err.count("read back: as declared") == 1  # the create only
 
 
-def test_an_unassignment_that_cannot_be_undone_names_who_is_without_talend_first(
+def test_an_unassignment_that_cannot_be_undone_names_who_is_without_access_first(
     org: Org, assignments: GroupAssignmentsProvider
 ) -> None:
     olds = org.props(org.group("Devs", priority=None), org.group("Ops", priority=4), org.group("Admins", priority=None))
@@ -253,10 +253,11 @@ def test_an_unassignment_that_cannot_be_undone_names_who_is_without_talend_first
     message = str(raised.value)
     ops, admins = (f"{name} ({org.groups[name]})" for name in ("Ops", "Admins"))
     assert message.startswith(
-        f"group assignments: NOW WITHOUT TALEND: the members of group {ops}, unassigned from app {org.app_id}; "
-        "restore: Okta Admin Console → Applications → the app → Assignments → Assign → Assign to Groups → Ops "
+        f"NOW WITHOUT ACCESS: the members of group {ops}, unassigned from app {org.app_id} (group assignments "
+        "failed part way); restore: Okta Admin Console → Applications → the app → Assignments → Assign → "
+        "Assign to Groups → Ops "
         f'(priority 4), or PUT /api/v1/apps/{org.app_id}/groups/{org.groups["Ops"]} with {{"priority": 4}}; '
-        f"unassign group {admins} failed: Okta answered DELETE "
+        f"group assignments failed: unassign group {admins}: Okta answered DELETE "
     )
     assert f"; NOT undone: unassign group {ops} (assign group {ops} again failed: Okta answered PUT " in message
     assert set(org.assigned()) == {"Devs", "Admins"}
@@ -271,7 +272,7 @@ def test_push_groups_refused_half_way_undo_the_new_mapping(org: Org, pushes: Pus
         pushes.update(org.app_id, org.props(), org.props(org.group("Devs"), org.group("Ops")))
     message = str(raised.value)
     devs, ops = (f"{name} ({org.groups[name]})" for name in ("Devs", "Ops"))
-    assert message.startswith(f"push groups: set the push mapping of group {ops} INACTIVE → ACTIVE failed: ")
+    assert message.startswith(f"push groups failed: set the push mapping of group {ops} INACTIVE → ACTIVE: ")
     assert message.endswith(f"; undone: stop pushing group {devs} again")
     assert org.push_mappings() == {"Ops": "INACTIVE"}
 

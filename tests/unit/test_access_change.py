@@ -176,3 +176,41 @@ def test_a_state_read_back_as_none_still_counts_who_lost_access() -> None:
     assert change.after is None
     assert change.without_access == ["ann"]
     assert change.lines()[0] == "NOW WITHOUT ACCESS: ann (re-assign ann failed part way)"
+
+
+def test_a_read_back_that_check_finds_short_undoes_the_writes() -> None:
+    """A Pulumi resource must not keep writes its failed state will not know: `check` undoes an unmet read back."""
+    org = Org()
+    steps = [Step("assign ann", lambda: org.assign("ann"), lambda: org.unassign("ann"), "unassign ann again")]
+    change = apply_change(
+        "assign ann and bob", org.read, lambda before: steps, check=lambda after: [] if "bob" in after else ["no bob"]
+    )
+    assert org.calls == ["read", "assign ann", "read", "unassign ann"]
+    assert change.error == "read back: no bob"
+    assert change.undone == ["unassign ann again"]
+    assert org.assigned == set()
+
+
+def test_with_check_an_unreadable_read_back_undoes_the_writes() -> None:
+    org = Org()
+
+    def assign_then_reads_fail() -> None:
+        org.assign("ann")
+        org.failing.add("read")
+
+    steps = [Step("assign ann", assign_then_reads_fail, lambda: org.unassign("ann"), "unassign ann again")]
+    change = apply_change("assign ann", org.read, lambda before: steps, check=lambda after: [])
+    assert not change.ok
+    assert change.undone == ["unassign ann again"]
+    assert change.lines() == [
+        "assign ann: could not read the result back: Okta answered GET with 503",
+        "  undone: unassign ann again",
+    ]
+
+
+def test_nothing_planned_can_skip_the_read_back() -> None:
+    org = Org("ann")
+    change = apply_change("nothing", org.read, lambda before: [], read_back_unwritten=False)
+    assert org.calls == ["read"]
+    assert change.ok
+    assert change.after == frozenset({"ann"})
