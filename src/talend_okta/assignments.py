@@ -152,12 +152,18 @@ class _OktaProvider(dynamic.ResourceProvider):
     def _apply(self, props: dict[str, Any], gone: list[dict[str, Any]]) -> dict[str, Any]:
         raise NotImplementedError
 
-    def _change(self, read: Callable[[], T], plan: Callable[[T], list[Step]], check: Callable[[T], list[str]]) -> T:
+    def _change(
+        self,
+        read: Callable[[], T],
+        plan: Callable[[T], list[Step]],
+        check: Callable[[T], list[str]],
+        lost: Callable[[T, T], list[str]] | None = None,
+    ) -> T:
         """One change through `apply_change`: read just before, write, read back; a failure, or a read back that
         `check` finds short of what was written, undoes this change's own writes and fails with one line (who is
         left without access and how to restore them first). Called inside `_okta`. Returns the read back."""
         change = apply_change(
-            self.what, read, plan, check=check, read_back_unwritten=False, errors=(ApiError, InputError)
+            self.what, read, plan, lost=lost, check=check, read_back_unwritten=False, errors=(ApiError, InputError)
         )
         if not change.ok:
             raise AssignmentError("; ".join(line.strip() for line in change.lines()))
@@ -255,7 +261,16 @@ class GroupAssignmentsProvider(_OktaProvider):
                     f"group {_named(group)} is still assigned" for group in gone if group["groupId"] in held
                 ]
 
-            self._change(read, plan, check)
+            def lost(before: dict[str, AppGroup], after: dict[str, AppGroup]) -> list[str]:
+                """Groups assigned before and not after a failure: a write that took effect though its answer was
+                lost, or an undo that did not happen (named as their unassign step names them)."""
+                return [
+                    _unassigned(app_id, group)
+                    for group in [*declared, *gone]
+                    if group["groupId"] not in after and group["groupId"] in before
+                ]
+
+            self._change(read, plan, check, lost)
         return {key: props[key] for key in (OKTA_URL, APP_ID, GROUPS)}
 
 
@@ -281,6 +296,10 @@ def _assign(okta: OktaClient, app_id: str, group: Mapping[str, Any], held: AppGr
     )
 
 
+def _unassigned(app_id: str, group: Mapping[str, Any]) -> str:
+    return f"the members of group {_named(group)}, unassigned from app {app_id}"
+
+
 def _unassign(okta: OktaClient, app_id: str, group: Mapping[str, Any], held: AppGroup) -> Step:
     """Unassign the group (its members leave Talend): undone by assigning it again with the priority it had."""
     group_id = str(group["groupId"])
@@ -289,7 +308,7 @@ def _unassign(okta: OktaClient, app_id: str, group: Mapping[str, Any], held: App
         lambda: okta.unassign_group(app_id, group_id),
         lambda: okta.assign_group(app_id, group_id, held.priority),
         f"assign group {_named(group)} again",
-        removes=(f"the members of group {_named(group)}, unassigned from app {app_id}",),
+        removes=(_unassigned(app_id, group),),
         restore=(
             f"Okta Admin Console → Applications → the app → Assignments → Assign → Assign to Groups → "
             f"{group.get('name') or group_id} (priority {held.priority}), or PUT /api/v1/apps/{app_id}/groups/"

@@ -8,6 +8,8 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from talend_okta.assignments import UNKNOWN, AssignmentError, GroupAssignmentsProvider, PushGroupsProvider
+from talend_okta.http import ApiUnreachable
+from talend_okta.okta_api import OktaClient
 from talend_okta_sandbox.okta_limits import bucket_of
 from talend_okta_sandbox.okta_oauth import generate_key_pair
 from tests.assignments.conftest import TOKEN, Org, unpickled
@@ -261,6 +263,31 @@ def test_an_unassignment_that_cannot_be_undone_names_who_is_without_access_first
     )
     assert f"; NOT undone: unassign group {ops} (assign group {ops} again failed: Okta answered PUT " in message
     assert set(org.assigned()) == {"Devs", "Admins"}
+
+
+def test_an_unassignment_whose_answer_was_lost_names_who_is_without_access(
+    org: Org, assignments: GroupAssignmentsProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The DELETE reaches Okta, but its answer never comes back: the read back shows the group gone, so the one line
+    says first who is now without access and how to restore them, not only that a write failed."""
+    olds = org.props(org.group("Devs", priority=None), org.group("Ops", priority=4))
+    assignments.create(olds)
+    unassign = OktaClient.unassign_group
+
+    def answer_lost(self: OktaClient, app_id: str, group_id: str) -> None:
+        unassign(self, app_id, group_id)
+        raise ApiUnreachable("Okta did not answer DELETE in time")
+
+    monkeypatch.setattr(OktaClient, "unassign_group", answer_lost)
+    with pytest.raises(AssignmentError) as raised:
+        assignments.update(org.app_id, olds, org.props(org.group("Devs", priority=None)))
+    ops = f"Ops ({org.groups['Ops']})"
+    assert str(raised.value).startswith(
+        f"NOW WITHOUT ACCESS: the members of group {ops}, unassigned from app {org.app_id} (group assignments "
+        "failed part way); restore: Okta Admin Console → Applications → the app → Assignments → Assign → "
+        "Assign to Groups → Ops (priority 4)"
+    )
+    assert set(org.assigned()) == {"Devs"}
 
 
 def test_push_groups_refused_half_way_undo_the_new_mapping(org: Org, pushes: PushGroupsProvider) -> None:
