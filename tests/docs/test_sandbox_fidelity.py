@@ -23,6 +23,7 @@ def test_no_ledger_entry_outlives_its_behaviour() -> None:
     stale += [f"Org.{name}" for name in fidelity.STATE_CHANGES if f"Org.{name}" not in names]
     stale += [f"ScimClient.{name}" for name in fidelity.PUSHES if f"ScimClient.{name}" not in names]
     stale += [key for key in fidelity.OTHER_ROUTES if key not in names]
+    stale += [key for key in fidelity.TALEND_REFUSALS if key not in names]
     assert stale == []
 
 
@@ -44,6 +45,12 @@ def test_a_new_refusal_without_an_entry_is_found(monkeypatch: pytest.MonkeyPatch
 def test_the_page_is_generated_from_the_ledger() -> None:
     """Change a behaviour or its source, run `python -m talend_okta_sandbox.fidelity > docs/sandbox-fidelity.md`."""
     assert PAGE.read_text(encoding="utf-8") == fidelity.render()
+
+
+def test_a_new_talend_refusal_without_an_entry_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    entry = "TalendRoleRoutes._role_mappings: 403 Access is denied: TMC_SSO_MANAGEMENT permission required"
+    monkeypatch.delitem(fidelity.TALEND_REFUSALS, entry)
+    assert [b.name for b in fidelity.behaviours() if not b.source] == [entry]
 
 
 def test_the_token_endpoint_is_a_route_with_its_source(monkeypatch: pytest.MonkeyPatch) -> None:

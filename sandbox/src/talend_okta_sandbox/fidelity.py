@@ -12,7 +12,8 @@ Adding a refusal: raise it in okta_routes or okta_org (`raise invalid("field: wh
 `raise SandboxError("field: why")`) or in okta_oauth (`raise _token_error(...)`, `raise _resource_error(...)`,
 `raise refuse("why")`), then add one entry to `REFUSALS`, keyed `"Class.method: message"` (the message's literal
 text, `{}` for each interpolated part; for the OAuth errors, the description), whose value is the source; regenerate
-the page.
+the page. The Talend stand-in's own routes (talend_account, talend_roles) return their errors: each returned status
+of 400 or more is a refusal, with one entry in `TALEND_REFUSALS`, keyed `"Class.method: status detail"`.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
-from talend_okta_sandbox import contract, okta_oauth, okta_org, okta_routes, provisioning
+from talend_okta_sandbox import contract, okta_oauth, okta_org, okta_routes, provisioning, talend_account, talend_roles
 from talend_okta_sandbox.okta_oauth import TOKEN_PATH
 from talend_okta_sandbox.okta_routes import ADMIN_PREFIX, OktaRoutes
 from talend_okta_sandbox.talend_account import ME_PATH, SUBSCRIPTION_PATH
@@ -274,12 +276,40 @@ REFUSALS: dict[str, str] = {
         "definition (security: oauth2)"
     ),
 }
+TALEND_REFUSALS: dict[str, str] = {
+    # The errors the Talend stand-in's own routes answer (talend_account, talend_roles), keyed `Class.method: status
+    # detail`. Talend publishes the statuses, not the details: every detail text is inferred.
+    "TalendAccountRoutes.__call__: 401 The token's owner is deactivated": "Talend Management Console guide, "
+    "'Deactivating users': a deactivated owner's personal access token stops working (401 as Talend's definitions "
+    "declare for a refused token); the detail: " + INFERRED,
+    "TalendAccountRoutes.__call__: 401 Full authentication is required": "Talend's seats-and-subscription "
+    "(getAccountSubscription) and identities-management (getIdentitiesManagementAccountMe) definitions: 401; "
+    "the detail: " + INFERRED,
+    "TalendAccountRoutes.__call__: 405 Method not allowed": INFERRED + ": both operations are GET only",
+    "TalendRoleRoutes._role_mappings: 401 Full authentication is required to access this resource": "Talend's SSO "
+    "role-mapping definition: 401; the detail: " + INFERRED,
+    "TalendRoleRoutes._role_mappings: 403 Access is denied: TMC_SSO_MANAGEMENT permission required": "Talend's SSO "
+    "role-mapping definition: 403; Talend's 'roles-tmc' page (SSO - Manage is the TMC_SSO_MANAGEMENT permission); "
+    "the detail: " + INFERRED,
+    "TalendRoleRoutes._role_mappings: 405 Request method '{}' is not supported": INFERRED + ": the definition "
+    "declares GET, POST and DELETE, the stand-in plays GET and POST",
+    "TalendRoleRoutes._role_mappings: 400 Malformed JSON request body": "Talend's SSO role-mapping definition, "
+    "postSsoRoleMappingSecurityRoleMappings: 400; the detail: " + INFERRED,
+    'TalendRoleRoutes._role_mappings: 400 Expected an array of {"name": string, "roles": [string]}': "Talend's SSO "
+    "role-mapping definition, postSsoRoleMappingSecurityRoleMappings: 400 for a body that is not its array of "
+    "mappings; the detail: " + INFERRED,
+    "TalendRoleRoutes._roles: 401 Full authentication is required to access this resource": "Talend's SCIM "
+    "definition, getAll_1 (/scim/v2/Roles): 401; the detail: " + INFERRED,
+    "TalendRoleRoutes._roles: 400": "Talend's SCIM definition, getAll_1 (/scim/v2/Roles): 400 for a startIndex or "
+    "count that is not a number, with RFC 7644 §3.12's error body",
+}
 _TITLES = {
     "route": "Okta routes",
     "route (Talend)": "Talend routes",
     "state change": "State changes",
     "push": "Pushes to Talend",
     "refusal": "Refusals",
+    "refusal (Talend)": "Talend refusals",
 }
 _GROUP = re.compile(r"\(([^()]*)\)")
 _REFUSERS = {  # what a refusal is raised through → the position of its message among the call's arguments
@@ -329,23 +359,44 @@ def _alternatives(pattern: str) -> list[str]:
 def refusals() -> Iterator[str]:
     """`Class.method: message` of every refusal raised in okta_routes, okta_org and okta_oauth (message: its
     literal text)."""
-    for module in (okta_routes, okta_org, okta_oauth):
+    for method, node in _statements(okta_routes, okta_org, okta_oauth):
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            called = node.exc.func
+            name = called.id if isinstance(called, ast.Name) else getattr(called, "attr", "")
+            if name in _REFUSERS:
+                args = node.exc.args[_REFUSERS[name] :]
+                message = (args and _literal(args[0])) or ""
+                if name == "AssignedByGroup":  # always 403 E0000046; the text, where given, its cause
+                    message = " ".join(["403 E0000046", message]).strip()
+                yield f"{method}: {message}"
+
+
+def talend_refusals() -> Iterator[str]:
+    """`Class.method: status detail` of every error the Talend stand-in's own routes return (a literal status of 400
+    or more; detail: the literal `detail` of its body, or of `_error(status, detail)`, where it has one)."""
+    for method, node in _statements(talend_account, talend_roles):
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        inner = list(ast.walk(node.value))
+        statuses = [n.value for n in inner if isinstance(n, ast.Constant) and type(n.value) is int and n.value >= 400]
+        details = [n.args[1] for n in inner if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "_error"]
+        for body in (n for n in inner if isinstance(n, ast.Dict)):
+            details += [value for key, value in zip(body.keys, body.values, strict=True) if _literal(key) == "detail"]
+        if statuses:
+            yield f"{method}: " + " ".join([str(statuses[0]), *filter(None, map(_literal, details[:1]))])
+
+
+def _statements(*modules: ModuleType) -> Iterator[tuple[str, ast.AST]]:
+    """(`Class.method`, node) of every node in the methods of the modules' classes."""
+    for module in modules:
         tree = ast.parse(Path(inspect.getfile(module)).read_text(encoding="utf-8"))
         for cls in (node for node in tree.body if isinstance(node, ast.ClassDef)):
             for function in (node for node in cls.body if isinstance(node, ast.FunctionDef)):
                 for node in ast.walk(function):
-                    if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
-                        called = node.exc.func
-                        name = called.id if isinstance(called, ast.Name) else getattr(called, "attr", "")
-                        if name in _REFUSERS:
-                            args = node.exc.args[_REFUSERS[name] :]
-                            message = (args and _literal(args[0])) or ""
-                            if name == "AssignedByGroup":  # always 403 E0000046; the text, where given, its cause
-                                message = " ".join(["403 E0000046", message]).strip()
-                            yield f"{cls.name}.{function.name}: {message}"
+                    yield f"{cls.name}.{function.name}", node
 
 
-def _literal(node: ast.expr) -> str | None:
+def _literal(node: ast.expr | None) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr):
@@ -364,6 +415,7 @@ def behaviours() -> list[Behaviour]:
     scim = {n for n, _ in inspect.getmembers(provisioning.ScimClient, inspect.isfunction) if not n.startswith("_")}
     found += [Behaviour("push", f"ScimClient.{n}", PUSHES.get(n, "")) for n in sorted(scim)]
     found += [Behaviour("refusal", key, REFUSALS.get(key, "")) for key in dict.fromkeys(refusals())]
+    found += [Behaviour("refusal (Talend)", key, TALEND_REFUSALS.get(key, "")) for key in talend_refusals()]
     return found
 
 
