@@ -9,8 +9,11 @@ a route, state change, push or refusal in the code has no entry, or when the pag
 `python -m talend_okta_sandbox.fidelity > docs/sandbox-fidelity.md` writes.
 
 Adding a refusal: raise it in okta_routes or okta_org (`raise invalid("field: why")`, `raise OktaError(...)`,
-`raise SandboxError("field: why")`), then add one entry to `REFUSALS`, keyed `"Class.method: message"` (the
-message's literal text, `{}` for each interpolated part), whose value is the source; regenerate the page.
+`raise SandboxError("field: why")`) or in okta_oauth (`raise _token_error(...)`, `raise _resource_error(...)`,
+`raise refuse("why")`), then add one entry to `REFUSALS`, keyed `"Class.method: message"` (the message's literal
+text, `{}` for each interpolated part; for the OAuth errors, the description), whose value is the source; regenerate
+the page. The Talend stand-in's own routes (talend_account, talend_roles) return their errors: each returned status
+of 400 or more is a refusal, with one entry in `TALEND_REFUSALS`, keyed `"Class.method: status detail"`.
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
-from talend_okta_sandbox import contract, okta_org, okta_routes, provisioning
+from talend_okta_sandbox import contract, okta_oauth, okta_org, okta_routes, provisioning, talend_account, talend_roles
+from talend_okta_sandbox.okta_oauth import TOKEN_PATH
 from talend_okta_sandbox.okta_routes import ADMIN_PREFIX, OktaRoutes
 from talend_okta_sandbox.talend_account import ME_PATH, SUBSCRIPTION_PATH
 from talend_okta_sandbox.talend_roles import ROLE_MAPPINGS_PATH, ROLES_PATH
@@ -34,6 +39,12 @@ CUSTOM_APP_PROVISIONING = (
     "Okta's definition, ApplicationConnections and ApplicationFeatures: the connection and features APIs are for "
     "apps whose provisioning is enabled; reference okta.md (custom SAML apps: set by hand in the console)"
 )
+SERVICE_APP_GUIDE = "Okta's guide 'Implement OAuth for Okta with a service app' (reference okta.md)"
+DPOP_GUIDE = "Okta's guide 'Configure OAuth 2.0 Demonstrating Proof-of-Possession' (reference okta.md)"
+INSUFFICIENT_SCOPE = (
+    "Okta support, \"'insufficient_scope' Error when Making a Request to an OAuth or Management Endpoint\""
+)
+PROOF_CHECK = "RFC 9449 §4.3 (400 invalid_dpop_proof at the token endpoint: " + DPOP_GUIDE + "; 401 on API calls: §7.1)"
 
 OTHER_ROUTES: dict[str, str] = {
     # Okta routes that are not operations of Okta's Management API definition.
@@ -42,6 +53,9 @@ OTHER_ROUTES: dict[str, str] = {
     f"PUT {ADMIN_PREFIX}apps/{{}}/users/{{}}/provision": ADMIN_CONSOLE + ": Assignments → Provision User",
     f"PUT {ADMIN_PREFIX}apps/{{}}/users/{{}}/sign-in": "not Okta's API: a person signing in to the app through "
     "Okta (the event it records: see Org.sign_in)",
+    # Okta's OAuth 2.0 API (the org authorization server, okta_oauth.py), not its Management API definition.
+    f"POST {TOKEN_PATH}": f"Okta's OAuth 2.0 API, the org authorization server's token endpoint: {SERVICE_APP_GUIDE}"
+    f" and {DPOP_GUIDE}; RFC 6749 §4.4 (client credentials), RFC 7523 (private_key_jwt), RFC 9449 (DPoP)",
 }
 
 TALEND_ROUTES: dict[str, str] = {
@@ -211,6 +225,83 @@ REFUSALS: dict[str, str] = {
     "Org.provision_user: user {}: Okta already provisions this app user (status {})": ADMIN_CONSOLE + ": the red "
     "exclamation (Provision User) shows only on unprovisioned app users",
     "Org.create_push_mapping: sourceGroupId: group {} is already pushed to this app": INFERRED,
+    # okta_oauth: the token endpoint (RFC 6749 §5.2 error body), then API calls made with its tokens.
+    "AuthorizationServer._token: The token endpoint takes POST.": INFERRED + " (405 invalid_request)",
+    "AuthorizationServer._token: The grant_type is not supported for this client.": "RFC 6749 §5.2 (400 "
+    "unsupported_grant_type); service apps use client credentials: " + SERVICE_APP_GUIDE,
+    "AuthorizationServer._token: The authorization server requires a scope in the request.": SERVICE_APP_GUIDE
+    + ": the request names the scopes, the org server has no default scope (400 invalid_scope)",
+    "AuthorizationServer._token: The following scopes are not granted to the client: {}": "RFC 6749 §5.2 (400 "
+    "invalid_scope); Okta's text naming the scopes not granted: " + INFERRED,
+    "AuthorizationServer._authenticate_client: Client authentication failed: a client_assertion is needed.": (
+        SERVICE_APP_GUIDE + ": private_key_jwt is the service app's client authentication (401 invalid_client)"
+    ),
+    "AuthorizationServer._authenticate_client: The client_assertion is not a valid JWT.": "RFC 7523 §3 (the "
+    "assertion is a JWT) and RFC 6749 §5.2 (401 invalid_client); the description: " + INFERRED,
+    "AuthorizationServer._authenticate_client: The client_assertion token has an invalid issuer or subject.": (
+        SERVICE_APP_GUIDE + ": iss and sub are the client id (401 invalid_client); the description: " + INFERRED
+    ),
+    "AuthorizationServer._authenticate_client: The client_assertion signature is invalid.": f"{SERVICE_APP_GUIDE} "
+    f"and {DPOP_GUIDE}: 401 invalid_client when the key is not the registered one; the description: {INFERRED}",
+    "AuthorizationServer._authenticate_client: The client_assertion token is invalid: {}": "RFC 7523 §3 (exp "
+    "required) and " + SERVICE_APP_GUIDE + " (aud is the org's token endpoint): 401 invalid_client; the "
+    "description: " + INFERRED,
+    "AuthorizationServer._token_proof: The DPoP proof JWT header is missing.": DPOP_GUIDE
+    + ": 400 invalid_dpop_proof with this text",
+    "AuthorizationServer._token_proof: Authorization server requires nonce in DPoP proof.": DPOP_GUIDE
+    + " and RFC 9449 §8: 400 use_dpop_nonce with the nonce in DPoP-Nonce",
+    "AuthorizationServer._verify_proof: The DPoP proof JWT must have typ dpop+jwt and a jwk header.": PROOF_CHECK,
+    "AuthorizationServer._verify_proof: The DPoP proof jwk must be a public key.": PROOF_CHECK + ", step 7",
+    "AuthorizationServer._verify_proof: The DPoP proof JWT is invalid: {}": PROOF_CHECK
+    + ": signed by its jwk, iat and jti present",
+    "AuthorizationServer._verify_proof: The DPoP proof htm does not match the request method.": PROOF_CHECK,
+    "AuthorizationServer._verify_proof: The DPoP proof htu does not match the request URL.": PROOF_CHECK
+    + ": htu without its query",
+    "AuthorizationServer._verify_proof: The DPoP proof iat is too old or in the future.": PROOF_CHECK
+    + "; the window (300 s), which Okta does not publish: "
+    + INFERRED,
+    "AuthorizationServer._verify_proof: The DPoP proof jti was already used.": PROOF_CHECK + "; RFC 9449 §11.1",
+    "AuthorizationServer.authorize: The access token is invalid or has expired.": "RFC 6750 §3.1 (401 "
+    "invalid_token); the description: " + INFERRED,
+    "AuthorizationServer.authorize: A DPoP-bound access token needs the DPoP scheme.": "RFC 9449 §7.1: a "
+    "DPoP-bound token is refused under the Bearer scheme (401 invalid_token)",
+    "AuthorizationServer.authorize: The DPoP proof JWT header is missing.": "RFC 9449 §7.1 (401 "
+    "invalid_dpop_proof); the text as at the token endpoint: " + DPOP_GUIDE,
+    "AuthorizationServer.authorize: The DPoP proof key is not the token's.": "RFC 9449 §4.3, step 12: the proof's "
+    "key is the one the token is bound to (401 invalid_dpop_proof); the description: " + INFERRED,
+    "AuthorizationServer.authorize: 'ath' claim in the DPoP proof JWT is invalid.": DPOP_GUIDE
+    + " and RFC 9449 §4.3: API calls carry ath, the token's SHA-256 (401 invalid_dpop_proof)",
+    "AuthorizationServer.authorize: The access token provided does not contain the required scopes.": (
+        INSUFFICIENT_SCOPE + ": 403 and a challenge naming the scope and resource; each operation's scopes: Okta's "
+        "definition (security: oauth2)"
+    ),
+}
+TALEND_REFUSALS: dict[str, str] = {
+    # The errors the Talend stand-in's own routes answer (talend_account, talend_roles), keyed `Class.method: status
+    # detail`. Talend publishes the statuses, not the details: every detail text is inferred.
+    "TalendAccountRoutes.__call__: 401 The token's owner is deactivated": "Talend Management Console guide, "
+    "'Deactivating users': a deactivated owner's personal access token stops working (401 as Talend's definitions "
+    "declare for a refused token); the detail: " + INFERRED,
+    "TalendAccountRoutes.__call__: 401 Full authentication is required": "Talend's seats-and-subscription "
+    "(getAccountSubscription) and identities-management (getIdentitiesManagementAccountMe) definitions: 401; "
+    "the detail: " + INFERRED,
+    "TalendAccountRoutes.__call__: 405 Method not allowed": INFERRED + ": both operations are GET only",
+    "TalendRoleRoutes._role_mappings: 401 Full authentication is required to access this resource": "Talend's SSO "
+    "role-mapping definition: 401; the detail: " + INFERRED,
+    "TalendRoleRoutes._role_mappings: 403 Access is denied: TMC_SSO_MANAGEMENT permission required": "Talend's SSO "
+    "role-mapping definition: 403; Talend's 'roles-tmc' page (SSO - Manage is the TMC_SSO_MANAGEMENT permission); "
+    "the detail: " + INFERRED,
+    "TalendRoleRoutes._role_mappings: 405 Request method '{}' is not supported": INFERRED + ": the definition "
+    "declares GET, POST and DELETE, the stand-in plays GET and POST",
+    "TalendRoleRoutes._role_mappings: 400 Malformed JSON request body": "Talend's SSO role-mapping definition, "
+    "postSsoRoleMappingSecurityRoleMappings: 400; the detail: " + INFERRED,
+    'TalendRoleRoutes._role_mappings: 400 Expected an array of {"name": string, "roles": [string]}': "Talend's SSO "
+    "role-mapping definition, postSsoRoleMappingSecurityRoleMappings: 400 for a body that is not its array of "
+    "mappings; the detail: " + INFERRED,
+    "TalendRoleRoutes._roles: 401 Full authentication is required to access this resource": "Talend's SCIM "
+    "definition, getAll_1 (/scim/v2/Roles): 401; the detail: " + INFERRED,
+    "TalendRoleRoutes._roles: 400": "Talend's SCIM definition, getAll_1 (/scim/v2/Roles): 400 for a startIndex or "
+    "count that is not a number, with RFC 7644 §3.12's error body",
 }
 _TITLES = {
     "route": "Okta routes",
@@ -218,9 +309,16 @@ _TITLES = {
     "state change": "State changes",
     "push": "Pushes to Talend",
     "refusal": "Refusals",
+    "refusal (Talend)": "Talend refusals",
 }
 _GROUP = re.compile(r"\(([^()]*)\)")
-_REFUSERS = {"invalid", "OktaError", "SandboxError", "not_found", "UnknownId", "AssignedByGroup"}
+_REFUSERS = {  # what a refusal is raised through → the position of its message among the call's arguments
+    **dict.fromkeys(["invalid", "SandboxError", "not_found", "UnknownId", "refuse"], 0),
+    "AssignedByGroup": 1,
+    "OktaError": 2,
+    "_token_error": 2,
+    "_resource_error": 3,
+}
 
 
 @dataclass(frozen=True)
@@ -234,8 +332,10 @@ def okta_route_sources() -> Iterator[tuple[str, str]]:
     """(`METHOD path`, source) of every route of the Okta stand-in (each alternative of a `(a|b)` path its own): a
     definition operation, or OTHER_ROUTES."""
     seen: set[str] = set()
-    for method, pattern, _ in OktaRoutes.__new__(OktaRoutes)._build_routes():
-        for path in _alternatives(pattern.pattern):
+    routes = [(method, pattern.pattern) for method, pattern, _ in OktaRoutes.__new__(OktaRoutes)._build_routes()]
+    routes.append(("POST", TOKEN_PATH))  # the org authorization server's, answered before these (okta.py)
+    for method, pattern in routes:
+        for path in _alternatives(pattern):
             sample = _GROUP.sub(lambda m: "ann@example.com" if "@" in m.group(1) else "0oa1", path)
             found = contract.okta().find(method, sample)
             if isinstance(found, contract.Violation):
@@ -257,24 +357,46 @@ def _alternatives(pattern: str) -> list[str]:
 
 
 def refusals() -> Iterator[str]:
-    """`Class.method: message` of every refusal raised in okta_routes and okta_org (message: its literal text)."""
-    for module in (okta_routes, okta_org):
+    """`Class.method: message` of every refusal raised in okta_routes, okta_org and okta_oauth (message: its
+    literal text)."""
+    for method, node in _statements(okta_routes, okta_org, okta_oauth):
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            called = node.exc.func
+            name = called.id if isinstance(called, ast.Name) else getattr(called, "attr", "")
+            if name in _REFUSERS:
+                args = node.exc.args[_REFUSERS[name] :]
+                message = (args and _literal(args[0])) or ""
+                if name == "AssignedByGroup":  # always 403 E0000046; the text, where given, its cause
+                    message = " ".join(["403 E0000046", message]).strip()
+                yield f"{method}: {message}"
+
+
+def talend_refusals() -> Iterator[str]:
+    """`Class.method: status detail` of every error the Talend stand-in's own routes return (a literal status of 400
+    or more; detail: the literal `detail` of its body, or of `_error(status, detail)`, where it has one)."""
+    for method, node in _statements(talend_account, talend_roles):
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        inner = list(ast.walk(node.value))
+        statuses = [n.value for n in inner if isinstance(n, ast.Constant) and type(n.value) is int and n.value >= 400]
+        details = [n.args[1] for n in inner if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "_error"]
+        for body in (n for n in inner if isinstance(n, ast.Dict)):
+            details += [value for key, value in zip(body.keys, body.values, strict=True) if _literal(key) == "detail"]
+        if statuses:
+            yield f"{method}: " + " ".join([str(statuses[0]), *filter(None, map(_literal, details[:1]))])
+
+
+def _statements(*modules: ModuleType) -> Iterator[tuple[str, ast.AST]]:
+    """(`Class.method`, node) of every node in the methods of the modules' classes."""
+    for module in modules:
         tree = ast.parse(Path(inspect.getfile(module)).read_text(encoding="utf-8"))
         for cls in (node for node in tree.body if isinstance(node, ast.ClassDef)):
             for function in (node for node in cls.body if isinstance(node, ast.FunctionDef)):
                 for node in ast.walk(function):
-                    if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
-                        called = node.exc.func
-                        name = called.id if isinstance(called, ast.Name) else getattr(called, "attr", "")
-                        if name in _REFUSERS:
-                            texts = [t for t in map(_literal, node.exc.args) if t is not None]
-                            message = texts[1] if name == "OktaError" and len(texts) > 1 else (texts or [""])[0]
-                            if name == "AssignedByGroup":  # always 403 E0000046; the text, where given, its cause
-                                message = " ".join(["403 E0000046", *texts])
-                            yield f"{cls.name}.{function.name}: {message}"
+                    yield f"{cls.name}.{function.name}", node
 
 
-def _literal(node: ast.expr) -> str | None:
+def _literal(node: ast.expr | None) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr):
@@ -293,10 +415,14 @@ def behaviours() -> list[Behaviour]:
     scim = {n for n, _ in inspect.getmembers(provisioning.ScimClient, inspect.isfunction) if not n.startswith("_")}
     found += [Behaviour("push", f"ScimClient.{n}", PUSHES.get(n, "")) for n in sorted(scim)]
     found += [Behaviour("refusal", key, REFUSALS.get(key, "")) for key in dict.fromkeys(refusals())]
+    found += [Behaviour("refusal (Talend)", key, TALEND_REFUSALS.get(key, "")) for key in talend_refusals()]
     return found
 
 
 def render() -> str:
+    found = behaviours()
+    inferred = sum(b.source.startswith(INFERRED) for b in found)
+    partly = sum(INFERRED in b.source for b in found) - inferred
     lines = [
         "# Sandbox fidelity",
         "",
@@ -307,9 +433,11 @@ def render() -> str:
         "stale. Every exchange is also checked against the definitions while tests and the demo run",
         "(`contract_watch.py`); the rules real Okta breaks are in `contract_quirks.py`.",
         "",
+        f"Of {len(found)} behaviours, {inferred} are *inferred* and {partly} more are inferred in part.",
+        "",
     ]
     kinds: dict[str, list[Behaviour]] = {}
-    for behaviour in behaviours():
+    for behaviour in found:
         kinds.setdefault(behaviour.kind, []).append(behaviour)
     for kind, items in kinds.items():
         lines += [f"## {_TITLES[kind]}", "", "| behaviour | source |", "|---|---|"]
