@@ -206,6 +206,7 @@ class AuthorizationServer:
         try:
             claims = jwt.decode(assertion, options={"verify_signature": False})
         except jwt.InvalidTokenError:
+            # Source: RFC 7523 §3 (the assertion is a JWT) and RFC 6749 §5.2 (invalid_client). Inferred: Okta's text.
             raise _token_error(401, "invalid_client", "The client_assertion is not a valid JWT.") from None
         app = self._apps.get(str(claims.get("iss", "")))
         if app is None or claims.get("sub") != app.client_id:
@@ -229,6 +230,7 @@ class AuthorizationServer:
             # Inferred: the exact description.
             raise _token_error(401, "invalid_client", "The client_assertion signature is invalid.") from None
         except jwt.InvalidTokenError as err:
+            # Source: RFC 7523 §3 (exp, aud, iss, sub checked), RFC 6749 §5.2 invalid_client. Inferred: Okta's text.
             raise _token_error(401, "invalid_client", f"The client_assertion token is invalid: {err}") from None
         return app
 
@@ -262,6 +264,7 @@ class AuthorizationServer:
         try:
             header = jwt.get_unverified_header(proof)
             if header.get("typ") != "dpop+jwt" or not isinstance(header.get("jwk"), dict):
+                # Source: RFC 9449 §4.2-4.3 (typ dpop+jwt, a jwk header). Inferred: Okta's text.
                 raise refuse("The DPoP proof JWT must have typ dpop+jwt and a jwk header.")
             if any(name in header["jwk"] for name in ("d", "p", "q")):
                 raise refuse("The DPoP proof jwk must be a public key.")  # Source: RFC 9449 §4.3 step 7
@@ -301,9 +304,11 @@ class AuthorizationServer:
                 raise _resource_error(401, "DPoP", "invalid_token", "A DPoP-bound access token needs the DPoP scheme.")
             proof = request.headers.get("Dpop", "")
             if not proof:
+                # Source: RFC 9449 §7.1 (a DPoP-bound token needs a proof); the text is the Okta DPoP guide's.
                 raise _resource_error(401, "DPoP", "invalid_dpop_proof", "The DPoP proof JWT header is missing.")
             claims, jkt = self._verify_proof(proof, request.method, url, token_endpoint=False)
             if jkt != token.jkt:
+                # Source: RFC 9449 §7.1 (the proof's key must be the token's cnf.jkt). Inferred: Okta's text.
                 raise _resource_error(401, "DPoP", "invalid_dpop_proof", "The DPoP proof key is not the token's.")
             if claims.get("ath") != _hash(value.strip()):
                 # Source: Okta DPoP guide and RFC 9449 §4.3: API calls carry ath, the token's SHA-256.
