@@ -445,7 +445,8 @@ def _roles(
         if roles:
             by_name[name]["talendRoles"] = roles
             carried[name] = roles
-    members = {name: _member_count(okta, name) for name in carried}
+    found = resolve_groups(list(carried), okta.search_groups).ids  # each resolves: checked when the groups were read
+    members = {name: sum(1 for _ in okta.iter_group_members(found[name])) if name in found else 0 for name in carried}
     if carried:
         kept = "; ".join(f"{name} ({members[name]} people) → {', '.join(roles)}" for name, roles in carried.items())
         adoption.people.append(f"Talend roles are kept as they are, now declared as talendRoles: {kept}")
@@ -473,11 +474,6 @@ def _filter_takes(statement: AttributeStatement, group_name: str) -> bool:
     if kind == "CONTAINS":
         return value in group_name
     return False
-
-
-def _member_count(okta: OktaClient, name: str) -> int:
-    group = okta.group_as_the_provider_finds_it(name)
-    return sum(1 for _ in okta.iter_group_members(group.id)) if group else 0
 
 
 def _signed(flag: bool | None) -> str:

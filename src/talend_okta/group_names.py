@@ -84,6 +84,17 @@ def resolve_groups(names: Sequence[str], read: Read) -> Resolved:
     return Resolved(ids, {name: problems[name] for name in names if name in problems})
 
 
+def okta_group_names(names: Sequence[str], read: Read) -> dict[str, str | None]:
+    """Each name → the Okta group's name: itself when exactly one Okta group has it, the one spelled otherwise (case
+    aside: Okta's `eq` ignores case) when there is exactly one such, else None. One search, for verify's report."""
+    listed = [g.name for g in read(search_expression(names)) if g.type == OKTA_GROUP] if names else []
+    found: dict[str, str | None] = {}
+    for name in names:
+        spelled = [listed_name for listed_name in listed if listed_name.casefold() == name.casefold()]
+        found[name] = name if spelled.count(name) == 1 else (spelled[0] if len(spelled) == 1 else None)
+    return found
+
+
 def close_matches(name: str, known: Sequence[str]) -> str:
     """`; close matches: 'A', 'B'` (the names most like `name`, case aside), or nothing."""
     by_key = {candidate.casefold(): candidate for candidate in known}

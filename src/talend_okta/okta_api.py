@@ -354,23 +354,6 @@ class OktaClient(ApiClient):
         for group in self._iter("/api/v1/groups", {"search": expression, "limit": limit}, Group):
             yield NamedGroup(group.id, group.profile.name, group.type)
 
-    def group_as_the_provider_finds_it(self, name: str) -> Group | None:
-        """The group pulumi-okta's `okta.group.get_group(name=…)` binds the stack's group `name` to: among the
-        groups Okta lists for `q=name` (a case-insensitive prefix search), the first named exactly `name`, else the
-        only one listed, however it is spelled (terraform-provider-okta data_source_okta_group.go `findGroup`)."""
-        listed = list(self._iter("/api/v1/groups", {"q": name, "limit": 200}, Group))
-        exact = next((group for group in listed if group.profile.name == name), None)
-        return exact or (listed[0] if len(listed) == 1 else None)
-
-    def groups_named(self, name: str) -> list[Group]:
-        """Every group named exactly `name`, of any type (an Okta group, a group imported from an app or directory):
-        the groups pulumi-okta's lookup by name may pick from, first exact match in Okta's order."""
-        return [
-            group
-            for group in self._iter("/api/v1/groups", {"q": name, "limit": 200}, Group)
-            if group.profile.name == name
-        ]
-
     def iter_app_users(self, app_id: str, limit: int = 500, *, expand_user: bool = False) -> Iterator[AppUser]:
         """Every user assigned to the app, directly (scope USER) or through a group (scope GROUP); with
         `expand_user`, each with its Okta user (`okta_user`)."""

@@ -177,8 +177,8 @@ def test_garbage_and_server_errors_from_the_role_api_fail_the_check(world: World
 
 
 def test_a_group_spelled_otherwise_than_in_okta_fails_naming_it(world: World) -> None:
-    """The stack's lookup finds `talend admins` as Okta's `Talend Admins`, but Okta matches the CustomerRoles filter
-    case-sensitively: nobody in the group would get a role. The check names the group."""
+    """Okta's search finds `talend admins` as `Talend Admins` (its `eq` ignores case), but Okta matches the
+    CustomerRoles filter case-sensitively: nobody in the group would get a role. The check names the group."""
     declared = {USERS_GROUP: ["Integration Developer", "Operator"], "talend admins": ["Security Administrator"]}
     world.okta.add_group("Talend Admins")
     send_customer_roles(world, customer_roles_filter(list(declared)))
@@ -191,9 +191,9 @@ def test_a_group_spelled_otherwise_than_in_okta_fails_naming_it(world: World) ->
     check = result.check("role-mapping")
     assert check["ok"] is False
     assert check["detail"] == (
-        "the CustomerRoles filter matches no group for 'talend admins': the stack's group is Okta's 'Talend Admins', "
-        "and Okta compares the names case-sensitively, so its members get no role (spell it as Okta does in "
-        "talend-okta:groups)"
+        "the CustomerRoles filter matches no group for 'talend admins': Okta's group is 'Talend Admins', and Okta "
+        "compares the names case-sensitively, so its members get no role and the stack's next preview stops (spell "
+        "it as Okta does in talend-okta:groups)"
     )
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from talend_okta.capacity import SSO_MANAGE, USERS_MANAGE
 from talend_okta.checks import CheckResult
 from talend_okta.credentials import credentials_check
+from talend_okta.group_names import okta_group_names
 from talend_okta.http import (
     ApiAuthError,
     ApiError,
@@ -203,10 +204,7 @@ def _with_role_check(
     """The report with the role-mapping check added, and the requests it took."""
     api_url, token = settings.role_api
     app = okta.get_app(settings.app_id)
-    okta_groups: dict[str, str | None] = {}
-    for name in settings.role_mappings:
-        group = okta.group_as_the_provider_finds_it(name)
-        okta_groups[name] = group.profile.name if group else None
+    okta_groups = okta_group_names(list(settings.role_mappings), okta.search_groups)
     with TalendApiClient(api_url, token, setting=TALEND_API_URL, **shared) as talend:
         check = check_role_mapping(talend, app, settings.role_mappings, okta_groups)
         requests = talend.requests

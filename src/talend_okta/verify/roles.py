@@ -31,7 +31,7 @@ def check_role_mapping(
 ) -> CheckResult:
     """Read Talend's mappings and roles, then compare. Raises `ApiUnreachable` (verify cannot run); any other
     failed answer (a rejected token, an error after retries, a body that is not a role list) fails the check.
-    `okta_groups`: each declared customer role → the name of the Okta group the stack's lookup binds it to."""
+    `okta_groups`: each declared customer role → the name of its Okta group as Okta spells it (group_names)."""
     try:
         held = talend.role_mappings()
         tenant_roles = talend.role_names()
@@ -81,8 +81,8 @@ def role_mapping_check(
             problems.append(f"no Okta group is named {name!r}: nobody is sent that customer role")
         elif not _matches(regex or expected_filter, actual):
             problems.append(
-                f"the {CUSTOMER_ROLES} filter matches no group for {name!r}: the stack's group is Okta's "
-                f"{actual!r}, and Okta compares the names case-sensitively, so its members get no role "
+                f"the {CUSTOMER_ROLES} filter matches no group for {name!r}: Okta's group is {actual!r}, and Okta "
+                "compares the names case-sensitively, so its members get no role and the stack's next preview stops "
                 "(spell it as Okta does in talend-okta:groups)"
             )
 
