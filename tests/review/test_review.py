@@ -242,3 +242,16 @@ def test_okta_refusing_the_token_is_exit_2_without_the_token(world: World, tmp_p
     assert len(result.stderr.strip().splitlines()) == 1
     assert wrong not in result.output
     assert wrong[:8] not in result.output
+
+
+def test_a_talend_user_name_holding_terminal_controls_is_shown_escaped(world: World, tmp_path: Path) -> None:
+    """A userName made to erase the line above on the terminal: the summary escapes it (terminal.human_console)."""
+    forged = "mal\x1b[1A\x1b[2Kin sync\x9b"
+    with world.scim() as scim:
+        body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": forged, "active": True}
+        assert scim.post("/Users", json=body).status_code == 201
+    result = run_review(world, tmp=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output
+    assert "\x9b" not in result.output
+    assert "mal\\x1b[1A\\x1b[2Kin sync\\x9b: orphan" in result.stdout

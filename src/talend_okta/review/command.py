@@ -23,6 +23,7 @@ from talend_okta.review.people import FLAGS, explain_flag, people, summary
 from talend_okta.review.read import ReviewAborted, Window, read_facts
 from talend_okta.stack_files import read_stack_outputs
 from talend_okta.target import ConnectionSettings, connection_settings
+from talend_okta.terminal import human_console
 
 MAX_SINCE = 90
 """Days: Okta keeps its System Log for 90 days."""
@@ -151,5 +152,5 @@ def run(
     if options.output is not None and options.report_format is not None:
         write_text(redact(RENDERERS[options.report_format](report)), options.output, "--output", redact)
     stream = cast(TextIO, RedactingStream(sys.stderr if options.output == "-" else sys.stdout, redact))
-    print_summary(report, Console(file=stream, highlight=False, soft_wrap=True))
+    print_summary(report, human_console(file=stream, markup=False))
     return 1 if any(flag in options.fail_on for p in report.people for flag in p.flags) else 0
