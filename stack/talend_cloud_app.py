@@ -15,7 +15,8 @@ from pydantic import SecretStr
 
 from talend_okta.assignments import GroupAssignments, PushGroups
 from talend_okta.credentials import check_talend_credentials
-from talend_okta.group_names import NamedGroup, resolve_groups
+from talend_okta.group_names import resolve_groups
+from talend_okta.okta_api import NamedGroup
 from talend_okta.push_state import creates_users
 from talend_okta.role_mapping import TalendRoleMappings
 from talend_okta.settings import AdoptSettings

@@ -17,18 +17,11 @@ import difflib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from talend_okta.okta_api import NamedGroup, okta_string
+
 OKTA_GROUP = "OKTA_GROUP"  # made in Okta; APP_GROUP and BUILT_IN groups are not assignable by name here
 ALL_OKTA_GROUPS = f'type eq "{OKTA_GROUP}"'
 CLOSE_MATCHES = 3
-
-
-@dataclass(frozen=True)
-class NamedGroup:
-    """A group as Okta lists it: its id, `profile.name` and type."""
-
-    id: str
-    name: str
-    type: str
 
 
 Read = Callable[[str], Iterable[NamedGroup]]
@@ -47,14 +40,9 @@ class Resolved:
         return "talend-okta:groups: " + "; ".join(self.problems.values())
 
 
-def _quoted(value: str) -> str:
-    """A string value in an Okta filter expression: double quotes and backslashes escaped."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def search_expression(names: Iterable[str]) -> str:
     """Okta's `search` for the Okta groups with these names (without regard to case, as Okta compares)."""
-    either = " or ".join(f"profile.name eq {_quoted(name)}" for name in sorted(set(names)))
+    either = " or ".join(f"profile.name eq {okta_string(name)}" for name in sorted(set(names)))
     return f"{ALL_OKTA_GROUPS} and ({either})"
 
 

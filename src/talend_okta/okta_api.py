@@ -11,6 +11,7 @@ tests/sandbox/okta-recordings (Okta's Terraform provider acceptance tests).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, TypeVar, Unpack
 from urllib.parse import quote
 
@@ -18,7 +19,6 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic.alias_generators import to_camel
 
-from talend_okta.group_names import NamedGroup
 from talend_okta.http import (
     ApiBodyError,
     ApiClient,
@@ -292,6 +292,15 @@ class LogEvent(_OktaModel):
     target: list[LogTarget] | None = None
 
 
+@dataclass(frozen=True)
+class NamedGroup:
+    """A group as Okta lists it: its id, `profile.name` and type (talend_okta.group_names resolves names to these)."""
+
+    id: str
+    name: str
+    type: str
+
+
 def okta_string(value: str) -> str:
     """A string literal for Okta's `filter`/`search` expressions."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -360,10 +369,6 @@ class OktaClient(ApiClient):
         params: dict[str, str | int] = {"limit": limit} | ({"expand": "user"} if expand_user else {})
         return self._iter(f"/api/v1/apps/{app_id}/users", params, AppUser)
 
-    def iter_app_users_expanded(self, app_id: str, limit: int = 500) -> Iterator[AppUser]:
-        """Every user assigned to the app, each with its Okta user embedded (`expand=user`: status, login)."""
-        return self._iter(f"/api/v1/apps/{app_id}/users", {"limit": limit, "expand": "user"}, AppUser)
-
     def users_by_id(self, user_ids: list[str], batch: int = USERS_PER_SEARCH) -> Iterator[OktaUser]:
         """The Okta users with these ids, deactivated ones included: one `search` (`id eq … or id eq …`) per
         `batch` ids, in the users bucket (Okta's List Users: a search returns DEPROVISIONED users too)."""
@@ -374,8 +379,9 @@ class OktaClient(ApiClient):
 
     def find_users_by_email(self, email: str) -> list[OktaUser]:
         """Users whose primary email is `email` (Okta's `search` expression; exact, case-insensitive)."""
-        quoted = email.replace("\\", "\\\\").replace('"', '\\"')
-        return list(self._iter("/api/v1/users", {"search": f'profile.email eq "{quoted}"', "limit": 200}, OktaUser))
+        return list(
+            self._iter("/api/v1/users", {"search": f"profile.email eq {okta_string(email)}", "limit": 200}, OktaUser)
+        )
 
     def get_app_user(self, app_id: str, user_id: str) -> AppUser | None:
         """The user's assignment to the app, or None when they are not assigned."""

@@ -18,8 +18,9 @@ import httpx
 
 from talend_okta.assignment_guard import refusal
 from talend_okta.credentials import check_talend_credentials
-from talend_okta.group_names import NamedGroup, resolve_groups
+from talend_okta.group_names import resolve_groups
 from talend_okta.http import tls_context
+from talend_okta.okta_api import NamedGroup
 from talend_okta.push_state import creates_users
 from talend_okta.redact import Redactor
 from talend_okta.role_mapping import API_TOKEN_KEY, REGION_KEY, RoleMappingError, RoleMappingProvider, stack_target

@@ -96,7 +96,7 @@ def _app(okta: OktaClient, app_id: str) -> App:
 
 def _app_users(okta: OktaClient, app_id: str, okta_users: dict[str, OktaUser]) -> list[AppUser]:
     app_users = []
-    for app_user in okta.iter_app_users_expanded(app_id):
+    for app_user in okta.iter_app_users(app_id, expand_user=True):
         if app_user.embedded is not None and app_user.embedded.user is not None:
             okta_users[app_user.id] = app_user.embedded.user
         app_users.append(app_user.model_copy(update={"embedded": None}))  # the user is kept once, in okta_users
