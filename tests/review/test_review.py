@@ -255,3 +255,25 @@ def test_a_talend_user_name_holding_terminal_controls_is_shown_escaped(world: Wo
     assert "\x1b" not in result.output
     assert "\x9b" not in result.output
     assert "mal\\x1b[1A\\x1b[2Kin sync\\x9b: orphan" in result.stdout
+
+
+def test_a_mapped_group_the_app_does_not_assign_explains_its_role(world: World, tmp_path: Path) -> None:
+    """A role mapping may name an Okta group that is not assigned to the app: review finds it by exact name (one
+    search, as the program finds groups) and credits its members' role to it; a mapping naming no group is a note."""
+    admins = world.sandbox.add_group("Talend Admins")
+    ann = world.person("ann@corp.example", None, "Talend Developers")
+    world.sandbox.add_member(admins, ann)
+    world.sync()
+    assert world.talend.account is not None
+    world.talend.account.set_roles("ann", ["Integration Developer", "Security Administrator"])
+    world.outputs["roleMappings"] = {
+        **world.outputs["roleMappings"],
+        "Talend Admins": ["Security Administrator"],
+        "Talend Ghosts": ["Operator"],
+    }
+    result = run_review(world, "--format", "json", "--output", "-", tmp=tmp_path)
+    assert result.exit_code == 0, result.output
+    ann_row = _by_name(_report(result.stdout))["ann"]
+    assert "role-outside-mapping" not in ann_row["flags"]
+    assert {"role": "Security Administrator", "grantedBy": ["Talend Admins"]} in ann_row["roles"]
+    assert "note: no Okta group is named 'Talend Ghosts' (a role mapping's customer role)" in result.stderr

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from talend_okta.group_names import resolve_groups
 from talend_okta.http import ApiError, ApiStatusError, ClientOptions
 from talend_okta.okta_api import App, AppUser, OktaClient, OktaUser, okta_string
 from talend_okta.push_log import STAMP
@@ -142,10 +143,11 @@ def _memberships(okta: OktaClient, app_id: str, facts: Facts) -> None:
         name = app_group.name or app_group.id
         groups[app_group.id] = name
         facts.app_groups.add(name)
-    for name in sorted(set(facts.mappings) - set(groups.values())):
-        group = okta.find_group(name)
-        if group is not None:
-            groups[group.id] = name
+    mapped = sorted(set(facts.mappings) - set(groups.values()))
+    found = resolve_groups(mapped, okta.search_groups).ids  # one search, by exact name, as the program finds groups
+    for name in mapped:
+        if name in found:
+            groups[found[name]] = name
         else:
             facts.notes.append(f"no Okta group is named {name!r} (a role mapping's customer role)")
     people = facts.okta_users.keys()
